@@ -1,0 +1,42 @@
+"""tagraph.engine: TensorFlow 1's graph API.
+
+    import tagraph.engine as tg
+
+    v1 = tg.get_variable("v1", shape=[3], initializer=tg.zeros_initializer)
+    inc_v1 = v1.assign(v1 + 1)
+    with tg.Session() as sess:
+        sess.run(tg.global_variables_initializer())
+        inc_v1.op.run()
+"""
+from tagraph.engine import errors
+from tagraph.engine.dtypes import (DType, as_dtype, float16, bfloat16, float32, float64, int8, int16, int32,
+                                   int64, uint8, uint16, uint32, uint64, bool, complex64, complex128, string,
+                                   resource, variant)
+from tagraph.engine.tensor_shape import TensorShape
+from tagraph.engine.graph import (Graph, GraphKeys, Operation, Tensor, get_default_graph, reset_default_graph,
+                                  name_scope, control_dependencies, device, colocate_with, add_to_collection,
+                                  add_to_collections, get_collection, get_collection_ref, set_random_seed,
+                                  convert_to_tensor, is_tensor)
+from tagraph.engine.session import Session, InteractiveSession, get_default_session
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.control_flow_ops import no_op, group, tuple
+from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
+from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
+from tagraph.engine.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
+                                      get_variable_scope, global_variables, all_variables, local_variables,
+                                      trainable_variables, model_variables, variables_initializer,
+                                      global_variables_initializer, initialize_all_variables,
+                                      local_variables_initializer, report_uninitialized_variables,
+                                      is_variable_initialized)
+from tagraph.engine.init_ops import (zeros_initializer, ones_initializer, constant_initializer,
+                                     random_uniform_initializer, random_normal_initializer,
+                                     truncated_normal_initializer, glorot_uniform_initializer,
+                                     glorot_normal_initializer)
+from tagraph.engine.graph_io import import_graph_def
+from tagraph.engine.config import ConfigProto, GPUOptions, RunOptions, RunMetadata
+from tagraph.engine.op_builder import register_gradient as RegisterGradient, not_differentiable as NotDifferentiable  # noqa: N812
+
+newaxis = None

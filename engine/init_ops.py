@@ -1,0 +1,106 @@
+"""Initializers: callables ``init(shape, dtype)`` that build the ops giving a variable its first value.
+
+    w = tg.get_variable("w", [784, 10], initializer=tg.glorot_uniform_initializer(seed=1))
+"""
+import math
+
+from tagraph.engine import dtypes
+
+
+class Initializer:
+    def __init__(self, dtype=dtypes.float32):
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def get_config(self):
+        return {}
+
+
+class zeros_initializer(Initializer):  # noqa: N801 - TensorFlow's name
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops.array_ops import zeros
+        return zeros(shape, dtype or self.dtype)
+
+
+class ones_initializer(Initializer):  # noqa: N801
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops.array_ops import ones
+        return ones(shape, dtype or self.dtype)
+
+
+class constant_initializer(Initializer):  # noqa: N801
+    def __init__(self, value=0, dtype=dtypes.float32, verify_shape=False):
+        super().__init__(dtype)
+        self.value = value
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        import numpy as np
+        from tagraph.engine.ops.constant_op import constant
+        dtype = dtype or self.dtype
+        v = np.asarray(self.value)
+        if v.size == 1 or list(v.shape) == list(shape):
+            return constant(self.value, dtype=dtype, shape=shape)
+        if v.size != int(np.prod(shape)):
+            raise TypeError("constant_initializer: %d values for shape %s" % (v.size, list(shape)))
+        return constant(v.reshape(shape), dtype=dtype)
+
+
+class _Random(Initializer):
+    def __init__(self, seed=None, dtype=dtypes.float32):
+        super().__init__(dtype)
+        self.seed = seed
+
+
+class random_uniform_initializer(_Random):  # noqa: N801
+    def __init__(self, minval=0.0, maxval=None, seed=None, dtype=dtypes.float32):
+        super().__init__(seed, dtype)
+        self.minval, self.maxval = minval, (1.0 if maxval is None else maxval)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops import random_ops
+        return random_ops.random_uniform(shape, self.minval, self.maxval, dtype or self.dtype, seed=self.seed)
+
+
+class random_normal_initializer(_Random):  # noqa: N801
+    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=dtypes.float32):
+        super().__init__(seed, dtype)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops import random_ops
+        return random_ops.random_normal(shape, self.mean, self.stddev, dtype or self.dtype, seed=self.seed)
+
+
+class truncated_normal_initializer(random_normal_initializer):  # noqa: N801
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops import random_ops
+        return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or self.dtype, seed=self.seed)
+
+
+class glorot_uniform_initializer(_Random):  # noqa: N801
+    """Uniform in +-sqrt(6 / (fan_in + fan_out)), TensorFlow's default for get_variable."""
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops import random_ops
+        fan_in, fan_out = _fans(shape)
+        limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
+        return random_ops.random_uniform(shape, -limit, limit, dtype or self.dtype, seed=self.seed)
+
+
+class glorot_normal_initializer(_Random):  # noqa: N801
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tagraph.engine.ops import random_ops
+        fan_in, fan_out = _fans(shape)
+        stddev = math.sqrt(2.0 / max(1.0, fan_in + fan_out)) / 0.87962566103423978
+        return random_ops.truncated_normal(shape, 0.0, stddev, dtype or self.dtype, seed=self.seed)
+
+
+def _fans(shape):
+    shape = list(shape)
+    if not shape:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= d
+    return shape[-2] * receptive, shape[-1] * receptive

@@ -1,0 +1,46 @@
+"""Const: a value stored in the graph.
+
+    c = tg.constant([[1.0, 2.0]], name="c")
+"""
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.engine import dtypes
+from tagraph.engine.graph import get_default_graph
+from tagraph.engine.op_builder import register_shape, not_differentiable
+from tagraph.engine.tensor_shape import TensorShape
+from tagraph.engine.tensor_util import make_tensor_proto, to_numpy
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """A Const op holding ``value`` (broadcast to ``shape`` when given)."""
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    arr = to_numpy(value, dtype)
+    dt = dtype or dtypes.as_dtype(arr.dtype)
+    proto = make_tensor_proto(arr, dt, shape)
+    op = get_default_graph().create_op("Const", [], {"value": proto, "dtype": dt}, name=name)
+    return op.outputs[0]
+
+
+@register_shape("Const")
+def _const_shape(op):
+    return [TensorShape([d.size for d in op._attrs["value"].tensor.tensor_shape.dim])]
+
+
+@register_kernel("Const", "CPU")
+def _const_cpu(ctx):
+    return ctx.attrs["value"]
+
+
+@register_kernel("Const", "GPU")
+def _const_gpu(ctx):
+    # Uploaded once per session, then reused: a constant never changes.
+    cache = ctx.session_state.op_state
+    v = cache.get(ctx.node_name)
+    if v is None:
+        value = ctx.attrs["value"]
+        v = value if value.dtype == object else ctx.device.backend.upload(value)
+        cache[ctx.node_name] = v
+    return v
+
+
+not_differentiable("Const")

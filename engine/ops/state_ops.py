@@ -1,0 +1,208 @@
+"""The ops of both TensorFlow variable kinds, with their kernels and shape functions.
+
+Resource variables: ``VarHandleOp`` makes a handle; ``ReadVariableOp`` / ``AssignVariableOp`` /
+``AssignAddVariableOp`` / ``AssignSubVariableOp`` / ``VarIsInitializedOp`` use it.
+Reference variables: ``VariableV2`` outputs a reference; ``Assign`` / ``AssignAdd`` / ``AssignSub`` /
+``IsVariableInitialized`` take it. A consumer that reads a reference as a plain value gets the current
+value through a read step the plan inserts (see session.py), as TensorFlow dereferences ref edges.
+
+Values live in the session (``SessionState.variables``), on the variable's device, keyed by
+(container, shared name); assignment stores a new array, so a value handed out earlier never changes.
+"""
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.engine import errors
+from tagraph.engine.op_builder import register_shape, not_differentiable, register_gradient
+from tagraph.engine.tensor_shape import TensorShape, as_shape
+
+
+class ResourceHandle:
+    """What a VarHandleOp outputs: the name of a variable in the session's state."""
+
+    __slots__ = ("container", "name", "dtype", "shape", "device", "key")
+
+    def __init__(self, container, name, dtype, shape, device):
+        self.container = container
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.device = device
+        self.key = (container, name)
+
+    def __repr__(self):
+        return "<ResourceHandle %s/%s on %s>" % (self.container or "localhost", self.name, self.device)
+
+
+class VarRef:
+    """What a VariableV2 outputs: a mutable reference to a variable's value."""
+
+    __slots__ = ("key", "name", "state", "dtype", "shape")
+
+    def __init__(self, key, name, state, dtype, shape):
+        self.key = key
+        self.name = name
+        self.state = state
+        self.dtype = dtype
+        self.shape = shape
+
+    def read(self):
+        v = self.state.variables.get(self.key)
+        if v is None:
+            raise errors.FailedPreconditionError(
+                None, None, "Attempting to use uninitialized value %s" % self.name)
+        return v
+
+
+def _str(v):
+    return v.decode("utf-8") if isinstance(v, bytes) else v
+
+
+# --- resource variables --------------------------------------------------------------------------
+
+@register_shape("VarHandleOp")
+def _var_handle_shape(op):
+    return [TensorShape([])]
+
+
+@register_kernel("VarHandleOp")
+def _var_handle(ctx):
+    handle = ctx.session_state.op_state.get(ctx.node_name)
+    if handle is None:
+        a = ctx.attrs
+        # TensorFlow uses the node name when shared_name is empty (a private variable of this graph).
+        name = _str(a["shared_name"]) or ctx.node_name
+        handle = ResourceHandle(_str(a["container"]), name, a["dtype"], a["shape"], ctx.device)
+        ctx.session_state.op_state[ctx.node_name] = handle
+    return handle
+
+
+def _read(state, handle):
+    v = state.variables.get(handle.key)
+    if v is None:
+        raise errors.FailedPreconditionError(
+            None, None, "Error while reading resource variable %s from Container: %s. This could mean that the "
+            "variable was uninitialized. Not found: Resource %s/%s/N10tensorflow3VarE does not exist."
+            % (handle.name, handle.container or "localhost", handle.container or "localhost", handle.name))
+    return v
+
+
+@register_shape("ReadVariableOp")
+def _read_shape(op):
+    handle_op = op.inputs[0].op
+    if handle_op.type == "VarHandleOp":
+        return [handle_op.get_attr("shape")]
+    return [TensorShape(None)]
+
+
+@register_kernel("ReadVariableOp")
+def _read_variable(ctx, handle):
+    return _read(ctx.session_state, handle)
+
+
+def _check_assign(handle, value, node_name):
+    shape = handle.shape
+    if shape is not None and shape.rank is not None and (
+            len(value.shape) != shape.rank or any(d is not None and d != v for d, v in zip(shape.dims, value.shape))):
+        raise errors.InvalidArgumentError(
+            None, None, "Trying to assign to variable with tensor with wrong shape. Expected %s got %s"
+            % (list(shape.dims), list(value.shape)))
+
+
+@register_kernel("AssignVariableOp")
+def _assign_variable(ctx, handle, value):
+    _check_assign(handle, value, ctx.node_name)
+    ctx.session_state.variables[handle.key] = ctx.xp.array(value, copy=True)
+
+
+@register_kernel("AssignAddVariableOp")
+def _assign_add_variable(ctx, handle, value):
+    ctx.session_state.variables[handle.key] = _read(ctx.session_state, handle) + value
+
+
+@register_kernel("AssignSubVariableOp")
+def _assign_sub_variable(ctx, handle, value):
+    ctx.session_state.variables[handle.key] = _read(ctx.session_state, handle) - value
+
+
+@register_kernel("VarIsInitializedOp", host_outputs=(0,))
+def _var_is_initialized(ctx, handle):
+    import numpy as np
+    return np.bool_(handle.key in ctx.session_state.variables)
+
+
+@register_kernel("DestroyResourceOp")
+def _destroy_resource(ctx, handle):
+    if handle.key not in ctx.session_state.variables and not ctx.attrs.get("ignore_lookup_error", True):
+        raise errors.NotFoundError(None, None, "Resource %s does not exist." % handle.name)
+    ctx.session_state.variables.pop(handle.key, None)
+
+
+register_shape("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "DestroyResourceOp")(
+    lambda op: [])
+register_shape("VarIsInitializedOp", "IsVariableInitialized")(lambda op: [TensorShape([])])
+
+
+@register_gradient("ReadVariableOp")
+def _read_grad(op, grad):
+    return [grad]
+
+
+not_differentiable("VarHandleOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp",
+                   "VarIsInitializedOp", "DestroyResourceOp", "VariableV2", "Assign", "AssignAdd",
+                   "AssignSub", "IsVariableInitialized")
+
+
+# --- reference variables -------------------------------------------------------------------------
+
+@register_shape("VariableV2")
+def _variable_v2_shape(op):
+    return [op.get_attr("shape")]
+
+
+@register_kernel("VariableV2")
+def _variable_v2(ctx):
+    ref = ctx.session_state.op_state.get(ctx.node_name)
+    if ref is None:
+        a = ctx.attrs
+        key = (_str(a["container"]), _str(a["shared_name"]) or ctx.node_name)
+        ref = VarRef(key, ctx.node_name, ctx.session_state, a["dtype"], a["shape"])
+        ctx.session_state.op_state[ctx.node_name] = ref
+    return ref
+
+
+@register_shape("Assign")
+def _assign_shape(op):
+    return [op.inputs[1].shape if op.get_attr("validate_shape") is False else
+            op.inputs[0].shape.merge_with(op.inputs[1].shape)]
+
+
+register_shape("AssignAdd", "AssignSub")(lambda op: [op.inputs[0].shape])
+
+
+@register_kernel("Assign")
+def _assign(ctx, ref, value):
+    if ctx.attrs.get("validate_shape", True):
+        shape = as_shape(ref.shape)
+        if shape.rank is not None and not shape.is_compatible_with(value.shape):
+            raise errors.InvalidArgumentError(
+                None, None, "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s"
+                % (list(shape.dims), list(value.shape)))
+    ref.state.variables[ref.key] = ctx.xp.array(value, copy=True)
+    return ref
+
+
+@register_kernel("AssignAdd")
+def _assign_add(ctx, ref, value):
+    ref.state.variables[ref.key] = ref.read() + value
+    return ref
+
+
+@register_kernel("AssignSub")
+def _assign_sub(ctx, ref, value):
+    ref.state.variables[ref.key] = ref.read() - value
+    return ref
+
+
+@register_kernel("IsVariableInitialized", host_outputs=(0,))
+def _is_variable_initialized(ctx, ref):
+    import numpy as np
+    return np.bool_(ref.key in ref.state.variables)

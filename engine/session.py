@@ -1,0 +1,547 @@
+"""Session: prune the graph to what the fetches need, place it, compile a plan once, run it.
+
+    with tg.Session() as sess:
+        sess.run(tg.global_variables_initializer())
+        print(sess.run(y, feed_dict={x: [[1.0, 2.0]]}))
+
+A plan is compiled once per (fetches, feed keys) signature and reused: a flat list of kernel calls over
+numbered value slots, with explicit host<->device transfer steps where an edge crosses devices.
+"""
+import collections
+import logging
+import threading
+
+import numpy as np
+
+from tagraph.devices import kernel_registry
+from tagraph.engine import dtypes
+from tagraph.engine import errors
+from tagraph.engine.graph import Graph, Operation, Tensor, get_default_graph
+
+logger = logging.getLogger("tagraph.session")
+
+_local = threading.local()
+
+
+def get_default_session():
+    stack = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+class SessionState:
+    """What outlives a single run: variable values and per-op state (random generators, tables)."""
+
+    def __init__(self):
+        self.variables = {}      # variable key -> device array
+        self.op_state = {}       # node name -> anything a kernel keeps between runs
+
+
+class RunStats:
+    """Counts of the last run's host->device uploads and device->host downloads."""
+
+    __slots__ = ("uploads", "downloads", "devices")
+
+    def __init__(self, uploads=0, downloads=0, devices=()):
+        self.uploads = uploads
+        self.downloads = downloads
+        self.devices = devices
+
+    def __repr__(self):
+        return "RunStats(uploads=%d, downloads=%d)" % (self.uploads, self.downloads)
+
+
+# Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
+_ALIASING_OPS = frozenset(["Const", "VariableV2", "ReadVariableOp", "Identity", "Assign", "AssignAdd",
+                           "AssignSub", "HostConst"])
+
+
+class BaseSession:
+    def __init__(self, target="", graph=None, config=None):
+        if target:
+            raise errors.UnimplementedError(None, None, "tagraph runs in process; target must be '' (got %r)"
+                                            % target)
+        self._graph = graph if graph is not None else get_default_graph()
+        if not isinstance(self._graph, Graph):
+            raise TypeError("graph must be a tg.Graph, got %r" % (self._graph,))
+        self._config = config
+        self._state = SessionState()
+        self._plans = {}
+        self._closed = False
+        self._lock = threading.RLock()
+        self.last_run_stats = RunStats()
+        from tagraph.devices.placer import Placer
+        self._placer = Placer(config)
+        self._placement = {}    # op -> Device, fixed for the session's life once chosen
+
+    graph = property(lambda self: self._graph)
+    graph_def = property(lambda self: self._graph.as_graph_def())
+    sess_str = property(lambda self: "")
+
+    def list_devices(self):
+        return list(self._placer.devices)
+
+    # --- context management -------------------------------------------------------------------------
+
+    def as_default(self):
+        return _DefaultSessionContext(self)
+
+    def __enter__(self):
+        self._default_ctx = self.as_default()
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+        self._default_ctx.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._default_ctx.__exit__(exc_type, exc, tb)
+        self._graph_ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def close(self):
+        """Releases the session's variables and every device's memory pool."""
+        if self._closed:
+            return
+        self._closed = True
+        self._state = SessionState()
+        self._plans.clear()
+        for dev in self._placer.devices:
+            try:
+                dev.backend.free_memory()
+            except Exception:  # noqa: BLE001 - freeing memory must never raise from close()
+                logger.debug("freeing memory of %s failed", dev.name, exc_info=True)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # --- running ------------------------------------------------------------------------------------
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs what ``fetches`` need and returns their values in the same structure.
+
+        ``fetches``: a Tensor, Operation, name, or nested lists/tuples/dicts/namedtuples of them.
+        ``feed_dict``: tensors (or names) -> values replacing them for this run.
+        """
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if feed_dict:
+            key = (_structure_key(fetches), tuple(feed_dict))
+        else:
+            key = (_structure_key(fetches), ())
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._compile(fetches, list(feed_dict) if feed_dict else [])
+            self._plans[key] = plan
+        return plan.run(feed_dict.values() if feed_dict else (), self._state)
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function taking the values of ``feed_list`` positionally and returning ``fetches``' values."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        plan = self._compile(fetches, list(feed_list or []))
+        state_ref = self
+
+        def call(*feed_values, **kwargs):
+            if len(feed_values) != len(plan.feeds):
+                raise TypeError("Callable takes %d feed values, got %d" % (len(plan.feeds), len(feed_values)))
+            return plan.run(feed_values, state_ref._state)
+        return call
+
+    def _compile(self, fetches, feed_keys):
+        with self._lock:
+            return _Plan(self, fetches, feed_keys)
+
+
+class Session(BaseSession):
+    """A TensorFlow 1 session over a graph (the default graph unless given)."""
+
+
+class InteractiveSession(BaseSession):
+    """A session that makes itself the default on creation."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._default_ctx = self.as_default()
+        self._default_ctx.__enter__()
+
+    def close(self):
+        if not self._closed and getattr(self, "_default_ctx", None) is not None:
+            try:
+                self._default_ctx.__exit__(None, None, None)
+            except (IndexError, ValueError):
+                pass
+        super().close()
+
+
+class _DefaultSessionContext:
+    def __init__(self, sess):
+        self._sess = sess
+
+    def __enter__(self):
+        stack = getattr(_local, "stack", None)
+        if stack is None:
+            stack = _local.stack = []
+        stack.append(self._sess)
+        return self._sess
+
+    def __exit__(self, *exc):
+        _local.stack.remove(self._sess)
+
+
+# --- fetch structures ---------------------------------------------------------------------------------
+
+def _structure_key(f):
+    t = type(f)
+    if t is Tensor or t is Operation or t is str:
+        return f
+    if t is list:
+        return ("l",) + tuple(_structure_key(x) for x in f)
+    if t is tuple:
+        return ("t",) + tuple(_structure_key(x) for x in f)
+    if isinstance(f, dict):
+        return ("d", t) + tuple((k, _structure_key(v)) for k, v in f.items())
+    if isinstance(f, tuple) and hasattr(f, "_fields"):
+        return ("n", t) + tuple(_structure_key(x) for x in f)
+    if hasattr(f, "_as_graph_element"):
+        return f
+    if f is None:
+        raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+    return ("o", id(f))
+
+
+def _flatten_fetches(f, out):
+    """Appends fetch leaves to ``out``; returns a function rebuilding the structure from values."""
+    if isinstance(f, (list,)) or (type(f) is tuple):
+        builders = [_flatten_fetches(x, out) for x in f]
+        kind = type(f)
+        return lambda vals: kind(b(vals) for b in builders)
+    if isinstance(f, tuple) and hasattr(f, "_fields"):
+        builders = [_flatten_fetches(x, out) for x in f]
+        kind = type(f)
+        return lambda vals: kind(*[b(vals) for b in builders])
+    if isinstance(f, dict):
+        items = [(k, _flatten_fetches(v, out)) for k, v in f.items()]
+        kind = type(f)
+        if kind is collections.defaultdict:
+            factory = f.default_factory
+
+            def build_dd(vals):
+                d = collections.defaultdict(factory)
+                d.update((k, b(vals)) for k, b in items)
+                return d
+            return build_dd
+        return lambda vals: kind((k, b(vals)) for k, b in items)
+    i = len(out)
+    out.append(f)
+    return lambda vals: vals[i]
+
+
+class _Plan:
+    """A compiled (fetches, feeds) signature: value slots, kernel steps, transfers, result rebuild."""
+
+    def __init__(self, session, fetches, feed_keys):
+        graph = session.graph
+        leaves = []
+        self.rebuild = _flatten_fetches(fetches, leaves)
+        fetch_elems = []
+        for leaf in leaves:
+            try:
+                elem = graph.as_graph_element(leaf, allow_tensor=True, allow_operation=True)
+            except (KeyError, ValueError, TypeError) as e:
+                raise type(e)("Fetch argument %r cannot be interpreted as a Tensor. (%s)" % (leaf, e)) from None
+            if isinstance(elem, Tensor) and elem.dtype.name == "resource" and False:
+                pass
+            fetch_elems.append(elem)
+
+        feeds = []
+        for k in feed_keys:
+            try:
+                t = graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
+            except (KeyError, ValueError) as e:
+                raise type(e)("Cannot interpret feed_dict key as Tensor: %s" % (e,)) from None
+            except TypeError as e:
+                raise TypeError("Cannot interpret feed_dict key as Tensor: %s" % (e,)) from None
+            feeds.append(t)
+        self.feeds = feeds
+        fed = set(feeds)
+
+        targets = [e for e in fetch_elems if isinstance(e, Operation)]
+        fetch_tensors = [e for e in fetch_elems if isinstance(e, Tensor)]
+        for t in fetch_tensors:
+            if t.dtype.name == "resource" and t not in fed:
+                pass  # resource handles are fetched as ResourceHandle objects, as TensorFlow does
+        ops = _prune(fetch_tensors, targets, fed)
+
+        placement = session._placer.place(ops, session._placement, graph)
+        self._build(session, ops, placement, feeds, fetch_elems)
+
+    def _build(self, session, ops, placement, feeds, fetch_elems):
+        slots = {}           # (tensor, device name) -> slot
+        home = {}            # tensor -> device it is produced on
+
+        def new_slot(key):
+            slots[key] = len(slots)
+            return slots[key]
+
+        cpu = session._placer.cpu
+        # Feeds arrive in host memory.
+        self.feed_plan = []
+        for t in feeds:
+            s = new_slot((t, cpu.name))
+            home[t] = cpu
+            np_dtype = t.dtype.base_dtype.as_numpy_dtype
+            self.feed_plan.append((s, t, np_dtype, t.shape))
+
+        steps = []
+        uploads = downloads = 0
+
+        def slot_on(t, device):
+            nonlocal uploads, downloads
+            key = (t, device.name)
+            if key in slots:
+                return slots[key]
+            src = home[t]
+            src_slot = slots[(t, src.name)]
+            dst_slot = new_slot(key)
+            if t.dtype.name == "resource":
+                steps.append((_identity_step, None, (src_slot,), dst_slot))
+                return dst_slot
+            # A cross-device edge: an explicit transfer, through the host between two GPUs.
+            if src.device_type == "CPU":
+                steps.append((_upload, device, (src_slot,), dst_slot))
+                uploads += 1
+            elif device.device_type == "CPU":
+                steps.append((_download, src, (src_slot,), dst_slot))
+                downloads += 1
+            else:
+                host_key = (t, cpu.name)
+                if host_key not in slots:
+                    host_slot = new_slot(host_key)
+                    steps.append((_download, src, (src_slot,), host_slot))
+                    downloads += 1
+                steps.append((_upload, device, (slots[host_key],), dst_slot))
+                uploads += 1
+            return dst_slot
+
+        derefs = {}
+
+        def value_slot(t, device):
+            # A reference edge read as a value: read the variable where it lives, then move the value.
+            if t.dtype._enum > 100:
+                d = derefs.get(t)
+                if d is None:
+                    d = derefs[t] = _Deref(t)
+                    src = home[t]
+                    home[d] = src
+                    steps.append((_deref_step, None, (slots[(t, src.name)],), new_slot((d, src.name))))
+                t = d
+            return slot_on(t, device)
+
+        for op in ops:
+            dev = placement[op]
+            kernel = kernel_registry.get_kernel(op.type, dev.device_type)
+            if kernel is None:
+                raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices compatible "
+                                           "with node %s" % (op.type, dev.device_type, op.name))
+            host_in = kernel_registry.host_memory_inputs(op.type, dev.device_type)
+            host_out = kernel_registry.host_memory_outputs(op.type, dev.device_type)
+            ref_inputs = _ref_input_flags(op)
+            in_slots = tuple((slot_on if ref_inputs[i] else value_slot)(
+                t, cpu if (i in host_in or dev.device_type == "CPU") else dev) for i, t in enumerate(op._inputs))
+            attrs = {k: _decode_attr(v) for k, v in op._attrs.items()}
+            ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
+            out_slots = []
+            for i, t in enumerate(op._outputs):
+                where = cpu if (i in host_out or dev.device_type == "CPU") else dev
+                if t in home:
+                    out_slots.append(None)  # fed: the kernel's value is not used
+                    continue
+                home[t] = where
+                out_slots.append(new_slot((t, where.name)))
+            n = len(out_slots)
+            target = out_slots[0] if n == 1 else (tuple(out_slots) if n else None)
+            steps.append((kernel, ctx, in_slots, target))
+
+        self.fetch_slots = []
+        aliasing = []
+        for e in fetch_elems:
+            if isinstance(e, Operation):
+                self.fetch_slots.append(None)
+                aliasing.append(False)
+                continue
+            if e not in home:
+                raise errors.InvalidArgumentError(None, None, "Fetch %s is not computed by this plan" % e.name)
+            self.fetch_slots.append(value_slot(e, cpu))
+            aliasing.append(e.op.type in _ALIASING_OPS or e in set(feeds))
+        self.aliasing = aliasing
+        self.any_aliasing = any(aliasing)
+        self.steps = steps
+        self.nslots = len(slots)
+        self.stats = RunStats(uploads, downloads, tuple(sorted({d.name for d in placement.values()})))
+        self.session = session
+        self.ops = ops
+        self.placement = placement
+
+    def run(self, feed_values, state):
+        vals = [None] * self.nslots
+        for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
+            vals[slot] = _convert_feed(v, t, np_dtype, shape)
+        step = None
+        try:
+            for step in self.steps:
+                fn, ctx, ins, out = step
+                if out.__class__ is int:
+                    vals[out] = fn(ctx, *[vals[i] for i in ins])
+                elif out is None:
+                    fn(ctx, *[vals[i] for i in ins])
+                else:
+                    r = fn(ctx, *[vals[i] for i in ins])
+                    for o, v in zip(out, r):
+                        if o is not None:
+                            vals[o] = v
+        except errors.OpError as e:
+            raise _with_node(e, step) from None
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError) as e:
+            raise _with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
+        except MemoryError as e:
+            raise _with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e
+        self.session.last_run_stats = self.stats
+        if self.any_aliasing:
+            results = [None if s is None else (vals[s].copy() if a and isinstance(vals[s], np.ndarray)
+                                               else vals[s])
+                       for s, a in zip(self.fetch_slots, self.aliasing)]
+        else:
+            results = [None if s is None else vals[s] for s in self.fetch_slots]
+        return self.rebuild(results)
+
+
+def _with_node(e, step):
+    if step is None or step[1] is None or not hasattr(step[1], "node_name"):
+        return e
+    name = step[1].node_name
+    if "[[" not in e.message:
+        e.message = "%s\n\t [[node %s]]" % (e.message, name)
+        e.args = (e.message,)
+    if e.op is None:
+        e.op = step[1].op
+    return e
+
+
+class _Deref:
+    """Stands for the value read through a reference edge, as a slot key beside real tensors."""
+    __slots__ = ("tensor", "dtype")
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.dtype = tensor.dtype.base_dtype
+
+
+def _ref_input_flags(op):
+    flags = []
+    for arg in op._op_def.input_arg:
+        if arg.number_attr:
+            n = op._attrs[arg.number_attr].i
+        elif arg.type_list_attr:
+            n = len(op._attrs[arg.type_list_attr].list.type)
+        else:
+            n = 1
+        flags.extend([arg.is_ref] * n)
+    return flags
+
+
+def _deref_step(ctx, ref):
+    return ref.read()
+
+
+def _identity_step(ctx, x):
+    return x
+
+
+def _upload(device, x):
+    return device.backend.upload(x)
+
+
+def _download(device, x):
+    return device.backend.download(x)
+
+
+def _decode_attr(av):
+    from tagraph.engine.attr_value import attr_value_to_python
+    return attr_value_to_python(av)
+
+
+def _convert_feed(v, t, np_dtype, shape):
+    if np_dtype is object:
+        if t.dtype.name == "resource":
+            return v
+        from tagraph.engine.tensor_util import to_numpy
+        try:
+            arr = to_numpy(v, dtypes.string)
+        except TypeError as e:
+            raise TypeError("Cannot feed value %r for string Tensor '%s': %s" % (v, t.name, e)) from None
+    else:
+        if type(v) is np.ndarray and v.dtype == np_dtype:
+            arr = v
+        else:
+            arr = np.asarray(v)
+            if arr.dtype != np_dtype:
+                if arr.dtype.kind in ("U", "S", "O") or not np.can_cast(arr.dtype, np_dtype, "same_kind"):
+                    if not (arr.dtype.kind in "iub" and np.dtype(np_dtype).kind in "iu"
+                            and arr.size and _ints_fit(arr, np_dtype)):
+                        raise TypeError("Cannot feed value of dtype %s for Tensor '%s', which has dtype %s"
+                                        % (arr.dtype, t.name, t.dtype.base_dtype.name))
+                arr = arr.astype(np_dtype)
+    if shape._dims is not None:
+        dims = shape._dims
+        ashape = arr.shape
+        if len(ashape) != len(dims) or any(d is not None and d != a for d, a in zip(dims, ashape)):
+            raise ValueError("Cannot feed value of shape %s for Tensor '%s', which has shape '%s'"
+                             % (ashape, t.name, shape))
+    return arr
+
+
+def _ints_fit(arr, np_dtype):
+    info = np.iinfo(np_dtype)
+    return arr.min() >= info.min and arr.max() <= info.max
+
+
+def _prune(fetch_tensors, targets, fed):
+    """The ops the fetches need, in an order that runs every op after its inputs and control inputs."""
+    needed = []
+    state = {}   # op -> 1 visiting, 2 done
+    stack = [(t.op, False) for t in reversed(fetch_tensors) if t not in fed] + \
+            [(op, False) for op in reversed(targets)]
+    # Iterative depth-first post-order; a cycle through control inputs is an error, as in TensorFlow.
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            state[op] = 2
+            needed.append(op)
+            continue
+        s = state.get(op)
+        if s == 2:
+            continue
+        if s == 1:
+            continue
+        state[op] = 1
+        stack.append((op, True))
+        for c in reversed(op._control_inputs):
+            cs = state.get(c)
+            if cs == 1:
+                raise errors.InvalidArgumentError(None, op, "Graph has a cycle: %s depends on %s, which is "
+                                                  "already on the path to it (control dependency cycle)."
+                                                  % (op.name, c.name))
+            if cs is None:
+                stack.append((c, False))
+        for t in reversed(op._inputs):
+            if t in fed:
+                continue
+            ts = state.get(t.op)
+            if ts == 1:
+                raise errors.InvalidArgumentError(None, op, "Graph has a cycle: %s and %s depend on each other."
+                                                  % (op.name, t.op.name))
+            if ts is None:
+                stack.append((t.op, False))
+    return needed

@@ -1,0 +1,137 @@
+"""Static shapes: a rank that may be unknown, dimensions that may be unknown (None).
+
+    >>> TensorShape([None, 3]).merge_with([2, None])
+    TensorShape([2, 3])
+"""
+
+
+class TensorShape:
+    __slots__ = ("_dims",)
+
+    def __init__(self, dims):
+        if isinstance(dims, TensorShape):
+            dims = dims._dims
+        if dims is None:
+            self._dims = None
+        else:
+            out = []
+            for d in dims:
+                if d is None or (hasattr(d, "__int__") and int(d) < 0):
+                    out.append(None)
+                else:
+                    out.append(int(d))
+            self._dims = tuple(out)
+
+    @property
+    def dims(self):
+        return None if self._dims is None else list(self._dims)
+
+    @property
+    def rank(self):
+        return None if self._dims is None else len(self._dims)
+
+    ndims = rank
+
+    def is_fully_defined(self):
+        return self._dims is not None and None not in self._dims
+
+    def num_elements(self):
+        if not self.is_fully_defined():
+            return None
+        n = 1
+        for d in self._dims:
+            n *= d
+        return n
+
+    def as_list(self):
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def is_compatible_with(self, other):
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return True
+        if len(self._dims) != len(other._dims):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
+
+    def merge_with(self, other):
+        other = as_shape(other)
+        if self._dims is None:
+            return other
+        if other._dims is None:
+            return self
+        if not self.is_compatible_with(other):
+            raise ValueError("Shapes %s and %s are not compatible" % (self, other))
+        return TensorShape([a if a is not None else b for a, b in zip(self._dims, other._dims)])
+
+    def with_rank(self, rank):
+        if self._dims is None:
+            return unknown_shape(rank)
+        if len(self._dims) != rank:
+            raise ValueError("Shape %s must have rank %d" % (self, rank))
+        return self
+
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("Cannot take the length of shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self):
+        if self._dims is None:
+            raise ValueError("Cannot iterate over a shape with unknown rank.")
+        return iter(self._dims)
+
+    def __getitem__(self, key):
+        if self._dims is None:
+            return TensorShape(None) if isinstance(key, slice) else None
+        if isinstance(key, slice):
+            return TensorShape(self._dims[key])
+        return self._dims[key]
+
+    def __eq__(self, other):
+        try:
+            other = as_shape(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other._dims
+
+    def __hash__(self):
+        return hash(self._dims)
+
+    def __repr__(self):
+        return "TensorShape(%s)" % (None if self._dims is None else list(self._dims))
+
+    def __str__(self):
+        if self._dims is None:
+            return "<unknown>"
+        if len(self._dims) == 1:
+            return "(%s,)" % ("?" if self._dims[0] is None else self._dims[0])
+        return "(%s)" % ", ".join("?" if d is None else str(d) for d in self._dims)
+
+    def as_proto(self):
+        from tagraph.protos import tensor_shape_pb2
+        p = tensor_shape_pb2.TensorShapeProto()
+        if self._dims is None:
+            p.unknown_rank = True
+        else:
+            for d in self._dims:
+                p.dim.add(size=-1 if d is None else d)
+        return p
+
+
+def unknown_shape(rank=None):
+    return TensorShape(None if rank is None else [None] * rank)
+
+
+def scalar():
+    return TensorShape([])
+
+
+def as_shape(shape):
+    if isinstance(shape, TensorShape):
+        return shape
+    if hasattr(shape, "unknown_rank") and hasattr(shape, "dim"):  # TensorShapeProto
+        return TensorShape(None if shape.unknown_rank else [d.size for d in shape.dim])
+    return TensorShape(shape)

@@ -1,0 +1,197 @@
+"""The ``checkpoint`` state file: a ``CheckpointState`` proto in text format.
+
+Same functions, arguments and bytes as TensorFlow's ``tf.compat.v1.train`` checkpoint management
+(``tensorflow/python/checkpoint/checkpoint_management.py``)::
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> update_checkpoint_state(d, d + "/model.ckpt", save_relative_paths=True)
+    >>> open(d + "/checkpoint").read()
+    'model_checkpoint_path: "model.ckpt"\\nall_model_checkpoint_paths: "model.ckpt"\\n'
+    >>> get_checkpoint_state(d).model_checkpoint_path == d + "/model.ckpt"
+    True
+
+The file is replaced atomically (temporary name, flush, fsync, rename).
+"""
+
+import glob
+import logging
+import os
+import uuid
+
+from google.protobuf import text_format
+
+from tagraph.protos.checkpoint_state_pb2 import CheckpointState
+from tagraph.serialization.errors import from_os_error
+
+__all__ = [
+    "CheckpointState", "generate_checkpoint_state_proto", "update_checkpoint_state",
+    "update_checkpoint_state_internal", "get_checkpoint_state", "latest_checkpoint",
+    "checkpoint_exists", "remove_checkpoint", "get_checkpoint_filename",
+]
+
+_log = logging.getLogger(__name__)
+
+
+def get_checkpoint_filename(save_dir, latest_filename=None):
+    """``<save_dir>/<latest_filename or "checkpoint">``."""
+    if latest_filename is None:
+        latest_filename = "checkpoint"
+    return os.path.join(os.fspath(save_dir), latest_filename)
+
+
+def _relpath(path, start):
+    # os.path.relpath refuses an empty start; TensorFlow's save_dir is "" for a bare file name.
+    return os.path.relpath(path, start or os.curdir)
+
+
+def generate_checkpoint_state_proto(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                                    all_model_checkpoint_timestamps=None, last_preserved_timestamp=None):
+    """A ``CheckpointState``; paths made relative to ``save_dir`` when ``save_dir`` is relative.
+
+    ``model_checkpoint_path`` is appended to ``all_model_checkpoint_paths`` when it is not already
+    the last element. Raises ValueError if timestamps are given for a different number of paths.
+    """
+    save_dir = os.fspath(save_dir)
+    model_checkpoint_path = os.fspath(model_checkpoint_path)
+    paths = [os.fspath(p) for p in (all_model_checkpoint_paths or [])]
+    if not paths or paths[-1] != model_checkpoint_path:
+        _log.info("%s is not in all_model_checkpoint_paths. Manually adding it.", model_checkpoint_path)
+        paths.append(model_checkpoint_path)
+    if all_model_checkpoint_timestamps and len(all_model_checkpoint_timestamps) != len(paths):
+        raise ValueError(
+            "Checkpoint timestamps, if provided, must match checkpoint paths (got paths %s and "
+            "timestamps %s)" % (paths, all_model_checkpoint_timestamps))
+    if not os.path.isabs(save_dir):
+        if not os.path.isabs(model_checkpoint_path):
+            model_checkpoint_path = _relpath(model_checkpoint_path, save_dir)
+        paths = [p if os.path.isabs(p) else _relpath(p, save_dir) for p in paths]
+    return CheckpointState(
+        model_checkpoint_path=model_checkpoint_path,
+        all_model_checkpoint_paths=paths,
+        all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
+        last_preserved_timestamp=last_preserved_timestamp)
+
+
+def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                            latest_filename=None, all_model_checkpoint_timestamps=None,
+                            last_preserved_timestamp=None, save_relative_paths=False):
+    """Atomically rewrites ``<save_dir>/checkpoint`` (or ``latest_filename``).
+
+    With ``save_relative_paths``, absolute paths are written relative to ``save_dir`` (what
+    ``Saver(save_relative_paths=True)`` does); relative paths given are written relative to a
+    relative ``save_dir``. Raises RuntimeError if the checkpoint path is the state file itself.
+    """
+    save_dir = os.fspath(save_dir)
+    model_checkpoint_path = os.fspath(model_checkpoint_path)
+    paths = [os.fspath(p) for p in (all_model_checkpoint_paths or [])]
+    coord_checkpoint_filename = get_checkpoint_filename(save_dir, latest_filename)
+    if save_relative_paths:
+        if os.path.isabs(model_checkpoint_path):
+            model_checkpoint_path = _relpath(model_checkpoint_path, save_dir)
+        paths = [_relpath(p, save_dir) if os.path.isabs(p) else p for p in paths]
+    ckpt = generate_checkpoint_state_proto(
+        save_dir, model_checkpoint_path, all_model_checkpoint_paths=paths,
+        all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
+        last_preserved_timestamp=last_preserved_timestamp)
+    if coord_checkpoint_filename == ckpt.model_checkpoint_path:
+        raise RuntimeError(
+            "Save path '%s' conflicts with path used for checkpoint state.  Please use a different "
+            "save path." % model_checkpoint_path)
+    _atomic_write_string_to_file(coord_checkpoint_filename, text_format.MessageToString(ckpt))
+
+
+def update_checkpoint_state_internal(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                                     latest_filename=None, save_relative_paths=False,
+                                     all_model_checkpoint_timestamps=None, last_preserved_timestamp=None):
+    """TensorFlow's argument order for :func:`update_checkpoint_state`."""
+    update_checkpoint_state(
+        save_dir, model_checkpoint_path, all_model_checkpoint_paths, latest_filename,
+        all_model_checkpoint_timestamps, last_preserved_timestamp, save_relative_paths)
+
+
+def _atomic_write_string_to_file(filename, contents):
+    tmp = "%s.tmp%s" % (filename, uuid.uuid4().hex)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(contents.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    except OSError as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise from_os_error(e, filename) from None
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The ``CheckpointState`` in ``checkpoint_dir``, or None if there is none or it is unreadable.
+
+    Relative paths in the file are joined to ``checkpoint_dir``. Raises ValueError if the file
+    parses but names no ``model_checkpoint_path`` (as TensorFlow does).
+    """
+    checkpoint_dir = os.fspath(checkpoint_dir)
+    filename = get_checkpoint_filename(checkpoint_dir, latest_filename)
+    if not os.path.isfile(filename):
+        return None
+    try:
+        with open(filename, "rb") as f:
+            content = f.read()
+        ckpt = CheckpointState()
+        text_format.Merge(content.decode("utf-8"), ckpt)
+    except (OSError, UnicodeDecodeError, text_format.ParseError) as e:
+        _log.warning("%s: %s", type(e).__name__, e)
+        _log.warning("%s: Checkpoint ignored", filename)
+        return None
+    if not ckpt.model_checkpoint_path:
+        raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
+    if not os.path.isabs(ckpt.model_checkpoint_path):
+        ckpt.model_checkpoint_path = os.path.join(checkpoint_dir, ckpt.model_checkpoint_path)
+    for i, p in enumerate(ckpt.all_model_checkpoint_paths):
+        if not os.path.isabs(p):
+            ckpt.all_model_checkpoint_paths[i] = os.path.join(checkpoint_dir, p)
+    return ckpt
+
+
+def _matching_files(pattern):
+    if os.path.exists(pattern):
+        return [pattern]
+    return glob.glob(pattern)
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The prefix of the newest checkpoint named by the state file, if its files exist; else None.
+
+    Like TensorFlow, a V2 checkpoint (``<prefix>.index``) is looked for first, then a V1 file at
+    the prefix itself.
+    """
+    ckpt = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if ckpt and ckpt.model_checkpoint_path:
+        prefix = ckpt.model_checkpoint_path
+        if _matching_files(prefix + ".index") or _matching_files(prefix):
+            return prefix
+        _log.error("Couldn't match files for checkpoint %s", prefix)
+    return None
+
+
+def checkpoint_exists(checkpoint_prefix):
+    """Whether a V2 (``<prefix>.index``) or V1 (``<prefix>``) checkpoint exists at the prefix."""
+    checkpoint_prefix = os.fspath(checkpoint_prefix)
+    return bool(_matching_files(checkpoint_prefix + ".index") or _matching_files(checkpoint_prefix))
+
+
+def remove_checkpoint(checkpoint_prefix, meta_graph_suffix="meta"):
+    """Deletes a V2 checkpoint's files (``.index``, every ``.data-?????-of-?????``, ``.meta``)."""
+    checkpoint_prefix = os.fspath(checkpoint_prefix)
+    escaped = glob.escape(checkpoint_prefix)
+    targets = [checkpoint_prefix + ".index", checkpoint_prefix + "." + meta_graph_suffix]
+    targets += glob.glob(escaped + ".data-?????-of-?????")
+    for path in targets:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise from_os_error(e, path) from None
