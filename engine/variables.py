@@ -90,7 +90,7 @@ class Variable:
         with graph.colocate_with(self._handle_op):
             self._initializer_op = graph.create_op(
                 "Assign", [self._variable, init], {"validate_shape": bool(validate_shape),
-                                                   "use_locking": True}, name="Assign").op
+                                                   "use_locking": True}, name="Assign")
             self._snapshot = graph.create_op("Identity", [self._variable], {}, name="read").outputs[0]
         self._is_initialized_op = None
 
@@ -135,7 +135,7 @@ class Variable:
         if self._use_resource:
             with self._graph.name_scope("Read"):
                 return self._read_op()
-        return self._graph.create_op("Identity", [self._variable], {}, name="read")
+        return self._graph.create_op("Identity", [self._variable], {}, name="read").outputs[0]
 
     def _read_op(self):
         with self._graph.colocate_with(self._handle_op):

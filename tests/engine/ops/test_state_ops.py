@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+import tagraph.engine as tg
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+def test_guide_first_example(device, use_resource):
+    with tg.Graph().as_default(), tg.device(device):
+        v1 = tg.get_variable("v1", shape=[3], initializer=tg.zeros_initializer, use_resource=use_resource)
+        v2 = tg.get_variable("v2", shape=[5], initializer=tg.zeros_initializer, use_resource=use_resource)
+        inc_v1 = v1.assign(v1 + 1)
+        dec_v2 = v2.assign(v2 - 1)
+        init_op = tg.global_variables_initializer()
+        with tg.Session() as sess:
+            sess.run(init_op)
+            inc_v1.op.run()
+            dec_v2.op.run()
+            np.testing.assert_array_equal(v1.eval(), [1, 1, 1])
+            np.testing.assert_array_equal(v2.eval(), [-1] * 5)
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+def test_uninitialized_read_names_variable(use_resource):
+    with tg.Graph().as_default():
+        v = tg.get_variable("weights", shape=[2], use_resource=use_resource)
+        with tg.Session() as sess:
+            with pytest.raises(tg.errors.FailedPreconditionError, match="weights"):
+                sess.run(v)
+            assert list(sess.run(tg.report_uninitialized_variables())) == [b"weights"]
+            sess.run(v.initializer)
+            assert list(sess.run(tg.report_uninitialized_variables())) == []
+
+
+def test_assign_add_sub_and_fetch_copies():
+    with tg.Graph().as_default():
+        v = tg.Variable([1.0, 2.0], name="v")
+        add = v.assign_add([1.0, 1.0])
+        sub = v.assign_sub([0.5, 0.5])
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            a = sess.run(v)
+            a[0] = 100.0  # mutating a fetched value must not touch the variable
+            np.testing.assert_array_equal(sess.run(add), [2.0, 3.0])
+            np.testing.assert_array_equal(sess.run(sub), [1.5, 2.5])
+
+
+def test_assign_wrong_shape_is_invalid_argument():
+    with tg.Graph().as_default():
+        v = tg.Variable([1.0, 2.0], name="v")
+        p = tg.placeholder(tg.float32)
+        a = v.assign(p)
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            with pytest.raises(tg.errors.InvalidArgumentError, match="shape"):
+                sess.run(a, {p: [1.0, 2.0, 3.0]})
+
+
+def test_variable_scope_reuse():
+    with tg.Graph().as_default():
+        with tg.variable_scope("layer"):
+            w = tg.get_variable("w", [2], initializer=tg.ones_initializer)
+        with tg.variable_scope("layer", reuse=True):
+            w2 = tg.get_variable("w", [2])
+        assert w is w2 and w.name == "layer/w:0"
+        with pytest.raises(ValueError, match="already exists"):
+            with tg.variable_scope("layer"):
+                tg.get_variable("w", [2])
+        with pytest.raises(ValueError, match="does not exist"):
+            with tg.variable_scope("layer", reuse=True):
+                tg.get_variable("nope", [2])
+        assert [v.name for v in tg.trainable_variables()] == ["layer/w:0"]
