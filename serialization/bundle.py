@@ -330,11 +330,19 @@ class BundleWriter:
         self._out.write(head)
         crc = google_crc32c.extend(crc, length_checksum)
         size = len(head)
-        for item in elements:
-            if item:
-                self._out.write(item)
-                crc = google_crc32c.extend(crc, item)
-                size += len(item)
+        batch, batch_bytes = [], 0
+        for item in elements + [None]:
+            if item is None or batch_bytes + len(item) > _CHUNK:
+                if batch:  # many small strings: one write and one checksum step per batch
+                    joined = b"".join(batch) if len(batch) > 1 else batch[0]
+                    self._out.write(joined)
+                    crc = google_crc32c.extend(crc, joined)
+                    size += len(joined)
+                    batch, batch_bytes = [], 0
+                if item is None:
+                    break
+            batch.append(item)
+            batch_bytes += len(item)
         return size, crc
 
     def finish(self):
@@ -716,12 +724,14 @@ class BundleReader:
         return value, crc
 
     def _read_strings(self, f, path, tensor, offset, size, numel):
-        raw = bytearray(size)
         try:
-            self._read_exact(f, path, tensor, offset, raw)
+            f.seek(offset)
+            raw = f.read(size)  # size was checked against the file's size
         except OSError as e:
             raise from_os_error(e, path) from None
-        raw = bytes(raw)
+        if len(raw) != size:
+            raise DataLossError(
+                None, None, "tensor %s: %s ended after %d of %d bytes" % (tensor, path, len(raw), size))
         result = np.empty(numel, dtype=object)
         if size == 0:  # what old writers produced for an empty tensor
             return result, 0
@@ -770,7 +780,8 @@ class BundleReader:
         for i, length in enumerate(lengths):
             result[i] = raw[pos:pos + length]
             pos += length
-        crc = google_crc32c.extend(crc, raw[pos - total:pos]) if total else crc
+        for start in range(pos - total, pos, _CHUNK):  # small slices: no second copy of it all
+            crc = google_crc32c.extend(crc, raw[start:min(start + _CHUNK, pos)])
         return result, crc
 
     def close(self):

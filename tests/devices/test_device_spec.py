@@ -22,7 +22,7 @@ FULL_GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
     ("/job:localhost", ("localhost", None, None, None, None), "/job:localhost"),
     ("/device:CPU:*", (None, None, None, "CPU", None), "/device:CPU:*"),
     ("", (None, None, None, None, None), ""),
-    ("/job:ps/task:3", ("ps", None, None, None, None), "/job:ps/task:3"),
+    ("/job:ps/task:3", ("ps", None, 3, None, None), "/job:ps/task:3"),
     ("/replica:1", (None, 1, None, None, None), "/replica:1"),
     ("/job:worker/gpu:1", ("worker", None, None, "GPU", 1), "/job:worker/device:GPU:1"),
     ("/task:1/job:train", ("train", None, 1, None, None), "/job:train/task:1"),  # any order
