@@ -193,7 +193,12 @@ class _Launcher:
                     sys.setswitchinterval(saved)
             return
         import cupy
-        stream = self.cuda.external_stream(cupy.cuda.get_current_stream().ptr)
+        cuda = self.cuda
+        stream = cuda.external_stream(cupy.cuda.get_current_stream().ptr)
+        # The kernel runs on the stream CuPy's arrays were made on, so the host need not wait
+        # for that stream first (numba would, by default, on every __cuda_array_interface__).
+        args = [cuda.as_cuda_array(a, sync=False) if isinstance(a, cupy.ndarray) else a
+                for a in args]
         kernel[blocks, threads, stream](*args)
 
     def blocks(self, work_items, threads):
@@ -214,9 +219,9 @@ def fused_bias_activation(backend, x, bias, activation="none"):
     with backend.device_context():
         xb = launcher.buffer(x, "x")
         bb = launcher.buffer(bias, "bias")
-        if xb.ndim < 1 or bb.ndim != 1 or bb.shape[0] != xb.shape[-1]:
+        if x.ndim < 1 or bias.ndim != 1 or bias.shape[0] != x.shape[-1]:
             raise ValueError("bias of shape %s must be 1-D and match the last dimension of x, "
-                             "of shape %s" % (tuple(bb.shape), tuple(xb.shape)))
+                             "of shape %s" % (tuple(bias.shape), tuple(x.shape)))
         if xb.dtype != bb.dtype:
             raise TypeError("x (%s) and bias (%s) must have the same dtype" % (xb.dtype, bb.dtype))
         out = launcher.empty_like(xb)
@@ -233,7 +238,7 @@ def softmax(backend, x, log=False):
     launcher = _Launcher(backend)
     with backend.device_context():
         xb = launcher.buffer(x, "x")
-        if xb.ndim < 1:
+        if x.ndim < 1:
             raise ValueError("softmax needs an array of rank 1 or more, got a scalar")
         out = launcher.empty_like(xb)
         if xb.size:

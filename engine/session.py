@@ -422,10 +422,10 @@ def _with_node(e, step):
         return e
     name = step[1].node_name
     if "[[" not in e.message:
-        e.message = "%s\n\t [[node %s]]" % (e.message, name)
-        e.args = (e.message,)
+        e._message = "%s\n\t [[node %s]]" % (e.message, name)
+        e.args = (e._message,)
     if e.op is None:
-        e.op = step[1].op
+        e._op = step[1].op
     return e
 
 

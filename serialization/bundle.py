@@ -29,7 +29,6 @@ Example::
 
 import logging
 import os
-import secrets
 import struct
 import sys
 
@@ -39,7 +38,10 @@ from google.protobuf.message import DecodeError
 
 from tagraph.protos import tensor_bundle_pb2, types_pb2
 from tagraph.serialization import bundle_dtypes
-from tagraph.serialization.errors import (
+from tagraph.serialization.atomic_file import (
+    fsync_dir as _fsync_dir, remove_quietly as _remove_quietly, temp_name as _temp_name,
+    write_atomic as _write_file_atomically)
+from tagraph.engine.errors import (
     DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnimplementedError,
     from_os_error,
 )
@@ -88,48 +90,6 @@ def _key_bytes(name):
 
 def _key_str(key):
     return key.decode("utf-8", "surrogateescape")
-
-
-def _fsync_dir(path):
-    # Makes the renames themselves durable; not every platform can open a directory.
-    try:
-        fd = os.open(path or ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _temp_name(path):
-    return "%s.tempstate%d" % (path, secrets.randbits(64))
-
-
-def _write_file_atomically(path, data):
-    """Writes ``data`` to a temporary name next to ``path``, fsyncs, renames over ``path``."""
-    tmp = _temp_name(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        _remove_quietly(tmp)
-        raise from_os_error(e, path) from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-
-
-def _remove_quietly(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
 
 
 def _header_proto(num_shards, endianness=tensor_bundle_pb2.BundleHeaderProto.LITTLE, version=None):

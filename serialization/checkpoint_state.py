@@ -17,12 +17,12 @@ The file is replaced atomically (temporary name, flush, fsync, rename).
 import glob
 import logging
 import os
-import uuid
 
 from google.protobuf import text_format
 
 from tagraph.protos.checkpoint_state_pb2 import CheckpointState
-from tagraph.serialization.errors import from_os_error
+from tagraph.engine.errors import from_os_error
+from tagraph.serialization.atomic_file import write_atomic
 
 __all__ = [
     "CheckpointState", "generate_checkpoint_state_proto", "update_checkpoint_state",
@@ -111,19 +111,7 @@ def update_checkpoint_state_internal(save_dir, model_checkpoint_path, all_model_
 
 
 def _atomic_write_string_to_file(filename, contents):
-    tmp = "%s.tmp%s" % (filename, uuid.uuid4().hex)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(contents.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filename)
-    except OSError as e:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise from_os_error(e, filename) from None
+    write_atomic(filename, contents)
 
 
 def get_checkpoint_state(checkpoint_dir, latest_filename=None):
