@@ -38,9 +38,13 @@ def _as_device_type(device_type):
 def _as_index(value, what):
     if value is None:
         return None
-    if isinstance(value, bool) or int(value) != value or int(value) < 0:
+    try:
+        index = int(value)        # TensorFlow takes "3" as well as 3
+    except (TypeError, ValueError):
+        index = -1
+    if index < 0 or isinstance(value, bool) or (isinstance(value, float) and value != index):
         raise ValueError("%s must be a non-negative integer, got %r" % (what, value))
-    return int(value)
+    return index
 
 
 class DeviceSpec:

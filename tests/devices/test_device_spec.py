@@ -58,6 +58,8 @@ def test_constructor_uppercases_lowercase_cpu_gpu_only():
     assert DeviceSpec(device_type="gpu", device_index=0).to_string() == "/device:GPU:0"
     assert DeviceSpec(device_type="cpu").to_string() == "/device:CPU:*"
     assert DeviceSpec(device_type="TPU", device_index=1).to_string() == "/device:TPU:1"
+    assert DeviceSpec(replica="2", task=3.0, device_type="GPU", device_index="1").to_string() \
+        == "/replica:2/task:3/device:GPU:1"
     assert DeviceSpec(job="localhost", replica=0, task=0, device_type="GPU",
                       device_index=0).to_string() == FULL_GPU0
 
@@ -96,7 +98,7 @@ def test_from_string_accepts_none_bytes_and_specs():
 
 @pytest.mark.parametrize("kwargs", [
     dict(replica=-1), dict(task=1.5), dict(device_index=-2), dict(job="a b"),
-    dict(device_type="G P U"),
+    dict(device_type="G P U"), dict(task="x"), dict(device_index=True),
 ])
 def test_constructor_rejects_bad_fields(kwargs):
     with pytest.raises(ValueError):

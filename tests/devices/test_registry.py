@@ -23,7 +23,7 @@ def simulated(monkeypatch):
             monkeypatch.setenv("TAGRAPH_SIMULATED_GPUS", str(count))
         registry._reset_for_tests(probe_real_gpus=False)
     yield use
-    registry._reset_for_tests()
+    registry._reset_for_tests(probe_real_gpus=False)
 
 
 def test_two_simulated_gpus(simulated):
