@@ -1,0 +1,58 @@
+"""ModeKeys and EstimatorSpec: what a model_fn returns for each mode.
+
+    def model_fn(features, labels, mode, params):
+        logits = tg.layers.dense(features["x"], 3)
+        if mode == ModeKeys.PREDICT:
+            return EstimatorSpec(mode, predictions={"classes": tg.argmax(logits, 1)})
+        ...
+"""
+import collections
+
+from tagraph.engine.graph import Operation, Tensor
+
+
+class ModeKeys:
+    TRAIN = "train"
+    EVAL = "eval"
+    PREDICT = "infer"
+
+
+_Spec = collections.namedtuple("EstimatorSpec", [
+    "mode", "predictions", "loss", "train_op", "eval_metric_ops", "export_outputs", "training_hooks",
+    "evaluation_hooks", "prediction_hooks", "scaffold"])
+
+
+class EstimatorSpec(_Spec):
+    """The ops and tensors a model_fn defines for ``mode``; validated as TensorFlow validates them."""
+
+    def __new__(cls, mode, predictions=None, loss=None, train_op=None, eval_metric_ops=None,
+                export_outputs=None, training_chief_hooks=None, training_hooks=None, scaffold=None,
+                evaluation_hooks=None, prediction_hooks=None):
+        if mode not in (ModeKeys.TRAIN, ModeKeys.EVAL, ModeKeys.PREDICT):
+            raise ValueError("mode=%r is not one of ModeKeys.TRAIN, EVAL or PREDICT" % (mode,))
+        if mode == ModeKeys.TRAIN and train_op is None:
+            raise ValueError("Missing train_op.")
+        if mode in (ModeKeys.TRAIN, ModeKeys.EVAL) and loss is None:
+            raise ValueError("Missing loss.")
+        if mode == ModeKeys.PREDICT and predictions is None:
+            raise ValueError("Missing predictions.")
+        if loss is not None:
+            if not isinstance(loss, Tensor):
+                raise TypeError("loss must be a Tensor, given: %r" % (loss,))
+            if loss.shape.rank not in (None, 0) and loss.shape.num_elements() != 1:
+                raise ValueError("Loss must be scalar, given: %r" % (loss,))
+        if train_op is not None and not isinstance(train_op, (Operation, Tensor)):
+            raise TypeError("train_op must be an Operation or Tensor, given: %r" % (train_op,))
+        if predictions is not None:
+            items = predictions.values() if isinstance(predictions, dict) else [predictions]
+            for p in items:
+                if not isinstance(p, Tensor):
+                    raise TypeError("predictions must be a Tensor or dict of Tensors, given: %r" % (p,))
+        for k, v in (eval_metric_ops or {}).items():
+            if not (isinstance(v, tuple) and len(v) == 2):
+                raise TypeError("eval_metric_ops[%r] must be a (value, update_op) tuple, given: %r" % (k, v))
+        if mode == ModeKeys.PREDICT:
+            from tagraph.estimator import export as _export
+            export_outputs = _export.default_export_outputs(export_outputs, predictions)
+        return super().__new__(cls, mode, predictions, loss, train_op, eval_metric_ops or {}, export_outputs,
+                               training_hooks or [], evaluation_hooks or [], prediction_hooks or [], scaffold)
