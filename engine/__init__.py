@@ -23,8 +23,10 @@ from tagraph.engine.ops.control_flow_ops import no_op, group, tuple
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
+from tagraph.engine.ops import nn_ops as nn
 from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
 from tagraph.engine.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
                                       get_variable_scope, global_variables, all_variables, local_variables,
                                       trainable_variables, model_variables, variables_initializer,
@@ -40,3 +42,12 @@ from tagraph.engine.config import ConfigProto, GPUOptions, RunOptions, RunMetada
 from tagraph.engine.op_builder import register_gradient as RegisterGradient, not_differentiable as NotDifferentiable  # noqa: N812
 
 newaxis = None
+from tagraph.engine import metrics  # noqa: E402,F401
+# Training (issue 7): tg.gradients, tg.train, tg.losses, tg.layers, and tg.nn's loss, conv and pooling functions.
+from tagraph.engine.gradients import gradients, AggregationMethod, UnconnectedGradients  # noqa: E402,F401
+from tagraph.engine import train, losses, layers  # noqa: E402,F401
+from tagraph.engine.ops import loss_ops as _loss_ops  # noqa: E402
+for _f in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
+           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+           "weighted_cross_entropy_with_logits", "l2_loss", "dropout"):
+    setattr(nn, _f, getattr(_loss_ops, _f))

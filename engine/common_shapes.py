@@ -48,6 +48,30 @@ def broadcast_binary(op):
     return [broadcast_shapes(op.inputs[0].shape, op.inputs[1].shape)]
 
 
+# Further rules registered by the modules that own the ops (e.g. StridedSlice of a Shape in array_ops):
+# op type -> fn(tensor) returning the value (constant_value) or a partial TensorShape (constant_shape), or None.
+_VALUE_FNS = {}
+_SHAPE_VALUE_FNS = {}
+
+
+def register_constant_value(*op_types):
+    """Registers ``fn(tensor) -> numpy value or None`` as ``constant_value``'s rule for ``op_types``."""
+    def decorate(fn):
+        for t in op_types:
+            _VALUE_FNS[t] = fn
+        return fn
+    return decorate
+
+
+def register_constant_shape(*op_types):
+    """Registers ``fn(tensor) -> TensorShape or None`` as ``constant_shape``'s rule for ``op_types``."""
+    def decorate(fn):
+        for t in op_types:
+            _SHAPE_VALUE_FNS[t] = fn
+        return fn
+    return decorate
+
+
 def constant_value(tensor):
     """The value of ``tensor`` when it can be computed while building the graph (Consts, Shape of a
     known shape, a few simple ops), else None. Shape functions use it for shape and axis arguments."""
@@ -77,7 +101,8 @@ def constant_value(tensor):
     if op.type == "Cast":
         v = constant_value(op.inputs[0])
         return None if v is None else v.astype(tensor.dtype.as_numpy_dtype)
-    return None
+    fn = _VALUE_FNS.get(op.type)
+    return None if fn is None else fn(tensor)
 
 
 def constant_shape(tensor):
@@ -94,6 +119,10 @@ def constant_shape(tensor):
         return TensorShape(dims)
     if op.type == "Shape":
         return op.inputs[0].shape
+    fn = _SHAPE_VALUE_FNS.get(op.type)
+    s = None if fn is None else fn(tensor)
+    if s is not None:
+        return s
     if tensor.shape.rank == 1 and tensor.shape[0] is not None:
         return unknown_shape(tensor.shape[0])
     return unknown_shape()

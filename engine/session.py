@@ -37,17 +37,27 @@ class SessionState:
 
 
 class RunStats:
-    """Counts of the last run's host->device uploads and device->host downloads."""
+    """What the last run did: its host->device uploads and device->host downloads (the explicit
+    transfer steps of its plan), the devices its ops ran on, and how many fused steps it had.
 
-    __slots__ = ("uploads", "downloads", "devices")
+        sess.run(y, {x: batch})
+        sess.last_run_stats.uploads, sess.last_run_stats.downloads     # (1, 1) for a GPU chain
 
-    def __init__(self, uploads=0, downloads=0, devices=()):
+    Constants a GPU kernel uploads once per session (and caches) are not counted: they are not copied
+    again on later runs.
+    """
+
+    __slots__ = ("uploads", "downloads", "devices", "fused")
+
+    def __init__(self, uploads=0, downloads=0, devices=(), fused=0):
         self.uploads = uploads
         self.downloads = downloads
         self.devices = devices
+        self.fused = fused
 
     def __repr__(self):
-        return "RunStats(uploads=%d, downloads=%d)" % (self.uploads, self.downloads)
+        return "RunStats(uploads=%d, downloads=%d, fused=%d, devices=%s)" % (
+            self.uploads, self.downloads, self.fused, list(self.devices))
 
 
 # Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
@@ -72,6 +82,9 @@ class BaseSession:
         from tagraph.devices.placer import Placer
         self._placer = Placer(config)
         self._placement = {}    # op -> Device, fixed for the session's life once chosen
+        if self._placer.log_device_placement:
+            # TensorFlow's DirectSession prints this when the session is made.
+            logging.getLogger("tagraph.placement").info("%s", self._placer.device_mapping())
 
     graph = property(lambda self: self._graph)
     graph_def = property(lambda self: self._graph.as_graph_def())
@@ -150,8 +163,12 @@ class BaseSession:
         return call
 
     def _compile(self, fetches, feed_keys):
+        from tagraph.devices.placer import PlacementError
         with self._lock:
-            return _Plan(self, fetches, feed_keys)
+            try:
+                return _Plan(self, fetches, feed_keys)
+            except PlacementError as e:
+                raise errors.InvalidArgumentError(None, e.op, e.message) from None
 
 
 class Session(BaseSession):
@@ -280,6 +297,7 @@ class _Plan:
     def _build(self, session, ops, placement, feeds, fetch_elems):
         slots = {}           # (tensor, device name) -> slot
         home = {}            # tensor -> device it is produced on
+        initial = {}         # slot -> value known when compiling (host copies of constants)
 
         def new_slot(key):
             slots[key] = len(slots)
@@ -304,10 +322,17 @@ class _Plan:
                 return slots[key]
             src = home[t]
             src_slot = slots[(t, src.name)]
-            dst_slot = new_slot(key)
             if t.dtype.name == "resource":
+                dst_slot = new_slot(key)
                 steps.append((_identity_step, None, (src_slot,), dst_slot))
                 return dst_slot
+            if device.device_type == "CPU" and t.__class__ is Tensor and t.op.type == "Const":
+                # A constant wanted in host memory (a shape, an axis) is read from the graph, never
+                # copied back from the GPU it was placed on: TensorFlow's HostMemory Const.
+                dst_slot = new_slot(key)
+                initial[dst_slot] = _decode_attr(t.op._attrs["value"])
+                return dst_slot
+            dst_slot = new_slot(key)
             # A cross-device edge: an explicit transfer, through the host between two GPUs.
             if src.device_type == "CPU":
                 steps.append((_upload, device, (src_slot,), dst_slot))
@@ -339,22 +364,41 @@ class _Plan:
                 t = d
             return slot_on(t, device)
 
+        fused = _fusions(ops, placement, feeds, fetch_elems)
+        fused_bias = set(fused.values())
+
         for op in ops:
+            if op in fused_bias:
+                continue     # computed by its activation's fused step
             dev = placement[op]
-            kernel = kernel_registry.get_kernel(op.type, dev.device_type)
-            if kernel is None:
-                raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices compatible "
-                                           "with node %s" % (op.type, dev.device_type, op.name))
-            host_in = kernel_registry.host_memory_inputs(op.type, dev.device_type)
-            host_out = kernel_registry.host_memory_outputs(op.type, dev.device_type)
-            ref_inputs = _ref_input_flags(op)
+            if dev.device_type != "CPU" and _int32_in_host_memory(op):
+                # TensorFlow keeps int32 GPU kernels' tensors in host memory (shape arithmetic): the
+                # op stays placed on the GPU, its kernel runs on host data, and nothing is copied.
+                dev = cpu
+            on_host = dev.device_type == "CPU"
+            bias_op = fused.get(op)
+            if bias_op is not None:
+                kernel = _fused_bias_activation_kernel(_FUSABLE_ACTIVATIONS[op.type])
+                inputs, ref_inputs = bias_op._inputs, (False, False)
+                host_in = host_out = frozenset()
+            else:
+                kernel = kernel_registry.get_kernel(op.type, dev.device_type)
+                if kernel is None:
+                    raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices "
+                                               "compatible with node %s" % (op.type, dev.device_type, op.name))
+                host_in = kernel_registry.host_memory_inputs(op.type, dev.device_type)
+                host_out = kernel_registry.host_memory_outputs(op.type, dev.device_type)
+                inputs, ref_inputs = op._inputs, _ref_input_flags(op)
             in_slots = tuple((slot_on if ref_inputs[i] else value_slot)(
-                t, cpu if (i in host_in or dev.device_type == "CPU") else dev) for i, t in enumerate(op._inputs))
+                t, cpu if (on_host or i in host_in) else dev) for i, t in enumerate(inputs))
+            if not on_host and not dev.backend.is_simulated:
+                # CuPy works on its current device: enter this op's device around the kernel.
+                kernel = _on_device(kernel, dev.backend)
             attrs = {k: _decode_attr(v) for k, v in op._attrs.items()}
             ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
             out_slots = []
             for i, t in enumerate(op._outputs):
-                where = cpu if (i in host_out or dev.device_type == "CPU") else dev
+                where = cpu if (on_host or i in host_out) else dev
                 if t in home:
                     out_slots.append(None)  # fed: the kernel's value is not used
                     continue
@@ -362,10 +406,16 @@ class _Plan:
                 out_slots.append(new_slot((t, where.name)))
             n = len(out_slots)
             target = out_slots[0] if n == 1 else (tuple(out_slots) if n else None)
+            if op.type == "Const" and target.__class__ is int and not op._control_inputs:
+                # A constant is the same every run: made now (uploaded once on a GPU, where the
+                # session's state keeps it), it costs no step.
+                initial[target] = kernel(ctx)
+                continue
             steps.append((kernel, ctx, in_slots, target))
 
         self.fetch_slots = []
         aliasing = []
+        fed = set(feeds)
         for e in fetch_elems:
             if isinstance(e, Operation):
                 self.fetch_slots.append(None)
@@ -373,19 +423,22 @@ class _Plan:
                 continue
             if e not in home:
                 raise errors.InvalidArgumentError(None, None, "Fetch %s is not computed by this plan" % e.name)
+            # Every fetched value comes back to host memory: numpy, never a device array.
             self.fetch_slots.append(value_slot(e, cpu))
-            aliasing.append(e.op.type in _ALIASING_OPS or e in set(feeds))
+            aliasing.append(e.op.type in _ALIASING_OPS or e in fed)
         self.aliasing = aliasing
         self.any_aliasing = any(aliasing)
         self.steps = steps
         self.nslots = len(slots)
-        self.stats = RunStats(uploads, downloads, tuple(sorted({d.name for d in placement.values()})))
+        self.initial_values = [initial.get(i) for i in range(self.nslots)]
+        self.stats = RunStats(uploads, downloads, tuple(sorted({d.name for d in placement.values()})),
+                              len(fused))
         self.session = session
         self.ops = ops
         self.placement = placement
 
     def run(self, feed_values, state):
-        vals = [None] * self.nslots
+        vals = self.initial_values.copy()
         for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
             vals[slot] = _convert_feed(v, t, np_dtype, shape)
         step = None
@@ -449,6 +502,82 @@ def _ref_input_flags(op):
             n = 1
         flags.extend([arg.is_ref] * n)
     return flags
+
+
+def _int32_in_host_memory(op):
+    outputs = op._outputs
+    if not outputs:
+        return False
+    for t in op._inputs:
+        if t._dtype._enum != _INT32:
+            return False
+    for t in outputs:
+        if t._dtype._enum != _INT32:
+            return False
+    return kernel_registry.get_kernel(op.type, "CPU") is not None
+
+
+_INT32 = dtypes.int32.as_datatype_enum
+
+
+# --- fusion ---------------------------------------------------------------------------------------
+
+# Activations a GPU BiasAdd folds into (cuda_kernels.fused_bias_activation's names).
+_FUSABLE_ACTIVATIONS = {"Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh"}
+_FUSABLE_TYPES = frozenset(["float32", "float64"])
+
+
+def _fusions(ops, placement, feeds, fetch_elems):
+    """activation op -> the BiasAdd it absorbs, where one fused kernel pays on a GPU.
+
+    A BiasAdd qualifies when it runs on a GPU in NHWC, on float32/float64, and its output goes only to
+    one Relu/Relu6/Sigmoid/Tanh on the same device: neither fetched, nor fed, nor used by another op
+    of this plan, nor a control input of one.
+    """
+    candidates = [op for op in ops if op.type in _FUSABLE_ACTIVATIONS and op._inputs
+                  and op._inputs[0].op.type == "BiasAdd" and placement[op].device_type == "GPU"]
+    if not candidates:
+        return {}
+    in_plan = set(ops)
+    uses = {}
+    for op in ops:
+        for t in op._inputs:
+            uses[t] = uses.get(t, 0) + 1
+    pinned = set(feeds) | {e for e in fetch_elems if isinstance(e, Tensor)}
+    fused = {}
+    for act in candidates:
+        t = act._inputs[0]
+        bias = t.op
+        fmt = bias._attrs.get("data_format")
+        if (bias in in_plan and placement.get(bias) is placement[act] and uses.get(t) == 1
+                and t not in pinned and t.dtype.name in _FUSABLE_TYPES
+                and (fmt is None or fmt.s in (b"NHWC", b""))
+                and not any(c in in_plan for c in bias._control_outputs)
+                and all(x.dtype._enum < 100 for x in bias._inputs)):
+            fused[act] = bias
+    return fused
+
+
+def _fused_bias_activation_kernel(activation):
+    kernel = _FUSED_KERNELS.get(activation)
+    if kernel is None:
+        def kernel(ctx, x, bias):
+            from tagraph.devices import cuda_kernels
+            return cuda_kernels.fused_bias_activation(ctx.device.backend, x, bias, activation)
+        kernel.__name__ = "fused_bias_%s" % activation
+        _FUSED_KERNELS[activation] = kernel
+    return kernel
+
+
+_FUSED_KERNELS = {}
+
+
+def _on_device(kernel, backend):
+    def run(ctx, *args):
+        with backend.device_context():
+            return kernel(ctx, *args)
+    run.__name__ = getattr(kernel, "__name__", "kernel")
+    return run
 
 
 def _deref_step(ctx, ref):

@@ -1,0 +1,48 @@
+"""tagraph.serialization: TensorFlow's checkpoints, meta graphs and their tools, byte for byte.
+
+    from tagraph.serialization import Saver, latest_checkpoint, load_checkpoint, inspect_checkpoint
+    saver = Saver()
+    saver.save(sess, "/tmp/train/model.ckpt", global_step=1000)
+    reader = load_checkpoint("/tmp/train")          # the latest checkpoint in the folder
+    reader.get_tensor("v1")
+
+Importing this package registers the kernels of the saver's ops (SaveV2, RestoreV2, ...); the rest of
+the public surface is loaded on first use, so the import stays cheap.
+"""
+import importlib
+
+from tagraph.serialization import io_ops as _io_ops  # noqa: F401  (registers the saver ops' kernels)
+from tagraph.serialization.checkpoint_state import (  # noqa: F401
+    checkpoint_exists, get_checkpoint_state, latest_checkpoint, update_checkpoint_state)
+
+_LAZY = {
+    "Saver": ("tagraph.serialization.saver", "Saver"),
+    "load_checkpoint": ("tagraph.serialization.checkpoint_utils", "load_checkpoint"),
+    "list_variables": ("tagraph.serialization.checkpoint_utils", "list_variables"),
+    "load_variable": ("tagraph.serialization.checkpoint_utils", "load_variable"),
+    "NewCheckpointReader": ("tagraph.serialization.checkpoint_utils", "NewCheckpointReader"),
+    "export_meta_graph": ("tagraph.serialization.meta_graph", "export_meta_graph"),
+    "import_meta_graph": ("tagraph.serialization.meta_graph", "import_meta_graph"),
+}
+_SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "bundle", "table",
+               "checkpoint_state", "io_ops")
+
+__all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state", "checkpoint_exists",
+           "load_checkpoint", "list_variables", "load_variable", "NewCheckpointReader", "export_meta_graph",
+           "import_meta_graph", "inspect_checkpoint"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = importlib.import_module("tagraph.serialization." + name)
+    else:
+        raise AttributeError("module 'tagraph.serialization' has no attribute %r" % name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -50,7 +50,7 @@ from tagraph.serialization.table import Table, TableBuilder, mask_crc, unmask_cr
 __all__ = [
     "BundleWriter", "BundleReader", "merge_bundles", "data_filename", "meta_filename",
     "sharded_filename", "TENSOR_BUNDLE_VERSION", "TENSOR_BUNDLE_MIN_PRODUCER",
-    "TENSOR_BUNDLE_MIN_CONSUMER", "HEADER_ENTRY_KEY",
+    "TENSOR_BUNDLE_MIN_CONSUMER", "HEADER_ENTRY_KEY", "v1_fallback_error", "crc32c_of_array",
 ]
 
 _log = logging.getLogger(__name__)
@@ -63,6 +63,52 @@ _MAX_DIMS = 254  # TensorShape::MaxDimensions()
 _INT64_MAX = (1 << 63) - 1
 _CHUNK = 1 << 22  # bytes per write / checksum step: bounds the temporary copies
 _U32 = struct.Struct("<I")
+_WRITE_CHUNK = 1 << 24  # bytes per write() of a numeric tensor
+_PIPELINE_MIN_BYTES = 1 << 23  # below this, checksumming on a second thread does not pay
+
+
+def _load_crc32c_extend():
+    """``crc32c_extend(crc, address, length)`` of the library google_crc32c wraps, or None.
+
+    google_crc32c's Python entry point accepts only ``bytes``, which would cost a copy of every
+    tensor; calling the same C function through ctypes checksums numpy buffers in place (and
+    releases the GIL while it runs). Checked against google_crc32c before it is trusted.
+    """
+    try:
+        import ctypes
+        import glob
+        if getattr(google_crc32c, "implementation", "c") != "c":
+            return None
+        here = os.path.dirname(google_crc32c.__file__)
+        candidates = sorted(glob.glob(os.path.join(here + ".libs", "libcrc32c*")))
+        candidates += sorted(glob.glob(os.path.join(here, "_crc32c*")))
+        for path in candidates:
+            try:
+                fn = ctypes.CDLL(path).crc32c_extend
+            except (OSError, AttributeError):
+                continue
+            fn.restype = ctypes.c_uint32
+            fn.argtypes = [ctypes.c_uint32, ctypes.c_void_p, ctypes.c_size_t]
+            probe = np.frombuffer(b"tagraph checks its checksum", dtype=np.uint8)
+            if fn(7, probe.ctypes.data, probe.size) == google_crc32c.extend(7, probe.tobytes()):
+                return fn
+    except Exception:  # noqa: BLE001 - any surprise: fall back to the copying path
+        pass
+    return None
+
+
+_crc32c_extend_c = _load_crc32c_extend()
+
+
+def crc32c_of_array(crc, flat):
+    """CRC32C of a contiguous uint8 array ``flat``, continuing from ``crc``, without copying it."""
+    if flat.size == 0:
+        return crc
+    if _crc32c_extend_c is not None:
+        return int(_crc32c_extend_c(crc, flat.ctypes.data, flat.size))
+    for start in range(0, flat.size, _CHUNK):
+        crc = google_crc32c.extend(crc, flat[start:start + _CHUNK].tobytes())
+    return crc
 
 
 def meta_filename(prefix):
@@ -173,6 +219,7 @@ class BundleWriter:
         self._size = 0
         self._error = None
         self._closed = False
+        self._pool = None
         directory = os.path.dirname(prefix)
         try:
             if directory:
@@ -271,12 +318,22 @@ class BundleWriter:
         if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and sys.byteorder == "big"):
             array = array.astype(array.dtype.newbyteorder("<"))
         flat = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-        crc = 0
-        for start in range(0, flat.size, _CHUNK):
-            chunk = flat[start:start + _CHUNK].tobytes()
-            self._out.write(chunk)
-            crc = google_crc32c.extend(crc, chunk)
-        return int(flat.size), crc
+        # Streamed straight from the array: no copy of the tensor is made (writes larger than the
+        # file's buffer go to the kernel from the caller's memory).
+        crc = None
+        if flat.size >= _PIPELINE_MIN_BYTES and _crc32c_extend_c is not None:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagraph-crc")
+            crc = self._pool.submit(crc32c_of_array, 0, flat)  # checksummed while it is written
+        view = memoryview(flat)
+        try:
+            for start in range(0, flat.size, _WRITE_CHUNK):
+                self._out.write(view[start:start + _WRITE_CHUNK])
+        finally:
+            if crc is not None:
+                crc = crc.result()
+        return int(flat.size), crc if crc is not None else crc32c_of_array(0, flat)
 
     def _write_strings(self, elements):
         lengths = bytearray()
@@ -314,6 +371,7 @@ class BundleWriter:
                 % (self._prefix, self._error))
         self._check_open()
         self._closed = True
+        self._close_pool()
         try:
             self._out.flush()
             os.fsync(self._out.fileno())
@@ -331,10 +389,16 @@ class BundleWriter:
         if self._closed:
             return
         self._closed = True
+        self._close_pool()
         try:
             self._out.close()
         finally:
             _remove_quietly(self._tmp_data_path)
+
+    def _close_pool(self):
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def __del__(self):
         try:
@@ -479,6 +543,41 @@ def _check_versions(version, index_path):
             % (index_path, TENSOR_BUNDLE_VERSION))
 
 
+def v1_fallback_error(path, tensor_name=None):
+    """The error TensorFlow gives when ``path`` has no ``.index`` but is itself a file.
+
+    TensorFlow then reads ``path`` as a V1 checkpoint (a table of tensor slices). tagraph reads only
+    V2, so it reproduces the outcome: a file that is no table gives TensorFlow's DataLossError; a
+    table (typically a V2 ``.index`` given in place of its prefix) holds no V1 tensors, so it gives
+    TensorFlow's NotFoundError for ``tensor_name``, or None when no tensor was asked for (an empty
+    checkpoint, as TensorFlow's reader sees it).
+    """
+    from tagraph.serialization.table import FOOTER_SIZE, TABLE_MAGIC
+    hint = (": perhaps your file is in a different file format and you need to use a different restore "
+            "operator?")
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            if size >= FOOTER_SIZE:
+                f.seek(size - 8)
+                magic = struct.unpack("<Q", f.read(8))[0]
+    except OSError as e:
+        return from_os_error(e, path)
+    if size < FOOTER_SIZE:
+        return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: file is too short to be an "
+                             "sstable%s" % (path, hint))
+    if magic != TABLE_MAGIC:
+        return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: not an sstable (bad magic "
+                             "number)%s" % (path, hint))
+    try:
+        Table.open(path)
+    except DataLossError as e:
+        return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: %s%s" % (path, e.message, hint))
+    if tensor_name is not None:
+        return NotFoundError(None, None, 'Tensor name "%s" not found in checkpoint files %s' % (tensor_name, path))
+    return None
+
+
 class BundleReader:
     """Reads a checkpoint (tensor bundle V2) written by TensorFlow or :class:`BundleWriter`.
 
@@ -502,7 +601,7 @@ class BundleReader:
         if not os.path.exists(index_path):
             raise NotFoundError(
                 None, None, "Unsuccessful TensorSliceReader constructor: Failed to find any matching "
-                "files for %s (no %s)" % (prefix, index_path))
+                "files for %s" % prefix)
         header, raw_entries = _read_index(index_path)
         if header.endianness not in (tensor_bundle_pb2.BundleHeaderProto.LITTLE,
                                      tensor_bundle_pb2.BundleHeaderProto.BIG):
@@ -598,6 +697,45 @@ class BundleReader:
 
     def read(self, name):
         """The value of tensor ``name`` as a numpy array, checksum verified."""
+        return self._finish(self._start(name))
+
+    def read_many(self, names):
+        """The values of ``names``, in order, each checksum verified.
+
+        Large numeric tensors are read straight into their final arrays, and each one's checksum is
+        computed on a second thread while the next one is read (both release the GIL).
+        """
+        names = list(names)
+        total = 0
+        for name in names:
+            entry = self._lookup(name)
+            if entry.dtype != types_pb2.DT_STRING:
+                total += max(entry.size, 0)
+        if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None:
+            return [self.read(name) for name in names]
+        from concurrent.futures import ThreadPoolExecutor
+        out = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagraph-crc") as pool:
+            pending = []
+            try:
+                for name in names:
+                    started = self._start(name)
+                    if started[2] is None:  # numeric: checksum it beside the next read
+                        started = started[:2] + (pool.submit(crc32c_of_array, 0, started[1]),) + started[3:]
+                    pending.append(started)
+                for started in pending:
+                    crc = started[2]
+                    if not isinstance(crc, int):
+                        started = started[:2] + (crc.result(),) + started[3:]
+                    out.append(self._finish(started))
+            finally:
+                for started in pending:  # let no worker outlive a failed read
+                    if not isinstance(started[2], int) and started[2] is not None:
+                        started[2].cancel()
+        return out
+
+    def _start(self, name):
+        """Validates ``name``'s entry and reads its bytes: (value, raw bytes, crc or None, entry, where)."""
         key = _key_bytes(name)
         entry = self._lookup(key)
         tensor = _key_str(key)
@@ -646,14 +784,21 @@ class BundleReader:
                 "(truncated or corrupted checkpoint)" % (tensor, offset, offset + size, path, file_size))
         if datatype == types_pb2.DT_STRING:
             value, crc = self._read_strings(f, path, tensor, offset, size, numel)
-            value = value.reshape(shape)
-        else:
-            value, crc = self._read_numeric(f, path, tensor, offset, size, shape, np_dtype)
+            return value.reshape(shape), None, crc, entry, (tensor, path, size, offset)
+        value, raw = self._read_numeric(f, path, tensor, offset, size, shape, np_dtype)
+        return value, raw, None, entry, (tensor, path, size, offset)
+
+    def _finish(self, started):
+        value, raw, crc, entry, (tensor, path, size, offset) = started
+        if crc is None:
+            crc = crc32c_of_array(0, raw)
         if unmask_crc(entry.crc32c) != crc:
             raise DataLossError(
                 None, None, "Checksum does not match for tensor %s in %s (%d bytes at offset %d): "
                 "stored %08x vs. calculated on the restored bytes %08x"
                 % (tensor, path, size, offset, unmask_crc(entry.crc32c), crc))
+        if not value.dtype.isnative:
+            value = value.astype(value.dtype.newbyteorder("="))
         return value
 
     def _read_exact(self, f, path, tensor, offset, buf):
@@ -676,12 +821,7 @@ class BundleReader:
             self._read_exact(f, path, tensor, offset, raw)
         except OSError as e:
             raise from_os_error(e, path) from None
-        crc = 0
-        for start in range(0, size, _CHUNK):
-            crc = google_crc32c.extend(crc, raw[start:start + _CHUNK].tobytes())
-        if not value.dtype.isnative:
-            value = value.astype(value.dtype.newbyteorder("="))
-        return value, crc
+        return value, raw
 
     def _read_strings(self, f, path, tensor, offset, size, numel):
         try:

@@ -17,6 +17,7 @@ The file is replaced atomically (temporary name, flush, fsync, rename).
 import glob
 import logging
 import os
+import re
 
 from google.protobuf import text_format
 
@@ -27,7 +28,8 @@ from tagraph.serialization.atomic_file import write_atomic
 __all__ = [
     "CheckpointState", "generate_checkpoint_state_proto", "update_checkpoint_state",
     "update_checkpoint_state_internal", "get_checkpoint_state", "latest_checkpoint",
-    "checkpoint_exists", "remove_checkpoint", "get_checkpoint_filename",
+    "checkpoint_exists", "remove_checkpoint", "get_checkpoint_filename", "checkpoint_exists_internal",
+    "meta_graph_filename", "get_checkpoint_mtimes",
 ]
 
 _log = logging.getLogger(__name__)
@@ -170,12 +172,53 @@ def checkpoint_exists(checkpoint_prefix):
     return bool(_matching_files(checkpoint_prefix + ".index") or _matching_files(checkpoint_prefix))
 
 
-def remove_checkpoint(checkpoint_prefix, meta_graph_suffix="meta"):
-    """Deletes a V2 checkpoint's files (``.index``, every ``.data-?????-of-?????``, ``.meta``)."""
+def checkpoint_exists_internal(checkpoint_prefix):
+    """TensorFlow's name for :func:`checkpoint_exists` (what ``Saver.restore`` checks)."""
+    return checkpoint_exists(checkpoint_prefix)
+
+
+def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
+    """``<prefix>.meta`` for a checkpoint prefix, a sharded suffix (``-00001-of-00002``) removed."""
+    basename = re.sub(r"-[\d\?]+-of-\d+$", "", os.fspath(checkpoint_filename))
+    return ".".join([basename, meta_graph_suffix])
+
+
+def get_checkpoint_mtimes(checkpoint_prefixes):
+    """Modification times (seconds) of the checkpoints that exist, V2 (``.index``) then V1 files."""
+    mtimes = []
+
+    def match_maybe_append(pathname):
+        fnames = sorted(_matching_files(pathname))
+        if fnames:
+            try:
+                mtimes.append(os.stat(fnames[0]).st_mtime_ns / 1e9)
+            except FileNotFoundError:  # deleted meanwhile by another process
+                return False
+            return True
+        return False
+
+    for prefix in checkpoint_prefixes:
+        prefix = os.fspath(prefix)
+        if match_maybe_append(prefix + ".index"):
+            continue
+        match_maybe_append(prefix)
+    return mtimes
+
+
+def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=2, meta_graph_suffix="meta"):
+    """Deletes a V2 checkpoint's files: ``.index`` first (so it stops existing at once), every
+    ``.data-?????-of-?????``, then the ``.meta``. TensorFlow's argument order; a string in the
+    second place is taken as ``meta_graph_suffix``.
+    """
+    if isinstance(checkpoint_format_version, str):
+        checkpoint_format_version, meta_graph_suffix = 2, checkpoint_format_version
     checkpoint_prefix = os.fspath(checkpoint_prefix)
     escaped = glob.escape(checkpoint_prefix)
-    targets = [checkpoint_prefix + ".index", checkpoint_prefix + "." + meta_graph_suffix]
-    targets += glob.glob(escaped + ".data-?????-of-?????")
+    if checkpoint_format_version == 2:
+        targets = [checkpoint_prefix + ".index"] + sorted(glob.glob(escaped + ".data-?????-of-?????"))
+    else:
+        targets = [checkpoint_prefix]
+    targets.append(meta_graph_filename(checkpoint_prefix, meta_graph_suffix))
     for path in targets:
         try:
             os.remove(path)

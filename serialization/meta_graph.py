@@ -73,6 +73,7 @@ def create_meta_graph_def(graph=None, saver_def=None, collection_list=None, clea
     graph = graph or get_default_graph()
     mg = meta_graph_pb2.MetaGraphDef()
     gd = graph_to_graph_def(graph, clear_devices=clear_devices, strip_default_attrs=strip_default_attrs)
+    _set_output_shapes(graph, gd)
     info = mg.meta_info_def
     info.stripped_op_list.CopyFrom(stripped_op_list(gd))
     info.tensorflow_version = ""
@@ -96,10 +97,23 @@ def create_meta_graph_def(graph=None, saver_def=None, collection_list=None, clea
     return mg
 
 
+def _set_output_shapes(graph, graph_def):
+    """``_output_shapes`` on every node with outputs, as TensorFlow's export writes them (add_shapes)."""
+    for op, nd in zip(graph._ops, graph_def.node):
+        if "_output_shapes" in nd.attr:
+            del nd.attr["_output_shapes"]  # an imported node's stale shapes
+        if op._outputs:
+            nd.attr["_output_shapes"].list.shape.extend(t.shape.as_proto() for t in op._outputs)
+
+
 def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None, collection_list=None,
                       as_text=False, graph=None, export_scope=None, clear_devices=False,
-                      clear_extraneous_savers=False, strip_default_attrs=False, **kwargs):
-    """Returns the MetaGraphDef of ``graph`` and writes it to ``filename`` (atomically) when given."""
+                      clear_extraneous_savers=False, strip_default_attrs=False, save_debug_info=False, **kwargs):
+    """Returns the MetaGraphDef of ``graph`` and writes it to ``filename`` (atomically) when given.
+
+    With ``save_debug_info`` an (empty: tagraph records no stack traces) GraphDebugInfo is written
+    beside it as ``<filename without extension>.debug``, as TensorFlow names it.
+    """
     mg = create_meta_graph_def(graph, saver_def=saver_def, collection_list=collection_list,
                                clear_devices=clear_devices, strip_default_attrs=strip_default_attrs)
     if meta_info_def is not None:
@@ -109,6 +123,12 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
     if filename:
         data = text_format.MessageToString(mg).encode() if as_text else mg.SerializeToString(deterministic=True)
         write_atomic(filename, data)
+        if save_debug_info:
+            from tagraph.protos import graph_debug_info_pb2
+            info = graph_debug_info_pb2.GraphDebugInfo()
+            debug_filename = os.path.splitext(os.fspath(filename))[0] + ".debug"
+            write_atomic(debug_filename, text_format.MessageToString(info).encode() if as_text
+                         else info.SerializeToString(deterministic=True))
     return mg
 
 

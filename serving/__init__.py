@@ -1,0 +1,11 @@
+"""tagraph.serving: the model server, speaking TensorFlow Serving's gRPC and REST APIs.
+
+    tagraph-model-server --port=8500 --rest_api_port=8501 --model_name=m --model_base_path=/models/m
+
+It serves the highest-numbered version under a base path (or what a ``--model_config_file`` asks for),
+loads new versions as they appear and unloads removed ones without dropping a request, batches
+concurrent requests (``--enable_batching``), and exports health and Prometheus metrics. Modules:
+``main`` (command line), ``server`` (assembly), ``manager`` and ``versions`` (which versions serve),
+``servable`` (one loaded version), ``inference`` (Predict / Classify / Regress rules), ``grpc_service``
+and ``rest_api`` with ``json_codec`` (the front ends), ``batching``, ``metrics``, ``warmup``, ``config``.
+"""

@@ -1,0 +1,237 @@
+"""``tg.losses``: TensorFlow 1's loss functions, with its weights and reductions.
+
+    loss = tg.losses.sparse_softmax_cross_entropy(labels=y, logits=logits)     # mean over non-zero weights
+    loss = tg.losses.mean_squared_error(labels, predictions, weights=w, reduction=tg.losses.Reduction.SUM)
+
+Each loss is added to the ``losses`` collection (``get_losses``), as TensorFlow does; the default
+reduction, ``SUM_BY_NONZERO_WEIGHTS``, divides the weighted sum by the number of non-zero weights.
+"""
+from tagraph.engine import dtypes
+from tagraph.engine.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, _graph_of
+
+
+class Reduction:
+    """How a loss's per-element values become the returned value."""
+    NONE = "none"
+    SUM = "weighted_sum"
+    SUM_OVER_BATCH_SIZE = "weighted_sum_over_batch_size"
+    MEAN = "weighted_mean"
+    SUM_BY_NONZERO_WEIGHTS = "weighted_sum_by_nonzero_weights"
+    SUM_OVER_NONZERO_WEIGHTS = SUM_BY_NONZERO_WEIGHTS
+
+    @classmethod
+    def all(cls):
+        return (cls.NONE, cls.SUM, cls.MEAN, cls.SUM_OVER_BATCH_SIZE, cls.SUM_OVER_NONZERO_WEIGHTS,
+                cls.SUM_BY_NONZERO_WEIGHTS)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError("Invalid Reduction Key %s." % key)
+
+
+def _m():
+    from tagraph.engine.ops import math_ops
+    return math_ops
+
+
+def _a():
+    from tagraph.engine.ops import array_ops
+    return array_ops
+
+
+def _safe_mean(losses, num_present):
+    return _m().div_no_nan(losses, num_present, name="value")
+
+
+def _num_elements(losses):
+    g = get_default_graph()
+    with g.name_scope("num_elements") as scope:
+        return _m().cast(_a().size(losses, name=scope), dtype=losses.dtype)
+
+
+def _broadcast_weights(weights, values):
+    """``weights`` multiplied out to ``values``' shape (TensorFlow's broadcast_weights, less its assert)."""
+    g = get_default_graph()
+    with g.name_scope("broadcast_weights") as scope:
+        values = convert_to_tensor(values, name="values")
+        weights = convert_to_tensor(weights, dtype=values.dtype.base_dtype, name="weights")
+        if weights.shape.is_fully_defined() and values.shape.is_fully_defined() and \
+                weights.shape.is_compatible_with(values.shape):
+            return weights
+        return _m().multiply(weights, _a().ones_like(values), name=scope)
+
+
+def _num_present(losses, weights, per_batch=False):
+    """The number of elements of ``losses`` whose weight is not zero."""
+    m, a = _m(), _a()
+    if isinstance(weights, float) and weights != 0.0:
+        return _num_elements(losses)
+    g = get_default_graph()
+    with g.name_scope("num_present") as scope:
+        weights = m.cast(weights, dtype=dtypes.float32)
+        present = m.where(m.equal(weights, 0.0), a.zeros_like(weights), a.ones_like(weights))
+        present = _broadcast_weights(present, losses)
+        if per_batch:
+            return m.reduce_sum(present, axis=a.range(1, a.rank(present)), keepdims=True, name=scope)
+        return m.reduce_sum(present, name=scope)
+
+
+def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+                          reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``losses * weights`` reduced as ``reduction`` says, cast back to ``losses``' dtype."""
+    Reduction.validate(reduction)
+    m = _m()
+    g = _graph_of([v for v in (losses, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "weighted_loss"):
+        g._last_loss_reduction = reduction
+        losses = convert_to_tensor(losses)
+        input_dtype = losses.dtype.base_dtype
+        losses = m.cast(losses, dtype=dtypes.float32)
+        weights = m.cast(weights if isinstance(weights, Tensor) else
+                         convert_to_tensor(weights, dtype=dtypes.float32), dtype=dtypes.float32)
+        weighted_losses = m.multiply(losses, weights)
+        if reduction == Reduction.NONE:
+            loss = weighted_losses
+        else:
+            loss = m.reduce_sum(weighted_losses)
+            if reduction == Reduction.MEAN:
+                loss = _safe_mean(loss, m.reduce_sum(_a().ones_like(losses) * weights))
+            elif reduction in (Reduction.SUM_BY_NONZERO_WEIGHTS, Reduction.SUM_OVER_NONZERO_WEIGHTS):
+                loss = _safe_mean(loss, _num_present(losses, weights))
+            elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
+                loss = _safe_mean(loss, _num_elements(losses))
+        loss = m.cast(loss, input_dtype)
+        add_loss(loss, loss_collection)
+        return loss
+
+
+def add_loss(loss, loss_collection=GraphKeys.LOSSES):
+    if loss_collection:
+        get_default_graph().add_to_collection(loss_collection, loss)
+
+
+def get_losses(scope=None, loss_collection=GraphKeys.LOSSES):
+    return get_default_graph().get_collection(loss_collection, scope)
+
+
+def get_regularization_losses(scope=None):
+    return get_default_graph().get_collection(GraphKeys.REGULARIZATION_LOSSES, scope)
+
+
+def get_regularization_loss(scope=None, name="total_regularization_loss"):
+    losses = get_regularization_losses(scope)
+    if losses:
+        return _m().add_n(losses, name=name)
+    from tagraph.engine.ops.constant_op import constant
+    return constant(0.0)
+
+
+def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None):
+    losses = get_losses(scope=scope)
+    if add_regularization_losses:
+        losses += get_regularization_losses(scope=scope)
+    return _m().add_n(losses, name=name)
+
+
+def _remove_squeezable_dimensions(labels, predictions, weights=None, expected_rank_diff=0):
+    """Drops a trailing size-1 dimension of labels or predictions so their ranks differ as expected."""
+    a = _a()
+    labels = convert_to_tensor(labels)
+    predictions = convert_to_tensor(predictions)
+    lr, pr = labels.shape.rank, predictions.shape.rank
+    if lr is not None and pr is not None:
+        diff = pr - lr
+        if diff == expected_rank_diff + 1 and predictions.shape[-1] == 1:
+            predictions = a.squeeze(predictions, [-1])
+        elif diff == expected_rank_diff - 1 and labels.shape[-1] == 1:
+            labels = a.squeeze(labels, [-1])
+    if weights is None or not isinstance(weights, Tensor):
+        return labels, predictions, weights
+    wr = weights.shape.rank
+    if wr is not None and pr is not None and wr - pr == 1 and weights.shape[-1] == 1:
+        weights = a.squeeze(weights, [-1])
+    return labels, predictions, weights
+
+
+def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+                       reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """Weighted mean of ``(predictions - labels) ** 2``."""
+    if labels is None:
+        raise ValueError("labels must not be None.")
+    if predictions is None:
+        raise ValueError("predictions must not be None.")
+    m = _m()
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "mean_squared_error") as sc:
+        predictions = m.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
+        labels = m.cast(convert_to_tensor(labels), dtype=dtypes.float32)
+        if not predictions.shape.is_compatible_with(labels.shape):
+            raise ValueError("Shapes %s and %s are incompatible" % (predictions.shape, labels.shape))
+        losses = m.squared_difference(predictions, labels)
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+                        reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    m = _m()
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "absolute_difference") as sc:
+        predictions = m.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
+        labels = m.cast(convert_to_tensor(labels), dtype=dtypes.float32)
+        losses = m.abs(m.subtract(predictions, labels))
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+                                 reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """Softmax cross entropy of ``logits`` against integer class ids ``labels``, weighted and reduced."""
+    from tagraph.engine.ops.loss_ops import sparse_softmax_cross_entropy_with_logits
+    if labels is None:
+        raise ValueError("labels must not be None.")
+    if logits is None:
+        raise ValueError("logits must not be None.")
+    g = _graph_of([v for v in (logits, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "sparse_softmax_cross_entropy_loss") as sc:
+        labels, logits, weights = _remove_squeezable_dimensions(labels, logits, weights, expected_rank_diff=1)
+        losses = sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0, scope=None,
+                          loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """Softmax cross entropy of ``logits`` against one-hot ``onehot_labels`` (optionally smoothed)."""
+    from tagraph.engine.ops.loss_ops import softmax_cross_entropy_with_logits_v2
+    if onehot_labels is None:
+        raise ValueError("onehot_labels must not be None.")
+    if logits is None:
+        raise ValueError("logits must not be None.")
+    m, a = _m(), _a()
+    g = _graph_of([v for v in (logits, onehot_labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "softmax_cross_entropy_loss") as sc:
+        logits = convert_to_tensor(logits)
+        onehot_labels = m.cast(onehot_labels, logits.dtype.base_dtype)
+        if not logits.shape.is_compatible_with(onehot_labels.shape):
+            raise ValueError("Shapes %s and %s are incompatible" % (logits.shape, onehot_labels.shape))
+        if label_smoothing > 0:
+            num_classes = m.cast(a.shape(onehot_labels)[-1], logits.dtype.base_dtype)
+            smooth_positives = 1.0 - label_smoothing
+            smooth_negatives = label_smoothing / num_classes
+            onehot_labels = onehot_labels * smooth_positives + smooth_negatives
+        onehot_labels = a.stop_gradient(onehot_labels, name="labels_stop_gradient")
+        losses = softmax_cross_entropy_with_logits_v2(labels=onehot_labels, logits=logits, name="xentropy")
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothing=0, scope=None,
+                          loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    from tagraph.engine.ops.loss_ops import sigmoid_cross_entropy_with_logits
+    m = _m()
+    g = _graph_of([v for v in (logits, multi_class_labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "sigmoid_cross_entropy_loss") as sc:
+        logits = convert_to_tensor(logits)
+        labels = m.cast(multi_class_labels, logits.dtype.base_dtype)
+        if label_smoothing > 0:
+            labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
+        losses = sigmoid_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)

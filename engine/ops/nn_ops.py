@@ -1,0 +1,399 @@
+"""Neural-network ops: bias add, activations and (log-)softmax; ``tg.nn`` is this module.
+
+Each op's shape function, kernels and Python constructor live together here, as in math_ops. Kernels are
+written once against ``ctx.xp``; on GPUs, Softmax, LogSoftmax and BiasAdd use the Numba CUDA kernels of
+:mod:`tagraph.devices.cuda_kernels` for float32/float64 and fall back to the array-namespace version
+for other dtypes.
+
+    logits = tg.nn.bias_add(tg.matmul(x, w), b)
+    probs = tg.nn.softmax(logits)
+"""
+import numpy as np
+
+from tagraph.devices import cuda_kernels
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.engine import common_shapes, errors
+from tagraph.engine.common_shapes import constant_value
+from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
+from tagraph.engine.op_builder import make_op, register_gradient, register_shape
+from tagraph.engine.ops import math_ops
+from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+
+__all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax",
+           "sigmoid", "tanh"]
+
+# tg.nn.sigmoid and tg.nn.tanh are the math ops, as in TensorFlow.
+sigmoid = math_ops.sigmoid
+tanh = math_ops.tanh
+
+
+def _invalid(message):
+    return errors.InvalidArgumentError(None, None, message)
+
+
+def _shape_str(shape):
+    return "[%s]" % ",".join(str(int(d)) for d in shape)
+
+
+def _scope_graph(*values):
+    tensors = [v for v in values if isinstance(v, Tensor) or hasattr(v, "_as_graph_tensor")]
+    return _graph_of(tensors) if tensors else get_default_graph()
+
+
+def _gen(op_type, features, name):
+    """One op on ``features``, named and scoped as TensorFlow's generated wrappers do."""
+    g = _scope_graph(features)
+    with g.as_default(), g.name_scope(name or op_type) as scope:
+        return make_op(op_type, [features], name=scope)
+
+
+# --- BiasAdd ----------------------------------------------------------------------------------------
+
+def _data_format(ctx_or_op):
+    fmt = ctx_or_op.attrs.get("data_format", b"NHWC") if hasattr(ctx_or_op, "attrs") \
+        else ctx_or_op.get_attr("data_format")
+    return fmt.decode() if isinstance(fmt, bytes) else fmt
+
+
+def _check_bias(value, bias, fmt):
+    if value.ndim < 2:
+        raise _invalid("Input tensor must be at least 2D: %s" % _shape_str(value.shape))
+    if bias.ndim != 1:
+        raise _invalid("Biases must be 1D: %s" % _shape_str(bias.shape))
+    channels = value.shape[1] if fmt == "NCHW" else value.shape[-1]
+    if bias.shape[0] != channels:
+        raise _invalid("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
+                       % (_shape_str(bias.shape), _shape_str(value.shape)))
+
+
+def _bias_add_xp(xp, value, bias, fmt):
+    if fmt == "NCHW":
+        # The channel is dimension 1 whatever the rank; bias runs along it.
+        bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
+    with np.errstate(all="ignore"):
+        return xp.add(value, bias)
+
+
+@register_kernel("BiasAdd")
+def _bias_add(ctx, value, bias):
+    fmt = _data_format(ctx)
+    _check_bias(value, bias, fmt)
+    return _bias_add_xp(ctx.xp, value, bias, fmt)
+
+
+@register_kernel("BiasAdd", "GPU")
+def _bias_add_gpu(ctx, value, bias):
+    fmt = _data_format(ctx)
+    _check_bias(value, bias, fmt)
+    if fmt == "NHWC" and value.dtype in cuda_kernels.SUPPORTED_DTYPES:
+        return cuda_kernels.fused_bias_activation(ctx.device.backend, value, bias, "none")
+    return _bias_add_xp(ctx.xp, value, bias, fmt)
+
+
+@register_shape("BiasAdd")
+def _bias_add_shape(op):
+    value = op.inputs[0].shape
+    bias = op.inputs[1].shape.with_rank(1)
+    if value.rank is None:
+        return [unknown_shape()]
+    if value.rank < 2:
+        raise ValueError("Shape must be at least rank 2 but is rank %d" % value.rank)
+    dims = value.dims
+    ch = 1 if _data_format(op) == "NCHW" else value.rank - 1
+    try:
+        dims[ch] = TensorShape([dims[ch]]).merge_with(bias)[0]
+    except ValueError:
+        raise ValueError("Dimensions must be equal, but are %s and %s for BiasAdd with input shapes %s, %s"
+                         % (dims[ch], bias[0], value, bias)) from None
+    return [TensorShape(dims)]
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """``value + bias``, ``bias`` a vector along the channel dimension: the last one (``N...C``, the
+    default) or dimension 1 (``NC...``)."""
+    if data_format is not None:
+        if data_format.startswith("NC"):
+            data_format = "NCHW"
+        elif data_format.startswith("N") and data_format.endswith("C"):
+            data_format = "NHWC"
+        else:
+            raise ValueError("`data_format` must be of the form `N...C` or `NC...`. Received: data_format=%s"
+                             % data_format)
+    g = _scope_graph(value, bias)
+    with g.as_default(), g.name_scope(name or "BiasAdd") as scope:
+        value = convert_to_tensor(value, name="input")
+        bias = convert_to_tensor(bias, dtype=value.dtype.base_dtype, name="bias") \
+            if not isinstance(bias, Tensor) else bias
+        attrs = {"data_format": data_format} if data_format else {}
+        return make_op("BiasAdd", [value, bias], attrs, name=scope)
+
+
+# --- activations ------------------------------------------------------------------------------------
+
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
+
+
+def _relu(ctx, x):
+    return ctx.xp.maximum(x, x.dtype.type(0))   # NaN propagates, as TensorFlow's cwiseMax<PropagateNaN>
+
+
+def _relu6(ctx, x):
+    xp = ctx.xp
+    return xp.minimum(xp.maximum(x, x.dtype.type(0)), x.dtype.type(6))
+
+
+def _elu(ctx, x):
+    xp = ctx.xp
+    with np.errstate(all="ignore"):
+        return xp.where(x < 0, xp.exp(x) - x.dtype.type(1), x)
+
+
+def _selu(ctx, x):
+    xp = ctx.xp
+    t = x.dtype.type
+    with np.errstate(all="ignore"):
+        return xp.where(x < 0, t(_SELU_SCALE_ALPHA) * (xp.exp(x) - t(1)), t(_SELU_SCALE) * x)
+
+
+def _leaky_relu(ctx, x):
+    alpha = x.dtype.type(ctx.attrs.get("alpha", 0.2))
+    # alpha may exceed 1 or be negative, so this is a select, not a maximum.
+    return ctx.xp.where(x > 0, x, x * alpha)
+
+
+def _softplus(ctx, x):
+    xp = ctx.xp
+    t = x.dtype.type
+    # TensorFlow's thresholds: beyond them exp(x) (small x) or x (large x) is softplus within epsilon.
+    threshold = t(np.log(np.finfo(x.dtype).eps) + 2)
+    with np.errstate(all="ignore"):
+        e = xp.exp(x)
+        return xp.where(x > -threshold, x, xp.where(x < threshold, e, xp.log1p(e)))
+
+
+_ACTIVATIONS = {"Relu": _relu, "Relu6": _relu6, "Elu": _elu, "Selu": _selu, "LeakyRelu": _leaky_relu,
+                "Softplus": _softplus}
+for _t, _fn in _ACTIVATIONS.items():
+    register_kernel(_t)(_fn)
+    register_shape(_t)(common_shapes.unchanged)
+
+
+def relu(features, name=None):
+    """max(features, 0)."""
+    return _gen("Relu", features, name)
+
+
+def relu6(features, name=None):
+    """min(max(features, 0), 6)."""
+    return _gen("Relu6", features, name)
+
+
+def elu(features, name=None):
+    """exp(features) - 1 where features < 0, else features."""
+    return _gen("Elu", features, name)
+
+
+def selu(features, name=None):
+    """scale * elu with alpha, scale = 1.0507..., alpha = 1.6732... (self-normalising)."""
+    return _gen("Selu", features, name)
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """features where features > 0, else alpha * features; integer features are cast to float32 first."""
+    g = _scope_graph(features)
+    with g.as_default(), g.name_scope(name or "LeakyRelu") as scope:
+        features = convert_to_tensor(features, name="features")
+        if features.dtype.is_integer:
+            features = math_ops.cast(features, "float32")
+        if isinstance(alpha, np.ndarray):
+            alpha = alpha.item()
+        return make_op("LeakyRelu", [features], {"alpha": float(alpha)}, name=scope)
+
+
+def softplus(features, name=None):
+    """log(exp(features) + 1), computed without overflow or underflow."""
+    return _gen("Softplus", features, name)
+
+
+# --- Softmax, LogSoftmax ----------------------------------------------------------------------------
+
+def _softmax_xp(xp, x, log):
+    if x.size == 0:
+        return x.copy()
+    z = x.astype(np.float32) if x.dtype == np.float16 else x   # half accumulates in float
+    with np.errstate(all="ignore"):
+        shifted = z - xp.max(z, axis=-1, keepdims=True)
+        if log:
+            r = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+        else:
+            e = xp.exp(shifted)
+            r = e / xp.sum(e, axis=-1, keepdims=True)
+    return r.astype(x.dtype, copy=False)
+
+
+def _check_logits(x):
+    if x.ndim < 1:
+        raise _invalid("logits must have >= 1 dimension, got %s" % _shape_str(x.shape))
+
+
+def _softmax_kernel(log):
+    def kernel(ctx, x):
+        _check_logits(x)
+        return _softmax_xp(ctx.xp, x, log)
+    return kernel
+
+
+def _softmax_gpu_kernel(log):
+    def kernel(ctx, x):
+        _check_logits(x)
+        if x.dtype in cuda_kernels.SUPPORTED_DTYPES:
+            return cuda_kernels.softmax(ctx.device.backend, x, log=log)
+        return _softmax_xp(ctx.xp, x, log)
+    return kernel
+
+
+@register_shape("Softmax", "LogSoftmax")
+def _softmax_shape(op):
+    s = op.inputs[0].shape
+    if s.rank == 0:
+        raise ValueError("Shape must be at least rank 1 but is rank 0")
+    return [s]
+
+
+for _t, _log in (("Softmax", False), ("LogSoftmax", True)):
+    register_kernel(_t)(_softmax_kernel(_log))
+    # Registered after the generic kernel: a device-specific kernel replaces it on GPUs.
+    register_kernel(_t, "GPU")(_softmax_gpu_kernel(_log))
+
+
+def _softmax(op_type, logits, axis, name, dim):
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dim'.")
+        axis = dim
+    if axis is None:
+        axis = -1
+    logits = convert_to_tensor(logits)
+    rank = logits.shape.rank
+    if isinstance(axis, Tensor):
+        value = constant_value(axis)
+        if value is None:
+            raise ValueError("%s: axis must be known while building the graph" % op_type)
+        axis = value
+    axis = int(axis)
+    if axis == -1 or (rank is not None and axis == rank - 1):
+        return make_op(op_type, [logits], name=name)
+    if rank is None:
+        raise ValueError("%s over axis %d needs logits of known rank" % (op_type, axis))
+    if not -rank <= axis < rank:
+        raise errors.InvalidArgumentError(
+            None, None, "`dim` must be in the range [%d, %d) where %d is the number of dimensions in the "
+            "input. Received: dim=%d" % (-rank, rank, rank, axis))
+    axis %= rank
+    from tagraph.engine.ops import array_ops
+    # TensorFlow's _wrap_2d_function: swap the axis with the last one, apply, swap back.
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    with logits.graph.as_default():
+        out = make_op(op_type, [array_ops.transpose(logits, perm)])
+        out = array_ops.transpose(out, perm, name=name)
+    out.set_shape(logits.shape)
+    return out
+
+
+def softmax(logits, axis=None, name=None, dim=None):
+    """exp(logits) / sum(exp(logits)) along ``axis`` (the last one when None), computed stably."""
+    return _softmax("Softmax", logits, axis, name, dim)
+
+
+def log_softmax(logits, axis=None, name=None, dim=None):
+    """logits - log(sum(exp(logits))) along ``axis`` (the last one when None), computed stably."""
+    return _softmax("LogSoftmax", logits, axis, name, dim)
+
+
+# --- gradients --------------------------------------------------------------------------------------
+# TensorFlow's (nn_grad.py). Where TensorFlow uses a *Grad op that is not among tagraph's op definitions
+# (Relu6Grad, EluGrad, SeluGrad, LeakyReluGrad, SoftplusGrad), the same formula is built from math ops.
+
+@register_kernel("ReluGrad")
+def _relu_grad_kernel(ctx, gradients, features):
+    # A multiply, not a select, as TensorFlow's: a NaN gradient stays NaN even where features <= 0.
+    return gradients * (features > 0).astype(gradients.dtype)
+
+
+register_shape("ReluGrad")(common_shapes.unchanged)
+
+
+@register_kernel("BiasAddGrad")
+def _bias_add_grad_kernel(ctx, out_backprop):
+    if out_backprop.ndim < 2:
+        raise _invalid("Input tensor must be at least 2D: %s" % _shape_str(out_backprop.shape))
+    channel = 1 if _data_format(ctx) == "NCHW" else out_backprop.ndim - 1
+    axes = tuple(i for i in range(out_backprop.ndim) if i != channel)
+    acc = np.float32 if out_backprop.dtype == np.float16 else out_backprop.dtype
+    with np.errstate(all="ignore"):
+        return ctx.xp.sum(out_backprop, axis=axes, dtype=acc).astype(out_backprop.dtype, copy=False)
+
+
+@register_shape("BiasAddGrad")
+def _bias_add_grad_shape(op):
+    s = op.inputs[0].shape
+    if s.rank is None:
+        return [unknown_shape(1)]
+    if s.rank < 2:
+        raise ValueError("Shape must be at least rank 2 but is rank %d" % s.rank)
+    return [TensorShape([s[1] if _data_format(op) == "NCHW" else s[-1]])]
+
+
+@register_gradient("BiasAdd")
+def _bias_add_grad(op, grad):
+    return [grad, make_op("BiasAddGrad", [grad], {"data_format": _data_format(op)})]
+
+
+@register_gradient("Relu")
+def _relu_grad(op, grad):
+    return [make_op("ReluGrad", [grad, op.outputs[0]])]
+
+
+@register_gradient("Relu6")
+def _relu6_grad(op, grad):
+    x = op.inputs[0]
+    inside = math_ops.logical_and(x > 0, x < 6)
+    return [grad * math_ops.cast(inside, grad.dtype.base_dtype)]
+
+
+@register_gradient("Elu")
+def _elu_grad(op, grad):
+    y = op.outputs[0]
+    return [math_ops.where_v2(y < 0, grad * (y + 1), grad)]
+
+
+@register_gradient("Selu")
+def _selu_grad(op, grad):
+    y = op.outputs[0]
+    return [math_ops.where_v2(y < 0, grad * (y + _SELU_SCALE_ALPHA), grad * _SELU_SCALE)]
+
+
+@register_gradient("LeakyRelu")
+def _leaky_relu_grad(op, grad):
+    x = op.inputs[0]
+    return [math_ops.where_v2(x > 0, grad, grad * op.get_attr("alpha"))]
+
+
+@register_gradient("Softplus")
+def _softplus_grad(op, grad):
+    # SoftplusGrad: grad / (exp(-x) + 1), which is grad * sigmoid(x).
+    return [grad * math_ops.sigmoid(op.inputs[0])]
+
+
+@register_gradient("Softmax")
+def _softmax_grad(op, grad):
+    y = op.outputs[0]
+    return [(grad - math_ops.reduce_sum(grad * y, axis=-1, keepdims=True)) * y]
+
+
+@register_gradient("LogSoftmax")
+def _log_softmax_grad(op, grad):
+    y = op.outputs[0]
+    return [grad - math_ops.reduce_sum(grad, axis=-1, keepdims=True) * math_ops.exp(y)]

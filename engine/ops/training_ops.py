@@ -1,0 +1,228 @@
+"""The optimizers' update ops: Apply* on reference variables, ResourceApply* on resource variables.
+
+Each kernel computes TensorFlow's update formula (training_ops.cc) in the variable's dtype, in the same
+order of operations, so a model trained here follows TensorFlow's trajectory to float rounding:
+
+    GradientDescent  var -= alpha * delta
+    Momentum         accum = accum * momentum + grad
+                     var -= lr * accum                 (use_nesterov: var -= grad * lr + accum * momentum * lr)
+    Adam             alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+                     m += (grad - m) * (1 - beta1);  v += (grad^2 - v) * (1 - beta2)
+                     var -= m * alpha / (sqrt(v) + epsilon)
+                     (use_nesterov: var -= (grad * (1 - beta1) + beta1 * m) * alpha / (sqrt(v) + epsilon))
+    Adagrad          accum += grad^2 (when update_slots);  var -= grad * lr * rsqrt(accum)
+    RMSProp          ms += (grad^2 - ms) * (1 - rho);  mom = mom * momentum + grad * lr / sqrt(ms + epsilon)
+                     var -= mom
+    CenteredRMSProp  as RMSProp, with mg += (grad - mg) * (1 - rho) and sqrt(ms - mg^2 + epsilon)
+
+Updates store new arrays rather than writing into the old ones, so a value read earlier in the same run
+(a ReadVariableOp's output still waiting for a consumer) stays the value it was, as TensorFlow's
+copy-on-write resource variables guarantee. ``use_locking`` is accepted and has nothing to do: a
+session runs one step's kernels one at a time.
+"""
+import numpy as np
+
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.engine import errors
+from tagraph.engine.op_builder import register_shape, not_differentiable
+from tagraph.engine.ops import nn_grad_ops  # noqa: F401  (OpDefs of the centered RMSProp ops)
+from tagraph.engine.ops.state_ops import _read
+
+def _invalid(msg):
+    return errors.InvalidArgumentError(None, None, msg)
+
+
+def _dbg(shape):
+    return "[%s]" % ",".join(str(int(d)) for d in shape)
+
+
+def _check_same(name_a, a, name_b, b):
+    if tuple(a.shape) != tuple(b.shape):
+        raise _invalid("%s and %s do not have the same shape%s %s" % (name_a, name_b, _dbg(a.shape), _dbg(b.shape)))
+
+
+def _check_scalar(name, x):
+    if x.ndim != 0 and x.size != 1:
+        raise _invalid("%s is not a scalar: %s" % (name, _dbg(x.shape)))
+
+
+# --- the update rules: new values from old ones, never writing into the old arrays --------------------
+
+def _gradient_descent(xp, attrs, var, alpha, delta):
+    return (var - alpha * delta,)
+
+
+def _momentum(xp, attrs, var, accum, lr, grad, momentum):
+    accum = accum * momentum + grad
+    if attrs.get("use_nesterov", False):
+        var = var - (grad * lr + accum * momentum * lr)
+    else:
+        var = var - accum * lr
+    return var, accum
+
+
+def _adam(xp, attrs, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+    one = var.dtype.type(1)
+    alpha = lr * xp.sqrt(one - beta2_power) / (one - beta1_power)
+    m = m + (grad - m) * (one - beta1)
+    v = v + (grad * grad - v) * (one - beta2)
+    denom = xp.sqrt(v)
+    denom += epsilon
+    if attrs.get("use_nesterov", False):
+        upd = (grad * (one - beta1) + beta1 * m) * alpha
+    else:
+        upd = m * alpha
+    upd /= denom
+    return var - upd, m, v
+
+
+def _adagrad(xp, attrs, var, accum, lr, grad):
+    if attrs.get("update_slots", True):
+        accum = accum + grad * grad
+    return var - grad * lr * (1 / xp.sqrt(accum)), accum
+
+
+def _rmsprop(xp, attrs, var, ms, mom, lr, rho, momentum, epsilon, grad):
+    one = var.dtype.type(1)
+    ms = ms + (grad * grad - ms) * (one - rho)
+    mom = mom * momentum + (grad * lr) / xp.sqrt(ms + epsilon)
+    return var - mom, ms, mom
+
+
+def _centered_rmsprop(xp, attrs, var, mg, ms, mom, lr, rho, momentum, epsilon, grad):
+    one = var.dtype.type(1)
+    ms = ms + (grad * grad - ms) * (one - rho)
+    mg = mg + (grad - mg) * (one - rho)
+    denom = (ms - mg * mg) + epsilon
+    mom = mom * momentum + (grad * lr) / xp.sqrt(denom)
+    return var - mom, mg, ms, mom
+
+
+# Argument order of each op after (var, slots...): (kind, name) with kind "s" scalar, "g" gradient.
+_OPS = {
+    "GradientDescent": (_gradient_descent, 0, [("s", "alpha"), ("g", "delta")]),
+    "Momentum": (_momentum, 1, [("s", "lr"), ("g", "grad"), ("s", "momentum")]),
+    "Adam": (_adam, 2, [("s", "beta1_power"), ("s", "beta2_power"), ("s", "lr"), ("s", "beta1"), ("s", "beta2"),
+                        ("s", "epsilon"), ("g", "grad")]),
+    "Adagrad": (_adagrad, 1, [("s", "lr"), ("g", "grad")]),
+    "RMSProp": (_rmsprop, 2, [("s", "lr"), ("s", "rho"), ("s", "momentum"), ("s", "epsilon"), ("g", "grad")]),
+    "CenteredRMSProp": (_centered_rmsprop, 3, [("s", "lr"), ("s", "rho"), ("s", "momentum"), ("s", "epsilon"),
+                                               ("g", "grad")]),
+}
+_SLOT_NAMES = {"GradientDescent": (), "Momentum": ("accum",), "Adam": ("m", "v"), "Adagrad": ("accum",),
+               "RMSProp": ("ms", "mom"), "CenteredRMSProp": ("mg", "ms", "mom")}
+
+
+def _fused(name):
+    """A CPU kernel compiled with Numba for the hot rules (one pass over memory, no temporaries)."""
+    return _NUMBA.get(name)
+
+
+def _run_rule(name, ctx, values, rest):
+    rule, nslots, args = _OPS[name]
+    var = values[0]
+    for slot_name, s in zip(_SLOT_NAMES[name], values[1:]):
+        _check_same("var", var, slot_name, s)
+    for (kind, arg_name), x in zip(args, rest):
+        if kind == "s":
+            _check_scalar(arg_name, x)
+        else:
+            _check_same("var", var, arg_name, x)
+    fused = _fused(name) if ctx.xp is np else None
+    if fused is not None and var.dtype in (np.float32, np.float64) and var.flags.c_contiguous:
+        out = fused(ctx.attrs, values, rest)
+        if out is not None:
+            return out
+    return rule(ctx.xp, ctx.attrs, *values, *rest)
+
+
+def _resource_kernel(name):
+    nslots = _OPS[name][1]
+
+    def kernel(ctx, *inputs):
+        state = ctx.session_state
+        handles = inputs[:1 + nslots]
+        values = [_read(state, h) for h in handles]
+        new = _run_rule(name, ctx, values, inputs[1 + nslots:])
+        for h, v in zip(handles, new):
+            state.variables[h.key] = v
+    kernel.__name__ = "resource_apply_" + name.lower()
+    return kernel
+
+
+def _ref_kernel(name):
+    nslots = _OPS[name][1]
+
+    def kernel(ctx, *inputs):
+        refs = inputs[:1 + nslots]
+        values = [r.read() for r in refs]
+        new = _run_rule(name, ctx, values, inputs[1 + nslots:])
+        for r, v in zip(refs, new):
+            r.state.variables[r.key] = v
+        return refs[0]
+    kernel.__name__ = "apply_" + name.lower()
+    return kernel
+
+
+for _name, (_rule, _nslots, _args) in _OPS.items():
+    register_kernel("Apply" + _name)(_ref_kernel(_name))
+    register_kernel("ResourceApply" + _name)(_resource_kernel(_name))
+    register_shape("Apply" + _name)(lambda op: [op.inputs[0].shape])
+    register_shape("ResourceApply" + _name)(lambda op: [])
+    not_differentiable("Apply" + _name, "ResourceApply" + _name)
+
+
+# --- fused CPU kernels (Numba) -----------------------------------------------------------------------
+
+_NUMBA = {}
+
+
+def _numba_adam():
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+
+    @numba.njit(cache=True, fastmath=False, nogil=True)
+    def adam_step(var, m, v, g, out_var, out_m, out_v, alpha, b1c, b2c, beta1, eps, nesterov):
+        for i in range(var.size):
+            gi = g[i]
+            mi = m[i] + (gi - m[i]) * b1c
+            vi = v[i] + (gi * gi - v[i]) * b2c
+            if nesterov:
+                upd = ((gi * b1c + beta1 * mi) * alpha) / (np.sqrt(vi) + eps)
+            else:
+                upd = (mi * alpha) / (np.sqrt(vi) + eps)
+            out_m[i] = mi
+            out_v[i] = vi
+            out_var[i] = var[i] - upd
+
+    def fused(attrs, values, rest):
+        var, m, v = values
+        beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad = rest
+        t = var.dtype.type
+        one = t(1)
+        # Scalars in the variable's dtype, computed as TensorFlow computes them.
+        alpha = t(t(lr) * np.sqrt(one - t(beta2_power)) / (one - t(beta1_power)))
+        b1c, b2c = one - t(beta1), one - t(beta2)
+        if m.dtype != var.dtype or v.dtype != var.dtype or grad.dtype != var.dtype or \
+                not (m.flags.c_contiguous and v.flags.c_contiguous and grad.flags.c_contiguous):
+            return None
+        out_var, out_m, out_v = np.empty_like(var), np.empty_like(m), np.empty_like(v)
+        adam_step(var.reshape(-1), m.reshape(-1), v.reshape(-1), grad.reshape(-1), out_var.reshape(-1),
+                  out_m.reshape(-1), out_v.reshape(-1), alpha, b1c, b2c, t(beta1), t(epsilon),
+                  bool(attrs.get("use_nesterov", False)))
+        return out_var, out_m, out_v
+    return fused
+
+
+def _enable_numba():
+    import os
+    if os.environ.get("TAGRAPH_NO_NUMBA_TRAINING_OPS"):
+        return
+    f = _numba_adam()
+    if f is not None:
+        _NUMBA["Adam"] = f
+
+
+_enable_numba()

@@ -1,0 +1,18 @@
+"""``tg.train``: optimizers with TensorFlow 1's update rules and slot names, and the global step.
+
+    import tagraph.engine as tg
+    step = tg.train.get_or_create_global_step()
+    train_op = tg.train.AdamOptimizer(1e-3).minimize(loss, global_step=step)
+
+Checkpointing (Saver, latest_checkpoint) is in ``tagraph.serialization``.
+"""
+from tagraph.engine.train.optimizer import (Optimizer, create_slot, create_slot_with_initializer,  # noqa: F401
+                                            create_zeros_slot)
+from tagraph.engine.train.optimizers import (GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer,  # noqa: F401
+                                             AdagradOptimizer, RMSPropOptimizer)
+from tagraph.engine.train.training_util import (get_global_step, get_or_create_global_step,  # noqa: F401
+                                                create_global_step, assert_global_step, global_step)
+
+__all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer",
+           "RMSPropOptimizer", "get_global_step", "get_or_create_global_step", "create_global_step",
+           "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot"]

@@ -1,0 +1,152 @@
+"""Reading checkpoints without a graph: ``load_checkpoint``, ``list_variables``, ``load_variable``.
+
+    reader = load_checkpoint("/tmp/train")           # a folder: its latest checkpoint; or a prefix
+    reader.get_variable_to_shape_map()               # {"v1": [3], "v2": [5]}
+    reader.get_tensor("v1")                          # array([1., 1., 1.], dtype=float32)
+    list_variables("/tmp/train")                     # [("v1", [3]), ("v2", [5])]
+
+Same names and behaviour as TensorFlow's ``tf.train.load_checkpoint`` and its CheckpointReader
+(``py_checkpoint_reader.NewCheckpointReader``); dtypes are tagraph DTypes.
+"""
+import os
+
+from tagraph.engine import dtypes, errors
+from tagraph.serialization import bundle, checkpoint_state
+
+__all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable"]
+
+
+class _UnknownDType:
+    """Stands for a DataType tagraph has no DType for; carries TensorFlow's name for it."""
+
+    def __init__(self, enum):
+        from tagraph.serialization import bundle_dtypes
+        self.as_datatype_enum = enum
+        self.name = bundle_dtypes.datatype_name(enum)[3:].lower() if bundle_dtypes.datatype_name(enum) \
+            else "unknown_%d" % enum
+
+    def __repr__(self):
+        return "tg." + self.name
+
+
+def _as_dtype(enum):
+    try:
+        return dtypes.as_dtype(enum)
+    except TypeError:
+        return _UnknownDType(enum)
+
+
+class _EmptyReader:
+    """What TensorFlow's reader finds in a V2 ``.index`` file given in place of its prefix: nothing."""
+
+    def contains(self, name):
+        return False
+
+    def read(self, name):
+        raise errors.NotFoundError(None, None, "Key %s not found in checkpoint" % name)
+
+    def keys(self):
+        return []
+
+    def get_variable_to_shape_map(self):
+        return {}
+
+    def get_variable_to_dtype_map(self):
+        return {}
+
+    def close(self):
+        pass
+
+
+def _shape_debug_string(dims):
+    return "[" + ",".join(str(d) for d in dims) + "]"
+
+
+class CheckpointReader:
+    """Reads the tensors of one checkpoint (tensor bundle V2) by name.
+
+        reader = CheckpointReader("/tmp/model.ckpt")
+        if reader.has_tensor("v1"):
+            v1 = reader.get_tensor("v1")
+    """
+
+    def __init__(self, filepattern):
+        filepattern = os.fspath(filepattern)
+        if isinstance(filepattern, bytes):
+            filepattern = filepattern.decode("utf-8", "surrogateescape")
+        self._prefix = filepattern
+        if not os.path.exists(bundle.meta_filename(filepattern)) and os.path.isfile(filepattern):
+            # TensorFlow reads such a file as a V1 checkpoint: an error, or no tensors at all.
+            error = bundle.v1_fallback_error(filepattern)
+            if error is not None:
+                raise error
+            self._reader = _EmptyReader()
+            return
+        self._reader = bundle.BundleReader(filepattern)
+
+    def has_tensor(self, tensor_str):
+        return self._reader.contains(tensor_str)
+
+    def get_tensor(self, tensor_str):
+        """The value as a numpy array (an object array of bytes for strings); NotFoundError if absent."""
+        try:
+            return self._reader.read(tensor_str)
+        finally:
+            self._reader.close()  # data files are reopened on the next read: nothing stays open
+
+    def get_variable_to_shape_map(self):
+        """``{name: [dims]}`` for every tensor in the checkpoint."""
+        return self._reader.get_variable_to_shape_map()
+
+    def get_variable_to_dtype_map(self):
+        """``{name: DType}`` for every tensor in the checkpoint."""
+        return {k: _as_dtype(v) for k, v in self._reader.get_variable_to_dtype_map().items()}
+
+    def debug_string(self):
+        """``b"v1 (DT_FLOAT) [3]\\n..."``: one line per whole tensor, in key order (TensorFlow's format)."""
+        from tagraph.serialization import bundle_dtypes
+        lines = []
+        for key in self._reader.keys():
+            entry = self._reader.entry(key)
+            if entry.slices:
+                continue
+            name = bundle_dtypes.datatype_name(entry.dtype) or "DT_INVALID"
+            lines.append("%s (%s) %s\n" % (key, name, _shape_debug_string([d.size for d in entry.shape.dim])))
+        return "".join(lines).encode("utf-8", "surrogateescape")
+
+    def close(self):
+        self._reader.close()
+
+
+def NewCheckpointReader(filepattern):  # noqa: N802 - TensorFlow's name
+    """A CheckpointReader for the checkpoint prefix ``filepattern``."""
+    return CheckpointReader(filepattern)
+
+
+def _get_checkpoint_filename(ckpt_dir_or_file):
+    ckpt_dir_or_file = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(ckpt_dir_or_file):
+        return checkpoint_state.latest_checkpoint(ckpt_dir_or_file)
+    return ckpt_dir_or_file
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """A CheckpointReader for a checkpoint prefix, or for the latest checkpoint of a folder."""
+    filename = _get_checkpoint_filename(ckpt_dir_or_file)
+    if filename is None:
+        raise ValueError("Couldn't find 'checkpoint' file or checkpoints in given directory %s" % ckpt_dir_or_file)
+    return NewCheckpointReader(filename)
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The value of tensor ``name`` in the checkpoint (a trailing ``:0`` is ignored)."""
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
+def list_variables(ckpt_dir_or_file):
+    """``[(name, shape), ...]`` of the checkpoint's tensors, sorted by name."""
+    reader = load_checkpoint(ckpt_dir_or_file)
+    variable_map = reader.get_variable_to_shape_map()
+    return [(name, variable_map[name]) for name in sorted(variable_map)]

@@ -1,0 +1,147 @@
+"""``tagraph-model-server``: TensorFlow Serving's ``tensorflow_model_server``, with its flags.
+
+    tagraph-model-server --port=8500 --rest_api_port=8501 --model_name=m --model_base_path=/models/m
+    tagraph-model-server --model_config_file=/etc/models.config --enable_batching \\
+        --batching_parameters_file=/etc/batching.config --metrics_path=/monitoring/prometheus/metrics
+
+Flags are written ``--flag=value`` (or ``--flag value``); a boolean flag alone means true. Beyond
+TensorFlow Serving's flags: ``--host`` (bind address), ``--metrics_path`` (Prometheus metrics on the
+REST port, the simple form of ``--monitoring_config_file``), ``--max_request_size_bytes`` (refuse larger
+gRPC messages and HTTP bodies) and ``--shutdown_grace_seconds``. SIGTERM or SIGINT stops accepting
+requests, lets those in flight finish, and exits.
+"""
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+VERSION = "tagraph-model-server 0.1.0 (TensorFlow Serving API compatible)"
+
+
+def _bool(text):
+    v = str(text).strip().lower()
+    if v in ("1", "true", "t", "yes", "y"):
+        return True
+    if v in ("0", "false", "f", "no", "n"):
+        return False
+    raise argparse.ArgumentTypeError("expected true or false, got %r" % text)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="tagraph-model-server", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
+
+    def flag(name, type_, default, help_):
+        if type_ is bool:
+            p.add_argument("--" + name, type=_bool, nargs="?", const=True, default=default, help=help_)
+        else:
+            p.add_argument("--" + name, type=type_, default=default, help=help_)
+
+    flag("port", int, 8500, "Port to listen on for the gRPC API")
+    flag("grpc_socket_path", str, "", "If non-empty, also listen on this UNIX socket for the gRPC API")
+    flag("host", str, "0.0.0.0", "Address to bind the gRPC and REST ports to (e.g. 127.0.0.1)")
+    flag("rest_api_port", int, 0, "Port for the HTTP/REST API (0: no REST API)")
+    flag("rest_api_num_threads", int, 0, "Accepted for compatibility (one thread per connection is used)")
+    flag("rest_api_timeout_in_ms", int, 30000, "Timeout for a REST request waiting on the batching queue")
+    flag("rest_api_enable_cors_support", bool, False, "Answer REST requests with CORS headers")
+    flag("enable_batching", bool, False, "Merge concurrent requests into batches")
+    flag("batching_parameters_file", str, "", "BatchingParameters in text format (with --enable_batching)")
+    flag("enable_per_model_batching_parameters", bool, False, "Accepted for compatibility (not supported)")
+    flag("allow_version_labels_for_unavailable_models", bool, False,
+         "Allow a version label to point at a version that is not (yet) available")
+    flag("model_config_file", str, "", "ModelServerConfig in text format (several models, policies, labels)")
+    flag("model_config_file_poll_wait_seconds", float, 0.0, "Re-read --model_config_file this often (0: never)")
+    flag("model_name", str, "default", "Name of the model (with --model_base_path)")
+    flag("model_base_path", str, "", "Directory of the model's numbered version directories")
+    flag("num_load_threads", int, 2, "Threads loading model versions")
+    flag("num_unload_threads", int, 1, "Threads unloading model versions")
+    flag("max_num_load_retries", int, 5, "Retries of a failed load (with backoff) before giving up")
+    flag("load_retry_interval_micros", int, 60 * 1000 * 1000, "First delay before retrying a failed load; "
+         "each later retry waits twice as long")
+    flag("file_system_poll_wait_seconds", float, 1.0,
+         "Poll the model base paths for new or removed versions this often (<= 0: only at start-up)")
+    flag("flush_filesystem_caches", bool, True, "Accepted for compatibility")
+    flag("tensorflow_session_parallelism", int, 0, "Accepted for compatibility")
+    flag("tensorflow_intra_op_parallelism", int, 0, "Threads of the linear algebra library (0: its default)")
+    flag("tensorflow_inter_op_parallelism", int, 0, "Accepted for compatibility")
+    flag("saved_model_tags", str, "", "Comma-separated tags of the MetaGraphDef to load (default: 'serve', or "
+         "'serve,gpu' where a GPU is present)")
+    flag("grpc_channel_arguments", str, "", "Comma-separated key=value gRPC server arguments")
+    flag("grpc_max_threads", int, 64, "Threads serving gRPC requests")
+    flag("enable_model_warmup", bool, True, "Replay assets.extra/tf_serving_warmup_requests before serving")
+    flag("num_request_iterations_for_warmup", int, 1, "Times each warmup request is replayed")
+    flag("monitoring_config_file", str, "", "MonitoringConfig in text format (prometheus_config { enable, path })")
+    flag("metrics_path", str, "", "Serve Prometheus metrics at this REST path (e.g. /monitoring/prometheus/metrics)")
+    flag("max_request_size_bytes", int, 1 << 30, "Refuse gRPC messages and HTTP bodies larger than this")
+    flag("enable_grpc_healthcheck_service", bool, True, "Serve grpc.health.v1.Health")
+    flag("enable_signature_method_name_check", bool, False, "Check signatures' method names as TF 1 did")
+    flag("enable_serialization_as_tensor_content", bool, False,
+         "Write response tensors as tensor_content instead of typed value fields")
+    flag("shutdown_grace_seconds", float, 10.0, "On SIGTERM, how long requests in flight may take to finish")
+    flag("log_level", str, "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR)")
+    p.add_argument("--version", action="store_true", help="Print the version and exit")
+    return p
+
+
+_SERVER_OPTIONS = ("host", "port", "grpc_socket_path", "rest_api_port", "rest_api_timeout_in_ms",
+                   "rest_api_enable_cors_support", "model_name", "model_base_path", "model_config_file",
+                   "model_config_file_poll_wait_seconds", "allow_version_labels_for_unavailable_models",
+                   "file_system_poll_wait_seconds", "saved_model_tags", "enable_batching", "batching_parameters_file",
+                   "max_num_load_retries", "load_retry_interval_micros", "num_load_threads", "num_unload_threads",
+                   "enable_model_warmup", "num_request_iterations_for_warmup", "monitoring_config_file",
+                   "metrics_path", "grpc_max_threads", "grpc_channel_arguments", "max_request_size_bytes",
+                   "enable_grpc_healthcheck_service", "enable_signature_method_name_check",
+                   "enable_serialization_as_tensor_content", "shutdown_grace_seconds")
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.version:
+        print(VERSION)
+        return 0
+    logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s.%(msecs)03d: %(levelname).1s %(name)s] %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    log = logging.getLogger("tagraph.serving")
+    if args.tensorflow_intra_op_parallelism > 0:
+        # Must precede the first import of numpy: the BLAS library reads these once, when it loads.
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.tensorflow_intra_op_parallelism)
+    from tagraph.serving.config import ConfigError
+    from tagraph.serving.server import ModelServer, ServerOptions
+
+    options = ServerOptions(**{k: getattr(args, k) for k in _SERVER_OPTIONS})
+    try:
+        server = ModelServer(options)
+    except (ConfigError, ValueError) as e:
+        log.error("%s", e)
+        return 1
+
+    stop_event = threading.Event()
+
+    def on_signal(signum, _frame):
+        log.info("Received %s", signal.Signals(signum).name)
+        stop_event.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        server.start()
+    except OSError as e:
+        log.error("%s", e)
+        server.stop(0)
+        return 1
+    except Exception as e:  # noqa: BLE001 - e.g. a version label that points at no loaded version
+        log.error("Start-up failed: %s", getattr(e, "message", None) or e)
+        server.stop(0)
+        return 1
+    while not stop_event.wait(3600):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""One loaded version of one model: a SavedModel behind tagraph's SignatureRunner.
+
+The server calls signatures only through ``tagraph.serialization.saved_model.signature_runner``; this
+module adds what serving needs around it: choosing the tag-set (``serve,gpu`` where a GPU is present,
+else ``serve``, unless ``--saved_model_tags`` says otherwise), counting requests in flight so that an
+unload waits for them, and closing the session on unload so its memory is freed.
+
+    servable = load_servable("m", 2, "/models/m/0002")
+    with servable.in_use():
+        outputs = servable.run("serving_default", {"x": x}, ("y",))
+"""
+import contextlib
+import logging
+import threading
+import weakref
+
+from tagraph.serving.status import ServingError, as_serving_error
+
+logger = logging.getLogger("tagraph.serving")
+
+SERVE = "serve"
+GPU = "gpu"
+
+# Servables not yet garbage-collected: an unloaded version must leave this set (its memory freed).
+_alive = weakref.WeakSet()
+_alive_lock = threading.Lock()
+
+
+def servables_alive():
+    """How many servables (loaded or unloaded but not yet freed) exist in this process."""
+    with _alive_lock:
+        return len(_alive)
+
+
+def _gpu_present():
+    try:
+        from tagraph.devices import registry
+        return registry.gpu_available()
+    except Exception:  # noqa: BLE001 - a broken GPU probe must not stop CPU serving
+        logger.warning("Probing for GPUs failed; serving on the CPU", exc_info=True)
+        return False
+
+
+def choose_tags(export_dir, requested_tags=None):
+    """The tag-set to load: ``requested_tags`` if given, else ``serve,gpu`` with a GPU and such a graph."""
+    if requested_tags:
+        return sorted(requested_tags), "requested by --saved_model_tags"
+    from tagraph.serialization.saved_model import loader
+    try:
+        tag_sets = [set(mg.meta_info_def.tags) for mg in loader.parse_saved_model(export_dir).meta_graphs]
+    except Exception:  # noqa: BLE001 - the load itself reports the error properly
+        return [SERVE], "default"
+    if _gpu_present():
+        if {SERVE, GPU} in tag_sets:
+            return [SERVE, GPU], "a GPU is present"
+        return [SERVE], "a GPU is present but the SavedModel has no 'serve,gpu' graph"
+    return [SERVE], "no GPU is present"
+
+
+class Servable:
+    """A loaded SavedModel version; thread-safe to run while ``in_use``."""
+
+    def __init__(self, name, version, path, runner, tags):
+        self.name = name
+        self.version = version
+        self.path = path
+        self.tags = tags
+        self._runner = runner
+        self.meta_graph_def = runner.meta_graph_def
+        self.signature_defs = dict(runner.meta_graph_def.signature_def)
+        self._lock = threading.Condition(threading.Lock())
+        self._in_flight = 0
+        self._closing = False
+        with _alive_lock:
+            _alive.add(self)
+
+    def __repr__(self):
+        return "Servable(%s, version %d)" % (self.name, self.version)
+
+    @property
+    def id_string(self):
+        """TensorFlow Serving's ServableId debug string: ``{name: m version: 2}``."""
+        return "{name: %s version: %d}" % (self.name, self.version)
+
+    def acquire(self):
+        """Counts one request in; False if the servable is being unloaded (look it up again)."""
+        with self._lock:
+            if self._closing:
+                return False
+            self._in_flight += 1
+            return True
+
+    def release(self):
+        with self._lock:
+            self._in_flight -= 1
+            if self._in_flight == 0 and self._closing:
+                self._lock.notify_all()
+
+    @contextlib.contextmanager
+    def in_use(self):
+        if not self.acquire():
+            raise ServingError.unavailable("Servable %s is being unloaded" % self.id_string)
+        try:
+            yield self
+        finally:
+            self.release()
+
+    def run(self, signature_key, inputs, output_keys):
+        """Runs one signature: ``inputs`` name -> numpy array; returns ``output_keys`` -> numpy array."""
+        try:
+            return self._runner.run(inputs, signature_key, list(output_keys))
+        except Exception as e:  # noqa: BLE001 - every failure becomes a status for the client
+            raise as_serving_error(e) from None
+
+    def close(self, wait_timeout=None):
+        """Stops new requests, waits for those in flight, and closes the session (frees its memory)."""
+        with self._lock:
+            self._closing = True
+            self._lock.wait_for(lambda: self._in_flight == 0, timeout=wait_timeout)
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close()
+
+
+def load_servable(name, version, path, saved_model_tags=None, session_config=None):
+    """Loads version ``version`` of model ``name`` from ``path``; raises ServingError on failure."""
+    from tagraph.serialization.saved_model.signature_runner import SignatureRunner
+    tags, why = choose_tags(path, saved_model_tags)
+    logger.info("Reading SavedModel from: %s", path)
+    logger.info("Reading meta graph with tags { %s } (%s)", " ".join(tags), why)
+    if session_config is None:
+        from tagraph.engine.config import ConfigProto
+        # A 'serve,gpu' graph pins nodes to /device:GPU:0; an op without a GPU kernel falls back to the CPU.
+        session_config = ConfigProto(allow_soft_placement=True)
+    try:
+        runner = SignatureRunner(path, tags=tags, config=session_config)
+    except Exception as e:  # noqa: BLE001 - reported, retried by the manager
+        raise as_serving_error(e) from None
+    return Servable(name, version, path, runner, tags)

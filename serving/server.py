@@ -1,0 +1,288 @@
+"""The model server: the manager, batcher, metrics and both front ends, started and stopped together.
+
+    server = ModelServer(ServerOptions(port=8500, rest_api_port=8501, model_name="m",
+                                       model_base_path="/models/m"))
+    server.start()           # ports open at once; models load, then the server reports ready
+    server.wait()            # until stop() (SIGTERM / SIGINT in tagraph-model-server)
+
+Start-up binds the gRPC and REST ports first, so liveness answers at once, then loads every model's
+initial versions (readiness turns true when each has a version available), then starts polling the
+file system for new and removed versions.
+"""
+import concurrent.futures
+import logging
+import threading
+import time
+
+import grpc
+
+from tagraph.serving import config as config_lib
+from tagraph.serving import inference
+from tagraph.serving.batching import Batcher
+from tagraph.serving.core import ServingCore
+from tagraph.serving.grpc_service import HealthState, add_services
+from tagraph.serving.manager import ServableManager
+from tagraph.serving.metrics import Metrics
+from tagraph.serving.rest_api import RestApi, RestServer
+from tagraph.serving.servable import load_servable
+from tagraph.serving.status import ServingError
+from tagraph.serving.warmup import run_warmup
+
+logger = logging.getLogger("tagraph.serving")
+
+
+class ServerOptions:
+    """The server's settings; the command line's flags of the same names (see ``main.py``)."""
+
+    def __init__(self, **kwargs):
+        self.host = "0.0.0.0"
+        self.port = 8500
+        self.grpc_socket_path = ""
+        self.rest_api_host = None
+        self.rest_api_port = 0
+        self.rest_api_timeout_in_ms = 30000
+        self.rest_api_enable_cors_support = False
+        self.model_name = "default"
+        self.model_base_path = ""
+        self.model_config_file = ""
+        self.model_config_file_poll_wait_seconds = 0.0
+        self.allow_version_labels_for_unavailable_models = False
+        self.file_system_poll_wait_seconds = 1.0
+        self.saved_model_tags = ""
+        self.enable_batching = False
+        self.batching_parameters_file = ""
+        self.max_num_load_retries = 5
+        self.load_retry_interval_micros = 60 * 1000 * 1000
+        self.num_load_threads = 2
+        self.num_unload_threads = 1
+        self.enable_model_warmup = True
+        self.num_request_iterations_for_warmup = 1
+        self.monitoring_config_file = ""
+        self.metrics_path = ""
+        self.grpc_max_threads = 64
+        self.grpc_channel_arguments = ""
+        self.max_request_size_bytes = 1 << 30
+        self.enable_grpc_healthcheck_service = True
+        self.enable_signature_method_name_check = False
+        self.enable_serialization_as_tensor_content = False
+        self.shutdown_grace_seconds = 10.0
+        for k, v in kwargs.items():
+            if not hasattr(self, k):
+                raise TypeError("Unknown server option %r" % k)
+            setattr(self, k, v)
+
+
+def _channel_arguments(text):
+    out = []
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise config_lib.ConfigError("--grpc_channel_arguments entry %r is not key=value" % item)
+        try:
+            out.append((key.strip(), int(value)))
+        except ValueError:
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+class ModelServer:
+    """See the module docstring."""
+
+    def __init__(self, options):
+        self.options = options
+        self.grpc_port = None
+        self.rest_port = None
+        self._stopped = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._grpc = None
+        self._rest = None
+        self._config_poller = None
+        self._config_text = None
+        self._reload_lock = threading.Lock()
+
+        o = options
+        if o.model_config_file:
+            self._config_text = config_lib.read_text(o.model_config_file, "model config file")
+            server_config = config_lib.parse_model_server_config(self._config_text, o.model_config_file)
+        else:
+            if not o.model_base_path:
+                raise config_lib.ConfigError("Both --model_base_path and --model_config_file are empty; give one")
+            logger.info("Building single TensorFlow model file config: model_name: %s model_base_path: %s",
+                        o.model_name, o.model_base_path)
+            server_config = config_lib.single_model_config(o.model_name, o.model_base_path)
+        try:
+            self._models = config_lib.model_configs(server_config)
+        except ServingError as e:
+            raise config_lib.ConfigError(e.message) from None
+        self._tags = [t.strip() for t in o.saved_model_tags.split(",") if t.strip()] or None
+        metrics_path = o.metrics_path
+        if o.monitoring_config_file:
+            metrics_path = config_lib.read_monitoring_path(o.monitoring_config_file) or metrics_path
+        self._metrics_path = metrics_path or None
+        self.metrics = Metrics()
+        self.batcher = None
+        if o.enable_batching:
+            batching = config_lib.read_batching_options(o.batching_parameters_file)
+            logger.info("Batching enabled: %s", batching.describe())
+            self.batcher = Batcher(batching, self.metrics)
+        self._inference_options = inference.Options(o.enable_signature_method_name_check)
+        self.manager = ServableManager(
+            self._load, max_num_load_retries=o.max_num_load_retries,
+            load_retry_interval_seconds=o.load_retry_interval_micros / 1e6, num_load_threads=o.num_load_threads,
+            num_unload_threads=o.num_unload_threads,
+            on_unload=self.batcher.drop if self.batcher is not None else None, metrics=self.metrics)
+        self.core = ServingCore(self.manager, self.batcher, self.metrics, self._inference_options,
+                                reload_config=self.reload_config)
+        self.health = HealthState(self.manager)
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def _load(self, name, version, path):
+        servable = load_servable(name, version, path, self._tags)
+        if self.options.enable_model_warmup:
+            try:
+                run_warmup(servable, self.options.num_request_iterations_for_warmup, self._inference_options)
+            except BaseException:
+                servable.close()
+                raise
+        return servable
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    def start(self):
+        o = self.options
+        started = time.monotonic()
+        self._start_grpc()
+        if o.rest_api_port:
+            self._start_rest()
+        self.manager.configure(self._without_labels(self._models))
+        self.manager.initial_load()
+        self._apply_labels(self._models)
+        self.manager.start_polling(o.file_system_poll_wait_seconds)
+        if o.model_config_file and o.model_config_file_poll_wait_seconds > 0:
+            self._start_config_poller()
+        ready, reason = self.manager.readiness()
+        logger.info("Server %s in %.3f s: %s", "ready" if ready else "started (not ready)",
+                    time.monotonic() - started, reason)
+        return self
+
+    def _start_grpc(self):
+        o = self.options
+        options = [("grpc.max_receive_message_length", int(o.max_request_size_bytes)),
+                   ("grpc.max_send_message_length", -1),
+                   ("grpc.so_reuseport", 0)]      # never share a port with another process by accident
+        options += _channel_arguments(o.grpc_channel_arguments)
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, o.grpc_max_threads),
+                                                         thread_name_prefix="tagraph-grpc")
+        self._grpc = grpc.server(executor, options=options)
+        add_services(self._grpc, self.core, self.health if o.enable_grpc_healthcheck_service else None,
+                     tensor_content=o.enable_serialization_as_tensor_content)
+        address = "%s:%d" % (("[%s]" % o.host) if ":" in o.host else o.host, o.port)
+        try:
+            self.grpc_port = self._grpc.add_insecure_port(address)
+        except RuntimeError as e:
+            raise OSError("Cannot bind the gRPC port at %s: %s" % (address, e)) from None
+        if o.grpc_socket_path:
+            self._grpc.add_insecure_port("unix:%s" % o.grpc_socket_path)
+        self._grpc.start()
+        logger.info("Running gRPC ModelServer at %s:%d ...", o.host, self.grpc_port)
+        if o.grpc_socket_path:
+            logger.info("Running gRPC ModelServer at UNIX socket %s ...", o.grpc_socket_path)
+
+    def _start_rest(self):
+        o = self.options
+        host = o.rest_api_host or o.host
+        timeout = o.rest_api_timeout_in_ms / 1000.0 if o.rest_api_timeout_in_ms > 0 else None
+        api = RestApi(self.core, self._metrics_path, timeout, o.rest_api_enable_cors_support)
+        self._rest = RestServer((host, o.rest_api_port), api, int(o.max_request_size_bytes))
+        self.rest_port = self._rest.server_address[1]
+        self._rest.start()
+        logger.info("Exporting HTTP/REST API at: %s:%d ...", host, self.rest_port)
+        if self._metrics_path:
+            logger.info("Prometheus metrics at http://%s:%d%s", host, self.rest_port, self._metrics_path)
+
+    def wait(self, timeout=None):
+        return self._stopped.wait(timeout)
+
+    def stop(self, grace_seconds=None):
+        """Stop serving: refuse new requests, let those in flight finish, unload every model."""
+        with self._stop_lock:
+            if self._stopped.is_set():
+                return
+            grace = self.options.shutdown_grace_seconds if grace_seconds is None else grace_seconds
+            logger.info("Shutting down: letting requests in flight finish (up to %.3g s)", grace)
+            self.health.shutting_down()
+            if self._rest is not None:
+                self._rest.stop(grace)
+            if self._grpc is not None:
+                self._grpc.stop(grace).wait()
+            if self.batcher is not None:
+                self.batcher.stop()
+            self.manager.stop()
+            self._stopped.set()
+            logger.info("Server stopped")
+
+    # --- configuration reload ---------------------------------------------------------------------
+
+    @staticmethod
+    def _without_labels(models):
+        out = []
+        for m in models:
+            copy = type(m)()
+            copy.CopyFrom(m)
+            copy.version_labels.clear()
+            out.append(copy)
+        return out
+
+    def _apply_labels(self, models):
+        for m in models:
+            if m.version_labels:
+                self.manager.check_labels(m.name, dict(m.version_labels),
+                                          self.options.allow_version_labels_for_unavailable_models)
+        self.manager.configure(models)
+
+    def reload_config(self, server_config):
+        """Serve exactly the models of ``server_config`` (HandleReloadConfigRequest, config file poll)."""
+        models = config_lib.model_configs(server_config)
+        with self._reload_lock:
+            logger.info("Reloading model config: %s", ", ".join(m.name for m in models) or "no models")
+            current = {m.name: m for m in self.manager_configs()}
+            staged = []
+            for m in models:
+                # Keep the labels in force until the new ones are checked against loaded versions.
+                copy = type(m)()
+                copy.CopyFrom(m)
+                copy.version_labels.clear()
+                if m.name in current:
+                    copy.version_labels.update(current[m.name].version_labels)
+                staged.append(copy)
+            self.manager.configure(staged)
+            self.manager.poll_once()
+            self.manager.wait_until_settled({m.name for m in models}, timeout=600)
+            self._apply_labels(models)
+            self._models = models
+            logger.info("Finished reloading model config")
+
+    def manager_configs(self):
+        return list(self._models)
+
+    def _start_config_poller(self):
+        interval = self.options.model_config_file_poll_wait_seconds
+        path = self.options.model_config_file
+
+        def loop():
+            while not self._stopped.wait(interval):
+                try:
+                    text = config_lib.read_text(path, "model config file")
+                    if text == self._config_text:
+                        continue
+                    self._config_text = text
+                    self.reload_config(config_lib.parse_model_server_config(text, path))
+                except (config_lib.ConfigError, ServingError) as e:
+                    logger.error("Reloading model config file %s failed: %s", path,
+                                 getattr(e, "message", None) or e)
+                except Exception:  # noqa: BLE001 - the poller must survive
+                    logger.exception("Reloading model config file %s failed", path)
+        self._config_poller = threading.Thread(target=loop, name="tagraph-config-poller", daemon=True)
+        self._config_poller.start()
+

@@ -1,0 +1,115 @@
+"""Errors the model server answers with: TensorFlow's canonical codes, mapped to gRPC and HTTP.
+
+Every failure inside the server is a :class:`ServingError` carrying one of TensorFlow's error codes
+(``error_codes.proto``, the same numbers as gRPC's status codes) and a message written as TensorFlow
+Serving writes it. The gRPC front end answers with that code; the REST front end with the HTTP status
+TensorFlow Serving's ``ToHTTPStatusCode`` picks and a ``{"error": message}`` body.
+
+    >>> err = ServingError.not_found("Servable not found for request: Latest(m)")
+    >>> err.http_status, err.grpc_code.name
+    (404, 'NOT_FOUND')
+"""
+import grpc
+
+from tagraph.engine import errors as _tf_errors
+
+OK = 0
+CANCELLED = 1
+UNKNOWN = 2
+INVALID_ARGUMENT = 3
+DEADLINE_EXCEEDED = 4
+NOT_FOUND = 5
+ALREADY_EXISTS = 6
+PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
+FAILED_PRECONDITION = 9
+ABORTED = 10
+OUT_OF_RANGE = 11
+UNIMPLEMENTED = 12
+INTERNAL = 13
+UNAVAILABLE = 14
+DATA_LOSS = 15
+UNAUTHENTICATED = 16
+
+# tensorflow_serving/model_servers/http_server.cc, ToHTTPStatusCode.
+_HTTP_STATUS = {
+    OK: 200, CANCELLED: 499, UNKNOWN: 500, INVALID_ARGUMENT: 400, DEADLINE_EXCEEDED: 504, NOT_FOUND: 404,
+    ALREADY_EXISTS: 409, PERMISSION_DENIED: 403, RESOURCE_EXHAUSTED: 429, FAILED_PRECONDITION: 400,
+    ABORTED: 409, OUT_OF_RANGE: 400, UNIMPLEMENTED: 501, INTERNAL: 500, UNAVAILABLE: 503, DATA_LOSS: 500,
+    UNAUTHENTICATED: 401,
+}
+
+_GRPC_CODE = {c.value[0]: c for c in grpc.StatusCode}
+
+CODE_NAMES = {c.value[0]: c.name for c in grpc.StatusCode}
+
+
+class ServingError(Exception):
+    """A failed request or load: a TensorFlow error code and TensorFlow Serving's message."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = int(code)
+        self.message = message
+
+    @property
+    def grpc_code(self):
+        return _GRPC_CODE.get(self.code, grpc.StatusCode.UNKNOWN)
+
+    @property
+    def http_status(self):
+        return _HTTP_STATUS.get(self.code, 500)
+
+    @property
+    def code_name(self):
+        return CODE_NAMES.get(self.code, "UNKNOWN")
+
+    def __repr__(self):
+        return "ServingError(%s, %r)" % (self.code_name, self.message)
+
+    @classmethod
+    def invalid_argument(cls, message):
+        return cls(INVALID_ARGUMENT, message)
+
+    @classmethod
+    def not_found(cls, message):
+        return cls(NOT_FOUND, message)
+
+    @classmethod
+    def failed_precondition(cls, message):
+        return cls(FAILED_PRECONDITION, message)
+
+    @classmethod
+    def resource_exhausted(cls, message):
+        return cls(RESOURCE_EXHAUSTED, message)
+
+    @classmethod
+    def unavailable(cls, message):
+        return cls(UNAVAILABLE, message)
+
+    @classmethod
+    def internal(cls, message):
+        return cls(INTERNAL, message)
+
+    @classmethod
+    def unimplemented(cls, message):
+        return cls(UNIMPLEMENTED, message)
+
+    @classmethod
+    def deadline_exceeded(cls, message):
+        return cls(DEADLINE_EXCEEDED, message)
+
+
+def as_serving_error(exc):
+    """``exc`` as a ServingError: TensorFlow's errors keep their code, anything else is INTERNAL.
+
+    An unexpected Python exception inside the server is a bug, not the client's fault; it is answered
+    as INTERNAL with the exception's text so that the caller can report it.
+    """
+    if isinstance(exc, ServingError):
+        return exc
+    if isinstance(exc, _tf_errors.OpError):
+        return ServingError(exc.error_code, exc.message)
+    if isinstance(exc, MemoryError):
+        return ServingError(RESOURCE_EXHAUSTED, "Out of memory: %s" % (exc,))
+    return ServingError(INTERNAL, "%s: %s" % (type(exc).__name__, exc))
