@@ -90,6 +90,7 @@ class Placer:
             return placement
         # All or nothing: a placement that fails leaves the session's placement as it was.
         committed, placement = placement, dict(placement)
+        before = set(committed) if self.log_device_placement else ()
         order = {op: i for i, op in enumerate(todo)}
         deferred = []
         for members in self._groups(todo, placement, order):
@@ -112,6 +113,10 @@ class Placer:
         for op in deferred:
             self._assign([op], self._generator_device(op, placement), placement)
         committed.update(placement)
+        if self.log_device_placement:
+            for op in placement:
+                if op not in before:
+                    logger.info("%s: (%s): %s", op.name, op.type, placement[op].name)
         return committed
 
     def _assign(self, members, device, placement):
@@ -124,8 +129,6 @@ class Placer:
                 # kernel, so keep the op where it can run.
                 dev = self.cpu
             placement[m] = dev
-            if self.log_device_placement:
-                logger.info("%s: (%s): %s", m.name, m.type, dev.name)
 
     # --- grouping ---------------------------------------------------------------------------------
 

@@ -184,7 +184,12 @@ def apply_op(graph, op_type, inputs, attrs, name, output_dtypes=None):
             else:
                 raise TypeError("%s is missing its required attribute '%s' (of type %s)"
                                 % (op_type, adef.name, adef.type))
-    validate_attrs(op_def, attr_protos, node_name=name or op_type)
+    try:
+        validate_attrs(op_def, attr_protos, node_name=name or op_type)
+    except errors.InvalidArgumentError as e:
+        # Building a graph, TensorFlow reports a disallowed dtype as TypeError and other values as ValueError.
+        bad_type = any(a.type in ("type", "list(type)") and ("'%s'" % a.name) in e.message for a in op_def.attr)
+        raise (TypeError if bad_type else ValueError)(e.message) from None
 
     if output_dtypes is None:
         output_dtypes = output_types(op_def, attr_protos)

@@ -431,7 +431,7 @@ class _Plan:
         self.steps = steps
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
-        self.stats = RunStats(uploads, downloads, tuple(sorted({d.name for d in placement.values()})),
+        self.stats = RunStats(uploads, downloads, tuple(sorted({placement[op].name for op in ops})),
                               len(fused))
         self.session = session
         self.ops = ops
@@ -563,6 +563,7 @@ def _fused_bias_activation_kernel(activation):
     if kernel is None:
         def kernel(ctx, x, bias):
             from tagraph.devices import cuda_kernels
+            _check_bias_add(x, bias)
             return cuda_kernels.fused_bias_activation(ctx.device.backend, x, bias, activation)
         kernel.__name__ = "fused_bias_%s" % activation
         _FUSED_KERNELS[activation] = kernel
@@ -570,6 +571,20 @@ def _fused_bias_activation_kernel(activation):
 
 
 _FUSED_KERNELS = {}
+
+
+def _check_bias_add(x, bias):
+    # BiasAdd's own checks (TensorFlow's messages): the fused step must refuse what BiasAdd refuses.
+    def show(shape):
+        return "[%s]" % ",".join(str(d) for d in shape)
+    if x.ndim < 2:
+        raise errors.InvalidArgumentError(None, None, "Input tensor must be at least 2D: %s" % show(x.shape))
+    if bias.ndim != 1:
+        raise errors.InvalidArgumentError(None, None, "Biases must be 1D: %s" % show(bias.shape))
+    if bias.shape[0] != x.shape[-1]:
+        raise errors.InvalidArgumentError(
+            None, None, "Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
+            % (show(bias.shape), show(x.shape)))
 
 
 def _on_device(kernel, backend):

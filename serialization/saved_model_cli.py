@@ -16,12 +16,28 @@ Where tagraph departs from TensorFlow, on purpose:
   which can run arbitrary code when loaded, and is refused (without being opened) unless
   ``--allow_pickle`` is given.
 * ``--input_exprs`` is never passed to ``eval``. An expression is a Python literal, or a call of one of
-  the numpy constructors in ``ALLOWED_NUMPY_CALLS`` on literals (calls may nest:
-  ``np.reshape(np.arange(6), (2, 3))``); ``np.<dtype>`` names (``np.float32``, ...) and ``np.nan``,
-  ``np.inf``, ``np.pi``, ``np.e`` may be used as values. Arithmetic (``+ - * / // % **``) is allowed on
-  numbers only. Names, other attributes, subscripts, lambdas, comprehensions and dunder names are refused,
-  and so is any allocation over ``MAX_ELEMENTS`` elements or ``MAX_BYTES`` bytes (counted before
-  allocating, over all the expressions of one command), all before anything is loaded or run.
+  these numpy constructors (``ALLOWED_NUMPY_CALLS``) on literals, calls nesting as in
+  ``np.reshape(np.arange(6), (2, 3))``:
+
+      np.array(object, dtype=None, ndmin=0)    np.asarray(...)      np.reshape(a, newshape)
+      np.zeros(shape, dtype=None)              np.ones(...)         np.zeros_like(a, dtype=None)  np.ones_like
+      np.full(shape, fill_value, dtype=None)   np.full_like(a, fill_value, dtype=None)
+      np.arange(start, stop=None, step=None, dtype=None)    np.linspace(start, stop, num=50, endpoint=True,
+      dtype=None)    np.eye(N, M=None, k=0, dtype=None)    np.identity(n, dtype=None)
+      np.random.rand(*dims)  np.random.randn(*dims)  np.random.random(size=None)
+      np.random.randint(low, high=None, size=None, dtype=None)
+      np.random.uniform(low=0.0, high=1.0, size=None)  np.random.normal(loc=0.0, scale=1.0, size=None)
+      np.<dtype>(value), e.g. np.float32(1.5)
+
+  A dtype is ``np.<dtype>`` (``np.float32``, ``np.int64``, ``np.bool_``, ...) or its name as a string;
+  ``np.nan``, ``np.inf``, ``np.pi`` and ``np.e`` may be used as values. Arithmetic (``+ - * / // % **``)
+  is allowed on numbers only. Names, other attributes, subscripts, lambdas, comprehensions and dunder
+  names are refused, and so is any allocation over ``MAX_ELEMENTS`` (10**8) elements or ``MAX_BYTES``
+  (1 GiB), counted before allocating over all the expressions of one command; all of this before the
+  model is read or any input file is opened. ``--input_examples`` takes literals only.
+* ``--tf_debug`` (TensorFlow's interactive debugger) is not supported: it is an error that says so.
+* The device follows the tag-set: a ``gpu`` tag-set runs on the GPU when one is present, else on the CPU
+  with soft placement, and says so on stderr.
 * ``--outdir`` refuses output keys that are not plain file names, and checks every output file before
   writing any; files are written atomically.
 * Errors are one line on stderr (TensorFlow's exception name and message) and exit status 1;
@@ -185,8 +201,9 @@ def _print_tensor_info(tensor_info, indent, out):
 
 
 def _signature_not_found(meta_graph_def, signature_def_key):
+    # TensorFlow lists the keys in the map's order, which changes from process to process; sorted here.
     return CliError('Could not find signature "%s". Please choose from: %s'
-                    % (signature_def_key, ", ".join(meta_graph_def.signature_def.keys())), "ValueError")
+                    % (signature_def_key, ", ".join(sorted(meta_graph_def.signature_def.keys()))), "ValueError")
 
 
 def _show_inputs_outputs_mgd(meta_graph_def, signature_def_key, indent, out):
@@ -267,7 +284,10 @@ def _decode_structure(value):
     if kind == "tuple_value":
         return tuple(_decode_structure(v) for v in value.tuple_value.values)
     if kind == "dict_value":
-        return {k: _decode_structure(v) for k, v in value.dict_value.fields.items()}
+        # A proto map iterates in an order that changes from process to process (TensorFlow prints it so);
+        # tagraph prints keys sorted, so that its output is the same every time.
+        fields = value.dict_value.fields
+        return {k: _decode_structure(fields[k]) for k in sorted(fields)}
     if kind == "named_tuple_value":
         nt = value.named_tuple_value
         keys = [p.key for p in nt.values]
@@ -325,6 +345,16 @@ def _print_args(arguments, out, argument_type="Argument", indent=0):
             out.append(indent_str + "  Value: %s" % str(element))
 
 
+def _kwonly_order(node, kind):
+    """{keyword-only argument: its position in the def}, from the function's recorded FullArgSpec."""
+    spec = node.function.function_spec if kind == "function" else node.bare_concrete_function.function_spec
+    for item in spec.fullargspec.named_tuple_value.values:
+        if item.key == "kwonlyargs":
+            names = [v.string_value for v in item.value.list_value.values]
+            return {name: i for i, name in enumerate(names)}
+    return {}
+
+
 def _show_defined_functions(meta_graphs, out):
     graphs = [m for m in meta_graphs if m.HasField("object_graph_def")]
     if not graphs:
@@ -361,6 +391,8 @@ def _show_defined_functions(meta_graphs, out):
                 out.append("      Callable with:")
                 _print_args(args, out, indent=4)
             if kwargs:
+                order = _kwonly_order(node, kind)
+                kwargs = {k: kwargs[k] for k in sorted(kwargs, key=lambda k: (order.get(k, len(order)), k))}
                 _print_args(kwargs, out, "Named Argument", indent=4)
 
 
@@ -487,6 +519,10 @@ class InputExprError(CliError):
         super().__init__(message, "ValueError")
 
 
+def _short(text, limit=120):
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _dotted(node):
     parts = []
     while isinstance(node, ast.Attribute):
@@ -513,11 +549,11 @@ class _ExprEvaluator:
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
-            raise InputExprError("Expression %r is not a valid expression: %s" % (text, e)) from None
+            raise InputExprError("Expression %r is not a valid expression: %s" % (_short(text), e)) from None
         try:
             self._check(tree.body)
         except RecursionError:
-            raise InputExprError("Expression %r is nested too deeply." % text) from None
+            raise InputExprError("Expression %r is nested too deeply." % _short(text)) from None
         return tree.body
 
     def _refuse(self, what):
@@ -593,9 +629,9 @@ class _ExprEvaluator:
         except InputExprError:
             raise
         except RecursionError:
-            raise InputExprError("Expression %r is nested too deeply." % text) from None
+            raise InputExprError("Expression %r is nested too deeply." % _short(text)) from None
         except (TypeError, ValueError, ArithmeticError, MemoryError) as e:
-            raise InputExprError("Expression %r could not be evaluated: %s" % (text, e)) from None
+            raise InputExprError("Expression %r could not be evaluated: %s" % (_short(text), e)) from None
 
     def _eval(self, node):
         if isinstance(node, ast.Constant):
@@ -702,9 +738,9 @@ class _ExprEvaluator:
         import inspect
         import numpy as np
         if dotted.startswith("np.") and dotted[3:] in _ALLOWED_DTYPES:  # np.float32(...)
-            stub, kwargs = _s_array, dict(kwargs, dtype=_DType(dotted[3:]))
-            args = args[:1] if len(args) == 1 else args
-            dotted_fn = "np.array"
+            if "dtype" in kwargs:
+                raise InputExprError("%s takes no dtype argument" % dotted)
+            stub, kwargs, dotted_fn = _s_array, dict(kwargs, dtype=_DType(dotted[3:])), "np.array"
         else:
             stub, dotted_fn = ALLOWED_NUMPY_CALLS[dotted], dotted
         try:
@@ -715,7 +751,11 @@ class _ExprEvaluator:
         bound.apply_defaults()
         a = bound.arguments
         dtype = self._dtype(a.get("dtype"))
-        itemsize = lambda default=8: (dtype.itemsize or 1) if dtype is not None else default  # noqa: E731
+        def itemsize(default=8):
+            if dtype is None:
+                return default
+            return max(dtype.itemsize, 4 if dtype.kind == "U" else 1)  # np.str_ alone is '<U0', made '<U1'
+
         fn = dotted_fn.rsplit(".", 1)[1]
 
         if stub is _s_array:
@@ -763,6 +803,9 @@ class _ExprEvaluator:
             self._charge(dotted, max(0, math.ceil(n)), itemsize())
             return np.arange(start, stop, step, dtype=dtype)
         if stub is _s_linspace:
+            for v in (a["start"], a["stop"]):
+                if isinstance(v, bool) or not isinstance(v, (int, float, complex)):
+                    raise InputExprError("np.linspace takes numbers for start and stop, not %r" % (v,))
             num = self._int(a["num"], "num")
             if num < 0:
                 raise InputExprError("np.linspace: num must not be negative")
@@ -802,15 +845,13 @@ class _ExprEvaluator:
                     self._int(v, "np.random.randint's bounds")
             return np.random.randint(a["low"], a["high"], size=size if size is None else shape,
                                      dtype=dtype if dtype is not None else int)
-        self._charge(dotted, math.prod(shape), 8)
         if stub is _s_random:
+            self._charge(dotted, math.prod(shape), 8)
             return np.random.random(size if size is None else shape)
-        for k in a:
-            if k != "size":
-                self._as_array(a[k], dotted)
-                if isinstance(a[k], (list, tuple)):
-                    self._charge(dotted, max(math.prod(shape), self._literal_size(a[k])), 8)
-        return getattr(np.random, fn)(*(a[k] for k in a if k != "size"), size=size if size is None else shape)
+        # uniform / normal: the parameters may be arrays, broadcast against size.
+        params = [self._as_array(a[k], dotted) for k in a if k != "size"]
+        self._charge(dotted, max([math.prod(shape)] + [p.size for p in params]), 8)
+        return getattr(np.random, fn)(*params, size=size if size is None else shape)
 
     def _as_array(self, v, what):
         import numpy as np
@@ -1031,7 +1072,7 @@ def _run(args, out, warn):
     for key in list(inputs) + list(expr_values) + list(example_values):
         if key not in signature.inputs:
             raise CliError('"%s" is not a valid input key. Please choose from %s, or use --show option.'
-                           % (key, '"' + '", "'.join(signature.inputs.keys()) + '"'), "ValueError")
+                           % (key, '"' + '", "'.join(sorted(signature.inputs.keys())) + '"'), "ValueError")
     output_keys = sorted(signature.outputs.keys())
     if args.outdir:
         for key in output_keys:

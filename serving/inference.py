@@ -109,14 +109,11 @@ def predict(servable, signature_name, inputs, output_filter, execute=run_directl
             "input size does not match signature: %d!=%d len({%s}) != len({%s}). Sent extra: {%s}. "
             "Missing but required: {%s}." % (len(inputs), len(sig_inputs), _join(sent), _join(wanted),
                                              _join(sent - wanted), _join(wanted - sent)))
-    for alias, arr in inputs.items():
-        info = sig_inputs.get(alias)
-        if info is None:
+    for alias in inputs:
+        if alias not in sig_inputs:
             raise ServingError.invalid_argument(
                 "input tensor alias not found in signature: %s. Inputs expected to be in the set {%s}."
                 % (alias, _join(sig_inputs)))
-        check_input(key, alias, info, arr)
-    check_batch_sizes(key, sig, inputs)
     output_keys = []
     for alias in output_filter:
         if alias not in sig.outputs:
@@ -128,6 +125,10 @@ def predict(servable, signature_name, inputs, output_filter, execute=run_directl
         output_keys.append(alias)
     if not output_keys:
         output_keys = sorted(sig.outputs)
+    # Checked where TensorFlow's Session::Run would refuse them: after the request's names are.
+    for alias, arr in inputs.items():
+        check_input(key, alias, sig_inputs[alias], arr)
+    check_batch_sizes(key, sig, inputs)
     outputs = execute(servable, key, inputs, tuple(output_keys))
     return key, outputs
 

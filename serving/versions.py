@@ -68,8 +68,32 @@ def _raise(err):
     raise err
 
 
-def is_complete(files):
-    """Whether a listing looks like a whole SavedModel (graph file, and a whole variables checkpoint)."""
+def _needs_variables(path):
+    """Whether the SavedModel graph in ``path`` restores variables (has a SaverDef or variable ops).
+
+    An unreadable graph file counts as not needing them: the load then reports the real error.
+    """
+    from tagraph.protos import saved_model_pb2
+    pb = os.path.join(path, _SAVED_MODEL_FILES[0])
+    if not os.path.isfile(pb):
+        return False
+    try:
+        with open(pb, "rb") as f:
+            sm = saved_model_pb2.SavedModel.FromString(f.read())
+    except Exception:  # noqa: BLE001 - protobuf's DecodeError differs between implementations
+        return False
+    return any(mg.HasField("saver_def") or any(n.op in _VARIABLE_OPS for n in mg.graph_def.node)
+               for mg in sm.meta_graphs)
+
+
+_VARIABLE_OPS = frozenset(["VarHandleOp", "VariableV2", "Variable"])
+
+
+def is_complete(files, path=None):
+    """Whether a listing looks like a whole SavedModel (graph file, and a whole variables checkpoint).
+
+    With ``path``, a listing without any variables file is complete only if its graph needs none.
+    """
     names = {f[0] for f in files}
     if not any(n in names for n in _SAVED_MODEL_FILES):
         return False
@@ -77,7 +101,7 @@ def is_complete(files):
     shards = [m for m in (_SHARD.match(n) for n in var_files) if m]
     has_index = "variables.index" in var_files
     if not shards and not has_index:
-        return True                  # a model without variables
+        return path is None or not _needs_variables(path)
     if not has_index or not shards:
         return False
     total = int(shards[0].group(2))
@@ -113,10 +137,9 @@ class VersionScanner:
             seen.add(path)
             previous = self._previous.get(path)
             self._previous[path] = files
-            if files is None or not is_complete(files):
+            if files is None or files != previous or not is_complete(files, path):
                 continue
-            if files == previous:
-                ready[version] = (path, files)
+            ready[version] = (path, files)
         prefix = os.path.join(base_path, "")
         for path in [p for p in self._previous if p.startswith(prefix) and p not in seen]:
             del self._previous[path]

@@ -55,7 +55,7 @@ def _scalar_int(a, what):
     """A size-1 integer tensor (host or device) as a Python int."""
     if a.size != 1:
         raise _invalid("%s must be a scalar, not shape %s", what, _dbg(a.shape))
-    return int(a.reshape(-1)[0]) if isinstance(a, np.ndarray) else int(a.reshape(-1)[0].item())
+    return int(a.reshape(-1)[0])
 
 
 def _results(values):
@@ -88,22 +88,8 @@ def _is_tensor_like(v):
     return isinstance(v, Tensor) or hasattr(v, "_as_graph_tensor")
 
 
-def _known_int(t):
-    """A scalar Python int when ``t`` (a Python value or a Tensor) is known while building, else None."""
-    if isinstance(t, Tensor):
-        v = constant_value(t)
-    elif _is_tensor_like(t):
-        return None
-    else:
-        v = t
-    if v is None:
-        return None
-    v = np.asarray(v)
-    return int(v.reshape(-1)[0]) if v.size == 1 and v.dtype.kind in "iu" else None
-
-
 # Kernels of this module run at graph-building time too, on values known then (TensorFlow's shape
-# refiner folds small constant subgraphs the same way); inputs larger than this are left alone.
+# refiner folds small constant subgraphs the same way); inputs or outputs larger than this are left alone.
 _FOLD_LIMIT = 1000
 
 
@@ -866,10 +852,10 @@ def _concat_v2_shape(op):
         raise ValueError("Shape must be rank 0 but is rank %d for the concat axis" % op.inputs[-1].shape.rank)
     ranks = {s.rank for s in shapes if s.rank is not None}
     if len(ranks) > 1:
+        first = next(s.rank for s in shapes if s.rank is not None)
+        other = next(s.rank for s in shapes if s.rank is not None and s.rank != first)
         raise ValueError("Shape must be rank %d but is rank %d for concatenated inputs %s"
-                         % (shapes[0].rank if shapes[0].rank is not None else min(ranks),
-                            max(ranks) if shapes[0].rank != max(ranks) else min(ranks),
-                            ", ".join(_shape_str(s) for s in shapes)))
+                         % (first, other, ", ".join(_shape_str(s) for s in shapes)))
     if not ranks:
         return [unknown_shape()]
     r = ranks.pop()
@@ -1590,6 +1576,83 @@ def _strided_slice_partial_shape(tensor):
     return TensorShape(prev.dims[None if bm else b:None if em else e:s])
 
 
+@register_gradient("StridedSlice")
+def _strided_slice_grad(op, grad):
+    begin, end, strides = op.inputs[1:]
+    x_shape = shape(op.inputs[0], out_type=begin.dtype.base_dtype)
+    return [_gen1("StridedSliceGrad", [x_shape, begin, end, strides, grad],
+                  {m: op.get_attr(m) for m in _MASKS}, default_name="StridedSliceGrad"), None, None, None]
+
+
+# StridedSliceGrad (the gradient's op) is TensorFlow's, but not among the OpDefs tagraph ships; its
+# definition, exactly as TensorFlow registers it, is added here (as nn_grad_ops does for its own).
+_STRIDED_SLICE_GRAD_OP_DEF = """
+op {
+  name: "StridedSliceGrad"
+  input_arg { name: "shape" type_attr: "Index" }
+  input_arg { name: "begin" type_attr: "Index" }
+  input_arg { name: "end" type_attr: "Index" }
+  input_arg { name: "strides" type_attr: "Index" }
+  input_arg { name: "dy" type_attr: "T" }
+  output_arg { name: "output" type_attr: "T" }
+  attr { name: "T" type: "type" }
+  attr { name: "Index" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } }
+  attr { name: "begin_mask" type: "int" default_value { i: 0 } }
+  attr { name: "end_mask" type: "int" default_value { i: 0 } }
+  attr { name: "ellipsis_mask" type: "int" default_value { i: 0 } }
+  attr { name: "new_axis_mask" type: "int" default_value { i: 0 } }
+  attr { name: "shrink_axis_mask" type: "int" default_value { i: 0 } }
+}
+"""
+
+
+def _register_strided_slice_grad_op_def():
+    from google.protobuf import text_format
+    from tagraph.engine.op_builder import op_defs, register_op_def
+    from tagraph.protos import op_def_pb2
+    if "StridedSliceGrad" not in op_defs():
+        ops = op_def_pb2.OpList()
+        text_format.Parse(_STRIDED_SLICE_GRAD_OP_DEF, ops)
+        register_op_def(ops.op[0])
+
+
+_register_strided_slice_grad_op_def()
+
+
+@register_kernel("StridedSliceGrad", host_inputs=(0, 1, 2, 3))
+def _strided_slice_grad_kernel(ctx, x_shape, begin, end, strides, dy):
+    dims = _host_ints(x_shape)
+    try:
+        b, e, s, shrink, processing, final = _strided_slice_plan(
+            dims, _host_ints(begin), _host_ints(end), _host_ints(strides), *[ctx.attrs.get(m, 0) for m in _MASKS])
+    except ValueError as err:
+        raise _invalid(str(err)) from None
+    if list(dy.shape) != final:
+        raise _invalid("shape of dy was %s instead of %s", _dbg(dy.shape), _dbg(final))
+    out = ctx.xp.zeros(dims, dtype=dy.dtype)
+    index = []
+    for bi, ei, si, sh, n in zip(b, e, s, shrink, processing):
+        if sh:
+            index.append(_BaseSlice(bi, bi + 1))
+        elif n == 0:
+            index.append(_BaseSlice(0, 0))
+        else:
+            index.append(_BaseSlice(bi, ei if ei >= 0 else None, si))
+    out[tuple(index)] = dy.reshape(processing)
+    return out
+
+
+@register_shape("StridedSliceGrad")
+def _strided_slice_grad_shape(op):
+    return [constant_shape(op.inputs[0])]
+
+
+@register_gradient("StridedSliceGrad")
+def _strided_slice_grad_grad(op, grad):
+    return [None, None, None, None, strided_slice(grad, *op.inputs[1:4], name="StridedSlice",
+                                                  **{m: op.get_attr(m) for m in _MASKS})]
+
+
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
                   shrink_axis_mask=0, var=None, name=None):
     """Python's extended slicing as an op; ``x[1:, ::-1, tg.newaxis, ..., 0]`` builds one of these."""
@@ -1901,10 +1964,12 @@ def _one_hot_shape(op):
 
 
 def _dtype_of_value(v):
+    """The dtype ``convert_to_tensor(v)`` would give, without adding a Const to the graph."""
     if _is_tensor_like(v):
-        return convert_to_tensor(v).dtype.base_dtype
+        return v.dtype.base_dtype
     from tagraph.engine.tensor_util import to_numpy
-    return dtypes.as_dtype(to_numpy(v).dtype) if not isinstance(v, (str, bytes)) else dtypes.string
+    a = to_numpy(v)
+    return dtypes.string if a.dtype == object else dtypes.as_dtype(a.dtype)
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):

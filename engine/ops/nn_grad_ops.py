@@ -11,7 +11,7 @@ The OpDefs below are TensorFlow 2.21's own (``op_def_registry.get(name)``), for 
 """
 import numpy as np
 
-from tagraph.devices.kernel_registry import register_kernel
+from tagraph.devices.kernel_registry import has_kernel, register_kernel as _register_kernel
 from tagraph.engine import common_shapes, errors
 from tagraph.engine.op_builder import op_defs, register_op_def, register_shape, not_differentiable
 from tagraph.engine.tensor_shape import TensorShape, unknown_shape
@@ -722,6 +722,24 @@ def _register_extra_op_defs():
 
 _register_extra_op_defs()
 
+# Op types whose kernels this module supplied (others may already have been registered next to the
+# forward ops, e.g. ReluGrad in nn_ops.py; those are left as they are).
+REGISTERED = []
+
+
+def register_kernel(op_type, *args, **kwargs):
+    """register_kernel for op types that have no kernel yet; a no-op decorator otherwise."""
+    if has_kernel(op_type, "CPU"):
+        return lambda fn: fn
+    REGISTERED.append(op_type)
+    return _register_kernel(op_type, *args, **kwargs)
+
+
+def _shape_if_missing(op_type, fn):
+    from tagraph.engine.op_builder import get_shape_fn
+    if get_shape_fn(op_type) is None:
+        register_shape(op_type)(fn)
+
 
 # --- BroadcastGradientArgs -------------------------------------------------------------------------
 
@@ -755,9 +773,11 @@ def _broadcast_gradient_args(ctx, s0, s1):
     return np.array(r0, dtype=dt), np.array(r1, dtype=dt)
 
 
-@register_shape("BroadcastGradientArgs")
 def _bga_shape(op):
     return [TensorShape([None]), TensorShape([None])]
+
+
+_shape_if_missing("BroadcastGradientArgs", _bga_shape)
 
 
 # --- elementwise backward steps ---------------------------------------------------------------------
@@ -788,7 +808,7 @@ _GRAD_KERNELS = {
 
 for _t, _fn in _GRAD_KERNELS.items():
     register_kernel(_t)(_like(_fn))
-    register_shape(_t)(common_shapes.unchanged)
+    _shape_if_missing(_t, common_shapes.unchanged)
 
 
 @register_kernel("BiasAddGrad")
@@ -802,7 +822,6 @@ def _bias_add_grad(ctx, g):
     return ctx.xp.sum(g, axis=axes, dtype=g.dtype)
 
 
-@register_shape("BiasAddGrad")
 def _bias_add_grad_shape(op):
     s = op.inputs[0].shape
     if s.rank is None:
@@ -812,7 +831,12 @@ def _bias_add_grad_shape(op):
     return [TensorShape([s[1] if fmt.startswith("NC") else s[-1]])]
 
 
-not_differentiable("BroadcastGradientArgs")
+_shape_if_missing("BiasAddGrad", _bias_add_grad_shape)
+
+
+from tagraph.engine.op_builder import get_gradient_fn as _ggf  # noqa: E402
+if _ggf("BroadcastGradientArgs") is None:
+    not_differentiable("BroadcastGradientArgs")
 
 
 # --- ops tagraph's table lacks that gradients need ------------------------------------------------
@@ -836,7 +860,7 @@ def _cumprod(ctx, x, axis):
     return out
 
 
-register_shape("Cumprod")(common_shapes.unchanged)
+_shape_if_missing("Cumprod", common_shapes.unchanged)
 
 
 @register_kernel("UnsortedSegmentSum", host_inputs=(2,))
@@ -857,7 +881,6 @@ def _unsorted_segment_sum(ctx, data, segment_ids, num_segments):
     return out
 
 
-@register_shape("UnsortedSegmentSum")
 def _unsorted_segment_sum_shape(op):
     from tagraph.engine.common_shapes import constant_value
     d, i = op.inputs[0].shape, op.inputs[1].shape
@@ -865,3 +888,6 @@ def _unsorted_segment_sum_shape(op):
     if d.rank is None or i.rank is None:
         return [unknown_shape()]
     return [TensorShape([None if n is None else int(n)] + d.dims[i.rank:])]
+
+
+_shape_if_missing("UnsortedSegmentSum", _unsorted_segment_sum_shape)

@@ -237,3 +237,20 @@ def test_no_fusion_for_two_consumers_integers_or_the_cpu(simulated_gpus):
         np.testing.assert_allclose(out[0], np.maximum(ref, 0) + np.tanh(ref), rtol=1e-6)
         np.testing.assert_array_equal(out[1], np.maximum(np.array([[1, 2, 3], [4, 5, 6]]) + [1, -5, 2], 0))
         np.testing.assert_allclose(out[2], np.maximum(ref, 0), rtol=1e-6)
+
+
+def test_the_fused_step_refuses_what_bias_add_refuses(simulated_gpus):
+    simulated_gpus(1)
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, name="x")
+        b = tg.placeholder(tg.float32, name="b")
+        with tg.device("/gpu:0"):
+            y = tg.nn.relu(tg.nn.bias_add(x * 1.0, b * 1.0), name="y")
+        with tg.Session() as sess:
+            for xs, bs, message in (([1.0, 2.0], [1.0, 1.0], "at least 2D"),
+                                    ([[1.0, 2.0]], [[1.0, 1.0]], "Biases must be 1D"),
+                                    ([[1.0, 2.0]], [1.0, 1.0, 1.0], "as many biases")):
+                with pytest.raises(tg.errors.InvalidArgumentError, match=message):
+                    sess.run(y, {x: xs, b: bs})
+            np.testing.assert_array_equal(sess.run(y, {x: [[1.0, -2.0]], b: [0.5, 0.5]}), [[1.5, 0.0]])
+            assert sess.last_run_stats.fused == 1

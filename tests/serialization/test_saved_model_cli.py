@@ -294,18 +294,28 @@ def test_run_input_examples_classify(capsys):
     assert out == "Result for output key scores:\n[[2.5]\n [3. ]]\n"
 
 
-def test_run_gpu_tag_set_falls_back_and_says_so(capsys):
-    from tagraph.devices import registry
-    registry._reset_for_tests(probe_real_gpus=False)
-    try:
-        rc, out, err = call(capsys, "run", "--dir", HALF, "--tag_set", "serve,gpu", "--signature_def",
-                            "regress_x2_to_y3", "--input_exprs", "inputs=[[1.0], [2.0], [3.0]]")
-    finally:
-        registry._reset_for_tests()
+GPU_RUN = ["run", "--dir", HALF, "--tag_set", "serve,gpu", "--signature_def", "regress_x2_to_y3",
+           "--input_exprs", "inputs=[[1.0], [2.0], [3.0]]"]
+Y3 = "Result for output key outputs:\n[[3.5]\n [4. ]\n [4.5]]\n"
+
+
+def test_run_gpu_tag_set_falls_back_and_says_so(capsys, simulated_gpus):
+    simulated_gpus(0)
+    rc, out, err = call(capsys, *GPU_RUN)
     assert rc == 0, err
-    assert out == "Result for output key outputs:\n[[3.5]\n [4. ]\n [4.5]]\n"
+    assert out == Y3
     assert "no GPU is present: running it on the CPU with soft placement" in err
     assert "soft placement moved" in err and err.count("\n") == 2
+    rc, out, err = call(capsys, *GPU_RUN, "--verbose")
+    assert rc == 0 and err.count("Soft placement: ") > 1
+
+
+def test_run_gpu_tag_set_on_a_gpu(capsys, simulated_gpus):
+    simulated_gpus(1)
+    rc, out, err = call(capsys, *GPU_RUN)
+    assert rc == 0, err
+    assert out == Y3
+    assert "no GPU is present" not in err
 
 
 def test_create_example_string_types():

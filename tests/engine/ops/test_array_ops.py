@@ -652,6 +652,9 @@ GRAD_CASES = [
     ("ReverseV2", lambda x: tg.reverse(x, [1]), [2, 3]),
     ("Cumsum", lambda x: tg.cumsum(x, 1, exclusive=True), [2, 3]),
     ("Cumsum", lambda x: tg.cumsum(x, 0, reverse=True), [3, 2]),
+    ("StridedSlice", lambda x: x[::-2, tg.newaxis, 1], [4, 3]),
+    ("StridedSlice", lambda x: x[..., 1:], [2, 3]),
+    ("StridedSlice", lambda x: x[-1], [2, 3]),
 ]
 
 

@@ -215,3 +215,21 @@ def test_missing_asset_file_is_logged(tf_model, caplog):
     with caplog.at_level(logging.WARNING, logger="tagraph.saved_model"):
         _load(d)
     assert "vocab.txt" in caplog.text and "missing" in caplog.text
+
+
+def test_tensorflow_reference_variables_saved_model():
+    # Written by TensorFlow 2.21 with VariableV2/Assign (tests/data/saved_model/make_tf_ref_variables.py).
+    import json
+    here = os.path.join(os.path.dirname(__file__), "..", "..", "data", "saved_model")
+    export_dir = os.path.join(here, "tf_ref_variables")
+    with open(os.path.join(here, "tf_ref_variables.expected.json")) as f:
+        e = json.load(f)
+    sm = saved_model_pb2.SavedModel.FromString(open(os.path.join(export_dir, "saved_model.pb"), "rb").read())
+    ops = {n.op for n in sm.meta_graphs[0].graph_def.node}
+    assert {"VariableV2", "Assign", "ParseExampleV2"} <= ops and "VarHandleOp" not in ops
+    with saved_model.SignatureRunner(export_dir) as r:
+        np.testing.assert_allclose(r.run({"x": e["x"]})["y"], e["y"])
+        examples = [bytes.fromhex(h) for h in e["examples_hex"]]
+        np.testing.assert_allclose(r.run({"inputs": examples}, "regress")["outputs"], e["score"])
+        # The main op was fed the asset's path inside this export directory.
+        assert r.session.run("seen:0") == os.fsencode(os.path.join(export_dir, "assets", "labels.txt"))

@@ -128,3 +128,22 @@ def test_sparse_output_and_string_output(tmp_path, tf_example):
     np.testing.assert_array_equal(out["ids"].values, [3, 4, 5])
     np.testing.assert_array_equal(out["ids"].dense_shape, [2, 2])
     assert list(out["name"]) == [b"a", b""]
+
+
+def test_signature_defaults_and_placeholder_with_default(tmp_path):
+    from tagraph.serialization.saved_model import utils
+    export_dir = str(tmp_path / "defaults")
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [None, 1], name="x")
+        scale = tg.placeholder_with_default(tg.constant(2.0), [], name="scale")
+        y = tg.multiply(x, scale, name="y")
+        sig = signature_def_utils.build_signature_def(
+            {"x": utils.build_tensor_info(x), "scale": utils.build_tensor_info(scale)},
+            {"y": utils.build_tensor_info(y)}, "tensorflow/serving/predict", defaults={"x": [[1.0], [3.0]]})
+        with tg.Session() as sess:
+            b = saved_model.builder.SavedModelBuilder(export_dir)
+            b.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={"serving_default": sig})
+            b.save()
+    with SignatureRunner(export_dir) as r:
+        np.testing.assert_allclose(r.run({})["y"], [[2.0], [6.0]])
+        np.testing.assert_allclose(r.run({"x": [[1.0]], "scale": 10.0})["y"], [[10.0]])
