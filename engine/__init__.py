@@ -51,3 +51,8 @@ for _f in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logi
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
            "weighted_cross_entropy_with_logits", "l2_loss", "dropout"):
     setattr(nn, _f, getattr(_loss_ops, _f))
+from tagraph.engine.ops import conv_ops as _conv_ops  # noqa: E402
+for _f in ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose", "max_pool", "avg_pool",
+           "max_pool2d", "avg_pool2d", "batch_normalization", "fused_batch_norm", "moments"):
+    setattr(nn, _f, getattr(_conv_ops, _f))
+del _f

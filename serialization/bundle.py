@@ -381,8 +381,8 @@ class BundleWriter:
             self._out.close()
             _remove_quietly(self._tmp_data_path)
             raise from_os_error(e, self._data_path) from None
+        # Written atomically; its folder's fsync also makes the data file's rename above durable.
         _write_index(self._meta_path, _header_proto(self._num_shards), self._entries)
-        _fsync_dir(os.path.dirname(self._prefix))
 
     def abort(self):
         """Discards everything written so far (no final file is left behind)."""

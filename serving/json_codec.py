@@ -254,7 +254,7 @@ def _instances(instances, infos):
                 detail = ("Expecting tensor size: %d but got: %d" % (expected, size) if size != expected else
                           "Expecting shape [%s] but got: [%s]" % (",".join(map(str, shapes[name])),
                                                                  ",".join(map(str, shape))))
-                where = ("element: %d key: %s" % (i, name)) if objects else ("element: %d" % i)
+                where = ("%d key: %s" % (i, name)) if objects else ("%d" % i)
                 raise ServingError.invalid_argument("Failed to process element: %s of 'instances' list. Error: "
                                                     "INVALID_ARGUMENT: %s" % (where, detail))
             columns[name].append(value)
@@ -269,7 +269,7 @@ def _instances(instances, infos):
                 try:
                     rows.append(value_to_array(value, dtype))
                 except ServingError as e:
-                    where = ("element: %d key: %s" % (i, name)) if objects else ("element: %d" % i)
+                    where = ("%d key: %s" % (i, name)) if objects else ("%d" % i)
                     raise ServingError.invalid_argument(
                         "Failed to process element: %s of 'instances' list. Error: %s: %s"
                         % (where, e.code_name, e.message)) from None

@@ -7,23 +7,25 @@ Python constructor live together here, with TensorFlow's OpDefs, default node na
     z = tg.zeros([2, 3])
     y = tg.concat([x[:, ::-1], tg.expand_dims(x[:, 0], 1)], axis=1)     # shape (?, 4)
 """
-import builtins
-import collections
-import numbers
+import builtins as _builtins
+import collections as _collections
+import numbers as _numbers
 
 import numpy as np
 
-from tagraph.devices.kernel_registry import KernelContext, get_kernel, register_kernel
+from tagraph.devices.kernel_registry import KernelContext as _KernelContext, get_kernel as _get_kernel
+from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine import common_shapes, dtypes, errors
-from tagraph.engine.common_shapes import (constant_value, constant_shape, register_constant_shape,
-                                          register_constant_value)
+from tagraph.engine.common_shapes import constant_value, constant_shape
+from tagraph.engine.common_shapes import register_constant_shape as _register_constant_shape
+from tagraph.engine.common_shapes import register_constant_value as _register_constant_value
 from tagraph.engine.graph import Tensor, _graph_of, convert_to_tensor, get_default_graph
 from tagraph.engine.op_builder import make_op, register_shape, register_gradient, not_differentiable
 from tagraph.engine.tensor_shape import TensorShape, as_shape, unknown_shape
 
 # This module defines ``range`` and ``slice`` (TensorFlow's names); keep Python's own at hand.
-_py_range = builtins.range
-_BaseSlice = builtins.slice
+_py_range = _builtins.range
+_BaseSlice = _builtins.slice
 
 # Used for slicing to add a dimension of size 1: ``x[:, tg.newaxis]``.
 newaxis = None
@@ -96,7 +98,7 @@ _FOLD_LIMIT = 1000
 def _fold(tensor):
     """The value of ``tensor`` from its op's CPU kernel when every input's value is known, else None."""
     op = tensor.op
-    kernel = get_kernel(op.type, "CPU")
+    kernel = _get_kernel(op.type, "CPU")
     n = tensor.shape.num_elements()
     if kernel is None or n is None or n > _FOLD_LIMIT:
         return None
@@ -111,7 +113,7 @@ def _fold(tensor):
         vals.append(v)
     from tagraph.engine.attr_value import attr_value_to_python
     attrs = {k: attr_value_to_python(av) for k, av in op._attrs.items() if not k.startswith("_")}
-    ctx = KernelContext(attrs, np, None, op.name, op, None)
+    ctx = _KernelContext(attrs, np, None, op.name, op, None)
     try:
         out = kernel(ctx, *vals)
     except (errors.OpError, ValueError, TypeError, IndexError):
@@ -883,7 +885,7 @@ def _concat_v2_shape(op):
     return [TensorShape(dims)]
 
 
-@register_constant_shape("ConcatV2")
+@_register_constant_shape("ConcatV2")
 def _concat_partial_shape(tensor):
     # TensorFlow's constant_value_as_shape: a concatenation of (partly known) shape vectors.
     axis = constant_value(tensor.op.inputs[-1])
@@ -1060,7 +1062,7 @@ def _split_v_grad(op, *grads):
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """Splits ``value`` along ``axis`` into ``num_or_size_splits`` equal pieces (Split) or pieces of the
     given sizes (SplitV, one size may be -1); returns a list."""
-    if isinstance(num_or_size_splits, (numbers.Integral, np.integer)) and \
+    if isinstance(num_or_size_splits, (_numbers.Integral, np.integer)) and \
             not isinstance(num_or_size_splits, bool):
         return list(_gen("Split", [axis, value], {"num_split": int(num_or_size_splits)}, name,
                          "split").outputs)
@@ -1538,7 +1540,7 @@ def _partial_shape_vector(t):
     return np.array([-1 if d is None else d for d in ps.dims], dtype=t.dtype.as_numpy_dtype)
 
 
-@register_constant_value("StridedSlice")
+@_register_constant_value("StridedSlice")
 def _strided_slice_value(tensor):
     v = _fold(tensor)
     if v is not None or tensor.op.inputs[0].op.type != "Shape":
@@ -1551,14 +1553,14 @@ def _strided_slice_value(tensor):
     from tagraph.engine.attr_value import attr_value_to_python
     attrs = {m: attr_value_to_python(tensor.op._attrs[m]) for m in _MASKS}
     try:
-        out = _strided_slice(KernelContext(attrs, np, None, tensor.op.name, tensor.op, None), partial,
+        out = _strided_slice(_KernelContext(attrs, np, None, tensor.op.name, tensor.op, None), partial,
                              *[np.asarray(p) for p in spec])
     except (errors.OpError, ValueError):
         return None
     return None if (out < 0).any() else out
 
 
-@register_constant_shape("StridedSlice")
+@_register_constant_shape("StridedSlice")
 def _strided_slice_partial_shape(tensor):
     # TensorFlow's constant_value_as_shape: shape(x)[a:b:c] keeps what is known of x's shape.
     op = tensor.op
@@ -1668,7 +1670,7 @@ _SLICE_TYPE_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis 
 
 
 def _check_index(idx):
-    if isinstance(idx, numbers.Integral) and not isinstance(idx, bool):
+    if isinstance(idx, _numbers.Integral) and not isinstance(idx, bool):
         return
     dtype = getattr(idx, "dtype", None)
     try:
@@ -2107,7 +2109,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         dims = []
         for row, d in zip(const, in_shape.dims):
             if row is None or d is None or not isinstance(row, (list, tuple)) or \
-                    any(not isinstance(v, (numbers.Integral, np.integer)) for v in row):
+                    any(not isinstance(v, (_numbers.Integral, np.integer)) for v in row):
                 dims.append(None)
             else:
                 dims.append(d + int(sum(row)))
@@ -2201,7 +2203,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
         return make_op("Range", args, name=scope)
 
 
-_UniqueResult = collections.namedtuple("Unique", ["y", "idx"])
+_UniqueResult = _collections.namedtuple("Unique", ["y", "idx"])
 
 
 @register_kernel("Unique")
@@ -2285,7 +2287,7 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
         return make_op("Cumsum", [x, axis], {"exclusive": bool(exclusive), "reverse": bool(reverse)}, name=scope)
 
 
-_TopKResult = collections.namedtuple("TopKV2", ["values", "indices"])
+_TopKResult = _collections.namedtuple("TopKV2", ["values", "indices"])
 
 
 @register_kernel("TopKV2", host_inputs=(1,))
@@ -2341,5 +2343,5 @@ def top_k(input, k=1, sorted=True, name=None, index_type=dtypes.int32):  # noqa:
 for _t in ("Slice", "GatherV2", "Gather", "Range", "Fill", "Unpack", "ExpandDims", "Squeeze", "Reshape",
            "Transpose", "ReverseV2", "Tile", "ShapeN", "BroadcastArgs", "Split", "SplitV", "BroadcastTo",
            "InvertPermutation", "Cumsum"):
-    register_constant_value(_t)(_fold)
+    _register_constant_value(_t)(_fold)
 del _t

@@ -38,3 +38,11 @@ from tagraph.serialization.saved_model.simple_save import simple_save  # noqa: F
 def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     """``tf.compat.v1.saved_model.load``: the same as ``loader.load``."""
     return loader.load(sess, tags, export_dir, import_scope, **saver_kwargs)
+
+
+__all__ = ["builder", "constants", "device_export", "loader", "signature_constants", "signature_def_utils",
+           "signature_runner", "tag_constants", "utils", "Builder", "SavedModelBuilder", "export_for_devices",
+           "load_best", "contains_saved_model", "maybe_saved_model_directory", "build_signature_def",
+           "classification_signature_def", "is_valid_signature", "predict_signature_def",
+           "regression_signature_def", "SignatureRunner", "run_signature", "build_tensor_info",
+           "build_tensor_info_from_op", "get_tensor_from_tensor_info", "simple_save", "load"]

@@ -233,3 +233,10 @@ def test_tensorflow_reference_variables_saved_model():
         np.testing.assert_allclose(r.run({"inputs": examples}, "regress")["outputs"], e["score"])
         # The main op was fed the asset's path inside this export directory.
         assert r.session.run("seen:0") == os.fsencode(os.path.join(export_dir, "assets", "labels.txt"))
+
+
+def test_saver_kwargs_restore_through_a_saver(expected):
+    e = expected["half_plus_two"]
+    with tg.Session(graph=tg.Graph()) as sess:
+        loader.load(sess, ["serve"], HPT, import_scope="imp", restore_sequentially=True)
+        np.testing.assert_allclose(sess.run("imp/y:0", {"imp/x:0": e["x"]}), e["y"])
