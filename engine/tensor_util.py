@@ -106,13 +106,35 @@ def make_tensor_proto(values, dtype=None, shape=None):
 
 
 def make_ndarray(proto):
-    """Decodes a TensorProto into a numpy array (strings: object array of bytes)."""
-    dt = dtypes.as_dtype(proto.dtype)
+    """Decodes a TensorProto into a numpy array (strings: object array of bytes).
+
+    A malformed proto (unknown dtype, negative or overflowing shape, content that does not fit the shape)
+    is InvalidArgumentError; a shape whose filling would take more memory than
+    :mod:`tagraph.engine.allocation_limits` allows is ResourceExhaustedError, raised before allocating.
+    """
+    try:
+        return _make_ndarray(proto)
+    except (ValueError, OverflowError) as e:
+        # numpy's refusals of what the proto asks for: a rank over 64, a zero-size shape whose other
+        # dimensions overflow, values out of range of the dtype.
+        raise errors.InvalidArgumentError("Cannot decode TensorProto: %s" % e) from None
+
+
+def _make_ndarray(proto):
+    from tagraph.engine.allocation_limits import check_allocation, num_elements
+    try:
+        dt = dtypes.as_dtype(proto.dtype)
+    except TypeError as e:
+        raise errors.InvalidArgumentError("TensorProto has an invalid dtype: %s" % e) from None
+    if dt.name.endswith("_ref"):
+        raise errors.InvalidArgumentError("TensorProto has a reference dtype (%s), which no tensor value has"
+                                          % dt.name)
     shape = [d.size for d in proto.tensor_shape.dim]
     if any(d < 0 for d in shape):
         raise errors.InvalidArgumentError("TensorProto has an unknown dimension in shape %s" % shape)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = num_elements(shape, "TensorProto")
     if dt.name == "resource":
+        check_allocation(size, 8, "TensorProto of dtype resource")
         out = np.empty(shape, dtype=object)
         out.reshape(-1)[:len(proto.resource_handle_val)] = list(proto.resource_handle_val)
         return out
@@ -131,7 +153,9 @@ def make_ndarray(proto):
                 % (shape, dt.name, len(proto.tensor_content), size * itemsize))
         return np.frombuffer(proto.tensor_content, dtype=np.dtype(np_type).newbyteorder("<")) \
             .astype(np_type).reshape(shape)
-    field = _VALUE_FIELD[dt.name]
+    field = _VALUE_FIELD.get(dt.name)
+    if field is None:
+        raise errors.UnimplementedError("Cannot decode a TensorProto of dtype %s" % dt.name)
     vals = getattr(proto, field)
     if field == "half_val":
         flat = np.array(vals, dtype=np.int32).astype(np.uint16).view(np_type)
@@ -149,6 +173,9 @@ def _fill(flat, size, shape, np_type):
         return flat.reshape(shape)
     if flat.size > size:
         raise errors.InvalidArgumentError("TensorProto holds %d values for shape %s" % (flat.size, shape))
+    # The shape is a claim the proto's own bytes do not back: refuse one beyond the limit before allocating.
+    from tagraph.engine.allocation_limits import check_allocation
+    check_allocation(size, np.dtype(np_type).itemsize, "TensorProto of shape %s" % (shape,))
     out = np.empty(size, dtype=np_type)
     if flat.size == 0:
         out[:] = b"" if np_type is object else 0

@@ -22,7 +22,7 @@ logger = logging.getLogger("tagraph.meta_graph")
 # Collections holding Variables, serialized as VariableDef bytes as TensorFlow does.
 _VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES, GraphKeys.LOCAL_VARIABLES,
                          GraphKeys.MODEL_VARIABLES, GraphKeys.MOVING_AVERAGE_VARIABLES,
-                         "trainable_resource_variables")
+                         "trainable_resource_variables", GraphKeys.GLOBAL_STEP, "metric_variables")
 
 
 def stripped_op_list(graph_def):
@@ -161,12 +161,13 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
     graph = graph or get_default_graph()
     _import(graph, mg.graph_def, input_map or {}, None, import_scope or "", clear_devices=clear_devices)
     prefix = (import_scope + "/") if import_scope else ""
+    # One Variable per variable, whichever collections name it (global_step sorts before variables).
+    existing = {v.op.name: v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)}
     for key, cd in sorted(mg.collection_def.items()):
         kind = cd.WhichOneof("kind")
         try:
             if key in _VARIABLE_COLLECTIONS and kind == "bytes_list":
                 from tagraph.protos import variable_pb2
-                existing = {v.op.name: v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)}
                 for raw in cd.bytes_list.value:
                     vd = variable_pb2.VariableDef.FromString(raw)
                     name = prefix + vd.variable_name.split(":")[0]

@@ -179,6 +179,8 @@ def _fast_numeric(val, dtype, shape):
     """np.asarray for well-formed numeric input, or None to take the checking path (for its messages)."""
     if dtype in (_DT_STRING,) or not isinstance(val, list):
         return None
+    if _has_bool(val) != (dtype == _DT_BOOL):
+        return None              # numpy would read true as 1 (or 1 as true); JSON Serving's types would not
     try:
         arr = np.asarray(val)
     except (ValueError, TypeError, OverflowError):
@@ -194,6 +196,14 @@ def _fast_numeric(val, dtype, shape):
         lo, hi = _INT_RANGE[dtype]
         ok = kind == "i" and (arr.size == 0 or (arr.min() >= lo and arr.max() <= hi))
     return arr.astype(_numpy_type(dtype), copy=False) if ok else None
+
+
+def _has_bool(values):
+    """Whether nested lists hold a JSON true/false anywhere (type checks at C speed, list by list)."""
+    types = set(map(type, values))
+    if bool in types:
+        return True
+    return list in types and any(_has_bool(v) for v in values if type(v) is list)
 
 
 def value_to_array(val, dtype):
@@ -470,9 +480,9 @@ def outputs_to_json(outputs, fmt):
         batch = arr.shape[0]
     if len(names) == 1:
         arr = outputs[names[0]]
-        rows = [_array_json(arr[i], names[0]) for i in range(batch)]
+        rows = [_array_json(arr[i, ...], names[0]) for i in range(batch)]
     else:
-        rows = ["{%s}" % ", ".join("%s: %s" % (json.dumps(n), _array_json(outputs[n][i], n)) for n in names)
+        rows = ["{%s}" % ", ".join("%s: %s" % (json.dumps(n), _array_json(outputs[n][i, ...], n)) for n in names)
                 for i in range(batch)]
     return '{"predictions": [%s]}' % ", ".join(rows)
 

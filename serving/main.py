@@ -11,6 +11,7 @@ gRPC messages and HTTP bodies) and ``--shutdown_grace_seconds``. SIGTERM or SIGI
 requests, lets those in flight finish, and exits.
 """
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -127,6 +128,7 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)     # `kill -USR1` dumps every thread's stack
     try:
         server.start()
     except OSError as e:

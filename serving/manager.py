@@ -96,6 +96,7 @@ class ServableManager:
         self._models = {}
         self._routes = {}
         self._scanner = VersionScanner()
+        self._scan_lock = threading.Lock()
         self._load_pool = concurrent.futures.ThreadPoolExecutor(max(1, num_load_threads), "tagraph-load")
         self._unload_pool = concurrent.futures.ThreadPoolExecutor(max(1, num_unload_threads), "tagraph-unload")
         self._stop = threading.Event()
@@ -140,7 +141,7 @@ class ServableManager:
         with self._lock:
             models = [r for r in self._models.values() if not r.removed]
         for rec in models:
-            ready = self._scanner.scan(rec.config.base_path)
+            ready = self._scan(rec.config.base_path)
             with self._lock:
                 if rec.removed or self._models.get(rec.name) is not rec:
                     continue
@@ -158,17 +159,26 @@ class ServableManager:
                 self._reconcile(rec)
 
     def initial_load(self, settle_seconds=0.05, timeout=None):
-        """First scan (twice, ``settle_seconds`` apart, so busy directories wait), then wait for the loads."""
-        with self._lock:
-            models = [r for r in self._models.values() if not r.removed]
-        for rec in models:
-            self._scanner.scan(rec.config.base_path)
-        time.sleep(settle_seconds)
-        self.poll_once()
-        self.wait_until_settled(timeout=timeout)
+        """First load: :meth:`scan_and_load` of every model; readiness can turn true after it."""
+        self.scan_and_load(None, settle_seconds, timeout)
         with self._lock:
             self._initial_done = True
             self._changed.notify_all()
+
+    def scan_and_load(self, names=None, settle_seconds=0.05, timeout=None):
+        """Scan ``names`` (default all models) twice, ``settle_seconds`` apart, so that directories still
+        being written wait; load what the policies ask for; wait until those loads end."""
+        with self._lock:
+            models = [r for r in self._models.values() if not r.removed and (names is None or r.name in names)]
+        for rec in models:
+            self._scan(rec.config.base_path)
+        time.sleep(settle_seconds)
+        self.poll_once()
+        return self.wait_until_settled(names, timeout=timeout)
+
+    def _scan(self, base_path):
+        with self._scan_lock:
+            return self._scanner.scan(base_path)
 
     def start_polling(self, interval_seconds):
         """Poll every ``interval_seconds`` on a background thread (not at all if it is <= 0)."""
@@ -227,7 +237,7 @@ class ServableManager:
                     logger.info("Files of %s changed since its failed load; loading it again", vr.id_string)
                 vr = VersionRecord(rec.name, v, path, listing)
                 rec.versions[v] = vr
-                self._load_pool.submit(self._load, rec, vr)
+                self._load_pool.submit(self._load_guarded, rec, vr)
         any_aspired_available = any(rec.versions[v].state == AVAILABLE for v in rec.aspired if v in rec.versions)
         for v, vr in list(rec.versions.items()):
             if v in rec.aspired:
@@ -237,6 +247,16 @@ class ServableManager:
             elif vr.state == AVAILABLE and (any_aspired_available or not rec.aspired):
                 self._begin_unload(vr)
         self._changed.notify_all()
+
+    def _load_guarded(self, rec, vr):
+        try:
+            self._load(rec, vr)
+        except BaseException as e:  # noqa: BLE001 - a bug here must show, and must not wedge the version
+            logger.exception("Loading %s stopped unexpectedly", vr.id_string)
+            with self._lock:
+                vr.error = as_serving_error(e)
+                vr.state = END
+                self._changed.notify_all()
 
     def _load(self, rec, vr):
         attempt = 0
@@ -274,6 +294,7 @@ class ServableManager:
                 logger.info("Retrying load of %s in %.3g s (retry %d of %d)", vr.id_string, delay, attempt,
                             self._max_retries)
                 self._stop.wait(delay)       # woken early when the server stops; the loop then ends
+                continue
             if self._metrics:
                 self._metrics.record_load(rec.name, vr.version, "OK", time.monotonic() - started)
             with self._lock:

@@ -257,8 +257,7 @@ class ModelServer:
                     copy.version_labels.update(current[m.name].version_labels)
                 staged.append(copy)
             self.manager.configure(staged)
-            self.manager.poll_once()
-            self.manager.wait_until_settled({m.name for m in models}, timeout=600)
+            self.manager.scan_and_load({m.name for m in models}, timeout=600)
             self._apply_labels(models)
             self._models = models
             logger.info("Finished reloading model config")

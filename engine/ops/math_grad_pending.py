@@ -511,33 +511,28 @@ def _broadcast_to_grad(op, grad):
 @_pending("GatherV2")
 def _gather_v2_grad(op, grad):
     # TensorFlow returns IndexedSlices; tagraph has no sparse gradients, so the dense equivalent:
-    # UnsortedSegmentSum of the gradient rows into the gathered positions.
+    # UnsortedSegmentSum of the gradient's rows into the gathered positions.
     a = _a()
     params, indices, axis = op.inputs
     axis_v = constant_value(axis)
-    if axis_v is None or op.get_attr("batch_dims"):
-        raise LookupError("GatherV2's gradient needs a constant axis and batch_dims=0")
-    axis_v = int(axis_v) % params.shape.rank if params.shape.rank else int(axis_v)
-    params_shape = a.shape(params, out_type=dtypes.int64 if params.shape.rank is None else dtypes.int32)
-    n = a.gather(params_shape, [axis_v])
-    idx_rank = indices.shape.rank
-    if axis_v == 0:
-        values = a.reshape(grad, a.concat([[-1], a.strided_slice(params_shape, [1], [2 ** 31 - 1])], 0)) \
-            if params.shape.rank != 1 else a.reshape(grad, [-1])
-        flat_idx = a.reshape(indices, [-1])
-        g = make_op("UnsortedSegmentSum", [values, flat_idx, a.reshape(n, [])], name="UnsortedSegmentSum")
-        return [g, None, None]
-    # Move the gathered axis first, scatter, move it back.
-    prank = params.shape.rank
-    if prank is None or idx_rank is None:
-        raise LookupError("GatherV2's gradient on axis != 0 needs known ranks")
-    out_rank = prank + idx_rank - 1
-    perm = list(range(axis_v, axis_v + idx_rank)) + list(range(axis_v)) + \
-        list(range(axis_v + idx_rank, out_rank))
-    gt = a.transpose(grad, perm)
+    prank, irank = params.shape.rank, indices.shape.rank
+    if axis_v is None or op.get_attr("batch_dims") or prank is None or irank is None:
+        raise LookupError("GatherV2's gradient needs a constant axis, batch_dims=0 and known ranks")
+    axis_v = int(axis_v) % prank
+    params_shape = a.shape(params)
+    n = a.gather(params_shape, axis_v)
+    out_rank = prank + irank - 1
+    # Move the gathered axes first: [indices dims..., params dims before axis..., after axis...].
+    perm = list(range(axis_v, axis_v + irank)) + list(range(axis_v)) + list(range(axis_v + irank, out_rank))
+    g = a.transpose(grad, perm) if perm != list(range(out_rank)) else grad
     rest = [params.shape[i] for i in range(prank) if i != axis_v]
-    gt = a.reshape(gt, [-1] + [d if d is not None else -1 for d in rest]) if rest.count(None) <= 0 else \
-        a.reshape(gt, a.concat([[-1], a.gather(params_shape, [i for i in range(prank) if i != axis_v])], 0))
-    g = make_op("UnsortedSegmentSum", [gt, a.reshape(indices, [-1]), a.reshape(n, [])], name="UnsortedSegmentSum")
-    back = list(range(1, axis_v + 1)) + [0] + list(range(axis_v + 1, prank))
-    return [a.transpose(g, back), None, None]
+    if None in rest:
+        rest_t = a.gather(params_shape, [i for i in range(prank) if i != axis_v])
+        g = a.reshape(g, a.concat([_const(np.array([-1], np.int32), dtypes.int32), rest_t], 0))
+    else:
+        g = a.reshape(g, [-1] + rest)
+    g = make_op("UnsortedSegmentSum", [g, a.reshape(indices, [-1]), n], name="UnsortedSegmentSum")
+    if axis_v:
+        back = list(range(1, axis_v + 1)) + [0] + list(range(axis_v + 1, prank))
+        g = a.transpose(g, back)
+    return [g, None, None]

@@ -34,6 +34,11 @@ def get_global_step(graph=None):
             step = graph.get_tensor_by_name("global_step:0")
         except KeyError:
             return None
+        # A resource variable's name names its handle; the Variable object is what callers want.
+        for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES):
+            if getattr(v, "op", None) is step.op:
+                step = v
+                break
     else:
         logger.error("Multiple tensors in global_step collection.")
         return None

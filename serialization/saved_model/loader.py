@@ -305,13 +305,10 @@ class SavedModelLoader:
             return
         index = self._variables_path + ".index"
         if not os.path.isfile(index):
-            if sd is None:
-                logger.info("SavedModel %s has no SaverDef and no variables checkpoint; no checkpoints were "
-                            "restored.", self._export_dir)
-                return
             raise errors.NotFoundError(
-                None, None, "SavedModel %s has a SaverDef but its variables checkpoint is missing: %s does not "
-                "exist. The export is incomplete or was damaged." % (self._export_dir, index))
+                None, None, "SavedModel %s has %s but its variables checkpoint is missing: %s does not exist. "
+                "The export is incomplete or was damaged." % (
+                    self._export_dir, "a SaverDef" if sd is not None else "variables", index))
         if sd is not None and sd.restore_op_name and not saver_kwargs:
             # TensorFlow's Saver.restore is exactly this run: the restore op, fed the checkpoint prefix.
             restore_op = graph.as_graph_element(_scoped(sd.restore_op_name, import_scope))

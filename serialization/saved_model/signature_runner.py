@@ -125,7 +125,7 @@ class SignatureRunner:
             output_keys=None):
         """Runs ``signature_key`` on ``inputs`` (input name -> value); returns output name -> numpy array.
 
-        ``output_keys`` limits the outputs computed (default: all of the signature's outputs). A sparse
+        ``output_keys`` limits the outputs computed (None or empty: all of the signature's outputs). A sparse
         (``coo_sparse``) output comes back as a SparseTensorValue(indices, values, dense_shape).
         """
         sig = self.signature_def(signature_key)
@@ -170,7 +170,8 @@ class SignatureRunner:
         return fn
 
     def _check_outputs(self, key, sig, output_keys):
-        if output_keys is None:
+        if not output_keys:
+            # None or empty: every output, as TensorFlow Serving reads an empty output_filter.
             return tuple(sorted(sig.outputs))
         if isinstance(output_keys, str):
             output_keys = [output_keys]
@@ -179,9 +180,6 @@ class SignatureRunner:
             raise errors.InvalidArgumentError(
                 None, None, "Signature '%s' has no output named %s; its outputs are: %s"
                 % (key, ", ".join("'%s'" % u for u in unknown), _list_infos(sig.outputs)))
-        if not output_keys:
-            raise errors.InvalidArgumentError(None, None, "output_keys is empty: name at least one output of "
-                                              "signature '%s' (%s)" % (key, _list_infos(sig.outputs)))
         return tuple(dict.fromkeys(output_keys))
 
     def _check_inputs(self, key, sig, inputs):

@@ -156,3 +156,80 @@ print(json.dumps(results))
                 assert sorted(v.op.name for v in tg.global_variables()) == want["names"], key
                 np.testing.assert_allclose(losses, want["losses"], rtol=1e-5, err_msg=key)
                 np.testing.assert_allclose(kernel, want["kernel"], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+CONV_CASES = [
+    # (x shape, w shape, strides, padding, dilations)
+    ((2, 7, 6, 3), (3, 3, 3, 4), 1, "SAME", 1),
+    ((2, 7, 6, 3), (3, 2, 3, 4), 2, "SAME", 1),
+    ((1, 8, 5, 2), (2, 3, 2, 3), [3, 2], "VALID", 1),
+    ((1, 8, 8, 2), (3, 3, 2, 2), 1, "SAME", 2),
+    ((1, 6, 7, 2), (4, 4, 2, 1), 3, "SAME", 1),
+]
+POOL_CASES = [((2, 7, 6, 3), 2, 2, "SAME"), ((2, 7, 6, 3), 3, 2, "VALID"), ((1, 5, 5, 1), [3, 2], [2, 1], "SAME")]
+
+
+def test_conv_pool_and_batch_norm_match_tensorflow(run_tf, tmp_path):
+    """Forward values and gradients of Conv2D, MaxPool, AvgPool and FusedBatchNormV3 against TensorFlow's,
+    over SAME/VALID padding, strides and dilations (TensorFlow's exact padding rules)."""
+    import json
+    rng = np.random.RandomState(5)
+    arrays = {}
+    for i, (xs, ws, *_rest) in enumerate(CONV_CASES):
+        arrays["cx%d" % i] = rng.randn(*xs).astype(np.float32)
+        arrays["cw%d" % i] = rng.randn(*ws).astype(np.float32)
+    for i, (xs, *_rest) in enumerate(POOL_CASES):
+        arrays["px%d" % i] = rng.permutation(int(np.prod(xs))).reshape(xs).astype(np.float32) * 0.1
+    arrays["bx"] = rng.randn(4, 3, 3, 5).astype(np.float32)
+    arrays["bs"] = rng.rand(5).astype(np.float32) + 0.5
+    arrays["bo"] = rng.randn(5).astype(np.float32)
+    np.savez(tmp_path / "in.npz", **arrays)
+    out = run_tf("""
+a = dict(np.load(sys.argv[1] + "/in.npz"))
+conv_cases, pool_cases = json.loads(sys.argv[2])
+res = {}
+with tf.Session() as s:
+    for i, (xs, ws, st, pad, dil) in enumerate(conv_cases):
+        x = tf.constant(a["cx%d" % i]); w = tf.constant(a["cw%d" % i])
+        y = tf.nn.conv2d(x, w, strides=st, padding=pad, dilations=dil)
+        gx, gw = tf.gradients(tf.reduce_sum(y * y), [x, w])
+        res["conv%d" % i] = [v.tolist() for v in s.run([y, gx, gw])]
+    for i, (xs, k, st, pad) in enumerate(pool_cases):
+        x = tf.constant(a["px%d" % i])
+        mp = tf.nn.max_pool(x, ksize=k, strides=st, padding=pad)
+        ap = tf.nn.avg_pool(x, ksize=k, strides=st, padding=pad)
+        g1, = tf.gradients(tf.reduce_sum(mp * mp), [x]); g2, = tf.gradients(tf.reduce_sum(ap * ap), [x])
+        res["pool%d" % i] = [v.tolist() for v in s.run([mp, ap, g1, g2])]
+    x, sc, of = tf.constant(a["bx"]), tf.constant(a["bs"]), tf.constant(a["bo"])
+    y, m, v = tf.nn.fused_batch_norm(x, sc, of, is_training=True)
+    gx, gs, go = tf.gradients(tf.reduce_sum(y * y * tf.range(5.0)), [x, sc, of])
+    yi, _, _ = tf.nn.fused_batch_norm(x, sc, of, mean=m * 0.5, variance=v * 2.0, is_training=False)
+    gxi, gsi, goi = tf.gradients(tf.reduce_sum(yi * yi), [x, sc, of])
+    res["bn"] = [t.tolist() for t in s.run([y, m, v, gx, gs, go, yi, gxi, gsi, goi])]
+print(json.dumps(res))
+""", tmp_path, json.dumps([CONV_CASES, POOL_CASES]))
+    from tagraph.engine.ops import conv_ops
+    with tg.Graph().as_default():
+        fetch = {}
+        for i, (xs, ws, st, pad, dil) in enumerate(CONV_CASES):
+            x, w = tg.constant(arrays["cx%d" % i]), tg.constant(arrays["cw%d" % i])
+            y = tg.nn.conv2d(x, w, strides=st, padding=pad, dilations=dil)
+            fetch["conv%d" % i] = [y] + tg.gradients(tg.reduce_sum(y * y), [x, w])
+        for i, (xs, k, st, pad) in enumerate(POOL_CASES):
+            x = tg.constant(arrays["px%d" % i])
+            mp = tg.nn.max_pool(x, ksize=k, strides=st, padding=pad)
+            ap = tg.nn.avg_pool(x, ksize=k, strides=st, padding=pad)
+            fetch["pool%d" % i] = [mp, ap] + tg.gradients(tg.reduce_sum(mp * mp), [x]) + \
+                tg.gradients(tg.reduce_sum(ap * ap), [x])
+        x, sc, of = tg.constant(arrays["bx"]), tg.constant(arrays["bs"]), tg.constant(arrays["bo"])
+        y, m, v = conv_ops.fused_batch_norm(x, sc, of, is_training=True)
+        g = tg.gradients(tg.reduce_sum(y * y * tg.range(5.0)), [x, sc, of])
+        yi, _, _ = conv_ops.fused_batch_norm(x, sc, of, mean=m * 0.5, variance=v * 2.0, is_training=False)
+        gi = tg.gradients(tg.reduce_sum(yi * yi), [x, sc, of])
+        fetch["bn"] = [y, m, v] + g + [yi] + gi
+        with tg.Session() as sess:
+            got = sess.run(fetch)
+    for key, values in out.items():
+        for j, (want, have) in enumerate(zip(values, got[key])):
+            np.testing.assert_allclose(have, np.array(want, np.float32), rtol=2e-4, atol=2e-4,
+                                       err_msg="%s output %d" % (key, j))

@@ -71,7 +71,7 @@ def test_exported_nodes_carry_output_shapes_and_saver_def(tmp_path):
         assert mg.saver_def == saver.as_saver_def()
         nodes = {n.name: n for n in mg.graph_def.node}
         assert [d.size for d in nodes["layer/w"].attr["_output_shapes"].list.shape[0].dim] == []
-        assert [d.size for d in nodes["save/SaveV2/tensor_names"].attr["_output_shapes"].list.shape[0].dim] == [4]
+        assert [d.size for d in nodes["save/SaveV2/tensor_names"].attr["_output_shapes"].list.shape[0].dim] == [3]
         assert "_output_shapes" not in nodes["save/SaveV2"].attr       # no outputs, no shapes
         assert mg.meta_info_def.stripped_op_list.op[0].name == sorted(n.op for n in mg.graph_def.node)[0]
     on_disk = meta_graph_pb2.MetaGraphDef.FromString((tmp_path / "m.meta").read_bytes())
@@ -140,6 +140,8 @@ def test_tensorflow_meta_graph_collections(tmp_path):
         assert saver.as_saver_def().max_to_keep == 2
         assert len(tg.global_variables()) == 15
         assert _names(tg.get_collection(GraphKeys.GLOBAL_STEP)) == ["global_step:0"]
+        assert tg.get_collection(GraphKeys.GLOBAL_STEP)[0] is \
+            {v.name: v for v in tg.global_variables()}["global_step:0"]
         assert "global_step:0" not in _names(tg.trainable_variables())
         with tg.Session() as sess:
             saver.restore(sess, str(TF_DATA / "dtypes_checkpoint" / "model-3"))

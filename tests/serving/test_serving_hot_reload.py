@@ -120,7 +120,7 @@ def test_slow_copy_switches_versions_without_failures_and_delete_unloads(start_s
         # Deleting version 3 brings version 2 back (latest remaining), then unloads 3 and frees it.
         shutil.rmtree(base / "0003")
         server.wait_for(lambda: _status(server).get(3, ("",))[0] == "END", what="version 3 to unload")
-        assert client.latest_grpc_version() == 2
+        server.wait_for(lambda: client.latest_grpc_version() == 2, what="version 2 to serve again")
         n = len(client.seen)
         server.wait_for(lambda: len(client.seen) > n + 10, what="more answers")
     finally:

@@ -1,0 +1,104 @@
+"""The Apply*/ResourceApply* kernels against TensorFlow's update formulas, on both variable kinds and devices."""
+import numpy as np
+import pytest
+
+import tagraph.engine as tg
+
+RNG = np.random.RandomState(0)
+VAR = RNG.randn(2, 3).astype(np.float32)
+GRAD = RNG.randn(2, 3).astype(np.float32)
+
+
+def _slots(n):
+    return [np.abs(RNG.randn(2, 3)).astype(np.float32) + 0.1 for _ in range(n)]
+
+
+def _adam(var, m, v, g, b1p=0.9 ** 3, b2p=0.999 ** 3, lr=0.01, b1=0.9, b2=0.999, eps=1e-8, nesterov=False):
+    alpha = lr * np.sqrt(1 - b2p) / (1 - b1p)
+    m = m + (g - m) * (1 - b1)
+    v = v + (g * g - v) * (1 - b2)
+    upd = (g * (1 - b1) + b1 * m) if nesterov else m
+    return var - upd * alpha / (np.sqrt(v) + eps), m, v
+
+
+# name -> (number of slots, scalars (in the op's order), reference update, attrs, position of grad)
+CASES = {
+    "GradientDescent": (0, [0.1], lambda var, g, a: (var - 0.1 * g,), {}),
+    "Momentum": (1, [0.1, 0.9], lambda var, acc, g, a: (
+        var - (g * 0.1 + (acc * 0.9 + g) * 0.9 * 0.1) if a.get("use_nesterov") else var - (acc * 0.9 + g) * 0.1,
+        acc * 0.9 + g), {"use_nesterov": True}),
+    "Adam": (2, [0.9 ** 3, 0.999 ** 3, 0.01, 0.9, 0.999, 1e-8],
+             lambda var, m, v, g, a: _adam(var, m, v, g, nesterov=a.get("use_nesterov", False)), {}),
+    "Adagrad": (1, [0.1], lambda var, acc, g, a: (var - 0.1 * g / np.sqrt(acc + g * g), acc + g * g), {}),
+    "RMSProp": (2, [0.01, 0.9, 0.5, 1e-7], lambda var, ms, mom, g, a: (
+        var - (mom * 0.5 + 0.01 * g / np.sqrt(ms + (g * g - ms) * 0.1 + 1e-7)),
+        ms + (g * g - ms) * 0.1, mom * 0.5 + 0.01 * g / np.sqrt(ms + (g * g - ms) * 0.1 + 1e-7)), {}),
+    "CenteredRMSProp": (3, [0.01, 0.9, 0.5, 1e-7], lambda var, mg, ms, mom, g, a: _centered(var, mg, ms, mom, g), {}),
+}
+
+
+def _centered(var, mg, ms, mom, g):
+    ms = ms + (g * g - ms) * 0.1
+    mg = mg + (g - mg) * 0.1
+    mom = mom * 0.5 + 0.01 * g / np.sqrt(ms - mg * mg + 1e-7)
+    return var - mom, mg, ms, mom
+
+
+def _inputs(name, nslots, scalars, kind, var_ts):
+    args = list(var_ts)
+    if name == "Momentum":
+        return args + [scalars[0], GRAD, scalars[1]]
+    return args + scalars + [GRAD]
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_apply_kernels_follow_tensorflow_formulas(device, name, use_resource):
+    nslots, scalars, ref_fn, attrs = CASES[name]
+    slots = _slots(nslots)
+    if name == "CenteredRMSProp":
+        slots[0] = slots[0] * 0.1      # ms > mg^2: a real square root
+    with tg.Graph().as_default() as g, tg.device(device):
+        vs = [tg.Variable(v, name="v%d" % i, use_resource=use_resource) for i, v in enumerate([VAR] + slots)]
+        handles = [v.handle if use_resource else v._ref() for v in vs]
+        scalars_t = [tg.constant(np.float32(s)) for s in scalars]
+        args = _inputs(name, nslots, scalars_t, None, handles)
+        args = [tg.constant(a) if isinstance(a, np.ndarray) else a for a in args]
+        op = g.create_op(("ResourceApply" if use_resource else "Apply") + name, args,
+                         dict(attrs, use_locking=True))
+        with tg.Session() as sess:
+            sess.run([v.initializer for v in vs])
+            before = sess.run(vs[0])
+            sess.run(op)
+            got = sess.run(vs)
+    want = ref_fn(VAR.astype(np.float64), *[s.astype(np.float64) for s in slots], GRAD.astype(np.float64), attrs)
+    for have, expect in zip(got, want):
+        np.testing.assert_allclose(have, expect, rtol=2e-5, atol=1e-6)
+    np.testing.assert_array_equal(before, VAR)   # a value fetched earlier is not changed by the update
+
+
+def test_adam_without_nesterov_and_float64():
+    var, m, v = VAR.astype(np.float64), *[s.astype(np.float64) for s in _slots(2)]
+    with tg.Graph().as_default() as g:
+        vs = [tg.Variable(a) for a in (var, m, v)]
+        op = g.create_op("ResourceApplyAdam", [x.handle for x in vs] + [
+            tg.constant(s, tg.float64) for s in (0.9 ** 3, 0.999 ** 3, 0.01, 0.9, 0.999, 1e-8)] +
+            [tg.constant(GRAD.astype(np.float64))], {"use_nesterov": False})
+        with tg.Session() as sess:
+            sess.run([x.initializer for x in vs])
+            sess.run(op)
+            got = sess.run(vs)
+    for have, expect in zip(got, _adam(var, m, v, GRAD.astype(np.float64))):
+        np.testing.assert_allclose(have, expect, rtol=1e-12)
+
+
+def test_apply_errors():
+    with tg.Graph().as_default() as g:
+        v = tg.Variable(np.zeros((2, 3), np.float32))
+        bad = g.create_op("ResourceApplyGradientDescent", [v.handle, tg.constant(0.1), tg.constant(np.zeros(3, np.float32))])
+        with tg.Session() as sess:
+            with pytest.raises(tg.errors.FailedPreconditionError):
+                sess.run(bad)
+            sess.run(v.initializer)
+            with pytest.raises(tg.errors.InvalidArgumentError, match="same shape"):
+                sess.run(bad)
