@@ -442,6 +442,10 @@ class _Plan:
         for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
             vals[slot] = _convert_feed(v, t, np_dtype, shape)
         step = None
+        # Kernels compute as TensorFlow's do: overflow, 0/0 and the like give inf/nan, never a warning.
+        # One errstate per run, rather than one per kernel, keeps the per-op cost down.
+        errstate = np.errstate(all="ignore")
+        errstate.__enter__()
         try:
             for step in self.steps:
                 fn, ctx, ins, out = step
@@ -460,6 +464,8 @@ class _Plan:
             raise _with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
         except MemoryError as e:
             raise _with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e
+        finally:
+            errstate.__exit__(None, None, None)
         self.session.last_run_stats = self.stats
         if self.any_aliasing:
             results = [None if s is None else (vals[s].copy() if a and isinstance(vals[s], np.ndarray)

@@ -112,13 +112,13 @@ def _squared_difference(xp, x, y):
 
 def _elementwise(fn, keep_dtype=True):
     """A binary kernel broadcasting as TensorFlow does, with its error for shapes that do not."""
+    # Sessions run kernels under np.errstate(all="ignore") (see session.py); no per-kernel errstate.
     def kernel(ctx, x, y):
-        with np.errstate(all="ignore"):
-            try:
-                r = fn(ctx.xp, x, y)
-            except ValueError:
-                _check_broadcast(x, y)
-                raise
+        try:
+            r = fn(ctx.xp, x, y)
+        except ValueError:
+            _check_broadcast(x, y)
+            raise
         if keep_dtype and r.dtype != x.dtype:
             r = r.astype(x.dtype)
         return r
@@ -377,8 +377,7 @@ _BOOL_OUT = frozenset(["LogicalNot", "IsNan", "IsFinite"])
 
 def _unary_kernel(f, keep_dtype):
     def kernel(ctx, x):
-        with np.errstate(all="ignore"):
-            r = f(ctx.xp, x)
+        r = f(ctx.xp, x)
         return r.astype(x.dtype) if keep_dtype and r.dtype != x.dtype else r
     return kernel
 
