@@ -182,7 +182,7 @@ def _pending_count(to_ops, from_ops):
         for t in op._inputs:
             if t.op in between:
                 pending[t.op] += 1
-    return reachable_to_ops, pending
+    return reachable_to_ops, pending, between
 
 
 def _stop_ops(from_ops, stop_gradient_ops, pending):
@@ -243,7 +243,7 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
     to_ops = [t.op for t in ys]
     from_ops = [t.op for t in xs]
     stop_gradient_ops = [t.op for t in stop_gradients]
-    reachable_to_ops, pending = _pending_count(to_ops, from_ops)
+    reachable_to_ops, pending, between = _pending_count(to_ops, from_ops)
 
     grads = {}
     for y, gy in zip(ys, grad_ys):
@@ -281,6 +281,10 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
                     if len(in_grads) != len(op._inputs):
                         raise ValueError("Num gradients %d generated for op %s do not match num inputs %d"
                                          % (len(in_grads), op.name, len(op._inputs)))
+                    # A gradient no path to xs needs (the input's op is not between xs and ys) is left
+                    # out: nothing consumes it, so the session prunes it. TensorFlow's gating would make
+                    # it run anyway (e.g. the gradient of a first layer with respect to its fed input).
+                    in_grads = [g if g is None or t.op in between else None for g, t in zip(in_grads, op._inputs)]
                     if gate_gradients and len([g for g in in_grads if g is not None]) > 1:
                         with graph.device(None), graph.colocate_with(None, ignore_existing=True):
                             in_grads = control_flow_ops.tuple(in_grads)

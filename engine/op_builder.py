@@ -266,6 +266,14 @@ def validate_attrs(op_def, attr_protos, node_name):
             raise errors.InvalidArgumentError(
                 None, None, "AttrValue of attr '%s' of node '%s' (%s) must be of type %s"
                 % (k, node_name, op_def.name, adef.type))
+        if adef.type in ("type", "list(type)"):
+            for enum in (av.list.type if adef.type == "list(type)" else [av.type]):
+                try:
+                    dtypes.as_dtype(enum)
+                except TypeError:
+                    raise errors.InvalidArgumentError(
+                        None, None, "Value for attr '%s' of node '%s' (%s) is %d, which is not a DataType"
+                        % (k, node_name, op_def.name, enum)) from None
         if adef.HasField("allowed_values"):
             allowed = attr_value_to_python(adef.allowed_values)
             value = attr_value_to_python(av)

@@ -64,7 +64,9 @@ _INT64_MAX = (1 << 63) - 1
 _CHUNK = 1 << 22  # bytes per write / checksum step: bounds the temporary copies
 _U32 = struct.Struct("<I")
 _WRITE_CHUNK = 1 << 24  # bytes per write() of a numeric tensor
-_PIPELINE_MIN_BYTES = 1 << 23  # below this, checksumming on a second thread does not pay
+_HAVE_PREADV = hasattr(os, "preadv")
+_PIPELINE_MIN_BYTES = 1 << 23  # below this, reading on two threads does not pay
+_READ_CHUNK = 1 << 20  # bytes read, then checksummed, at a time: fits in the CPU's cache
 
 
 def _load_crc32c_extend():
@@ -596,6 +598,7 @@ class BundleReader:
         prefix = os.fspath(prefix)
         self._prefix = prefix
         self._files = {}
+        self._file_sizes = {}  # shard -> size when opened: lengths are checked against it
         index_path = meta_filename(prefix)
         self._index_path = index_path
         if not os.path.exists(index_path):
@@ -690,6 +693,7 @@ class BundleReader:
             path = data_filename(self._prefix, shard_id, self._num_shards)
             try:
                 f = open(path, "rb", buffering=0)
+                self._file_sizes[shard_id] = os.fstat(f.fileno()).st_size
             except OSError as e:
                 raise from_os_error(e, "checkpoint data file %s" % path) from None
             self._files[shard_id] = f
@@ -702,8 +706,9 @@ class BundleReader:
     def read_many(self, names):
         """The values of ``names``, in order, each checksum verified.
 
-        Large numeric tensors are read straight into their final arrays, and each one's checksum is
-        computed on a second thread while the next one is read (both release the GIL).
+        Numeric tensors are read straight into their final arrays, a chunk at a time, each chunk
+        checksummed while it is still in the CPU's cache; large sets are read by two threads at once
+        (reads and the C checksum both release the GIL).
         """
         names = list(names)
         total = 0
@@ -711,28 +716,20 @@ class BundleReader:
             entry = self._lookup(name)
             if entry.dtype != types_pb2.DT_STRING:
                 total += max(entry.size, 0)
-        if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None:
+        if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None or not _HAVE_PREADV:
             return [self.read(name) for name in names]
+        for name in names:  # open every shard here: the workers then only read
+            entry = self._lookup(name)
+            if 0 <= entry.shard_id < self._num_shards:
+                self._data_file(entry.shard_id)
         from concurrent.futures import ThreadPoolExecutor
-        out = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagraph-crc") as pool:
-            pending = []
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tagraph-read") as pool:
+            futures = [pool.submit(self.read, name) for name in names]
             try:
-                for name in names:
-                    started = self._start(name)
-                    if started[2] is None:  # numeric: checksum it beside the next read
-                        started = started[:2] + (pool.submit(crc32c_of_array, 0, started[1]),) + started[3:]
-                    pending.append(started)
-                for started in pending:
-                    crc = started[2]
-                    if not isinstance(crc, int):
-                        started = started[:2] + (crc.result(),) + started[3:]
-                    out.append(self._finish(started))
+                return [f.result() for f in futures]
             finally:
-                for started in pending:  # let no worker outlive a failed read
-                    if not isinstance(started[2], int) and started[2] is not None:
-                        started[2].cancel()
-        return out
+                for f in futures:   # after a failure, nothing more is read
+                    f.cancel()
 
     def _start(self, name):
         """Validates ``name``'s entry and reads its bytes: (value, raw bytes, crc or None, entry, where)."""
@@ -777,7 +774,7 @@ class BundleReader:
 
         f = self._data_file(entry.shard_id)
         path = data_filename(self._prefix, entry.shard_id, self._num_shards)
-        file_size = os.fstat(f.fileno()).st_size
+        file_size = self._file_sizes[entry.shard_id]
         if offset + size > file_size:
             raise DataLossError(
                 None, None, "tensor %s claims bytes [%d, %d) of %s, which holds only %d bytes "
@@ -785,8 +782,8 @@ class BundleReader:
         if datatype == types_pb2.DT_STRING:
             value, crc = self._read_strings(f, path, tensor, offset, size, numel)
             return value.reshape(shape), None, crc, entry, (tensor, path, size, offset)
-        value, raw = self._read_numeric(f, path, tensor, offset, size, shape, np_dtype)
-        return value, raw, None, entry, (tensor, path, size, offset)
+        value, raw, crc = self._read_numeric(f, path, tensor, offset, size, shape, np_dtype)
+        return value, raw, crc, entry, (tensor, path, size, offset)
 
     def _finish(self, started):
         value, raw, crc, entry, (tensor, path, size, offset) = started
@@ -802,9 +799,18 @@ class BundleReader:
         return value
 
     def _read_exact(self, f, path, tensor, offset, buf):
-        view = memoryview(buf)
-        f.seek(offset)
+        view = memoryview(buf).cast("B")
         got = 0
+        if _HAVE_PREADV:   # positioned reads straight into the array: no shared file position
+            fd = f.fileno()
+            while got < len(view):
+                n = os.preadv(fd, [view[got:]], offset + got)
+                if not n:
+                    raise DataLossError(
+                        None, None, "tensor %s: %s ended after %d of %d bytes" % (tensor, path, got, len(view)))
+                got += n
+            return
+        f.seek(offset)
         while got < len(view):
             n = f.readinto(view[got:])
             if not n:
@@ -817,16 +823,32 @@ class BundleReader:
             if np_dtype.byteorder not in ("|",) and np_dtype.kind != "V" else np_dtype
         value = np.empty(shape, dtype=file_dtype)
         raw = value.reshape(-1).view(np.uint8)
+        crc = 0
         try:
-            self._read_exact(f, path, tensor, offset, raw)
+            # A chunk at a time, checksummed right after it is read, while it is still in the CPU's cache.
+            for start in range(0, size, _READ_CHUNK):
+                chunk = raw[start:start + _READ_CHUNK]
+                self._read_exact(f, path, tensor, offset + start, chunk)
+                crc = crc32c_of_array(crc, chunk)
         except OSError as e:
             raise from_os_error(e, path) from None
-        return value, raw
+        return value, raw, crc
 
     def _read_strings(self, f, path, tensor, offset, size, numel):
         try:
-            f.seek(offset)
-            raw = f.read(size)  # size was checked against the file's size
+            if _HAVE_PREADV:  # positioned: safe beside other threads reading the same file
+                parts = []
+                got = 0
+                while got < size:
+                    part = os.pread(f.fileno(), size - got, offset + got)  # size was checked against the file
+                    if not part:
+                        break
+                    parts.append(part)
+                    got += len(part)
+                raw = parts[0] if len(parts) == 1 else b"".join(parts)
+            else:
+                f.seek(offset)
+                raw = f.read(size)
         except OSError as e:
             raise from_os_error(e, path) from None
         if len(raw) != size:
@@ -886,6 +908,7 @@ class BundleReader:
 
     def close(self):
         files, self._files = self._files, {}
+        self._file_sizes = {}
         for f in files.values():
             f.close()
 

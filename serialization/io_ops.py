@@ -19,7 +19,6 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine import dtypes, errors
 from tagraph.engine.op_builder import register_shape, not_differentiable
 from tagraph.engine.tensor_shape import TensorShape
-from tagraph.serialization import bundle
 
 __all__ = ["sharded_filename", "sharded_filespec"]
 
@@ -119,6 +118,7 @@ def _save_v2(ctx, prefix, tensor_names, shape_and_slices, *tensors):
             % (len(names), len(specs), len(tensors)))
     _check_whole_tensors(specs, "SaveV2")
     wanted = ctx.attrs.get("dtypes") or []
+    from tagraph.serialization import bundle
     # The data file is streamed tensor by tensor, then renamed into place, then the index is written:
     # a reader sees the previous checkpoint at this prefix or the complete new one.
     with bundle.BundleWriter(prefix) as writer:
@@ -126,6 +126,12 @@ def _save_v2(ctx, prefix, tensor_names, shape_and_slices, *tensors):
             dt = wanted[i].base_dtype if i < len(wanted) else None
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value, dtype=object if dt == dtypes.string else None)
+            if dt is not None and dt != dtypes.string:
+                expected = dt.as_numpy_dtype
+                if expected is not None and value.dtype != np.dtype(expected):
+                    raise errors.InvalidArgumentError(
+                        None, None, "SaveV2: tensor %s holds %s values, but its dtype is %s"
+                        % (name, value.dtype, dt.name))
             writer.add(name, value, dtype=dt.as_datatype_enum if dt is not None else None)
 
 
@@ -166,6 +172,7 @@ def _dtype_string(enum):
 
 
 def _open_reader(prefix, names):
+    from tagraph.serialization import bundle
     if not os.path.exists(bundle.meta_filename(prefix)) and os.path.isfile(prefix):
         error = bundle.v1_fallback_error(prefix, names[0] if names else "")
         if error is not None:
@@ -177,6 +184,7 @@ def _open_reader(prefix, names):
 def _merge_v2_checkpoints(ctx, checkpoint_prefixes, destination_prefix):
     prefixes = [_to_str(p) for p in np.asarray(checkpoint_prefixes, dtype=object).reshape(-1)]
     dest = _scalar_string(destination_prefix, "destination_prefix")
+    from tagraph.serialization import bundle
     bundle.merge_bundles(prefixes, dest, delete_old_dirs=bool(ctx.attrs.get("delete_old_dirs", True)),
                          allow_missing_files=bool(ctx.attrs.get("allow_missing_files", False)))
 

@@ -535,7 +535,7 @@ def _dotted(node):
 
 
 class _ExprEvaluator:
-    """Validates (``check``) and evaluates (``evaluate``) one command's expressions under one budget."""
+    """Checks (``parse``) then evaluates (``evaluate``) one command's expressions, under one allocation budget."""
 
     def __init__(self, allow_calls=True, max_elements=MAX_ELEMENTS, max_bytes=MAX_BYTES):
         self.allow_calls = allow_calls
@@ -1099,6 +1099,11 @@ def _run(args, out, warn):
 
     # 4. Run.
     outputs = _run_signature(args.dir, tags, args.signature_def, feed, output_keys, warn, args.verbose)
+    if args.outdir:
+        for key in output_keys:
+            if isinstance(outputs[key], tuple):  # a SparseTensorValue(indices, values, dense_shape)
+                raise CliError("Output %s is sparse (indices, values, dense_shape): it cannot be written as one "
+                               ".npy file; run without --outdir to print it" % key, "ValueError")
     for key in output_keys:
         output = outputs[key]
         out.append("Result for output key %s:\n%s" % (key, output))

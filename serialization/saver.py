@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import GraphKeys, Operation, Tensor, get_default_graph
+from tagraph.engine.graph import GraphKeys, Tensor, get_default_graph
 from tagraph.engine.op_builder import get_op_def
 from tagraph.protos import attr_value_pb2, saver_pb2
 from tagraph.serialization import checkpoint_state as checkpoint_management

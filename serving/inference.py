@@ -49,32 +49,32 @@ def _shape_str(shape):
     return "[%s]" % ",".join(str(d) for d in shape)
 
 
-def _signature_shape(info):
-    if info.tensor_shape.unknown_rank:
-        return None
-    return [d.size for d in info.tensor_shape.dim]
+def check_input(signature_key, alias, spec, arr):
+    """A request tensor must have the signature's dtype and fit its shape (INVALID_ARGUMENT naming it).
 
-
-def check_input(signature_key, alias, info, arr):
-    """A request tensor must have the signature's dtype and fit its shape (INVALID_ARGUMENT naming it)."""
-    got = dtype_of(arr)
-    if got.as_datatype_enum != info.dtype:
+    ``spec``: (DataType enum, shape tuple with -1 for unknown dimensions, or None for unknown rank).
+    """
+    want, shape = spec
+    got = dtype_of(arr).as_datatype_enum
+    if got != want:
         raise ServingError.invalid_argument(
             "Expects input '%s' of signature '%s' to be %s but %s is provided"
-            % (alias, signature_key, dtype_name(info.dtype), dtype_name(got.as_datatype_enum)))
-    shape = _signature_shape(info)
-    if shape is not None and (arr.ndim != len(shape) or
-                              any(d >= 0 and d != a for d, a in zip(shape, arr.shape))):
-        raise ServingError.invalid_argument(
-            "Input '%s' of signature '%s' has shape %s, which does not match the signature's shape %s"
-            % (alias, signature_key, _shape_str(arr.shape), _shape_str(shape)))
+            % (alias, signature_key, dtype_name(want), dtype_name(got)))
+    if shape is not None:
+        ashape = arr.shape
+        if len(ashape) != len(shape) or any(d >= 0 and d != a for d, a in zip(shape, ashape)):
+            raise ServingError.invalid_argument(
+                "Input '%s' of signature '%s' has shape %s, which does not match the signature's shape %s"
+                % (alias, signature_key, _shape_str(ashape), _shape_str(shape)))
 
 
-def check_batch_sizes(signature_key, signature, inputs):
+def check_batch_sizes(signature_key, specs, inputs):
     """Inputs whose leading dimension is the batch (-1 in the signature) must agree on its size."""
+    if len(inputs) < 2:
+        return
     first = None
     for alias in sorted(inputs):
-        shape = _signature_shape(signature.inputs[alias])
+        shape = specs[alias][1]
         arr = inputs[alias]
         if not shape or shape[0] != -1 or arr.ndim == 0:
             continue
@@ -126,9 +126,10 @@ def predict(servable, signature_name, inputs, output_filter, execute=run_directl
     if not output_keys:
         output_keys = sorted(sig.outputs)
     # Checked where TensorFlow's Session::Run would refuse them: after the request's names are.
+    specs = servable.input_specs[key]
     for alias, arr in inputs.items():
-        check_input(key, alias, sig_inputs[alias], arr)
-    check_batch_sizes(key, sig, inputs)
+        check_input(key, alias, specs[alias], arr)
+    check_batch_sizes(key, specs, inputs)
     outputs = execute(servable, key, inputs, tuple(output_keys))
     return key, outputs
 
@@ -196,7 +197,7 @@ def _regression_io(sig, options):
 
 
 def _run_examples(servable, key, sig, examples, output_keys, execute):
-    check_input(key, CLASSIFY_INPUTS, sig.inputs[CLASSIFY_INPUTS], examples)
+    check_input(key, CLASSIFY_INPUTS, servable.input_specs[key][CLASSIFY_INPUTS], examples)
     return execute(servable, key, {CLASSIFY_INPUTS: examples}, tuple(output_keys))
 
 

@@ -126,24 +126,23 @@ def main(argv=None):
         log.info("Received %s", signal.Signals(signum).name)
         stop_event.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     faulthandler.register(signal.SIGUSR1, all_threads=True)     # `kill -USR1` dumps every thread's stack
     try:
-        server.start()
-    except OSError as e:
-        log.error("%s", e)
-        server.stop(0)
-        return 1
-    except Exception as e:  # noqa: BLE001 - e.g. a version label that points at no loaded version
-        log.error("Start-up failed: %s", getattr(e, "message", None) or e)
-        server.stop(0)
-        return 1
-    while not stop_event.wait(3600):
-        pass
-    server.stop()
-    return 0
-
+        try:
+            server.start(abort=stop_event)
+        except Exception as e:  # noqa: BLE001 - a port in use, a label pointing at no loaded version, ...
+            log.error("Start-up failed: %s", getattr(e, "message", None) or e)
+            server.stop(0)
+            return 1
+        while not stop_event.wait(3600):
+            pass
+        server.stop()
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        faulthandler.unregister(signal.SIGUSR1)
 
 if __name__ == "__main__":
     sys.exit(main())

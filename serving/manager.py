@@ -158,9 +158,15 @@ class ServableManager:
                 rec.aspired = aspired
                 self._reconcile(rec)
 
-    def initial_load(self, settle_seconds=0.05, timeout=None):
-        """First load: :meth:`scan_and_load` of every model; readiness can turn true after it."""
-        self.scan_and_load(None, settle_seconds, timeout)
+    def initial_load(self, settle_seconds=0.05, abort=None):
+        """First load: :meth:`scan_and_load` of every model; readiness can turn true after it.
+
+        ``abort`` (a threading.Event) ends the wait early, e.g. on SIGTERM while a load is retried.
+        """
+        self.scan_and_load(None, settle_seconds, timeout=0)
+        while not self.wait_until_settled(timeout=0.1):
+            if abort is not None and abort.is_set():
+                return
         with self._lock:
             self._initial_done = True
             self._changed.notify_all()

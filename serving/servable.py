@@ -57,6 +57,12 @@ def choose_tags(export_dir, requested_tags=None):
     return [SERVE], "no GPU is present"
 
 
+def _shape_tuple(info):
+    if info.tensor_shape.unknown_rank:
+        return None
+    return tuple(d.size for d in info.tensor_shape.dim)
+
+
 class Servable:
     """A loaded SavedModel version; thread-safe to run while ``in_use``."""
 
@@ -68,6 +74,9 @@ class Servable:
         self._runner = runner
         self.meta_graph_def = runner.meta_graph_def
         self.signature_defs = dict(runner.meta_graph_def.signature_def)
+        # Per signature and input: (DataType enum, shape tuple or None); checked on every request.
+        self.input_specs = {key: {alias: (info.dtype, _shape_tuple(info)) for alias, info in sig.inputs.items()}
+                            for key, sig in self.signature_defs.items()}
         self._lock = threading.Condition(threading.Lock())
         self._in_flight = 0
         self._closing = False

@@ -149,14 +149,17 @@ class ModelServer:
 
     # --- life cycle --------------------------------------------------------------------------------
 
-    def start(self):
+    def start(self, abort=None):
+        """Bind the ports, load the models (``abort``, an Event, cuts the wait short), start polling."""
         o = self.options
         started = time.monotonic()
         self._start_grpc()
         if o.rest_api_port:
             self._start_rest()
         self.manager.configure(self._without_labels(self._models))
-        self.manager.initial_load()
+        self.manager.initial_load(abort=abort)
+        if abort is not None and abort.is_set():
+            return self
         self._apply_labels(self._models)
         self.manager.start_polling(o.file_system_poll_wait_seconds)
         if o.model_config_file and o.model_config_file_poll_wait_seconds > 0:

@@ -20,6 +20,8 @@ Updates store new arrays rather than writing into the old ones, so a value read 
 copy-on-write resource variables guarantee. ``use_locking`` is accepted and has nothing to do: a
 session runs one step's kernels one at a time.
 """
+import os
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -128,9 +130,14 @@ def _run_rule(name, ctx, values, rest):
             _check_scalar(arg_name, x)
         else:
             _check_same("var", var, arg_name, x)
-    fused = _fused(name) if ctx.xp is np else None
-    if fused is not None and var.dtype in (np.float32, np.float64) and var.flags.c_contiguous:
-        out = fused(ctx.attrs, values, rest)
+    if ctx.xp is np:
+        fused = _fused(name)
+        if fused is not None and var.dtype in (np.float32, np.float64) and var.flags.c_contiguous:
+            out = fused(ctx.attrs, values, rest)
+            if out is not None:
+                return out
+    elif ctx.device.device_type == "GPU":
+        out = _gpu_fused(name, ctx, values, rest)
         if out is not None:
             return out
     return rule(ctx.xp, ctx.attrs, *values, *rest)
@@ -217,7 +224,6 @@ def _numba_adam():
 
 
 def _enable_numba():
-    import os
     if os.environ.get("TAGRAPH_NO_NUMBA_TRAINING_OPS"):
         return
     f = _numba_adam()
@@ -226,3 +232,135 @@ def _enable_numba():
 
 
 _enable_numba()
+
+
+# --- fused GPU kernels (Numba CUDA; the simulator on simulated GPUs) ------------------------------------
+# One kernel per update: it reads the variable, its slots and the gradient once and writes their new
+# values into fresh buffers (reads taken earlier in the step keep their values). Scalars stay on the
+# device as 1-element arrays, so an update never waits for a device-to-host copy.
+
+cuda = None   # numba.cuda (or its simulator), bound before a kernel is compiled; kernels reach it as a global
+
+def _gpu_kernel(launcher, name, dtype_name, flag):
+    key = (launcher.simulated, name, dtype_name, flag)
+    k = _GPU_KERNELS.get(key)
+    if k is None:
+        global cuda
+        cuda = launcher.cuda
+        k = _GPU_KERNELS[key] = _make_gpu_kernel(name, getattr(np, dtype_name), flag)
+    return k
+
+
+_GPU_KERNELS = {}
+
+
+def _make_gpu_kernel(name, t, flag):
+    import math
+    if name == "GradientDescent":
+        @cuda.jit
+        def k(n, var, alpha, delta, o_var):
+            i = cuda.grid(1)
+            while i < n:
+                o_var[i] = var[i] - alpha[0] * delta[i]
+                i += cuda.gridsize(1)
+    elif name == "Momentum":
+        @cuda.jit
+        def k(n, var, accum, lr, momentum, grad, o_var, o_accum):
+            i = cuda.grid(1)
+            while i < n:
+                a = accum[i] * momentum[0] + grad[i]
+                if flag:
+                    o_var[i] = var[i] - (grad[i] * lr[0] + a * momentum[0] * lr[0])
+                else:
+                    o_var[i] = var[i] - a * lr[0]
+                o_accum[i] = a
+                i += cuda.gridsize(1)
+    elif name == "Adam":
+        @cuda.jit
+        def k(n, var, m, v, b1p, b2p, lr, b1, b2, eps, grad, o_var, o_m, o_v):
+            one = t(1)
+            alpha = t(lr[0] * t(math.sqrt(one - b2p[0])) / (one - b1p[0]))
+            b1c = one - b1[0]
+            b2c = one - b2[0]
+            i = cuda.grid(1)
+            while i < n:
+                g = grad[i]
+                mi = m[i] + (g - m[i]) * b1c
+                vi = v[i] + (g * g - v[i]) * b2c
+                if flag:
+                    upd = ((g * b1c + b1[0] * mi) * alpha) / (t(math.sqrt(vi)) + eps[0])
+                else:
+                    upd = (mi * alpha) / (t(math.sqrt(vi)) + eps[0])
+                o_var[i] = var[i] - upd
+                o_m[i] = mi
+                o_v[i] = vi
+                i += cuda.gridsize(1)
+    elif name == "Adagrad":
+        @cuda.jit
+        def k(n, var, accum, lr, grad, o_var, o_accum):
+            i = cuda.grid(1)
+            while i < n:
+                g = grad[i]
+                a = accum[i] + g * g if flag else accum[i]
+                o_var[i] = var[i] - g * lr[0] * (t(1) / t(math.sqrt(a)))
+                o_accum[i] = a
+                i += cuda.gridsize(1)
+    elif name == "RMSProp":
+        @cuda.jit
+        def k(n, var, ms, mom, lr, rho, momentum, eps, grad, o_var, o_ms, o_mom):
+            i = cuda.grid(1)
+            while i < n:
+                g = grad[i]
+                s = ms[i] + (g * g - ms[i]) * (t(1) - rho[0])
+                mo = mom[i] * momentum[0] + (g * lr[0]) / t(math.sqrt(s + eps[0]))
+                o_var[i] = var[i] - mo
+                o_ms[i] = s
+                o_mom[i] = mo
+                i += cuda.gridsize(1)
+    else:  # CenteredRMSProp
+        @cuda.jit
+        def k(n, var, mg, ms, mom, lr, rho, momentum, eps, grad, o_var, o_mg, o_ms, o_mom):
+            i = cuda.grid(1)
+            while i < n:
+                g = grad[i]
+                s = ms[i] + (g * g - ms[i]) * (t(1) - rho[0])
+                a = mg[i] + (g - mg[i]) * (t(1) - rho[0])
+                mo = mom[i] * momentum[0] + (g * lr[0]) / t(math.sqrt((s - a * a) + eps[0]))
+                o_var[i] = var[i] - mo
+                o_mg[i] = a
+                o_ms[i] = s
+                o_mom[i] = mo
+                i += cuda.gridsize(1)
+    return k
+
+
+def _gpu_fused(name, ctx, values, rest):
+    """Runs the update as one Numba CUDA kernel; None where that cannot be done (then the xp rule runs)."""
+    if os.environ.get("TAGRAPH_NO_FUSED_GPU_TRAINING_OPS"):
+        return None
+    var = values[0]
+    if var.dtype not in (np.float32, np.float64) or not var.size:
+        return None
+    if any(x.dtype != var.dtype for x in list(values) + list(rest)):
+        return None
+    try:
+        from tagraph.devices.cuda_kernels import _Launcher
+        launcher = _Launcher(ctx.device.backend)
+    except Exception:  # noqa: BLE001 - no numba.cuda for this device: the array-namespace rule does it
+        return None
+    backend = ctx.device.backend
+    flag = bool(ctx.attrs.get("use_nesterov", False)) if name in ("Momentum", "Adam") else \
+        bool(ctx.attrs.get("update_slots", True)) if name == "Adagrad" else False
+    with backend.device_context():
+        flat = [launcher.buffer(x, "input").reshape(-1) for x in values]
+        # Scalars as 1-element device arrays, gradient flat; order as the kernel takes them.
+        others = [launcher.buffer(x, "input").reshape(-1) for x in rest]
+        outs = [launcher.empty_like(b) for b in flat]
+        n = flat[0].size
+        kernel = _gpu_kernel(launcher, name, var.dtype.name, flag)
+        from tagraph.devices import cuda_kernels
+        threads = cuda_kernels._SIM_THREADS if launcher.simulated else cuda_kernels._REAL_THREADS
+        if name == "Momentum":   # the op's order is (lr, grad, momentum); the kernel's (lr, momentum, grad)
+            others = [others[0], others[2], others[1]]
+        launcher.launch(kernel, launcher.blocks(n, threads), threads, n, *flat, *others, *outs)
+        return tuple(launcher.result(o.reshape(v.shape)) for o, v in zip(outs, values))

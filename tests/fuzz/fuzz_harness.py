@@ -39,6 +39,7 @@ from tagraph.engine.allocation_limits import allocation_limit
 HANG_SECONDS = float(os.environ.get("TAGRAPH_FUZZ_HANG_SECONDS", "10"))
 DEADLINE_MS = 1000
 MEMORY_ALLOWANCE = 64 << 20
+ADDRESS_SPACE_HEADROOM = 3 << 30  # see _address_space_cap
 MEMORY_FACTOR = 16  # protobuf/numpy objects of a decoded input can be several times its bytes
 SCALE = float(os.environ.get("TAGRAPH_FUZZ_SCALE", "1"))
 LONG = SCALE > 1
@@ -60,7 +61,10 @@ class UndocumentedException(Exception):
 
 
 # (target, exception type name, substring of the message) -> note for the lead. See the module docstring.
-KNOWN_FINDINGS = {}
+KNOWN_FINDINGS = {
+    ("saved_model.pbtxt", "RecursionError", "recursion"):
+        "loader.parse_saved_model: a deeply nested saved_model.pbtxt raises RecursionError, not DataLossError",
+}
 
 
 def fuzz_settings(max_examples, **kwargs):
@@ -94,6 +98,42 @@ def _alarm(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _virtual_size():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def _address_space_cap(headroom):
+    """A safety net under the checks: within the block, the process cannot map more than ``headroom`` bytes
+    beyond what it has now, so an unguarded multi-GiB allocation is a MemoryError here rather than the OOM
+    killer ending the test run (or another process on the machine)."""
+    try:
+        import resource
+    except ImportError:
+        resource = None
+    size = _virtual_size() if resource is not None else None
+    if size is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + headroom
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _known(target, exc):
     for (t, name, text), note in KNOWN_FINDINGS.items():
         if t == target and type(exc).__name__ == name and text in str(exc):
@@ -116,7 +156,7 @@ def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=Tru
     peak = 0
     started = time.monotonic()
     try:
-        with _alarm(HANG_SECONDS), allocation_limit(MEMORY_ALLOWANCE):
+        with _alarm(HANG_SECONDS), allocation_limit(MEMORY_ALLOWANCE), _address_space_cap(ADDRESS_SPACE_HEADROOM):
             result = fn(*args, **kwargs)
     except Hang:
         raise

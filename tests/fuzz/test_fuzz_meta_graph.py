@@ -43,7 +43,7 @@ def _import_meta(path):
     return mg
 
 
-@fuzz_settings(150)
+@fuzz_settings(80)
 @given(st.sampled_from(META_SEEDS), mutations(st))
 def test_meta_graph_mutated(seed, ops):
     data = mutate(seed, ops)
@@ -110,15 +110,25 @@ def test_saved_model_full_load_mutated(ops):
 
 # --- deeply nested text: the text parser recurses per message level ------------------------------------
 
-@pytest.mark.parametrize("depth", [50, 5000])
-def test_deeply_nested_pbtxt_is_a_documented_error(depth):
+def _deep_saved_model_text(depth):
     # StructuredValue nests without limit (SavedModel.object_graph_def ... list_value { values { ... } }).
     inner = "list_value { values { " * depth + "}} " * depth
-    text = ("saved_model_schema_version: 1 meta_graphs { graph_def { } object_graph_def { nodes { "
+    return ("saved_model_schema_version: 1 meta_graphs { graph_def { } object_graph_def { nodes { "
             "user_object { } } concrete_functions { key: 'f' value { output_signature { %s } } } } }" % inner)
-    d = _saved_model_dir("deep", text.encode(), text=True)
-    check("saved_model.pbtxt", loader.parse_saved_model, d, input_size=len(text),
-          allowed=(errors.OpError,))
+
+
+def test_nested_pbtxt_parses():
+    d = _saved_model_dir("nested", _deep_saved_model_text(50).encode(), text=True)
+    assert len(loader.parse_saved_model(d).meta_graphs) == 1
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError,
+                   reason="finding for the lead: loader.parse_saved_model lets text_format's RecursionError "
+                   "out on a deeply nested saved_model.pbtxt (serialization/saved_model/ is being edited)")
+def test_deeply_nested_pbtxt_is_data_loss():
+    d = _saved_model_dir("deep", _deep_saved_model_text(5000).encode(), text=True)
+    with pytest.raises(errors.DataLossError):
+        loader.parse_saved_model(d)
 
 
 def test_deeply_nested_meta_text_is_a_documented_error():

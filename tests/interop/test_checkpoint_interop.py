@@ -83,7 +83,7 @@ def test_tensorflow_restores_through_tagraphs_meta_graph(tmp_path, run_tf):
     with tg.Graph().as_default():
         v1 = tg.get_variable("v1", shape=[3], initializer=tg.zeros_initializer)
         v2 = tg.get_variable("v2", shape=[5], initializer=tg.zeros_initializer, use_resource=False)
-        w = tg.Variable(VALUES["words"], name="words", dtype=tg.string)
+        tg.Variable(VALUES["words"], name="words", dtype=tg.string)
         saver = Saver(max_to_keep=2)
         with tg.Session() as sess:
             sess.run(tg.global_variables_initializer())
@@ -149,8 +149,8 @@ def test_tensorflow_restores_tagraphs_sharded_checkpoint(tmp_path, run_tf, simul
     simulated_gpus(1)
     with tg.Graph().as_default():
         with tg.device("/gpu:0"):
-            a = tg.get_variable("a", initializer=tg.constant([1.0, 2.0]))
-        b = tg.Variable([5, 6], dtype=tg.int64, name="b", use_resource=False)
+            tg.get_variable("a", initializer=tg.constant([1.0, 2.0]))
+        tg.Variable([5, 6], dtype=tg.int64, name="b", use_resource=False)
         saver = Saver(sharded=True)
         with tg.Session() as sess:
             sess.run(tg.global_variables_initializer())

@@ -121,7 +121,7 @@ def test_import_scope(tmp_path):
         with tg.Session() as sess:
             sess.run(tg.global_variables_initializer())
             prefix = saver.save(sess, str(tmp_path / "model"))
-    with tg.Graph().as_default() as g:
+    with tg.Graph().as_default():
         restorer = import_meta_graph(prefix + ".meta", import_scope="imported")
         assert restorer.as_saver_def().restore_op_name == "imported/save/restore_all"
         assert restorer.as_saver_def().filename_tensor_name == "imported/save/Const:0"

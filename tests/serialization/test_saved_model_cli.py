@@ -163,6 +163,12 @@ def test_dir_without_saved_model_lists_what_is_there(tmp_path, capsys):
     assert "try --dir %s" % (tmp_path / "1") in err
 
 
+def test_corrupt_saved_model_is_one_line(tmp_path, capsys):
+    (tmp_path / "saved_model.pb").write_bytes(b"\x0a\xff\xff\xff\xff\x0f garbage")
+    err = _one_line_error(*call(capsys, "show", "--dir", str(tmp_path)))
+    assert err.startswith("OSError: Cannot parse proto file %s" % (tmp_path / "saved_model.pb"))
+
+
 def test_missing_tag_set_lists_tag_sets(capsys):
     err = _one_line_error(*call(capsys, "show", "--dir", HALF, "--tag_set", "train"))
     assert err.startswith("RuntimeError: MetaGraphDef associated with tag-set train could not be found in the "

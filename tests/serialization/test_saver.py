@@ -78,7 +78,7 @@ def test_guide_restore_subset_with_dict(tmp_path):
 
 def test_dict_maps_checkpoint_names_to_other_variables(tmp_path):
     with tg.Graph().as_default():
-        w = tg.get_variable("weights", initializer=tg.constant([[1.0, 2.0], [3.0, 4.0]]))
+        tg.get_variable("weights", initializer=tg.constant([[1.0, 2.0], [3.0, 4.0]]))
         with tg.Session() as sess:
             sess.run(tg.global_variables_initializer())
             prefix = Saver().save(sess, str(tmp_path / "m"))
@@ -615,3 +615,27 @@ def test_io_ops_kernels(tmp_path):
             with pytest.raises(errors.UnimplementedError, match="slice"):
                 sess.run(bad)
     assert not os.path.exists(str(tmp_path / "part") + ".index")
+
+
+def test_large_restores_read_on_two_threads_and_still_catch_corruption(tmp_path):
+    from tagraph.serialization.bundle import BundleReader, BundleWriter
+    rng = np.random.default_rng(3)
+    values = {"a": rng.random((1024, 1024), dtype=np.float32), "b": np.array([b"s", b"tt"], dtype=object),
+              "c": rng.random((1024, 1024), dtype=np.float32), "d": rng.random((512, 1024))}
+    prefix = str(tmp_path / "big")
+    with BundleWriter(prefix) as w:
+        for k, v in values.items():
+            w.add(k, v)
+    with BundleReader(prefix) as r:
+        got = r.read_many(["d", "a", "b", "c"])
+    for k, v in zip("dabc", got):
+        assert v.dtype == values[k].dtype and np.array_equal(v, values[k])
+    data = tmp_path / "big.data-00000-of-00001"
+    with BundleReader(prefix) as r:
+        offset = r.entry("c").offset
+    raw = bytearray(data.read_bytes())
+    raw[offset + 3 * (1 << 20) + 17] ^= 1            # inside "c", past its first chunks
+    data.write_bytes(bytes(raw))
+    with BundleReader(prefix) as r:
+        with pytest.raises(errors.DataLossError, match="tensor c in .*big.data-00000-of-00001"):
+            r.read_many(["a", "b", "c", "d"])

@@ -66,7 +66,7 @@ class ServerProcess:
             time.sleep(0.05)
         raise AssertionError("server not ready after %.0f s:\n%s" % (timeout, self.log()))
 
-    def wait_for(self, predicate, timeout=15, what="condition"):
+    def wait_for(self, predicate, timeout=30, what="condition"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():

@@ -5,9 +5,6 @@ import pathlib
 import re
 import shutil
 import signal
-import subprocess
-import sys
-import threading
 import time
 
 import grpc
@@ -55,13 +52,26 @@ def test_batching_merges_concurrent_requests(start_server, hpt_base, tmp_path):
     assert (status, doc) == (400, {"error": "Task size 9 is larger than maximum input batch size 8"})
     assert "Batching enabled: max_batch_size=8 batch_timeout_micros=200000" in server.log()
 
-    # SIGTERM lets a request that is waiting in a batch finish, then the process exits cleanly.
+    # SIGTERM lets a request that is waiting in a batch finish, then the process exits cleanly; the
+    # gRPC health service tells watchers the server is going away.
+    from tagraph.serving import extra_protos
+    watch = server.channel.unary_stream(
+        "/grpc.health.v1.Health/Watch", request_serializer=extra_protos.HealthCheckRequest.SerializeToString,
+        response_deserializer=extra_protos.HealthCheckResponse.FromString)
+    stream = watch(extra_protos.HealthCheckRequest(service="hpt"), timeout=20)
+    health = [next(stream).status]
     pending = stub.Predict.future(_request([[4.0]]))
     time.sleep(0.05)
     server.proc.send_signal(signal.SIGTERM)
-    assert make_ndarray(pending.result(timeout=10).outputs["y"]).tolist() == [[4.0]]
-    assert server.proc.wait(10) == 0
+    try:
+        for resp in stream:
+            health.append(resp.status)
+    except grpc.RpcError:
+        pass
+    assert make_ndarray(pending.result(timeout=20).outputs["y"]).tolist() == [[4.0]]
+    assert server.proc.wait(20) == 0
     assert "Received SIGTERM" in server.log() and "Server stopped" in server.log()
+    assert health[0] == extra_protos.HEALTH_SERVING and extra_protos.HEALTH_NOT_SERVING in health
 
 
 def test_saved_model_tags_flag(start_server, hpt_base):
@@ -97,35 +107,18 @@ def test_unknown_tags_fail_the_load_and_keep_the_server_unready(start_server, hp
     (["--model_config_file=/nonexistent/models.config"], "Cannot read model config file /nonexistent/models.config"),
     (["--model_name=m", "--model_base_path=/x", "--enable_batching", "--batching_parameters_file=BATCH"],
      "Cannot parse batching parameters file"),
+    (["--model_name=m", "--model_base_path=/x", "--grpc_channel_arguments=nokey"], "is not key=value"),
 ])
-def test_bad_configuration_exits_with_a_message(tmp_path, args, message):
+def test_bad_configuration_exits_with_a_message(tmp_path, caplog, args, message):
+    from tagraph.serving.main import main
     batch = tmp_path / "batch.config"
     batch.write_text("max_batch_size: 3")
     args = [a.replace("BATCH", str(batch)) for a in args]
-    proc = subprocess.run([sys.executable, "-m", "tagraph.serving", "--host=127.0.0.1", "--port=0"] + args,
-                          capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 1
-    assert message in proc.stderr
+    assert main(["--host=127.0.0.1", "--port=0"] + args) == 1
+    assert message in caplog.text
 
 
-def test_version_flag():
-    proc = subprocess.run([sys.executable, "-m", "tagraph.serving", "--version"], capture_output=True, text=True,
-                          timeout=30)
-    assert proc.returncode == 0 and proc.stdout.startswith("tagraph-model-server")
-
-
-def test_grpc_health_watch_reports_shutdown(start_server, hpt_base):
-    from tagraph.serving import extra_protos
-    server = start_server(["--model_name=hpt", "--model_base_path=%s" % hpt_base])
-    watch = server.channel.unary_stream(
-        "/grpc.health.v1.Health/Watch", request_serializer=extra_protos.HealthCheckRequest.SerializeToString,
-        response_deserializer=extra_protos.HealthCheckResponse.FromString)
-    stream = watch(extra_protos.HealthCheckRequest(service="hpt"), timeout=10)
-    seen = [next(stream).status]
-    threading.Timer(0.1, lambda: server.proc.send_signal(signal.SIGTERM)).start()
-    try:
-        for resp in stream:
-            seen.append(resp.status)
-    except grpc.RpcError:
-        pass
-    assert seen[0] == extra_protos.HEALTH_SERVING and extra_protos.HEALTH_NOT_SERVING in seen
+def test_version_flag(capsys):
+    from tagraph.serving.main import main
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("tagraph-model-server")

@@ -201,10 +201,17 @@ def test_model_config_file_is_polled(start_server, tmp_path):
     server = start_server(["--model_config_file=%s" % config, "--model_config_file_poll_wait_seconds=0.2",
                            "--file_system_poll_wait_seconds=0"])
     assert server.get("/v1/models/b")[0] == 404
-    config.write_text("model_config_list { %s %s }" % (entry % ("a", tmp_path / "a"), entry % ("b", tmp_path / "b")))
+    _write_atomically(config, "model_config_list { %s %s }" % (entry % ("a", tmp_path / "a"),
+                                                              entry % ("b", tmp_path / "b")))
     server.wait_for(lambda: server.get("/v1/models/b")[0] == 200, what="model b to be added")
     status, doc = server.post_json("/v1/models/b/versions/7:predict", {"instances": [[2.0]]})
     assert (status, doc) == (200, {"predictions": [[3.0]]})
-    config.write_text("model_config_list { %s }" % (entry % ("b", tmp_path / "b")))
+    _write_atomically(config, "model_config_list { %s }" % (entry % ("b", tmp_path / "b")))
     server.wait_for(lambda: server.post("/v1/models/a:predict", {"instances": [[1.0, 1.0]]})[0] == 404,
                     what="model a to be removed")
+
+
+def _write_atomically(path, text):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -75,6 +75,9 @@ def test_apply_kernels_follow_tensorflow_formulas(device, name, use_resource):
     for have, expect in zip(got, want):
         np.testing.assert_allclose(have, expect, rtol=2e-5, atol=1e-6)
     np.testing.assert_array_equal(before, VAR)   # a value fetched earlier is not changed by the update
+    if device.endswith("GPU:0"):
+        from tagraph.engine.ops import training_ops
+        assert any(k[1] == name for k in training_ops._GPU_KERNELS), "the update was not one fused GPU kernel"
 
 
 def test_adam_without_nesterov_and_float64():
@@ -102,3 +105,25 @@ def test_apply_errors():
             sess.run(v.initializer)
             with pytest.raises(tg.errors.InvalidArgumentError, match="same shape"):
                 sess.run(bad)
+
+
+def test_training_on_the_gpu_keeps_variables_and_slots_there(simulated_gpus):
+    simulated_gpus(1)
+    rng = np.random.RandomState(0)
+    xs = rng.randn(16, 4).astype(np.float32)
+    ys = (xs[:, 0] > 0).astype(np.int32)
+    with tg.Graph().as_default():
+        with tg.device("/gpu:0"):
+            x = tg.placeholder(tg.float32, [None, 4])
+            y = tg.placeholder(tg.int32, [None])
+            logits = tg.layers.dense(tg.layers.dense(x, 8, activation=tg.nn.relu), 2)
+            loss = tg.losses.sparse_softmax_cross_entropy(y, logits)
+            train = tg.train.AdamOptimizer(0.05).minimize(loss, global_step=tg.train.get_or_create_global_step())
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            l0 = sess.run(loss, {x: xs, y: ys})
+            for _ in range(10):
+                sess.run(train, {x: xs, y: ys})
+            assert sess.last_run_stats.uploads == 2 and sess.last_run_stats.downloads == 0
+            assert all(d.endswith("GPU:0") for d in sess.last_run_stats.devices)
+            assert sess.run(loss, {x: xs, y: ys}) < l0

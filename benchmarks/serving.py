@@ -1,0 +1,279 @@
+"""Model server throughput and latency: closed-loop load from a separate process, gRPC and REST.
+
+    python benchmarks/serving.py                 # every scenario, 4 s each
+    python benchmarks/serving.py --seconds 2 --models mlp --protocols grpc
+
+Models: the fixture ``simple_save`` (z = x @ [[2]] + y, batch-1 requests) and an MLP 784-512-512-10 (ReLU)
+exported with tagraph's own ``simple_save``. Each scenario starts ``tagraph-model-server`` on loopback
+ports, then a client process keeps C requests in flight (C = 1 and 16: each of C threads sends its next
+request as soon as its last answer arrives) and reports requests per second and p50 / p99 latency.
+
+Targets (issue 9, on the 2-core machine): gRPC p50 <= 1 ms at concurrency 1 on the small model; >= 3000
+requests/s at concurrency 16 with batching on the MLP (batch-1 requests). The client shares the machine's
+two cores with the server, as in the issue's setting; figures from a busy machine are lower.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE = os.path.join(ROOT, "tests", "data", "tf", "simple_save")
+TARGET_P50_MS = 1.0
+TARGET_RPS = 3000.0
+
+
+# --- models ---------------------------------------------------------------------------------------
+
+def export_mlp(export_dir, seed=0):
+    """Exports an MLP 784-512-512-10 with ReLU, as tagraph's simple_save writes it."""
+    import numpy as np
+    import tagraph.engine as tg
+    from tagraph.serialization import saved_model
+    rng = np.random.default_rng(seed)
+    g = tg.Graph()
+    with g.as_default():
+        x = tg.placeholder(tg.float32, [None, 784], name="x")
+        h = x
+        for i, (n_in, n_out) in enumerate(((784, 512), (512, 512), (512, 10))):
+            w = tg.Variable(rng.normal(0, (2.0 / n_in) ** 0.5, (n_in, n_out)).astype(np.float32), name="w%d" % i)
+            b = tg.Variable(np.zeros(n_out, np.float32), name="b%d" % i)
+            h = tg.nn.bias_add(tg.matmul(h, w), b)
+            if i < 2:
+                h = tg.nn.relu(h)
+        logits = tg.identity(h, name="logits")
+        with tg.Session(graph=g) as sess:
+            sess.run(tg.global_variables_initializer())
+            saved_model.simple_save(sess, export_dir, inputs={"x": x}, outputs={"logits": logits})
+
+
+def prepare_models(workdir):
+    simple = os.path.join(workdir, "simple", "1")
+    shutil.copytree(FIXTURE, simple)
+    mlp = os.path.join(workdir, "mlp", "1")
+    export_mlp(mlp)
+    return {"simple": os.path.dirname(simple), "mlp": os.path.dirname(mlp)}
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name, base_path, batching, workdir):
+        self.grpc_port, self.rest_port = _free_port(), _free_port()
+        args = [sys.executable, "-m", "tagraph.serving", "--host=127.0.0.1", "--port=%d" % self.grpc_port,
+                "--rest_api_port=%d" % self.rest_port, "--model_name=%s" % name, "--model_base_path=%s" % base_path,
+                "--tensorflow_intra_op_parallelism=1", "--file_system_poll_wait_seconds=0", "--log_level=WARNING"]
+        if batching:
+            params = os.path.join(workdir, "batching.config")
+            with open(params, "w") as f:
+                f.write("max_batch_size { value: 64 }\nbatch_timeout_micros { value: 0 }\n"
+                        "max_enqueued_batches { value: 1000 }\nnum_batch_threads { value: 1 }\n")
+            args += ["--enable_batching", "--batching_parameters_file=%s" % params]
+        self.log = open(os.path.join(workdir, "server-%s-%s.log" % (name, batching)), "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    def _wait_ready(self):
+        import urllib.request
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: see %s" % self.log.name)
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % self.rest_port, timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server not ready: see %s" % self.log.name)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+# --- the client (runs in its own process) ----------------------------------------------------------
+
+def _inputs(model):
+    import numpy as np
+    if model == "simple":
+        return {"x": np.float32([[1.0]]), "y": np.float32([[0.5]])}
+    return {"x": np.random.default_rng(1).random((1, 784), dtype=np.float32)}
+
+
+def client_main(args):
+    """Closed loop: ``concurrency`` threads, each sending its next request when its last one returns."""
+    import threading
+    import numpy as np
+    inputs = _inputs(args.model)
+    if args.protocol == "grpc":
+        import grpc
+        from tagraph.protos import predict_pb2, prediction_service_pb2_grpc
+        from tagraph.engine.tensor_util import make_tensor_proto
+        channel = grpc.insecure_channel("127.0.0.1:%d" % args.port)
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        req = predict_pb2.PredictRequest()
+        req.model_spec.name = args.model
+        for k, v in inputs.items():
+            req.inputs[k].CopyFrom(make_tensor_proto(v))
+        payload = req.SerializeToString()
+        # Send pre-serialized bytes: the client measures the server, not its own proto encoding.
+        call = channel.unary_unary("/tensorflow.serving.PredictionService/Predict")
+
+        def make_sender():
+            return lambda: call(payload)
+        stub.Predict(req)
+    else:
+        import http.client
+        body = json.dumps({"instances": [{k: v[0].tolist() for k, v in inputs.items()}]
+                           if len(inputs) > 1 else [v[0].tolist() for v in inputs.values()]}).encode()
+        path = "/v1/models/%s:predict" % args.model
+        headers = {"Content-Type": "application/json"}
+
+        def make_sender():
+            conn = http.client.HTTPConnection("127.0.0.1", args.port)
+
+            def send():
+                conn.request("POST", path, body, headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(data)
+            return send
+        make_sender()()
+    latencies = [[] for _ in range(args.concurrency)]
+    errors = []
+    start_barrier = threading.Barrier(args.concurrency + 1)
+    stop_at = [0.0]
+    warm_until = [0.0]
+
+    def worker(i):
+        send = make_sender()
+        lat = latencies[i]
+        start_barrier.wait()
+        perf = time.perf_counter
+        while True:
+            t = perf()
+            if t >= stop_at[0]:
+                return
+            try:
+                send()
+            except Exception as e:  # noqa: BLE001 - counted, reported
+                errors.append(repr(e)[:200])
+                return
+            if t >= warm_until[0]:
+                lat.append(perf() - t)
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(args.concurrency)]
+    for t in threads:
+        t.start()
+    now = time.perf_counter()
+    warm_until[0] = now + args.warmup
+    stop_at[0] = now + args.warmup + args.seconds
+    start_barrier.wait()
+    for t in threads:
+        t.join()
+    all_lat = np.array([x for lat in latencies for x in lat])
+    result = {"requests": int(all_lat.size), "rps": all_lat.size / args.seconds,
+              "p50_ms": float(np.percentile(all_lat, 50) * 1e3) if all_lat.size else None,
+              "p99_ms": float(np.percentile(all_lat, 99) * 1e3) if all_lat.size else None,
+              "errors": len(errors), "first_error": errors[0] if errors else None}
+    print(json.dumps(result))
+
+
+def run_client(protocol, port, model, concurrency, seconds, warmup):
+    cmd = [sys.executable, os.path.abspath(__file__), "--client", "--protocol", protocol, "--port", str(port),
+           "--model", model, "--concurrency", str(concurrency), "--seconds", str(seconds), "--warmup", str(warmup)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + warmup + 120)
+    if out.returncode != 0:
+        raise RuntimeError("client failed:\n%s" % out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- driver ---------------------------------------------------------------------------------------
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seconds", type=float, default=4.0, help="measured seconds per scenario")
+    p.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each measurement")
+    p.add_argument("--models", default="simple,mlp")
+    p.add_argument("--protocols", default="grpc,rest")
+    p.add_argument("--concurrency", default="1,16")
+    p.add_argument("--batching", default="off,on", help="off, on, or off,on (the MLP runs both; simple runs off)")
+    p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--protocol", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--model", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.client:
+        args.concurrency = int(args.concurrency)
+        return client_main(args)
+
+    workdir = tempfile.mkdtemp(prefix="tagraph-serving-bench-")
+    rows = []
+    try:
+        bases = prepare_models(workdir)
+        for model in args.models.split(","):
+            modes = [m == "on" for m in args.batching.split(",")]
+            if model == "simple":
+                modes = [m for m in modes if not m] or [False]
+            for batching in modes:
+                server = Server(model, bases[model], batching, workdir)
+                try:
+                    for protocol in args.protocols.split(","):
+                        port = server.grpc_port if protocol == "grpc" else server.rest_port
+                        for c in (int(c) for c in args.concurrency.split(",")):
+                            r = run_client(protocol, port, model, c, args.seconds, args.warmup)
+                            rows.append(dict(r, model=model, batching=batching, protocol=protocol, concurrency=c))
+                            print_row(rows[-1], flush=True)
+                finally:
+                    server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print_summary(rows)
+
+
+_HEADER = "%-7s %-9s %-5s %5s %9s %9s %9s %9s %6s" % ("model", "batching", "proto", "conc", "requests", "req/s",
+                                                     "p50 ms", "p99 ms", "errors")
+_printed_header = []
+
+
+def print_row(r, flush=False):
+    if not _printed_header:
+        print(_HEADER)
+        _printed_header.append(True)
+    print("%-7s %-9s %-5s %5d %9d %9.0f %9.3f %9.3f %6d" % (
+        r["model"], "on" if r["batching"] else "off", r["protocol"], r["concurrency"], r["requests"], r["rps"],
+        r["p50_ms"] or float("nan"), r["p99_ms"] or float("nan"), r["errors"]), flush=flush)
+
+
+def print_summary(rows):
+    print()
+    for r in rows:
+        if r["model"] == "simple" and r["protocol"] == "grpc" and r["concurrency"] == 1 and not r["batching"]:
+            print("target gRPC p50 <= %.1f ms, simple model, concurrency 1: %.3f ms  %s"
+                  % (TARGET_P50_MS, r["p50_ms"], "MET" if r["p50_ms"] <= TARGET_P50_MS else "MISSED"))
+        if r["model"] == "mlp" and r["protocol"] == "grpc" and r["concurrency"] == 16 and r["batching"]:
+            print("target >= %.0f req/s, MLP with batching, gRPC, concurrency 16: %.0f req/s  %s"
+                  % (TARGET_RPS, r["rps"], "MET" if r["rps"] >= TARGET_RPS else "MISSED"))
+    print("machine: %d CPU(s), load average %.2f (a busy machine lowers every figure)"
+          % (os.cpu_count() or 0, os.getloadavg()[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
