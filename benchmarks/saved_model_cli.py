@@ -4,7 +4,8 @@
     TAGRAPH_TF_PYTHON=/path/to/tf/venv/bin/python python benchmarks/saved_model_cli.py
 
 Each run is a fresh process (what a user waits for: interpreter start, imports, reading saved_model.pb,
-printing); its CPU time is shown too, as wall time swings with the machine's load. Also timed: `run` of x1_x2_to_y (loads the engine) and `show --all` in-process (no start-up).
+printing); its CPU time is shown too, as wall time swings with the machine's load. Also timed: `run`
+of x1_x2_to_y (loads the engine) and `show --all` in-process (no start-up).
 Target: `show --all` at most 0.3 s; TensorFlow's takes 3.0-3.6 s here.
 """
 import argparse

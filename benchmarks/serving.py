@@ -118,82 +118,106 @@ def _inputs(model):
 
 
 def client_main(args):
-    """Closed loop: ``concurrency`` threads, each sending its next request when its last one returns."""
-    import threading
-    import numpy as np
+    """Closed loop: ``concurrency`` workers, each sending its next request when its last one returns."""
     inputs = _inputs(args.model)
     if args.protocol == "grpc":
-        import grpc
-        from tagraph.protos import predict_pb2, prediction_service_pb2_grpc
-        from tagraph.engine.tensor_util import make_tensor_proto
-        channel = grpc.insecure_channel("127.0.0.1:%d" % args.port)
-        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        req = predict_pb2.PredictRequest()
-        req.model_spec.name = args.model
-        for k, v in inputs.items():
-            req.inputs[k].CopyFrom(make_tensor_proto(v))
-        payload = req.SerializeToString()
-        # Send pre-serialized bytes: the client measures the server, not its own proto encoding.
-        call = channel.unary_unary("/tensorflow.serving.PredictionService/Predict")
-
-        def make_sender():
-            return lambda: call(payload)
-        stub.Predict(req)
+        result = _grpc_client(args, inputs)
     else:
-        import http.client
-        body = json.dumps({"instances": [{k: v[0].tolist() for k, v in inputs.items()}]
-                           if len(inputs) > 1 else [v[0].tolist() for v in inputs.values()]}).encode()
-        path = "/v1/models/%s:predict" % args.model
-        headers = {"Content-Type": "application/json"}
+        result = _rest_client(args, inputs)
+    print(json.dumps(result))
 
-        def make_sender():
-            conn = http.client.HTTPConnection("127.0.0.1", args.port)
 
-            def send():
+def _summary(latencies, errors, seconds):
+    import numpy as np
+    lat = np.array(latencies)
+    return {"requests": int(lat.size), "rps": lat.size / seconds,
+            "p50_ms": float(np.percentile(lat, 50) * 1e3) if lat.size else None,
+            "p99_ms": float(np.percentile(lat, 99) * 1e3) if lat.size else None,
+            "errors": len(errors), "first_error": errors[0] if errors else None}
+
+
+def _grpc_client(args, inputs):
+    # grpc.aio: one event loop keeps all requests in flight; it costs the client about a third less CPU per
+    # request than one thread per request, and on two cores the client's CPU is taken from the server's.
+    import asyncio
+    import grpc
+    from tagraph.engine.tensor_util import make_tensor_proto
+    from tagraph.protos import predict_pb2
+    req = predict_pb2.PredictRequest()
+    req.model_spec.name = args.model
+    for k, v in inputs.items():
+        req.inputs[k].CopyFrom(make_tensor_proto(v))
+    payload = req.SerializeToString()      # sent pre-serialized: the client measures the server
+
+    async def run():
+        channel = grpc.aio.insecure_channel("127.0.0.1:%d" % args.port)
+        call = channel.unary_unary("/tensorflow.serving.PredictionService/Predict")
+        await call(payload)
+        latencies, errors = [], []
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        warm_until, stop_at = start + args.warmup, start + args.warmup + args.seconds
+        perf = time.perf_counter
+
+        async def worker():
+            while True:
+                t = loop.time()
+                if t >= stop_at:
+                    return
+                t0 = perf()
+                try:
+                    await call(payload)
+                except grpc.RpcError as e:
+                    errors.append("%s: %s" % (e.code(), e.details()))
+                    return
+                if t >= warm_until:
+                    latencies.append(perf() - t0)
+        await asyncio.gather(*[worker() for _ in range(args.concurrency)])
+        await channel.close()
+        return _summary(latencies, errors, args.seconds)
+    return asyncio.run(run())
+
+
+def _rest_client(args, inputs):
+    import http.client
+    import threading
+    body = json.dumps({"instances": [{k: v[0].tolist() for k, v in inputs.items()}]
+                       if len(inputs) > 1 else [v[0].tolist() for v in inputs.values()]}).encode()
+    path = "/v1/models/%s:predict" % args.model
+    headers = {"Content-Type": "application/json"}
+    latencies, errors = [[] for _ in range(args.concurrency)], []
+    barrier = threading.Barrier(args.concurrency + 1)
+    bounds = [0.0, 0.0]
+
+    def worker(i):
+        conn = http.client.HTTPConnection("127.0.0.1", args.port)     # keep-alive, one per worker
+        lat = latencies[i]
+        perf = time.perf_counter
+        barrier.wait()
+        while True:
+            t = perf()
+            if t >= bounds[1]:
+                return
+            try:
                 conn.request("POST", path, body, headers)
                 resp = conn.getresponse()
                 data = resp.read()
                 if resp.status != 200:
-                    raise RuntimeError(data)
-            return send
-        make_sender()()
-    latencies = [[] for _ in range(args.concurrency)]
-    errors = []
-    start_barrier = threading.Barrier(args.concurrency + 1)
-    stop_at = [0.0]
-    warm_until = [0.0]
-
-    def worker(i):
-        send = make_sender()
-        lat = latencies[i]
-        start_barrier.wait()
-        perf = time.perf_counter
-        while True:
-            t = perf()
-            if t >= stop_at[0]:
-                return
-            try:
-                send()
+                    raise RuntimeError(data[:200])
             except Exception as e:  # noqa: BLE001 - counted, reported
                 errors.append(repr(e)[:200])
                 return
-            if t >= warm_until[0]:
+            if t >= bounds[0]:
                 lat.append(perf() - t)
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(args.concurrency)]
     for t in threads:
         t.start()
     now = time.perf_counter()
-    warm_until[0] = now + args.warmup
-    stop_at[0] = now + args.warmup + args.seconds
-    start_barrier.wait()
+    bounds[:] = [now + args.warmup, now + args.warmup + args.seconds]
+    barrier.wait()
     for t in threads:
         t.join()
-    all_lat = np.array([x for lat in latencies for x in lat])
-    result = {"requests": int(all_lat.size), "rps": all_lat.size / args.seconds,
-              "p50_ms": float(np.percentile(all_lat, 50) * 1e3) if all_lat.size else None,
-              "p99_ms": float(np.percentile(all_lat, 99) * 1e3) if all_lat.size else None,
-              "errors": len(errors), "first_error": errors[0] if errors else None}
-    print(json.dumps(result))
+    return _summary([x for lat in latencies for x in lat], errors, args.seconds)
 
 
 def run_client(protocol, port, model, concurrency, seconds, warmup):

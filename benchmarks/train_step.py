@@ -1,12 +1,17 @@
 """Training steps per second: an MLP 784-512-512-10 (ReLU), batch 256, softmax cross entropy, Adam, on the CPU.
 
-    python benchmarks/train_step.py [--steps 60]
+    python benchmarks/train_step.py [--rounds 20] [--steps 5] [--blas-threads N]
 
 With TAGRAPH_TF_PYTHON set, TensorFlow (compat.v1 graph mode, the same graph built from get_variable,
 matmul and bias_add) is timed in the same run. Target: tagraph at least 0.9x TensorFlow's rate.
 Both run one fed batch per step, fetching only the train op, after warm-up steps. The two are timed in
 alternating rounds (TensorFlow in a helper process that keeps its session), and each one's best round
-is compared, so load from other processes on the machine skews neither side more than the other.
+is compared, so load from other processes on the machine skews neither side more than the other; a pause
+between rounds lets each side's spinning worker threads go idle before the other is timed.
+
+``--blas-threads N`` sets OpenBLAS's thread count (OPENBLAS_NUM_THREADS) for tagraph's process. On a
+machine whose cores are busy with other work, OpenBLAS's multi-threaded GEMM stalls waiting for
+descheduled threads, while one thread does not; TensorFlow's thread pool copes with that better.
 """
 import argparse
 import json
@@ -15,7 +20,11 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+if __name__ == "__main__" and "--blas-threads" in sys.argv:
+    # Must be set before numpy loads OpenBLAS.
+    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--blas-threads") + 1]
+
+import numpy as np  # noqa: E402
 
 TARGET_RATIO = 0.9
 BATCH, SIZES = 256, (784, 512, 512, 10)
@@ -104,6 +113,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=5, help="steps per round")
     p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--pause", type=float, default=0.3, help="seconds of idle before each round")
+    p.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS threads for tagraph (default: its own)")
     p.add_argument("--warmup", type=int, default=5)
     args = p.parse_args(argv)
     ours_r, theirs_r = [], []
@@ -111,14 +122,18 @@ def main(argv=None):
     python = os.environ.get("TAGRAPH_TF_PYTHON")
     tf_bench = TensorFlow(python, args.steps, args.warmup) if python else None
     for _ in range(args.rounds):
+        time.sleep(args.pause)
         ours_r.append(tg_bench.round())
         if tf_bench:
+            time.sleep(args.pause)
             theirs_r.append(tf_bench.round())
     if tf_bench:
         tf_bench.close()
     ours = max(ours_r)
     theirs = max(theirs_r) if theirs_r else None
-    print("MLP %s, batch %d, Adam, CPU (%d cores)" % ("-".join(map(str, SIZES)), BATCH, os.cpu_count() or 0))
+    print("MLP %s, batch %d, Adam, CPU (%d cores), OpenBLAS threads: %s, load average %.1f" % (
+        "-".join(map(str, SIZES)), BATCH, os.cpu_count() or 0, os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+        os.getloadavg()[0]))
     print("%-12s %12s %12s" % ("", "best steps/s", "median"))
     print("%-12s %12.2f %12.2f" % ("tagraph", ours, float(np.median(ours_r))))
     if theirs is None:

@@ -211,10 +211,13 @@ def _check_input_types(op, op_def, attrs):
             types = [arg.type or attrs[arg.type_attr].type]
         for want in types:
             got = op._inputs[i].dtype
-            if got.base_dtype != dtypes.as_dtype(want).base_dtype:
+            expected = dtypes.as_dtype(want).base_dtype
+            # A ref input (Assign's `ref`) must be a ref tensor: a kernel writes through it.
+            if got.base_dtype != expected or (arg.is_ref and not got.name.endswith("_ref")):
                 raise errors.InvalidArgumentError(
                     None, None, "Input %d of node %s (%s) was passed %s from %s incompatible with expected %s."
-                    % (i, op.name, op.type, got.name, op._inputs[i].name, dtypes.as_dtype(want).name))
+                    % (i, op.name, op.type, got.name, op._inputs[i].name,
+                       expected.name + ("_ref" if arg.is_ref else "")))
             i += 1
 
 

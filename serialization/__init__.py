@@ -24,7 +24,7 @@ _LAZY = {
     "export_meta_graph": ("tagraph.serialization.meta_graph", "export_meta_graph"),
     "import_meta_graph": ("tagraph.serialization.meta_graph", "import_meta_graph"),
 }
-_SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "bundle", "table",
+_SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "bundle", "table", "saved_model",
                "checkpoint_state", "io_ops")
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state", "checkpoint_exists",

@@ -50,15 +50,12 @@ class _InvalidCheckpointPathError(errors.NotFoundError, ValueError):
 
 # --- building ops with TensorFlow's names --------------------------------------------------------------
 
-_MANUAL_DEPS = attr_value_pb2.AttrValue(b=True)
-
-
 @contextlib.contextmanager
 def _control_deps(graph, ops):
     """``control_dependencies(ops)``, marking each op as TensorFlow 2 does (_has_manual_control_dependencies)."""
     ops = [o.op if isinstance(o, Tensor) else o for o in ops]
     for o in ops:
-        o._set_attr("_has_manual_control_dependencies", _MANUAL_DEPS)
+        o._set_attr("_has_manual_control_dependencies", attr_value_pb2.AttrValue(b=True))
     with graph.control_dependencies(ops):
         yield
 
@@ -382,8 +379,6 @@ class BaseSaverBuilder:
                     with graph.control_dependencies(None):
                         merge_step = graph.create_op("MergeV2Checkpoints", [prefixes, checkpoint_prefix],
                                                      {"delete_old_dirs": True}, name=scope)
-                    for op in [x.op for x in sharded_saves]:
-                        op._set_attr("_has_manual_control_dependencies", _MANUAL_DEPS)
                 with _control_deps(graph, [merge_step]):
                     return _identity(graph, checkpoint_prefix)
 

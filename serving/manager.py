@@ -328,9 +328,9 @@ class ServableManager:
         servable = vr.servable
         try:
             if servable is not None:
+                servable.close()             # waits for the requests in flight (batched ones included)
                 if self._on_unload is not None:
                     self._on_unload(servable)
-                servable.close()
         except Exception:  # noqa: BLE001 - an unload must always finish
             logger.exception("Closing %s failed", vr.id_string)
         with self._lock:

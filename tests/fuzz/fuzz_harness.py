@@ -175,12 +175,19 @@ def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=Tru
             tracemalloc.stop()
     elapsed = time.monotonic() - started
     if elapsed > HANG_SECONDS:
-        raise Hang("%s took %.1f s" % (target, elapsed))
+        _fail(target, Hang("%s took %.1f s" % (target, elapsed)))
     bound = MEMORY_FACTOR * input_size + MEMORY_ALLOWANCE
     if peak > bound:
-        raise MemoryBoundExceeded("%s allocated %d bytes at its peak on an input of %d bytes (bound %d)"
-                                  % (target, peak, input_size, bound))
+        _fail(target, MemoryBoundExceeded("%s allocated %d bytes at its peak on an input of %d bytes (bound %d)"
+                                          % (target, peak, input_size, bound)))
     return exc if exc is not None else result
+
+
+def _fail(target, exc):
+    note = _known(target, exc)
+    if note is None:
+        raise exc
+    FINDINGS["%s: %s" % (target, note)] += 1
 
 
 TRACE = os.environ.get("TAGRAPH_FUZZ_TRACEMALLOC", "1") != "0"

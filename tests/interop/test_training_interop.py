@@ -5,7 +5,6 @@ TensorFlow builds what tagraph's ``layers.dense`` builds (``variable_scope("dens
 mid-training and records the losses that follow; tagraph restores it and must see the same losses.
 """
 import numpy as np
-import pytest
 
 import tagraph.engine as tg
 

@@ -87,19 +87,21 @@ def test_gpu_graph_is_chosen_where_a_gpu_is_present(start_server, hpt_base):
     assert "Reading meta graph with tags { serve gpu } (a GPU is present)" in server.log()
 
 
-def test_unknown_tags_fail_the_load_and_keep_the_server_unready(start_server, hpt_base):
+def test_unknown_tags_fail_the_load_and_sigterm_still_stops_the_retrying_server(start_server, hpt_base):
     server = start_server(["--model_name=hpt", "--model_base_path=%s" % hpt_base, "--saved_model_tags=bogus",
-                           "--max_num_load_retries=0"], wait_ready=False)
-    server.wait_for(lambda: "Giving up loading {name: hpt version: 1} after 1 attempt(s)" in server.log(),
+                           "--max_num_load_retries=100", "--load_retry_interval_micros=5000000"], wait_ready=False)
+    server.wait_for(lambda: "Retrying load of {name: hpt version: 1} in 5 s (retry 1 of 100)" in server.log(),
                     what="the failed load")
     assert "MetaGraphDef associated with tags {bogus} could not be found in SavedModel" in server.log()
     status, text = server.get("/readyz")
     assert status == 503 and json.loads(text)["status"] == "not ready"
     status, doc = server.post_json("/v1/models/hpt:predict", {"instances": [[2.0]]})
-    assert (status, doc) == (404, {"error": "Servable not found for request: Latest(hpt)"})
+    assert (status, doc) == (503, {"error": "Servable hpt is loading: no version of it is available yet"})
     status, text = server.get("/v1/models/hpt")
     version = json.loads(text)["model_version_status"][0]
-    assert version["state"] == "END" and version["status"]["error_code"] == "NOT_FOUND"
+    assert version["state"] == "LOADING" and version["status"]["error_code"] == "NOT_FOUND"
+    server.proc.send_signal(signal.SIGTERM)       # while start-up still waits for the load
+    assert server.proc.wait(20) == 0
 
 
 @pytest.mark.parametrize("args, message", [
