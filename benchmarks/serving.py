@@ -5,8 +5,10 @@
 
 Models: the fixture ``simple_save`` (z = x @ [[2]] + y, batch-1 requests) and an MLP 784-512-512-10 (ReLU)
 exported with tagraph's own ``simple_save``. Each scenario starts ``tagraph-model-server`` on loopback
-ports, then a client process keeps C requests in flight (C = 1 and 16: each of C threads sends its next
-request as soon as its last answer arrives) and reports requests per second and p50 / p99 latency.
+ports, then a client process keeps C requests in flight (C = 1 and 16: each of C workers, grpc.aio
+coroutines or REST threads on keep-alive connections, sends its next request as soon as its last answer
+arrives) and reports requests per second and p50 / p99 latency. A last row measures a gRPC server that
+only echoes the request, under the same conditions: the ceiling Python's gRPC itself sets on the machine.
 
 Targets (issue 9, on the 2-core machine): gRPC p50 <= 1 ms at concurrency 1 on the small model; >= 3000
 requests/s at concurrency 16 with batching on the MLP (batch-1 requests). The client shares the machine's
@@ -76,9 +78,10 @@ class Server:
                 "--rest_api_port=%d" % self.rest_port, "--model_name=%s" % name, "--model_base_path=%s" % base_path,
                 "--tensorflow_intra_op_parallelism=1", "--file_system_poll_wait_seconds=0", "--log_level=WARNING"]
         if batching:
+            # As many rows as the client keeps in flight; 1 ms lets a batch fill between a client's requests.
             params = os.path.join(workdir, "batching.config")
             with open(params, "w") as f:
-                f.write("max_batch_size { value: 64 }\nbatch_timeout_micros { value: 0 }\n"
+                f.write("max_batch_size { value: 16 }\nbatch_timeout_micros { value: 1000 }\n"
                         "max_enqueued_batches { value: 1000 }\nnum_batch_threads { value: 1 }\n")
             args += ["--enable_batching", "--batching_parameters_file=%s" % params]
         self.log = open(os.path.join(workdir, "server-%s-%s.log" % (name, batching)), "wb")
@@ -106,6 +109,37 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+def echo_server_main(port):
+    """A gRPC Predict that only echoes its input: what Python's gRPC costs before any model work."""
+    import concurrent.futures
+    import grpc
+    from tagraph.protos import predict_pb2, prediction_service_pb2_grpc
+
+    class Echo(prediction_service_pb2_grpc.PredictionServiceServicer):
+        def Predict(self, request, context):  # noqa: N802
+            response = predict_pb2.PredictResponse()
+            for k, v in request.inputs.items():
+                response.outputs[k].CopyFrom(v)
+            return response
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(64), options=[("grpc.so_reuseport", 0)])
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(Echo(), server)
+    server.add_insecure_port("127.0.0.1:%d" % port)
+    server.start()
+    server.wait_for_termination()
+
+
+def run_echo_reference(model, seconds, warmup):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--echo-server", str(port)])
+    try:
+        import grpc
+        grpc.channel_ready_future(grpc.insecure_channel("127.0.0.1:%d" % port)).result(timeout=60)
+        return run_client("grpc", port, model, 16, seconds, warmup)
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 # --- the client (runs in its own process) ----------------------------------------------------------
@@ -239,11 +273,15 @@ def main(argv=None):
     p.add_argument("--protocols", default="grpc,rest")
     p.add_argument("--concurrency", default="1,16")
     p.add_argument("--batching", default="off,on", help="off, on, or off,on (the MLP runs both; simple runs off)")
+    p.add_argument("--no-reference", action="store_true", help="skip the gRPC echo server reference row")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
     p.add_argument("--protocol", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.echo_server:
+        return echo_server_main(args.echo_server)
     if args.client:
         args.concurrency = int(args.concurrency)
         return client_main(args)
@@ -267,6 +305,10 @@ def main(argv=None):
                             print_row(rows[-1], flush=True)
                 finally:
                     server.stop()
+        if not args.no_reference and "grpc" in args.protocols.split(","):
+            r = run_echo_reference("mlp", args.seconds, args.warmup)
+            rows.append(dict(r, model="echo", batching=False, protocol="grpc", concurrency=16))
+            print_row(rows[-1], flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print_summary(rows)
@@ -295,6 +337,10 @@ def print_summary(rows):
         if r["model"] == "mlp" and r["protocol"] == "grpc" and r["concurrency"] == 16 and r["batching"]:
             print("target >= %.0f req/s, MLP with batching, gRPC, concurrency 16: %.0f req/s  %s"
                   % (TARGET_RPS, r["rps"], "MET" if r["rps"] >= TARGET_RPS else "MISSED"))
+    for r in rows:
+        if r["model"] == "echo":
+            print("reference: a gRPC server that only echoes the MLP request, concurrency 16: %.0f req/s "
+                  "(Python gRPC's own ceiling on this machine right now)" % r["rps"])
     print("machine: %d CPU(s), load average %.2f (a busy machine lowers every figure)"
           % (os.cpu_count() or 0, os.getloadavg()[0]))
 

@@ -50,14 +50,12 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
 def accuracy(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
              name=None):
     """How often ``predictions`` equals ``labels``."""
-    g = get_default_graph()
-    with g.name_scope(name or "accuracy"):
-        labels = convert_to_tensor(labels)
-        predictions = convert_to_tensor(predictions)
-        if labels.dtype.base_dtype != predictions.dtype.base_dtype:
-            predictions = math_ops.cast(predictions, labels.dtype.base_dtype)
-        is_correct = math_ops.cast(math_ops.equal(array_ops.reshape(predictions, [-1]),
-                                                  array_ops.reshape(labels, [-1])), dtypes.float32)
+    labels = convert_to_tensor(labels)
+    predictions = convert_to_tensor(predictions)
+    if labels.dtype.base_dtype != predictions.dtype.base_dtype:
+        predictions = math_ops.cast(predictions, labels.dtype.base_dtype)
+    is_correct = math_ops.cast(math_ops.equal(array_ops.reshape(predictions, [-1]),
+                                              array_ops.reshape(labels, [-1])), dtypes.float32)
     return mean(is_correct, None if weights is None else array_ops.reshape(weights, [-1]),
                 metrics_collections, updates_collections, name=name or "accuracy")
 
@@ -109,54 +107,75 @@ def recall(labels, predictions, weights=None, metrics_collections=None, updates_
 
 
 def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,
-        updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal"):
-    """Area under the ROC (or PR) curve from confusion counts at ``num_thresholds`` thresholds, as TF 1."""
+        updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal", thresholds=None):
+    """Area under the ROC (or PR) curve, from confusion counts at ``num_thresholds`` thresholds, as TF 1.
+
+    ``predictions`` are probabilities in [0, 1]; an example counts as predicted positive at threshold t
+    when its prediction is greater than t. The thresholds are 0 - 1e-7, 1/(n-1), ..., (n-2)/(n-1), 1 + 1e-7
+    (or ``thresholds``, with the same two outer ones added), and the area is summed over adjacent
+    thresholds with the trapezoidal rule ("minoring"/"majoring": the lower or upper of the two heights).
+    Rates carry TensorFlow's epsilon of 1e-6 so that an empty class gives 0, never NaN.
+    """
+    if curve not in ("ROC", "PR"):
+        raise ValueError("curve must be either ROC or PR, %s unknown" % (curve,))
+    if summation_method not in ("trapezoidal", "careful_interpolation", "minoring", "majoring"):
+        raise ValueError("Invalid summation_method: %s" % (summation_method,))
+    if summation_method == "careful_interpolation" and curve == "PR":
+        raise NotImplementedError("auc: careful_interpolation for PR curves is not supported by tagraph; "
+                                  "use summation_method='trapezoidal'")
+    kepsilon = 1e-7
+    if thresholds is not None:
+        inner = [float(t) for t in thresholds]
+        num_thresholds = len(inner) + 2
+    else:
+        if num_thresholds < 2:
+            raise ValueError("num_thresholds must be > 1, got %r" % (num_thresholds,))
+        inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+    threshold_values = np.array([0.0 - kepsilon] + inner + [1.0 + kepsilon], np.float32)
     g = get_default_graph()
     with g.name_scope(name or "auc"):
-        eps = 1e-7
-        thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        thresholds = np.array([0.0 - eps] + thresholds + [1.0 + eps], np.float32)
         labels = math_ops.cast(array_ops.reshape(convert_to_tensor(labels), [-1, 1]), dtypes.bool)
         preds = array_ops.reshape(math_ops.cast(convert_to_tensor(predictions), dtypes.float32), [-1, 1])
-        above = math_ops.greater(preds, constant(thresholds.reshape(1, -1)))
-        w = None if weights is None else array_ops.reshape(math_ops.cast(weights, dtypes.float32), [-1, 1])
-        variables = {}
-        updates = {}
-        conditions = {
-            "true_positives": math_ops.logical_and(labels, above),
-            "false_negatives": math_ops.logical_and(labels, math_ops.logical_not(above)),
-            "true_negatives": math_ops.logical_and(math_ops.logical_not(labels), math_ops.logical_not(above)),
-            "false_positives": math_ops.logical_and(math_ops.logical_not(labels), above),
-        }
-        for key, cond in conditions.items():
+        above = math_ops.greater(preds, constant(threshold_values.reshape(1, -1), name="thresholds"))
+        w = None
+        if weights is not None:
+            w = math_ops.cast(convert_to_tensor(weights), dtypes.float32)
+            w = array_ops.reshape(w * array_ops.ones_like(math_ops.cast(labels, dtypes.float32)), [-1, 1])
+        not_labels, below = math_ops.logical_not(labels), math_ops.logical_not(above)
+        conditions = [("true_positives", math_ops.logical_and(labels, above)),
+                      ("false_negatives", math_ops.logical_and(labels, below)),
+                      ("true_negatives", math_ops.logical_and(not_labels, below)),
+                      ("false_positives", math_ops.logical_and(not_labels, above))]
+        values, updates = {}, {}
+        for key, cond in conditions:
             var = _metric_variable([num_thresholds], dtypes.float32, key)
             c = math_ops.cast(cond, dtypes.float32)
             if w is not None:
                 c = c * w
-            variables[key] = var.value()
+            values[key] = var.value()
             updates[key] = var.assign_add(math_ops.reduce_sum(c, axis=0))
 
-        def area(tp, fn, tn, fp):
+        def area(counts, op_name):
+            tp, fn, tn, fp = (counts[k] for k in ("true_positives", "false_negatives", "true_negatives",
+                                                  "false_positives"))
+            epsilon = 1.0e-6
+            rec = (tp + epsilon) / (tp + fn + epsilon)
             if curve == "ROC":
-                x = math_ops.div_no_nan(fp, fp + tn)
-                y = math_ops.div_no_nan(tp, tp + fn)
+                x, y = fp / (fp + tn + epsilon), rec
             else:
-                x = math_ops.div_no_nan(tp, tp + fn)
-                y = math_ops.div_no_nan(tp, tp + fp)
+                x, y = rec, (tp + epsilon) / (tp + fp + epsilon)
             n = num_thresholds
             dx = x[: n - 1] - x[1:]
-            if summation_method == "trapezoidal":
+            if summation_method in ("trapezoidal", "careful_interpolation"):
                 heights = (y[: n - 1] + y[1:]) / 2.0
-            elif summation_method in ("minoring",):
+            elif summation_method == "minoring":
                 heights = math_ops.minimum(y[: n - 1], y[1:])
             else:
                 heights = math_ops.maximum(y[: n - 1], y[1:])
-            return math_ops.reduce_sum(dx * heights)
+            return math_ops.reduce_sum(dx * heights, name=op_name)
 
-        value = array_ops.identity(area(variables["true_positives"], variables["false_negatives"],
-                                        variables["true_negatives"], variables["false_positives"]), name="value")
-        update = array_ops.identity(area(updates["true_positives"], updates["false_negatives"],
-                                         updates["true_negatives"], updates["false_positives"]), name="update_op")
+        value = area(values, "value")
+        update = area(updates, "update_op")
     _collect(metrics_collections, value)
     _collect(updates_collections, update)
     return value, update

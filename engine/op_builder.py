@@ -284,6 +284,10 @@ def validate_attrs(op_def, attr_protos, node_name):
                     raise errors.InvalidArgumentError(
                         None, None, "Value for attr '%s' of node '%s' (%s) is %d, which is not a DataType"
                         % (k, node_name, op_def.name, enum)) from None
+                if enum > 100:  # as TensorFlow's ValidateAttrValue: refs are a property of inputs only
+                    raise errors.InvalidArgumentError(
+                        None, None, "AttrValue must not have reference type value of %s (attr '%s' of node "
+                        "'%s' (%s))" % (dtypes.as_dtype(enum).name, k, node_name, op_def.name))
         if adef.HasField("allowed_values"):
             allowed = attr_value_to_python(adef.allowed_values)
             value = attr_value_to_python(av)
@@ -318,7 +322,8 @@ def infer_shapes(op):
         return
     try:
         shapes = fn(op)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as e:
+        # A shape function indexing an empty constant, or overflowing on a hostile dimension, is a bad graph.
         raise ValueError("Shape inference failed for node '%s' (%s): %s" % (op.name, op.type, e)) from None
     for t, s in zip(op._outputs, shapes):
         if s is not None:

@@ -157,8 +157,8 @@ class BaseSession:
         state_ref = self
 
         def call(*feed_values, **kwargs):
-            if len(feed_values) != len(plan.feeds):
-                raise TypeError("Callable takes %d feed values, got %d" % (len(plan.feeds), len(feed_values)))
+            if len(feed_values) != plan.n_feed_args:
+                raise TypeError("Callable takes %d feed values, got %d" % (plan.n_feed_args, len(feed_values)))
             return plan.run(feed_values, state_ref._state)
         return call
 
@@ -230,6 +230,11 @@ def _structure_key(f):
 
 def _flatten_fetches(f, out):
     """Appends fetch leaves to ``out``; returns a function rebuilding the structure from values."""
+    if getattr(type(f), "_tg_sparse_tensor", False):
+        # A SparseTensor is fetched as its three components and comes back as a SparseTensorValue.
+        from tagraph.engine.ops.parsing_ops import SparseTensorValue
+        builders = [_flatten_fetches(x, out) for x in f]
+        return lambda vals: SparseTensorValue(*[b(vals) for b in builders])
     if isinstance(f, (list,)) or (type(f) is tuple):
         builders = [_flatten_fetches(x, out) for x in f]
         kind = type(f)
@@ -273,6 +278,13 @@ class _Plan:
             fetch_elems.append(elem)
 
         feeds = []
+        self.n_feed_args = len(feed_keys)
+        # A SparseTensor key feeds its three components: feed i of the caller is split into these.
+        self.sparse_feeds = None
+        if any(getattr(type(k), "_tg_sparse_tensor", False) for k in feed_keys):
+            self.sparse_feeds = [getattr(type(k), "_tg_sparse_tensor", False) for k in feed_keys]
+            feed_keys = [part for k in feed_keys
+                         for part in (tuple(k) if getattr(type(k), "_tg_sparse_tensor", False) else (k,))]
         for k in feed_keys:
             try:
                 t = graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
@@ -438,6 +450,8 @@ class _Plan:
         self.placement = placement
 
     def run(self, feed_values, state):
+        if self.sparse_feeds is not None:
+            feed_values = _split_sparse_feeds(self.sparse_feeds, feed_values)
         vals = self.initial_values.copy()
         for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
             vals[slot] = _convert_feed(v, t, np_dtype, shape)
@@ -474,6 +488,24 @@ class _Plan:
         else:
             results = [None if s is None else vals[s] for s in self.fetch_slots]
         return self.rebuild(results)
+
+
+def _split_sparse_feeds(is_sparse, feed_values):
+    out = []
+    for sparse, v in zip(is_sparse, feed_values):
+        if not sparse:
+            out.append(v)
+            continue
+        if getattr(type(v), "_tg_sparse_tensor", False):
+            raise TypeError("A SparseTensor is fed a SparseTensorValue (or an (indices, values, dense_shape) "
+                            "triple), not another SparseTensor")
+        try:
+            indices, values, dense_shape = v
+        except (TypeError, ValueError):
+            raise TypeError("A SparseTensor is fed a SparseTensorValue or an (indices, values, dense_shape) "
+                            "triple, got %r" % (type(v).__name__,)) from None
+        out.extend((indices, values, dense_shape))
+    return out
 
 
 def _with_node(e, step):

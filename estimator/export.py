@@ -3,6 +3,11 @@
     feature_spec = {"x": tg.FixedLenFeature([4], tg.float32)}
     receiver_fn = build_parsing_serving_input_receiver_fn(feature_spec)
     estimator.export_saved_model("/tmp/export", receiver_fn)
+    garbage_collect_exports("/tmp/export", exports_to_keep=3)      # the guide leaves this to the user
+
+Each export output maps to its SignatureDef as TensorFlow maps it: ClassificationOutput -> a classify
+signature (input "inputs": serialized tf.Examples; outputs "classes" and/or "scores"), RegressionOutput ->
+regress ("inputs" -> "outputs"), PredictOutput -> predict (the receiver tensors -> the named outputs).
 """
 import collections
 import logging
@@ -34,11 +39,26 @@ class ServingInputReceiver(collections.namedtuple(
         if not isinstance(receiver_tensors, dict):
             receiver_tensors = {SINGLE_RECEIVER_DEFAULT_NAME: receiver_tensors}
         for name, t in list(features.items()) + list(receiver_tensors.items()):
-            if not isinstance(name, str):
-                raise ValueError("feature and receiver keys must be strings, got %r" % (name,))
-            if not isinstance(t, Tensor) and not hasattr(t, "values"):
-                raise ValueError("%r must be a Tensor, got %r" % (name, t))
+            _check_tensor(name, t)
+        if receiver_tensors_alternatives is not None:
+            if not isinstance(receiver_tensors_alternatives, dict):
+                raise ValueError("receiver_tensors_alternatives must be a dict: %r" % (receiver_tensors_alternatives,))
+            alternatives = {}
+            for alt_name, alt in receiver_tensors_alternatives.items():
+                if not isinstance(alt, dict):
+                    alt = {SINGLE_RECEIVER_DEFAULT_NAME: alt}
+                for name, t in alt.items():
+                    _check_tensor(name, t)
+                alternatives[alt_name] = alt
+            receiver_tensors_alternatives = alternatives
         return super().__new__(cls, features, receiver_tensors, receiver_tensors_alternatives)
+
+
+def _check_tensor(name, t):
+    if not isinstance(name, str):
+        raise ValueError("feature and receiver keys must be strings, got %r" % (name,))
+    if not isinstance(t, Tensor) and not getattr(type(t), "_tg_sparse_tensor", False):
+        raise ValueError("%r must be a Tensor or SparseTensor, got %r" % (name, t))
 
 
 def build_parsing_serving_input_receiver_fn(feature_spec, default_batch_size=None):
@@ -52,17 +72,31 @@ def build_parsing_serving_input_receiver_fn(feature_spec, default_batch_size=Non
 
 
 def build_raw_serving_input_receiver_fn(features, default_batch_size=None):
-    """A receiver fn with one placeholder per feature, shaped like the given tensors or arrays."""
+    """A receiver fn with one placeholder per feature, fed directly (no tf.Example parsing).
+
+    ``features`` maps names to Tensors (a placeholder is made with the same dtype, shape and op name, as
+    TensorFlow does) or to example numpy arrays (a batch: dtype and shape after the first dimension).
+
+        receiver_fn = build_raw_serving_input_receiver_fn({"x": np.zeros([1, 4], np.float32)})
+    """
+    import re
+
     def serving_input_receiver_fn():
         receivers = {}
         for name, t in features.items():
             if isinstance(t, Tensor):
-                dtype, shape = t.dtype.base_dtype, t.shape.dims
+                dtype = t.dtype.base_dtype
+                dims = t.shape.dims
+                ph_name = t.op.name
             else:
                 a = np.asarray(t)
-                dtype, shape = dtypes.as_dtype(a.dtype), list(a.shape)
-            shape = [default_batch_size] + list(shape[1:]) if shape else None
-            receivers[name] = array_ops.placeholder(dtype, shape, name=name)
+                dtype = dtypes.string if a.dtype.kind in "USO" else dtypes.as_dtype(a.dtype)
+                dims = list(a.shape)
+                ph_name = re.sub(r"[^A-Za-z0-9_.\-/]", "_", str(name)).strip("/") or "input"
+                if not (ph_name[0].isalnum() or ph_name[0] == "."):
+                    ph_name = "input_" + ph_name
+            shape = None if dims is None else ([default_batch_size] + list(dims[1:]) if dims else [])
+            receivers[name] = array_ops.placeholder(dtype, shape, name=ph_name)
         return ServingInputReceiver(dict(receivers), receivers)
     return serving_input_receiver_fn
 
@@ -84,6 +118,8 @@ def _single_string_input(receiver_tensors, what):
 
 
 class ClassificationOutput(ExportOutput):
+    """A classify head: float ``scores`` [batch, classes] and/or string ``classes`` [batch, classes]."""
+
     def __init__(self, scores=None, classes=None):
         if scores is None and classes is None:
             raise ValueError("At least one of scores and classes must be set.")
@@ -100,6 +136,8 @@ class ClassificationOutput(ExportOutput):
 
 
 class RegressionOutput(ExportOutput):
+    """A regress head: one float ``value`` per example."""
+
     def __init__(self, value):
         if not (isinstance(value, Tensor) and value.dtype.is_floating):
             raise ValueError("Regression output value must be a float32 Tensor; got %r" % (value,))
@@ -112,12 +150,19 @@ class RegressionOutput(ExportOutput):
 
 
 class PredictOutput(ExportOutput):
+    """A predict head: a Tensor (key "output") or a dict of named Tensors."""
+
     def __init__(self, outputs):
         if isinstance(outputs, Tensor):
             outputs = {"output": outputs}
         if not isinstance(outputs, dict) or not outputs:
             raise ValueError("Prediction outputs must be a Tensor or a non-empty dict of Tensors; got %r" % (outputs,))
-        self.outputs = outputs
+        for k, v in outputs.items():
+            if not isinstance(k, str):
+                raise ValueError("Prediction output key must be a string; got %r." % (k,))
+            if not isinstance(v, Tensor):
+                raise ValueError("Prediction output value must be a Tensor; got %r (key %r)." % (v, k))
+        self.outputs = dict(outputs)
 
     def as_signature_def(self, receiver_tensors):
         from tagraph.serialization.saved_model import signature_def_utils
@@ -147,18 +192,75 @@ def default_export_outputs(export_outputs, predictions):
     return export_outputs
 
 
-def build_all_signature_defs(receiver_tensors, export_outputs):
-    """A SignatureDef per export output; outputs that cannot take these receivers are left out, logged."""
+def build_all_signature_defs(receiver_tensors, export_outputs, receiver_tensors_alternatives=None):
+    """A SignatureDef per export output, keyed as TensorFlow keys them.
+
+    Each output's key names its signature for ``receiver_tensors``; with ``receiver_tensors_alternatives``
+    ({name: tensors}), each alternative adds ``"<name>:<output key>"`` signatures. Outputs that cannot take
+    the receivers (a classify or regress head needs one string input) are left out, with a warning.
+    """
     from tagraph.serialization.saved_model import signature_def_utils
-    out = {}
-    for key, export_output in export_outputs.items():
+    if not isinstance(receiver_tensors, dict):
+        receiver_tensors = {SINGLE_RECEIVER_DEFAULT_NAME: receiver_tensors}
+    if export_outputs is None or not isinstance(export_outputs, dict):
+        raise ValueError("export_outputs must be a dict and not %s" % type(export_outputs))
+    out, excluded = {}, {}
+
+    def add(name, export_output, receivers):
         try:
-            sig = export_output.as_signature_def(receiver_tensors)
+            out[name] = export_output.as_signature_def(receivers)
         except ValueError as e:
-            logger.warning("Export output %r is not exported: %s", key, e)
-            continue
+            excluded[name] = str(e)
+
+    for key, export_output in export_outputs.items():
+        add("%s" % (key or "None"), export_output, receiver_tensors)
+    for receiver_name, alt in (receiver_tensors_alternatives or {}).items():
+        if not isinstance(alt, dict):
+            alt = {SINGLE_RECEIVER_DEFAULT_NAME: alt}
+        for key, export_output in export_outputs.items():
+            add("%s:%s" % (receiver_name or "None", key or "None"), export_output, alt)
+    for name, why in sorted(excluded.items()):
+        logger.warning("Export includes no signature for %r: %s", name, why)
+    valid = {}
+    for name, sig in out.items():
         if signature_def_utils.is_valid_signature(sig):
-            out[key] = sig
+            valid[name] = sig
         else:
-            logger.warning("Export output %r gives an invalid signature; not exported.", key)
-    return out
+            logger.warning("Export output %r gives an invalid signature; not exported.", name)
+    return valid
+
+
+def garbage_collect_exports(export_dir_base, exports_to_keep):
+    """Deletes all but the newest ``exports_to_keep`` timestamped exports under ``export_dir_base``.
+
+        est.export_saved_model(base, receiver_fn)
+        export.garbage_collect_exports(base, exports_to_keep=5)     # -> the paths it deleted
+
+    Only folders whose names are integers (the timestamps exports are written under) count; a
+    ``temp-<timestamp>`` folder of an export still being written, and anything else, is left alone.
+    Returns the deleted paths, oldest first.
+    """
+    import os
+    import shutil
+    if exports_to_keep is None:
+        return []
+    if int(exports_to_keep) < 0:
+        raise ValueError("exports_to_keep must be >= 0, given: %r" % (exports_to_keep,))
+    base = os.fspath(export_dir_base)
+    if isinstance(base, bytes):
+        base = base.decode()
+    try:
+        names = os.listdir(base)
+    except FileNotFoundError:
+        return []
+    versions = sorted(int(n) for n in names if n.isdigit() and os.path.isdir(os.path.join(base, n)))
+    doomed = versions[:max(len(versions) - int(exports_to_keep), 0)]
+    deleted = []
+    for v in doomed:
+        path = os.path.join(base, str(v))
+        try:
+            shutil.rmtree(path)
+            deleted.append(path)
+        except OSError as e:  # as TensorFlow's exporters: a failed delete is logged, not raised
+            logger.warning("Can not delete %s recursively: %s", path, e)
+    return deleted

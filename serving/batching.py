@@ -82,14 +82,27 @@ class BatchingOptions:
 
 
 class _Task:
+    """One request in a batch. ``done`` is a lock held until the batch has run: waiting on a plain lock
+    costs a fraction of an Event's (which is a Condition written in Python) on this per-request path."""
+
     __slots__ = ("inputs", "size", "done", "outputs", "error")
 
     def __init__(self, inputs, size):
         self.inputs = inputs
         self.size = size
-        self.done = threading.Event()
+        self.done = threading.Lock()
+        self.done.acquire()
         self.outputs = None
         self.error = None
+
+    def finish(self):
+        try:
+            self.done.release()
+        except RuntimeError:         # already finished
+            pass
+
+    def wait(self, timeout):
+        return self.done.acquire(timeout=-1 if timeout is None else timeout)
 
 
 class _Queue:
@@ -156,7 +169,7 @@ class Batcher:
             if queue.open_size >= self.options.max_batch_size:
                 self._close(queue)
             self._cond.notify()
-        if not task.done.wait(timeout):
+        if not task.wait(timeout):
             raise ServingError.deadline_exceeded("Request timed out while waiting in the batching queue")
         if task.error is not None:
             raise task.error
@@ -220,7 +233,7 @@ class Batcher:
                 err = as_serving_error(e)
                 for t in tasks:
                     t.error = err
-                    t.done.set()
+                    t.finish()
 
     def _process(self, queue, tasks):
         total = sum(t.size for t in tasks)
@@ -251,13 +264,13 @@ class Batcher:
                     "of the input tensors")
         if len(tasks) == 1:
             tasks[0].outputs = outputs if padded == total else {k: v[:total] for k, v in outputs.items()}
-            tasks[0].done.set()
+            tasks[0].finish()
             return
         offset = 0
         for t in tasks:
             t.outputs = {k: v[offset:offset + t.size] for k, v in outputs.items()}
             offset += t.size
-            t.done.set()
+            t.finish()
 
 
 def _batch_size(inputs):

@@ -353,6 +353,16 @@ class ServableManager:
             loading = not available and any(vr.state in (START, LOADING) for vr in rec.versions.values())
             labels = dict(rec.config.version_labels)
             routes[name] = Route(available, labels, loading or (not rec.polled))
+        for name in sorted(set(routes) | set(self._routes)):
+            old, new = self._routes.get(name), routes.get(name)
+            before = sorted(old.available) if old is not None else []
+            after = sorted(new.available) if new is not None else []
+            if before != after:
+                if after:
+                    logger.info("Serving model %s: version %d by default; available versions: %s", name,
+                                after[-1], ", ".join(map(str, after)))
+                else:
+                    logger.info("Model %s has no version available", name)
         self._routes = routes
 
     # --- requests ------------------------------------------------------------------------------------

@@ -77,7 +77,10 @@ class Servable:
         # Per signature and input: (DataType enum, shape tuple or None); checked on every request.
         self.input_specs = {key: {alias: (info.dtype, _shape_tuple(info)) for alias, info in sig.inputs.items()}
                             for key, sig in self.signature_defs.items()}
-        self._lock = threading.Condition(threading.Lock())
+        self._callables = {}
+        self._compile_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
         self._in_flight = 0
         self._closing = False
         with _alive_lock:
@@ -102,8 +105,9 @@ class Servable:
     def release(self):
         with self._lock:
             self._in_flight -= 1
-            if self._in_flight == 0 and self._closing:
-                self._lock.notify_all()
+            idle = self._closing and self._in_flight == 0
+        if idle:
+            self._idle.set()
 
     @contextlib.contextmanager
     def in_use(self):
@@ -115,17 +119,55 @@ class Servable:
             self.release()
 
     def run(self, signature_key, inputs, output_keys):
-        """Runs one signature: ``inputs`` name -> numpy array; returns ``output_keys`` -> numpy array."""
+        """Runs one signature: ``inputs`` name -> numpy array; returns ``output_keys`` -> numpy array.
+
+        The server checks every request against the signature before it gets here (exact dtype,
+        compatible shape: :func:`tagraph.serving.inference.check_input`), so a signature whose tensors
+        are plain named tensors runs through a callable compiled once on the runner's session, without
+        SignatureRunner.run's per-call conversions; anything else goes through SignatureRunner.run.
+        """
+        output_keys = tuple(output_keys)
+        in_keys = tuple(sorted(inputs))
+        cache_key = (signature_key, in_keys, output_keys)
+        fn = self._callables.get(cache_key)
         try:
-            return self._runner.run(inputs, signature_key, list(output_keys))
+            if fn is None:
+                fn = self._compile(cache_key)
+            if fn is False:
+                return self._runner.run(inputs, signature_key, list(output_keys))
+            return dict(zip(output_keys, fn(*[inputs[k] for k in in_keys])))
         except Exception as e:  # noqa: BLE001 - every failure becomes a status for the client
             raise as_serving_error(e) from None
+
+    def _compile(self, cache_key):
+        from tagraph.serialization.saved_model.utils import get_tensor_from_tensor_info
+        signature_key, in_keys, out_keys = cache_key
+        with self._compile_lock:
+            fn = self._callables.get(cache_key)
+            if fn is not None:
+                return fn
+            sig = self.signature_defs.get(signature_key)
+            infos = [sig.inputs.get(k) for k in in_keys] + [sig.outputs.get(k) for k in out_keys] \
+                if sig is not None else [None]
+            if any(i is None or i.WhichOneof("encoding") != "name" for i in infos):
+                fn = False           # sparse tensors, unknown names: SignatureRunner.run handles and reports
+            else:
+                session = self._runner.session
+                graph = session.graph
+                feeds = [get_tensor_from_tensor_info(sig.inputs[k], graph) for k in in_keys]
+                fetches = [get_tensor_from_tensor_info(sig.outputs[k], graph) for k in out_keys]
+                fn = session.make_callable(fetches, feeds)
+            self._callables[cache_key] = fn
+            return fn
 
     def close(self, wait_timeout=None):
         """Stops new requests, waits for those in flight, and closes the session (frees its memory)."""
         with self._lock:
             self._closing = True
-            self._lock.wait_for(lambda: self._in_flight == 0, timeout=wait_timeout)
+            if self._in_flight == 0:
+                self._idle.set()
+        self._idle.wait(wait_timeout)
+        self._callables.clear()
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.close()

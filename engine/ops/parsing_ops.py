@@ -21,8 +21,8 @@ from tagraph.engine.graph import convert_to_tensor, get_default_graph, name_scop
 from tagraph.engine.op_builder import not_differentiable, register_shape
 from tagraph.engine.tensor_shape import TensorShape, as_shape
 
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "SparseTensor", "parse_example",
-           "parse_single_example"]
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "SparseFeature", "SparseTensor",
+           "SparseTensorValue", "sparse_placeholder", "sparse_reorder", "parse_example", "parse_single_example"]
 
 
 # --- feature specs -------------------------------------------------------------------------------------
@@ -46,12 +46,43 @@ class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
     """A variable-length feature, parsed into a SparseTensor."""
 
 
+class SparseFeature(collections.namedtuple("SparseFeature",
+                                           ["index_key", "value_key", "dtype", "size", "already_sorted"])):
+    """A sparse feature stored as index and value features of each Example, as TensorFlow's.
+
+        # Example: {"ix": int64_list [3, 1], "val": float_list [0.5, 2.0]}
+        spec = {"sp": tg.SparseFeature(index_key="ix", value_key="val", dtype=tg.float32, size=10)}
+        tg.parse_example(serialized, spec)["sp"]      # SparseTensor: [0, 1] -> 2.0, [0, 3] -> 0.5; [batch, 10]
+
+    ``index_key`` may be a list of keys (one per dimension) with ``size`` a list of the same length. The
+    i-th index of each key belongs with the i-th value; an example whose index and value counts differ
+    is an InvalidArgumentError naming the feature and the example's index. As in TensorFlow, indices
+    are not checked against ``size``.
+    """
+
+    def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
+
+
+SparseTensorValue = collections.namedtuple("SparseTensorValue", ["indices", "values", "dense_shape"])
+SparseTensorValue.__doc__ = """A SparseTensor's value: what ``sess.run`` returns for one, and what feeds one."""
+
+
 class SparseTensor(collections.namedtuple("SparseTensor", ["indices", "values", "dense_shape"])):
     """A COO sparse tensor: ``indices`` [N, rank] int64, ``values`` [N], ``dense_shape`` [rank] int64.
 
-    A stand-in for ``tf.SparseTensor`` (a namedtuple, so ``sess.run`` returns the same structure of
-    numpy arrays).
+    A stand-in for ``tf.SparseTensor``. Fetching one gives a :class:`SparseTensorValue` of numpy arrays;
+    as a feed key it takes a SparseTensorValue (or an ``(indices, values, dense_shape)`` triple):
+
+        sp = tg.sparse_placeholder(tg.float32, name="sp")
+        sess.run(sp, {sp: SparseTensorValue([[0, 1]], [2.0], [1, 3])})
     """
+
+    _tg_sparse_tensor = True    # the Session's marker: fetch as SparseTensorValue, feed as three parts
+
+    @property
+    def shape(self):
+        return self.get_shape()
 
     @property
     def dtype(self):
@@ -69,6 +100,25 @@ class SparseTensor(collections.namedtuple("SparseTensor", ["indices", "values", 
         ds = self.dense_shape
         rank = ds.shape[0] if hasattr(ds, "shape") and ds.shape.rank == 1 else None
         return TensorShape(None if rank is None else [None] * rank)
+
+
+def sparse_placeholder(dtype, shape=None, name=None):
+    """A SparseTensor of three placeholders (indices, values, dense_shape) to feed, as TensorFlow's.
+
+        sp = tg.sparse_placeholder(tg.float32, shape=[None, 3], name="sp")
+        sess.run(sp.values * 2, {sp: SparseTensorValue([[0, 1]], [2.0], [1, 3])})
+    """
+    from tagraph.engine.ops.array_ops import placeholder
+    dtype = dtypes.as_dtype(dtype)
+    shape = TensorShape(None) if shape is None else as_shape(shape)
+    rank = shape.rank
+
+    def part(suffix):
+        return None if name is None else name + "/" + suffix
+    dense_shape = placeholder(dtypes.int64, [rank], name=part("shape"))
+    values = placeholder(dtype, [None], name=part("values"))
+    indices = placeholder(dtypes.int64, [None, rank], name=part("indices"))
+    return SparseTensor(indices, values, dense_shape)
 
 
 # --- the kernels -----------------------------------------------------------------------------------------
@@ -284,6 +334,9 @@ def _parse_example_v2(ctx, serialized, names, sparse_keys, dense_keys, ragged_ke
                                           % (len(dense_types), len(dk)))
     si, sv, ss, dv = _parse(serialized, names, sk, sparse_types, dk, dense_types, dense_defaults, dense_shapes,
                             ctx.node_name)
+    pairs = getattr(ctx.op, "_tg_sparse_feature_pairs", None)
+    if pairs:
+        _check_sparse_feature_counts(pairs, sk, si, names)
     return _outputs(si + sv + ss + dv)
 
 
@@ -297,6 +350,30 @@ def _parse_example_v1(ctx, serialized, names, *rest):
     si, sv, ss, dv = _parse(serialized, names, sk, a.get("sparse_types") or [], dk, a.get("Tdense") or [],
                             defaults, a.get("dense_shapes") or [], ctx.node_name)
     return _outputs(si + sv + ss + dv)
+
+
+def _check_sparse_feature_counts(pairs, sparse_keys, sparse_indices, names):
+    """A SparseFeature's index and value features must hold as many entries in every example."""
+    keys = [k.decode("utf-8", "replace") if isinstance(k, bytes) else str(k) for k in sparse_keys]
+
+    def per_example(key, batch):
+        idx = sparse_indices[keys.index(key)]
+        if idx.shape[1] == 1:       # one example, not a batch
+            return np.array([idx.shape[0]], np.int64)
+        return np.bincount(idx[:, 0], minlength=batch)
+
+    batch = max((int(i[:, 0].max()) + 1 for i in sparse_indices if i.shape[1] == 2 and i.shape[0]), default=1)
+    for feature, index_keys, value_key in pairs:
+        want = per_example(value_key, batch)
+        for ik in index_keys:
+            got = per_example(ik, batch)
+            bad = np.flatnonzero(got != want)
+            if bad.size:
+                i = int(bad[0])
+                raise errors.InvalidArgumentError(
+                    None, None, "Name: %s, SparseFeature: %s, example index %d.  Index feature %s has %d values "
+                    "but value feature %s has %d; they must have as many" % (
+                        _example_name(names, i), feature, i, ik, got[i], value_key, want[i]))
 
 
 def _outputs(values):
@@ -338,6 +415,81 @@ def _parse_example_shape(op):
 not_differentiable("ParseExample", "ParseExampleV2")
 
 
+# --- SparseReorder (what SparseFeature's merge ends with, as in TensorFlow's graphs) -------------------
+
+_SPARSE_REORDER_OP_DEF = """
+op {
+  name: "SparseReorder"
+  input_arg { name: "input_indices" type: DT_INT64 }
+  input_arg { name: "input_values" type_attr: "T" }
+  input_arg { name: "input_shape" type: DT_INT64 }
+  output_arg { name: "output_indices" type: DT_INT64 }
+  output_arg { name: "output_values" type_attr: "T" }
+  attr { name: "T" type: "type" }
+}
+"""
+
+
+def _register_sparse_reorder_op_def():
+    from google.protobuf import text_format
+    from tagraph.engine.op_builder import op_defs, register_op_def
+    from tagraph.protos import op_def_pb2
+    if "SparseReorder" not in op_defs():
+        ops = op_def_pb2.OpList()
+        text_format.Parse(_SPARSE_REORDER_OP_DEF, ops)
+        register_op_def(ops.op[0])
+
+
+_register_sparse_reorder_op_def()
+
+
+@register_kernel("SparseReorder", "CPU")
+def _sparse_reorder(ctx, indices, values, shape):
+    indices, values, shape = np.asarray(indices), np.asarray(values), np.asarray(shape)
+    if indices.ndim != 2:
+        raise errors.InvalidArgumentError(None, None, "Input indices should be a matrix but received shape %s"
+                                          % list(indices.shape))
+    if values.ndim != 1:
+        raise errors.InvalidArgumentError(None, None, "Input values should be a vector but received shape %s"
+                                          % list(values.shape))
+    if shape.ndim != 1:
+        raise errors.InvalidArgumentError(None, None, "Input shape should be a vector but received shape %s"
+                                          % list(shape.shape))
+    if indices.shape[0] != values.shape[0]:
+        raise errors.InvalidArgumentError(None, None, "Number of elements in indices (%d) and values (%d) do not "
+                                          "match" % (indices.shape[0], values.shape[0]))
+    if indices.shape[1] != shape.shape[0]:
+        raise errors.InvalidArgumentError(None, None, "Index rank (%d) and shape rank (%d) do not match"
+                                          % (indices.shape[1], shape.shape[0]))
+    if indices.shape[0] < 2 or indices.shape[1] == 0:
+        return indices.copy(), values.copy()
+    # Row-major order of the indices; stable, so equal indices keep their order.
+    order = np.lexsort(indices.T[::-1])
+    return indices[order], values[order]
+
+
+@register_shape("SparseReorder")
+def _sparse_reorder_shape(op):
+    ind, val = op.inputs[0].shape, op.inputs[1].shape
+    n = ind.dims[0] if ind.rank == 2 else None
+    if n is None and val.rank == 1:
+        n = val.dims[0]
+    rank = ind.dims[1] if ind.rank == 2 else None
+    return [TensorShape([n, rank]), TensorShape([n])]
+
+
+not_differentiable("SparseReorder")
+
+
+def sparse_reorder(sp_input, name=None):
+    """The same SparseTensor with its entries in row-major (canonical) order."""
+    graph = get_default_graph()
+    op = graph.create_op("SparseReorder", [sp_input.indices, sp_input.values, sp_input.dense_shape],
+                         {"T": sp_input.values.dtype.base_dtype}, name=name or "SparseReorder")
+    from tagraph.engine.ops.array_ops import identity
+    return SparseTensor(op.outputs[0], op.outputs[1], identity(sp_input.dense_shape))
+
+
 # --- the Python API ------------------------------------------------------------------------------------
 
 def _check_dtype(key, dt):
@@ -348,26 +500,65 @@ def _check_dtype(key, dt):
     return dt
 
 
+def _index_keys(key, spec):
+    keys = [spec.index_key] if isinstance(spec.index_key, str) else list(spec.index_key or [])
+    sizes = [spec.size] if isinstance(spec.index_key, str) else list(spec.size) if isinstance(
+        spec.size, (list, tuple)) else None
+    if not keys or not all(isinstance(k, str) and k for k in keys):
+        raise ValueError("Missing index_key for SparseFeature %r (key '%s')." % (spec, key))
+    if not spec.value_key:
+        raise ValueError("Missing value_key for SparseFeature %r (key '%s')." % (spec, key))
+    if sizes is None or len(sizes) != len(keys):
+        raise ValueError("SparseFeature '%s': size must be a list with one size per index key, got %r"
+                         % (key, spec.size))
+    return keys, sizes
+
+
 def parse_example(serialized, features, name=None, example_names=None):
     """Parses a batch of serialized ``tf.Example`` protos into a dict of feature name -> value.
 
     ``features`` maps names to FixedLenFeature (dense Tensor ``[batch] + shape``), FixedLenSequenceFeature
-    (dense ``[batch, rows] + shape``, padded) or VarLenFeature (a SparseTensor). Builds a ParseExampleV2
-    op, as TensorFlow 2's ``tf.compat.v1.parse_example`` does.
+    (dense ``[batch, rows] + shape``, padded), VarLenFeature (a SparseTensor ``[batch, longest]``) or
+    SparseFeature (a SparseTensor ``[batch, size]``). Builds a ParseExampleV2 op (and, for SparseFeatures,
+    TensorFlow's SparseMerge ops), as TensorFlow 2's ``tf.compat.v1.parse_example`` does.
+
+        feats = tg.parse_example(serialized, {"x": tg.FixedLenFeature([2], tg.float32, default_value=[0, 0]),
+                                              "tags": tg.VarLenFeature(tg.string)})
     """
     if not features:
         raise ValueError("Missing: features was %s." % features)
     graph = get_default_graph()
-    sparse, dense = [], []
+    sparse_keys, sparse_types, dense = [], [], []
+
+    def add_sparse(key, dt):
+        if key in sparse_keys:
+            known = sparse_types[sparse_keys.index(key)]
+            if known != dt:
+                raise ValueError("Conflicting type %s vs %s for feature %s." % (known.name, dt.name, key))
+        else:
+            sparse_keys.append(key)
+            sparse_types.append(dt)
+
+    merges = []     # (feature key, index keys, sizes, value key, already_sorted)
     for key in sorted(features):
         spec = features[key]
         if isinstance(spec, VarLenFeature):
-            sparse.append((key, _check_dtype(key, spec.dtype)))
+            add_sparse(key, _check_dtype(key, spec.dtype))
+        elif isinstance(spec, SparseFeature):
+            keys, sizes = _index_keys(key, spec)
+            dt = _check_dtype(key, spec.dtype)
+            for ik in sorted(keys):
+                add_sparse(ik, dtypes.int64)
+            add_sparse(spec.value_key, dt)
+            merges.append((key, keys, sizes, spec.value_key, bool(spec.already_sorted)))
         elif isinstance(spec, (FixedLenFeature, FixedLenSequenceFeature)):
             dense.append((key, spec))
         else:
             raise ValueError("Unsupported feature spec for '%s': %r (ragged features are not supported)"
                              % (key, spec))
+    both = sorted(set(sparse_keys) & {k for k, _ in dense})
+    if both:
+        raise ValueError("Dense and sparse keys must not intersect; intersection: %s" % both)
     with name_scope(name or "ParseExample"):
         serialized = convert_to_tensor(serialized, dtype=dtypes.string, name="serialized")
         defaults, shapes, tdense = [], [], []
@@ -401,22 +592,44 @@ def parse_example(serialized, features, name=None, example_names=None):
         with name_scope("ParseExampleV2") as scope:
             names_t = constant(list(example_names) if example_names is not None else [], dtype=dtypes.string,
                                shape=None if example_names is not None else [0], name="names")
-            sk = constant([k for k, _ in sparse], dtype=dtypes.string, shape=[len(sparse)], name="sparse_keys")
+            sk = constant(list(sparse_keys), dtype=dtypes.string, shape=[len(sparse_keys)], name="sparse_keys")
             dk = constant([k for k, _ in dense], dtype=dtypes.string, shape=[len(dense)], name="dense_keys")
             rk = constant([], dtype=dtypes.string, shape=[0], name="ragged_keys")
             op = graph.create_op(
                 "ParseExampleV2", [serialized, names_t, sk, dk, rk, defaults],
-                {"Tdense": tdense, "num_sparse": len(sparse), "sparse_types": [dt for _, dt in sparse],
+                {"Tdense": tdense, "num_sparse": len(sparse_keys), "sparse_types": sparse_types,
                  "ragged_value_types": [], "ragged_split_types": [], "dense_shapes": shapes},
                 name=scope)
+    if merges:
+        # Not in the GraphDef (TensorFlow has no such attribute): lets the kernel name the SparseFeature
+        # and the example whose index and value counts differ, where SparseReorder could only count.
+        op._tg_sparse_feature_pairs = [(key, keys, value_key) for key, keys, _, value_key, _ in merges]
     outs = op.outputs
-    n = len(sparse)
-    result = {}
-    for j, (key, _) in enumerate(sparse):
-        result[key] = SparseTensor(outs[j], outs[n + j], outs[2 * n + j])
+    n = len(sparse_keys)
+    parsed = {}
+    for j, key in enumerate(sparse_keys):
+        parsed[key] = SparseTensor(outs[j], outs[n + j], outs[2 * n + j])
     for j, (key, _) in enumerate(dense):
-        result[key] = outs[3 * n + j]
-    return result
+        parsed[key] = outs[3 * n + j]
+    result = {key: parsed[key] for key in features if key in parsed}
+    for key, keys, sizes, value_key, already_sorted in merges:
+        result[key] = _sparse_merge([parsed[k] for k in keys], parsed[value_key], sizes, already_sorted)
+    return {key: result[key] for key in features}
+
+
+def _sparse_merge(sp_ids, sp_values, sizes, already_sorted):
+    # TensorFlow's sparse_merge_impl, op for op: the ids become the last index columns.
+    from tagraph.engine.ops.array_ops import concat, expand_dims, stack
+    from tagraph.engine.ops.math_ops import cast
+    with name_scope("SparseMerge"):
+        ids = [expand_dims(sp.values, axis=1) for sp in sp_ids]
+        sizes = [cast(convert_to_tensor(s), dtypes.int64) for s in sizes]
+        new_indices = concat([sp_ids[0].indices[:, :-1]] + ids, 1)
+        new_shape = concat([sp_ids[0].dense_shape[:-1], stack(sizes)], 0)
+        if already_sorted:
+            return SparseTensor(new_indices, sp_values.values, new_shape)
+        reordered = sparse_reorder(SparseTensor(new_indices, sp_values.values, new_shape))
+        return SparseTensor(reordered.indices, reordered.values, new_shape)
 
 
 def parse_single_example(serialized, features, name=None, example_names=None):

@@ -61,7 +61,16 @@ class UndocumentedException(Exception):
 
 
 # (target, exception type name, substring of the message) -> note for the lead. See the module docstring.
+_WARMUP_LENGTH = ("serving/warmup.py read_tfrecords: f.read(declared length) before checking it against the "
+                  "file size (OverflowError / MemoryError / length-sized allocation)")
+_CAST_RESOURCE = ("engine/ops/math_ops.py Cast kernel: a resource input crashes with AttributeError (TensorFlow: "
+                  "UnimplementedError)")
 KNOWN_FINDINGS = {
+    ("GraphDef run", "AttributeError", "'DType' object has no attribute 'kind'"): _CAST_RESOURCE,
+    ("GraphDef run", "AttributeError", "'ResourceHandle' object has no attribute 'copy'"): _CAST_RESOURCE,
+    ("TFRecord warmup file", "OverflowError", ""): _WARMUP_LENGTH,
+    ("TFRecord warmup file", "MemoryError", ""): _WARMUP_LENGTH,
+    ("TFRecord warmup file", "MemoryBoundExceeded", ""): _WARMUP_LENGTH,
     ("saved_model.pbtxt", "RecursionError", "recursion"):
         "loader.parse_saved_model: a deeply nested saved_model.pbtxt raises RecursionError, not DataLossError",
 }

@@ -405,3 +405,65 @@ def test_valid_graph_still_runs():
     graph = _import(_graph(a, add))
     with tg.Session(graph=graph) as sess:
         np.testing.assert_array_equal(sess.run("add:0"), [2.0, 4.0])
+
+
+def test_split_with_an_empty_axis_tensor_is_a_value_error():
+    # Found by this fuzzer: Split's shape function indexed the empty axis constant (IndexError).
+    axis = _const("axis", 3, [0])
+    value = _const("value", 1, [2], float_val=[1.0, 2.0])
+    split = node_def_pb2.NodeDef(name="split", op="Split", input=["axis", "value"])
+    split.attr["T"].type = 1
+    split.attr["num_split"].i = 1
+    with pytest.raises(ValueError):
+        _import(_graph(axis, value, split))
+
+
+def test_huge_number_attribute_is_refused_before_making_outputs():
+    # Found by this fuzzer: Unpack with num=2**31 built a list of 2**31 output dtypes (16 GiB) at import.
+    value = _const("value", 1, [2], float_val=[1.0, 2.0])
+    unpack = node_def_pb2.NodeDef(name="u", op="Unpack", input=["value"])
+    unpack.attr["T"].type = 1
+    unpack.attr["num"].i = 2**31
+    with pytest.raises(errors.InvalidArgumentError):
+        _import(_graph(value, unpack))
+
+
+def test_invalid_datatype_in_a_type_attribute_is_invalid_argument():
+    # Found by this fuzzer: a type attribute holding enum 300 raised TypeError from deep inside the import.
+    c = _const("c", 1, [], float_val=[1.0])
+    ident = node_def_pb2.NodeDef(name="i", op="Identity", input=["c"])
+    ident.attr["T"].type = 300
+    with pytest.raises(errors.InvalidArgumentError):
+        _import(_graph(c, ident))
+
+
+def test_non_ref_tensor_into_a_ref_input_is_invalid_argument():
+    # Found by this fuzzer: Assign fed a Const as its `ref` imported, then its kernel crashed (AttributeError).
+    c = _const("c", 1, [], float_val=[1.0])
+    assign = node_def_pb2.NodeDef(name="a", op="Assign", input=["c", "c"])
+    assign.attr["T"].type = 1
+    with pytest.raises(errors.InvalidArgumentError, match="float32_ref"):
+        _import(_graph(c, assign))
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="finding for the lead: the Cast kernel (engine/ops/math_ops.py) crashes with "
+                   "AttributeError on a resource input; TensorFlow answers UnimplementedError")
+def test_cast_of_a_resource_handle_is_a_documented_error():
+    handle = node_def_pb2.NodeDef(name="h", op="VarHandleOp")
+    handle.attr["dtype"].type = 1
+    handle.attr["shape"].shape.unknown_rank = True
+    cast = node_def_pb2.NodeDef(name="cast", op="Cast", input=["h"])
+    cast.attr["SrcT"].type = 20
+    cast.attr["DstT"].type = 1
+    graph = _import(_graph(handle, cast))
+    with tg.Session(graph=graph) as sess:
+        with pytest.raises((errors.UnimplementedError, errors.InvalidArgumentError)):
+            sess.run("cast:0")
+
+
+def test_reference_type_in_a_type_attribute_is_invalid_argument():
+    # Found by this fuzzer: a Const of dtype float_ref imported, and its ndarray reached a kernel expecting a ref.
+    c = _const("c", 101, [], float_val=[1.0])
+    with pytest.raises(errors.InvalidArgumentError, match="reference type"):
+        _import(_graph(c))

@@ -52,8 +52,15 @@ def _regress_log(signature, examples):
     return log.SerializeToString()
 
 
+def _example(x):
+    from tagraph.protos import example_pb2
+    ex = example_pb2.Example()
+    ex.features.feature["x"].float_list.value.append(x)
+    return ex.SerializeToString()
+
+
 _VALID = [_predict_log({"x": tensor_util.make_tensor_proto(np.float32([[1.0], [2.0]]))}),
-          _regress_log("regress_x2_to_y3", [])]
+          _regress_log("regress_x_to_y", [_example(1.0), _example(3.0)])]
 
 
 def _framed(records):
@@ -95,7 +102,7 @@ def _records(draw):
             records.append(draw(st.binary(max_size=32)))
         elif kind == 2:
             records.append(_regress_log(draw(st.sampled_from(["regress_x_to_y", "regress_x2_to_y3", "x"])),
-                                        draw(st.lists(st.binary(max_size=12), max_size=2))))
+                                        [_example(x) for x in draw(st.lists(st.floats(width=32), max_size=2))]))
         else:
             records.append(draw(st.sampled_from(_VALID)))
     return records
@@ -117,13 +124,15 @@ def test_declared_length_beyond_the_file(length, tail):
     check("TFRecord warmup file", _warm, data, input_size=len(data), allowed=ALLOWED)
 
 
-@pytest.mark.parametrize("length", [2**40, 2**64 - 1])
+@pytest.mark.xfail(strict=True, reason="finding for the lead: serving/warmup.py read_tfrecords reads the "
+                   "declared length before checking it against the file (f.read(length): OverflowError beyond "
+                   "2**63, MemoryError or a length-sized allocation below); serving/ is being edited")
+@pytest.mark.parametrize("length", [2**26, 2**40, 2**64 - 1])
 def test_huge_declared_length_is_data_loss(length):
     header = struct.pack("<Q", length)
     data = header + struct.pack("<I", mask_crc(crc32c(header))) + b"abc"
-    with pytest.raises(ServingError) as info:
-        _warm(data)
-    assert info.value.code_name == "DATA_LOSS"
+    out = check("TFRecord warmup file (regression)", _warm, data, input_size=len(data), allowed=(ServingError,))
+    assert isinstance(out, ServingError) and out.code_name == "DATA_LOSS"
 
 
 def teardown_module(module):

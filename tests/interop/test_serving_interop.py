@@ -5,7 +5,6 @@ Needs TAGRAPH_TF_PYTHON (a Python with TensorFlow) with ``tensorflow-serving-api
 GetModelMetadata and GetModelStatus; TensorFlow itself, loading the same SavedModels, computes the
 answers they must match.
 """
-import json
 import os
 import pathlib
 import shutil

@@ -152,9 +152,11 @@ model_config_list {
 @pytest.fixture(scope="session")
 def shared_server(shared_models, tmp_path_factory):
     """One server for the API tests: models m (versions 1, 2; labels) and hpt, small request limit, metrics."""
-    log = tmp_path_factory.mktemp("logs") / "shared-server.log"
+    logs = tmp_path_factory.mktemp("logs")
+    monitoring = logs / "monitoring.config"
+    monitoring.write_text('prometheus_config { enable: true, path: "/monitoring/prometheus/metrics" }')
     server = ServerProcess(["--model_config_file=%s" % (shared_models / "models.config"),
-                            "--metrics_path=/monitoring/prometheus/metrics", "--max_request_size_bytes=65536",
-                            "--file_system_poll_wait_seconds=0"], log)
+                            "--monitoring_config_file=%s" % monitoring, "--max_request_size_bytes=65536",
+                            "--file_system_poll_wait_seconds=0"], logs / "shared-server.log")
     yield server
     assert server.stop() == 0, server.log()

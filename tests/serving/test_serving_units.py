@@ -242,6 +242,17 @@ def test_batcher_queue_full_is_resource_exhausted():
     assert refused[0].message == "The batch scheduling queue to which this task was submitted is full"
 
 
+def test_batcher_deadline_is_deadline_exceeded():
+    servable = FakeServable()
+    batcher = Batcher(BatchingOptions(max_batch_size=8, batch_timeout_micros=2000000, num_batch_threads=1))
+    try:
+        with pytest.raises(ServingError) as info:
+            batcher.run(servable, "s", {"x": np.float32([[1]])}, ("y",), timeout=0.05)
+    finally:
+        batcher.stop()
+    assert (info.value.code_name, info.value.http_status) == ("DEADLINE_EXCEEDED", 504)
+
+
 # --- warmup ----------------------------------------------------------------------------------------
 
 def test_tfrecord_checksums(tmp_path):

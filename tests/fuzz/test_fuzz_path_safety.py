@@ -1,0 +1,84 @@
+"""safe_join: names from files and requests cannot leave their directory (``..``, absolute paths, symlinks)."""
+import os
+
+import pytest
+from hypothesis import given, strategies as st
+
+from tagraph.engine import errors
+from tagraph.serialization.path_safety import is_safe_name, safe_join
+
+from fuzz_harness import check, fuzz_settings
+
+
+@pytest.fixture
+def tree(tmp_path):
+    base = tmp_path / "model" / "assets"
+    base.mkdir(parents=True)
+    (base / "vocab.txt").write_text("a\n")
+    (base / "sub").mkdir()
+    (tmp_path / "secret").write_text("s")
+    os.symlink(tmp_path / "secret", base / "link_out")              # escapes
+    os.symlink(base / "vocab.txt", base / "link_in")                # stays inside
+    os.symlink(tmp_path, base / "dir_out")                          # a directory outside
+    os.symlink("/", base / "root")
+    return base
+
+
+@pytest.mark.parametrize("name", ["vocab.txt", "sub/x.txt", "new_file", "link_in", "./vocab.txt", "a..b", "..a"])
+def test_plain_names_are_joined(tree, name):
+    assert safe_join(tree, name) == os.path.normpath(os.path.join(tree, name))
+
+
+@pytest.mark.parametrize("name", [
+    "..", "../secret", "sub/../../secret", "../model/assets/vocab.txt", "/etc/passwd", "//etc", "\\etc\\passwd",
+    "sub\\..\\..\\x", "", ".", "a\x00b", "link_out", "dir_out/secret", "root/etc/passwd", b"../x", "sub/..",
+])
+def test_escaping_names_are_refused(tree, name):
+    with pytest.raises(errors.InvalidArgumentError):
+        safe_join(tree, name)
+
+
+@pytest.mark.parametrize("name", ["1", "stable", "my-model"])
+def test_single_names(tree, name):
+    assert safe_join(tree, name, allow_subdirs=False).endswith(name)
+
+
+@pytest.mark.parametrize("name", ["a/b", "sub/x", "."])
+def test_single_names_refuse_directories(tree, name):
+    assert not is_safe_name(tree, name, allow_subdirs=False)
+
+
+@fuzz_settings(300)
+@given(st.lists(st.sampled_from(["..", ".", "sub", "vocab.txt", "link_out", "link_in", "dir_out", "root", "",
+                                 "x", "\x00", "\\", "~", "%2e%2e"]), max_size=5),
+       st.booleans())
+def test_generated_names_never_leave_the_directory(names, absolute):
+    base = _FUZZ_TREE
+    name = ("/" if absolute else "") + "/".join(names)
+    out = check("path names (safe_join)", safe_join, base, name, input_size=len(name))
+    if isinstance(out, str):
+        root = os.path.realpath(base)
+        target = os.path.realpath(out)
+        assert os.path.commonpath([root, target]) == root and target != root
+
+
+def _make_fuzz_tree():
+    import tempfile
+    top = tempfile.mkdtemp(prefix="tagraph-fuzz-paths-")
+    base = os.path.join(top, "model", "assets")
+    os.makedirs(os.path.join(base, "sub"))
+    open(os.path.join(base, "vocab.txt"), "w").close()
+    open(os.path.join(top, "secret"), "w").close()
+    os.symlink(os.path.join(top, "secret"), os.path.join(base, "link_out"))
+    os.symlink(os.path.join(base, "vocab.txt"), os.path.join(base, "link_in"))
+    os.symlink(top, os.path.join(base, "dir_out"))
+    os.symlink("/", os.path.join(base, "root"))
+    return base
+
+
+_FUZZ_TREE = _make_fuzz_tree()
+
+
+def teardown_module(module):
+    import shutil
+    shutil.rmtree(os.path.dirname(os.path.dirname(_FUZZ_TREE)), ignore_errors=True)
