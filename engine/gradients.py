@@ -22,7 +22,6 @@ from tagraph.engine.op_builder import get_gradient_fn, is_not_differentiable
 
 # Importing these registers the gradient ops' kernels and the gradients of ops that lack their own.
 from tagraph.engine.ops import nn_grad_ops  # noqa: F401
-from tagraph.engine.ops import math_grad_pending  # noqa: F401
 
 _TRAINABLE = frozenset([dtypes.float16, dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128,
                         dtypes.resource, dtypes.variant, dtypes.bfloat16])

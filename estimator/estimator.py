@@ -34,7 +34,29 @@ from tagraph.estimator.run_config import RunConfig
 
 logger = logging.getLogger("tagraph.estimator")
 
-__all__ = ["Estimator", "NanLossDuringTrainingError"]
+__all__ = ["Estimator", "NanLossDuringTrainingError", "CheckpointSaverListener"]
+
+
+class CheckpointSaverListener:
+    """Called around the checkpoints ``Estimator.train`` saves (its ``saving_listeners``), as TensorFlow's.
+
+        class Report(CheckpointSaverListener):
+            def after_save(self, session, global_step_value):
+                print("saved", global_step_value)
+        est.train(input_fn, steps=100, saving_listeners=[Report()])
+    """
+
+    def begin(self):
+        pass
+
+    def before_save(self, session, global_step_value):
+        pass
+
+    def after_save(self, session, global_step_value):
+        pass
+
+    def end(self, session, global_step_value):
+        pass
 
 
 class NanLossDuringTrainingError(RuntimeError):
@@ -131,6 +153,8 @@ class Estimator:
             spec = self._model_fn(features=features, **kwargs)
         if not isinstance(spec, EstimatorSpec):
             raise ValueError("model_fn should return an EstimatorSpec, got %r" % (spec,))
+        if spec.training_chief_hooks or spec.training_hooks or spec.evaluation_hooks or spec.prediction_hooks:
+            raise NotImplementedError("tagraph's Estimator does not run SessionRunHooks (the EstimatorSpec has some)")
         if spec.mode != mode:
             raise ValueError("model_fn returned an EstimatorSpec for mode %r when called for %r"
                              % (spec.mode, mode))

@@ -18,8 +18,8 @@ class ModeKeys:
 
 
 _Spec = collections.namedtuple("EstimatorSpec", [
-    "mode", "predictions", "loss", "train_op", "eval_metric_ops", "export_outputs", "training_hooks",
-    "evaluation_hooks", "prediction_hooks", "scaffold"])
+    "mode", "predictions", "loss", "train_op", "eval_metric_ops", "export_outputs", "training_chief_hooks",
+    "training_hooks", "scaffold", "evaluation_hooks", "prediction_hooks"])
 
 
 class EstimatorSpec(_Spec):
@@ -48,11 +48,17 @@ class EstimatorSpec(_Spec):
             for p in items:
                 if not isinstance(p, Tensor):
                     raise TypeError("predictions must be a Tensor or dict of Tensors, given: %r" % (p,))
+        if eval_metric_ops is not None and not isinstance(eval_metric_ops, dict):
+            raise TypeError("eval_metric_ops must be a dict, given: %r" % (eval_metric_ops,))
         for k, v in (eval_metric_ops or {}).items():
             if not (isinstance(v, tuple) and len(v) == 2):
                 raise TypeError("eval_metric_ops[%r] must be a (value, update_op) tuple, given: %r" % (k, v))
         if mode == ModeKeys.PREDICT:
             from tagraph.estimator import export as _export
             export_outputs = _export.default_export_outputs(export_outputs, predictions)
+        if export_outputs is not None and mode != ModeKeys.PREDICT:
+            from tagraph.estimator import export as _export
+            export_outputs = _export.default_export_outputs(export_outputs, predictions)
         return super().__new__(cls, mode, predictions, loss, train_op, eval_metric_ops or {}, export_outputs,
-                               training_hooks or [], evaluation_hooks or [], prediction_hooks or [], scaffold)
+                               tuple(training_chief_hooks or ()), tuple(training_hooks or ()), scaffold,
+                               tuple(evaluation_hooks or ()), tuple(prediction_hooks or ()))

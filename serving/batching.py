@@ -209,7 +209,7 @@ class Batcher:
                         earliest = queue
                 if earliest is not None:
                     wait = earliest.deadline - time.monotonic()
-                    if wait <= 0:
+                    if wait <= 0 or self._stopping:     # stopping: run what is queued now
                         tasks = earliest.open
                         earliest.open = []
                         earliest.open_size = 0
