@@ -140,7 +140,9 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         w = None
         if weights is not None:
             w = math_ops.cast(convert_to_tensor(weights), dtypes.float32)
-            w = array_ops.reshape(w * array_ops.ones_like(math_ops.cast(labels, dtypes.float32)), [-1, 1])
+            if w.shape.rank != 0:
+                w = array_ops.reshape(w, [-1, 1])
+            w = w * array_ops.ones_like(math_ops.cast(labels, dtypes.float32))     # [N, 1]
         not_labels, below = math_ops.logical_not(labels), math_ops.logical_not(above)
         conditions = [("true_positives", math_ops.logical_and(labels, above)),
                       ("false_negatives", math_ops.logical_and(labels, below)),

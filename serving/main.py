@@ -110,6 +110,10 @@ def main(argv=None):
         # Must precede the first import of numpy: the BLAS library reads these once, when it loads.
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.tensorflow_intra_op_parallelism)
+    for name in ("rest_api_num_threads", "enable_per_model_batching_parameters", "tensorflow_session_parallelism",
+                 "tensorflow_inter_op_parallelism"):
+        if getattr(args, name):
+            log.warning("--%s is accepted for compatibility with TensorFlow Serving and has no effect here", name)
     from tagraph.serving.config import ConfigError
     from tagraph.serving.server import ModelServer, ServerOptions
 
