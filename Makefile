@@ -21,7 +21,8 @@ test: $(STAMP)
 # Hands files between tagraph and real TensorFlow in both directions.
 TF_VENV ?= $(HOME)/.cache/tagraph-tf-venv
 interop: $(STAMP)
-	test -x $(TF_VENV)/bin/python || ($(PYTHON) -m venv $(TF_VENV) && $(TF_VENV)/bin/pip install --quiet tensorflow-cpu==2.21.0)
+	test -x $(TF_VENV)/bin/python || ($(PYTHON) -m venv $(TF_VENV) && $(TF_VENV)/bin/pip install --quiet tensorflow-cpu==2.21.0 \
+	  && $(TF_VENV)/bin/pip install --quiet --no-deps tensorflow-serving-api==2.21.0)
 	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/interop
 
 bench: $(STAMP)
