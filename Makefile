@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,serve]'
 	touch $(STAMP)
 
+# Trains, checkpoints, exports (serve + serve,gpu), inspects, serves and queries a model: examples/demo.py.
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
@@ -25,8 +26,10 @@ interop: $(STAMP)
 	  && $(TF_VENV)/bin/pip install --quiet --no-deps tensorflow-serving-api==2.21.0)
 	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/interop
 
+# Every benchmark with quick settings, then one table of figures beside targets. TensorFlow is timed beside
+# tagraph when `make interop`'s environment exists (or TAGRAPH_TF_PYTHON names a Python with TensorFlow).
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	TAGRAPH_TF_PYTHON=$${TAGRAPH_TF_PYTHON:-$(wildcard $(TF_VENV)/bin/python)} $(PY) benchmarks/run_all.py
 
 protos: $(STAMP)
 	$(PY) protos/generate.py
