@@ -542,8 +542,8 @@ class Graph:
         return 0, 0
 
 
-# GraphDef producer version written on export; TensorFlow 2.21's GRAPH_DEF_VERSION range accepts it.
-_PRODUCER = 1882
+# GraphDef producer version written on export: TensorFlow 2.21's own GRAPH_DEF_VERSION.
+_PRODUCER = 2474
 
 _local = threading.local()
 _global_default_graph = None

@@ -62,7 +62,8 @@ class RunStats:
 
 # Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
 _ALIASING_OPS = frozenset(["Const", "VariableV2", "ReadVariableOp", "Identity", "Assign", "AssignAdd",
-                           "AssignSub", "HostConst"])
+                           "AssignSub", "HostConst", "Reshape", "ExpandDims", "Squeeze",
+                           "PlaceholderWithDefault", "IdentityN"])
 
 
 class BaseSession:
@@ -134,8 +135,10 @@ class BaseSession:
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Runs what ``fetches`` need and returns their values in the same structure.
 
-        ``fetches``: a Tensor, Operation, name, or nested lists/tuples/dicts/namedtuples of them.
-        ``feed_dict``: tensors (or names) -> values replacing them for this run.
+        ``fetches``: a Tensor, Operation, name, SparseTensor (giving a SparseTensorValue), or nested
+        lists/tuples/dicts/namedtuples of them.
+        ``feed_dict``: tensors (or names) -> values replacing them for this run; a SparseTensor key takes a
+        SparseTensorValue (or an ``(indices, values, dense_shape)`` triple).
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
@@ -307,6 +310,7 @@ class _Plan:
         self._build(session, ops, placement, feeds, fetch_elems)
 
     def _build(self, session, ops, placement, feeds, fetch_elems):
+        fed_set = set(feeds)
         slots = {}           # (tensor, device name) -> slot
         home = {}            # tensor -> device it is produced on
         initial = {}         # slot -> value known when compiling (host copies of constants)
@@ -407,6 +411,8 @@ class _Plan:
                 # CuPy works on its current device: enter this op's device around the kernel.
                 kernel = _on_device(kernel, dev.backend)
             attrs = {k: _decode_attr(v) for k, v in op._attrs.items()}
+            if op.type in _ASSIGN_OPS:
+                attrs["_value_is_shared"] = _value_is_shared(op._inputs[1], fed_set)
             ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
             out_slots = []
             for i, t in enumerate(op._outputs):
@@ -635,6 +641,20 @@ def _on_device(kernel, backend):
 
 def _deref_step(ctx, ref):
     return ref.read()
+
+
+_ASSIGN_OPS = frozenset(["AssignVariableOp", "Assign"])
+
+
+def _value_is_shared(t, fed):
+    """Whether an assigned value may be held by someone else: a fed array (the caller's) or a Const.
+
+    Kernels never change an array in place, so a value computed in the run (a restored tensor, a sum)
+    can become the variable's storage without a copy; restoring a checkpoint then costs no memcpy.
+    """
+    while t not in fed and t.op.type in ("Identity", "StopGradient") and t.op._inputs:
+        t = t.op._inputs[0]
+    return t in fed or t.op.type in ("Const", "Placeholder", "PlaceholderWithDefault")
 
 
 def _identity_step(ctx, x):

@@ -81,6 +81,7 @@ def make_tensor_proto(values, dtype=None, shape=None):
     shape = [int(d) for d in shape]
     size = int(np.prod(shape, dtype=np.int64))
     proto = tensor_pb2.TensorProto(dtype=dt.as_datatype_enum)
+    proto.tensor_shape.SetInParent()  # TensorFlow writes an empty shape message for scalars
     for d in shape:
         proto.tensor_shape.dim.add(size=d)
     if arr.size != size and arr.size > 1:

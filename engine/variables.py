@@ -42,6 +42,7 @@ class Variable:
         with graph.name_scope(name or "Variable") as scope:
             handle_name = scope[:-1]
             self._scope_name = scope
+            first_new_op = len(graph._ops)
             with graph.name_scope("Initializer"):
                 if _initializer_fn is not None:
                     init = _initializer_fn()
@@ -50,6 +51,11 @@ class Variable:
                 else:
                     init = initial_value
                 init = convert_to_tensor(init, dtype=dtype, name="initial_value")
+            if self._use_resource:
+                # As TensorFlow does, the initializer's ops (and the handle) carry the variable's
+                # colocation group, so placement keeps them with the variable.
+                for op in graph._ops[first_new_op:]:
+                    op._set_attr("_class", _colocation_attr(handle_name))
             self._initial_value = init
             self._dtype = init.dtype.base_dtype
             var_shape = as_shape(shape) if shape is not None else (init.shape if validate_shape
@@ -67,18 +73,20 @@ class Variable:
         with graph.name_scope(None):
             self._handle_op = graph.create_op(
                 "VarHandleOp", [], {"dtype": self._dtype, "shape": shape, "shared_name": handle_name,
-                                    "container": "", "debug_name": handle_name}, name=self._scope_name)
+                                    "container": "", "debug_name": self._scope_name,
+                                    "_class": _colocation_attr(handle_name)}, name=self._scope_name)
         self._handle = self._handle_op.outputs[0]
-        with graph.colocate_with(self._handle_op):
-            with graph.name_scope("IsInitialized"):
-                self._is_initialized_op = graph.create_op("VarIsInitializedOp", [self._handle], {},
-                                                          name="VarIsInitializedOp").outputs[0]
-            self._initializer_op = graph.create_op(
-                "AssignVariableOp", [self._handle, init], {"validate_shape": bool(validate_shape)},
-                name="Assign")
-            with graph.name_scope("Read"):
-                self._snapshot = graph.create_op("ReadVariableOp", [self._handle], {"dtype": self._dtype},
-                                                 name="ReadVariableOp").outputs[0]
+        # The reads and assignments consume the handle, so the placer keeps them with the variable;
+        # TensorFlow writes no _class on them, and neither do we.
+        with graph.name_scope("IsInitialized"):
+            self._is_initialized_op = graph.create_op("VarIsInitializedOp", [self._handle], {},
+                                                      name="VarIsInitializedOp").outputs[0]
+        # The shape was checked while building; like TensorFlow, the op itself does not validate it.
+        self._initializer_op = graph.create_op(
+            "AssignVariableOp", [self._handle, init], {"validate_shape": False}, name="Assign")
+        with graph.name_scope("Read"):
+            self._snapshot = graph.create_op("ReadVariableOp", [self._handle], {"dtype": self._dtype},
+                                             name="ReadVariableOp").outputs[0]
         self._variable = self._handle
 
     def _build_ref(self, graph, handle_name, shape, init, validate_shape):
@@ -204,6 +212,11 @@ class Variable:
 
     def __getitem__(self, key):
         return self.value()[key]
+
+
+def _colocation_attr(op_name):
+    from tagraph.engine.attr_value import python_to_attr_value
+    return python_to_attr_value(["loc:@" + op_name], "list(string)")
 
 
 def _overload(name):

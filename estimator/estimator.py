@@ -2,7 +2,7 @@
 
     est = Estimator(model_fn, model_dir="/tmp/mlp", config=RunConfig(save_checkpoints_steps=100))
     est.train(numpy_input_fn({"x": x}, y, batch_size=32, num_epochs=None, shuffle=True), steps=500)
-    print(est.evaluate(numpy_input_fn({"x": x}, y, shuffle=False)))   # {"accuracy": ..., "loss": ..., "global_step": 500}
+    print(est.evaluate(numpy_input_fn({"x": x}, y, shuffle=False)))  # {"accuracy": .., "loss": .., "global_step": 500}
     est.export_saved_model("/tmp/export", build_parsing_serving_input_receiver_fn(spec))
 
 An input_fn (called with whichever of ``params``, ``mode`` and ``config`` it declares) returns one of:

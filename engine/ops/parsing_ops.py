@@ -2,14 +2,18 @@
 
     serialized = tg.placeholder(tg.string, [None], name="tf_example")
     feats = tg.parse_example(serialized, {"x": tg.FixedLenFeature([1], tg.float32),
-                                          "tags": tg.VarLenFeature(tg.string)})
+                                          "tags": tg.VarLenFeature(tg.string),
+                                          "sp": tg.SparseFeature("ix", "val", tg.float32, size=10)})
     feats["x"]          # a dense Tensor of shape [batch, 1]
     feats["tags"]       # SparseTensor(indices, values, dense_shape)
+    sess.run(feats["tags"], {serialized: batch})    # SparseTensorValue of numpy arrays
 
 Dense features give ``[batch] + shape`` (a missing feature takes its default, or is an error when it has
-none); sparse (VarLen) features give COO triples. Ragged features are not supported. Malformed protos,
-missing required features, wrong value types and wrong value counts raise InvalidArgumentError naming
-the feature and the example's index in the batch.
+none); sparse (VarLen) features give COO triples; a SparseFeature is built from its index and value
+features with TensorFlow's SparseMerge ops (ending in SparseReorder). Ragged features are not supported.
+Malformed protos, missing required features, wrong value types and wrong value counts raise
+InvalidArgumentError naming the feature and the example's index in the batch. A SparseTensor can be
+fetched (giving a SparseTensorValue) and fed (``tg.sparse_placeholder``).
 """
 import collections
 

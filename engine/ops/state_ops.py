@@ -110,7 +110,8 @@ def _check_assign(handle, value, node_name):
 @register_kernel("AssignVariableOp")
 def _assign_variable(ctx, handle, value):
     _check_assign(handle, value, ctx.node_name)
-    ctx.session_state.variables[handle.key] = ctx.xp.array(value, copy=True)
+    ctx.session_state.variables[handle.key] = ctx.xp.array(value, copy=True) \
+        if ctx.attrs.get("_value_is_shared", True) else value
 
 
 @register_kernel("AssignAddVariableOp")
@@ -186,7 +187,8 @@ def _assign(ctx, ref, value):
             raise errors.InvalidArgumentError(
                 None, None, "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s"
                 % (list(shape.dims), list(value.shape)))
-    ref.state.variables[ref.key] = ctx.xp.array(value, copy=True)
+    ref.state.variables[ref.key] = ctx.xp.array(value, copy=True) \
+        if ctx.attrs.get("_value_is_shared", True) else value
     return ref
 
 

@@ -9,7 +9,7 @@ import pytest
 import tagraph.engine as tg
 from tagraph.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig, export, inputs
 from tagraph.protos import example_pb2
-from tagraph.serialization import get_checkpoint_state, load_checkpoint
+from tagraph.serialization import get_checkpoint_state
 from tagraph.serialization.saved_model import signature_constants
 from tagraph.serialization.saved_model.signature_runner import SignatureRunner
 
@@ -195,9 +195,8 @@ def test_export_gpu_meta_graph_and_garbage_collection(trained, tmp_path):
     paths = [est.export_saved_model(str(tmp_path), receiver_fn, export_gpu_meta_graph=(i == 2)).decode()
              for i in range(3)]
     assert len(set(paths)) == 3 and sorted(paths) == paths
-    sm = loader.parse_saved_model(paths[2]) if hasattr(loader, "parse_saved_model") else None
-    if sm is not None:
-        assert sorted(sorted(mg.meta_info_def.tags) for mg in sm.meta_graphs) == [["gpu", "serve"], ["serve"]]
+    sm = loader.parse_saved_model(paths[2])
+    assert sorted(sorted(mg.meta_info_def.tags) for mg in sm.meta_graphs) == [["gpu", "serve"], ["serve"]]
     x, _ = make_data(5, seed=9)
     with SignatureRunner(paths[2], tags=["serve"]) as cpu, SignatureRunner(paths[2], tags=["serve", "gpu"],
                                                                             config=tg.ConfigProto(

@@ -271,3 +271,38 @@ def test_model_runs_on_the_gpu_when_present(tmp_path, simulated_gpus, caplog):
         pinned.train(lambda: ({"x": X}, Y), steps=1)
     assert re.search(r"dense/MatMul: \(MatMul\): \S*CPU:0", caplog.text)
     assert os.path.exists(pinned.latest_checkpoint() + ".index")
+
+
+def test_interrupted_training_resumes_from_the_last_periodic_checkpoint(tmp_path):
+    class Interrupted(Exception):
+        pass
+
+    def flaky_input():
+        for i in range(100):
+            if i == 8:
+                raise Interrupted("the machine went away")
+            yield {"x": X}, Y
+    est = make(tmp_path, save_checkpoints_steps=3)
+    with pytest.raises(Interrupted):
+        est.train(flaky_input, steps=20)
+    assert steps_in(str(tmp_path)) == [0, 3, 6]          # no final save after a failure
+    again = make(tmp_path, save_checkpoints_steps=3)
+    again.train(lambda: ({"x": X}, Y), max_steps=10)
+    assert again.get_variable_value("global_step") == 10
+    assert steps_in(str(tmp_path))[-1] == 10
+
+
+def test_sparse_features_parse_with_a_simulated_gpu(simulated_gpus):
+    from tagraph.protos import example_pb2
+    simulated_gpus(1)
+    ex = example_pb2.Example()
+    ex.features.feature["i"].int64_list.value.extend([3, 1])
+    ex.features.feature["w"].float_list.value.extend([0.5, 1.5])
+    with tg.Graph().as_default():
+        s = tg.placeholder(tg.string, [None])
+        out = tg.parse_example(s, {"sp": tg.SparseFeature("i", "w", tg.float32, 5)})["sp"]
+        doubled = out.values * 2.0
+        with tg.Session() as sess:
+            got, d = sess.run([out, doubled], {s: [ex.SerializeToString()]})
+    np.testing.assert_array_equal(got.indices, [[0, 1], [0, 3]])
+    np.testing.assert_array_equal(d, [3.0, 1.0])

@@ -70,3 +70,20 @@ def test_variable_scope_reuse():
             with tg.variable_scope("layer", reuse=True):
                 tg.get_variable("nope", [2])
         assert [v.name for v in tg.trainable_variables()] == ["layer/w:0"]
+
+
+def test_fetched_views_and_restored_values_do_not_alias_variables():
+    with tg.Graph().as_default():
+        v = tg.Variable([[1.0, 2.0]], name="v")
+        flat = tg.reshape(v, [-1])
+        p = tg.placeholder(tg.float32, [1, 2])
+        load = v.assign(p)
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            a = sess.run(flat)
+            a[0] = 100.0                      # a view of the variable's storage would change it
+            np.testing.assert_array_equal(sess.run(v), [[1.0, 2.0]])
+            fed = np.array([[5.0, 6.0]], np.float32)
+            sess.run(load, {p: fed})
+            fed[0, 0] = -1.0                  # the caller's array must not be the variable's storage
+            np.testing.assert_array_equal(sess.run(v), [[5.0, 6.0]])
