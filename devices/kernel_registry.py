@@ -37,13 +37,40 @@ def register_kernel(op_type, device_types=ALL_DEVICE_TYPES, host_inputs=(), host
     return decorate
 
 
+_LAZY_PROVIDERS = {}  # op_type -> module that registers its kernels when imported
+
+
+def register_lazy_kernels(op_types, module):
+    """Names ``module`` as the home of ``op_types``' kernels, imported the first time one is asked for.
+
+    A layer above the engine (the saver's ops live in tagraph.serialization) registers its kernels this
+    way, so importing the layer stays cheap and a graph holding those ops still finds them.
+    """
+    for t in op_types:
+        _LAZY_PROVIDERS[t] = module
+
+
+def _load_provider(op_type):
+    module = _LAZY_PROVIDERS.pop(op_type, None)
+    if module is None:
+        return False
+    import importlib
+    importlib.import_module(module)
+    for t in [t for t, m in _LAZY_PROVIDERS.items() if m == module]:
+        del _LAZY_PROVIDERS[t]
+    return True
+
+
 def get_kernel(op_type, device_type):
     """The kernel for ``op_type`` on ``device_type``, or None."""
-    return _KERNELS.get((op_type, device_type))
+    k = _KERNELS.get((op_type, device_type))
+    if k is None and op_type in _LAZY_PROVIDERS and _load_provider(op_type):
+        k = _KERNELS.get((op_type, device_type))
+    return k
 
 
 def has_kernel(op_type, device_type):
-    return (op_type, device_type) in _KERNELS
+    return get_kernel(op_type, device_type) is not None
 
 
 def host_memory_inputs(op_type, device_type):
@@ -55,10 +82,12 @@ def host_memory_outputs(op_type, device_type):
 
 
 def device_types_with_kernel(op_type):
-    return [d for d in ALL_DEVICE_TYPES if (op_type, d) in _KERNELS]
+    return [d for d in ALL_DEVICE_TYPES if has_kernel(op_type, d)]
 
 
 def registered_op_types():
+    for t in list(_LAZY_PROVIDERS):
+        _load_provider(t)
     return sorted({op for op, _ in _KERNELS})
 
 

@@ -6,16 +6,22 @@
     reader = load_checkpoint("/tmp/train")          # the latest checkpoint in the folder
     reader.get_tensor("v1")
 
-Importing this package registers the kernels of the saver's ops (SaveV2, RestoreV2, ...); the rest of
-the public surface is loaded on first use, so the import stays cheap.
+Importing this package names io_ops as the home of the saver ops' kernels (SaveV2, RestoreV2, ...),
+imported when a plan first needs one; the public surface is loaded on first use. The import stays cheap:
+`tagraph-saved-model-cli show` pays for protobuf, not for the engine.
 """
 import importlib
 
-from tagraph.serialization import io_ops as _io_ops  # noqa: F401  (registers the saver ops' kernels)
-from tagraph.serialization.checkpoint_state import (  # noqa: F401
-    checkpoint_exists, get_checkpoint_state, latest_checkpoint, update_checkpoint_state)
+from tagraph.devices.kernel_registry import register_lazy_kernels
+
+register_lazy_kernels(["SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "ShardedFilespec"],
+                      "tagraph.serialization.io_ops")
 
 _LAZY = {
+    "latest_checkpoint": ("tagraph.serialization.checkpoint_state", "latest_checkpoint"),
+    "get_checkpoint_state": ("tagraph.serialization.checkpoint_state", "get_checkpoint_state"),
+    "update_checkpoint_state": ("tagraph.serialization.checkpoint_state", "update_checkpoint_state"),
+    "checkpoint_exists": ("tagraph.serialization.checkpoint_state", "checkpoint_exists"),
     "Saver": ("tagraph.serialization.saver", "Saver"),
     "load_checkpoint": ("tagraph.serialization.checkpoint_utils", "load_checkpoint"),
     "list_variables": ("tagraph.serialization.checkpoint_utils", "list_variables"),

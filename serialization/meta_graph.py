@@ -8,6 +8,7 @@ import logging
 import os
 
 from google.protobuf import text_format
+from google.protobuf.message import DecodeError
 
 from tagraph.engine import errors
 from tagraph.engine.graph import GraphKeys, Operation, Tensor, get_default_graph
@@ -189,6 +190,10 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
             elif kind == "any_list":
                 for a in cd.any_list.value:
                     graph.add_to_collection(key, a)
+        except DecodeError:
+            # Bytes that are not a VariableDef: the file is corrupt, not merely from another graph.
+            raise errors.DataLossError(None, None, "Collection %r of the MetaGraphDef holds bytes that do not "
+                                       "parse as a VariableDef: the file is corrupt" % key) from None
         except (KeyError, ValueError) as e:
             logger.warning("Collection %r could not be restored: %s", key, e)
     return mg

@@ -6,12 +6,15 @@ hardening contract of issue 10:
 * the call ends with a result or with one of the exception types the API documents (``tg.errors.*`` by
   default; a target adds ValueError/TypeError only where its API documents them) -- anything else fails
   the example and hypothesis shrinks it;
-* it takes under a second (hypothesis' ``deadline``); a real hang is cut by ``SIGALRM`` after
-  :data:`HANG_SECONDS` and reported as :class:`Hang`;
-* it allocates, as ``tracemalloc`` sees it (Python objects and numpy buffers), at most
-  ``MEMORY_FACTOR * input size + MEMORY_ALLOWANCE`` bytes at its peak, and it runs inside
+* it takes under a second (a call over a second is run again, alone, and fails only if it is slow twice:
+  a loaded machine stretches single runs); a real hang is cut by ``SIGALRM`` after :data:`HANG_SECONDS`
+  and reported as :class:`Hang`;
+* it allocates, as ``tracemalloc`` sees it (Python objects and numpy buffers, traced only during the call),
+  at most ``MEMORY_FACTOR * input size + MEMORY_ALLOWANCE`` bytes at its peak, and it runs inside
   ``allocation_limit(MEMORY_ALLOWANCE)``, so a shape that claims more than the input holds must be
-  refused (ResourceExhaustedError / InvalidArgumentError) before memory is taken.
+  refused (ResourceExhaustedError / InvalidArgumentError) before memory is taken. Under all of it, the
+  process' address space is capped a few GiB above its size for the call, so a missing guard shows up as
+  a MemoryError finding instead of the OOM killer.
 
 Known findings in modules owned by others (not fixed yet) are listed in :data:`KNOWN_FINDINGS`: an
 exception matching one is counted, not failed, and the concrete regression test for it is an
@@ -52,6 +55,10 @@ class Hang(Exception):
     """A parser ran longer than HANG_SECONDS on one input."""
 
 
+class TooSlow(Exception):
+    """A parser took over a second on one input, twice in a row."""
+
+
 class MemoryBoundExceeded(Exception):
     """A parser allocated more than its input's size implies plus the fixed allowance."""
 
@@ -66,6 +73,8 @@ _WARMUP_LENGTH = ("serving/warmup.py read_tfrecords: f.read(declared length) bef
 _CAST_RESOURCE = ("engine/ops/math_ops.py Cast kernel: a resource input crashes with AttributeError (TensorFlow: "
                   "UnimplementedError)")
 KNOWN_FINDINGS = {
+    ("CLI --input_examples", "TypeError", "bad argument type"):
+        "saved_model_cli._create_example_string: a non-string feature name raises protobuf's TypeError",
     ("GraphDef run", "AttributeError", "'DType' object has no attribute 'kind'"): _CAST_RESOURCE,
     ("GraphDef run", "AttributeError", "'ResourceHandle' object has no attribute 'copy'"): _CAST_RESOURCE,
     ("TFRecord warmup file", "OverflowError", ""): _WARMUP_LENGTH,
@@ -80,7 +89,7 @@ def fuzz_settings(max_examples, **kwargs):
     """Hypothesis settings of a fuzz target: ``max_examples`` scaled, one-second deadline."""
     return settings(
         max_examples=max(1, int(max_examples * SCALE)),
-        deadline=DEADLINE_MS,
+        deadline=None,  # the one-second bound is check()'s (confirmed by a second run: no flaky failures)
         derandomize=not LONG,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
@@ -150,7 +159,7 @@ def _known(target, exc):
     return None
 
 
-def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=True, **kwargs):
+def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=True, _retrying=False, **kwargs):
     """Runs ``fn(*args, **kwargs)`` under the contract above; returns its result, or the allowed exception."""
     CASES[target] += 1
     # Traced only around the call: tracing all of hypothesis' own work would triple the run time.
@@ -185,11 +194,48 @@ def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=Tru
     elapsed = time.monotonic() - started
     if elapsed > HANG_SECONDS:
         _fail(target, Hang("%s took %.1f s" % (target, elapsed)))
+    elif elapsed > DEADLINE_MS / 1000.0 and not _retrying:
+        # Over a second: run it again alone before calling it slow (a loaded machine stretches one run).
+        again = time.monotonic()
+        try:
+            check(target, fn, *args, input_size=input_size, allowed=allowed, memory=False, _retrying=True,
+                  **kwargs)
+        except (UndocumentedException, MemoryBoundExceeded):
+            pass
+        CASES[target] -= 1
+        second = time.monotonic() - again
+        if second > DEADLINE_MS / 1000.0:
+            _fail(target, TooSlow("%s took %.2f s, then %.2f s again (bound %.1f s)"
+                                  % (target, elapsed, second, DEADLINE_MS / 1000.0)))
     bound = MEMORY_FACTOR * input_size + MEMORY_ALLOWANCE
-    if peak > bound:
+    if peak > bound and not _refused_by_allocator(exc if exc is not None else result):
         _fail(target, MemoryBoundExceeded("%s allocated %d bytes at its peak on an input of %d bytes (bound %d)"
                                           % (target, peak, input_size, bound)))
     return exc if exc is not None else result
+
+
+def _refused_by_allocator(outcome, depth=0):
+    """Whether ``outcome`` (an exception, or results holding exceptions) comes from a refused allocation.
+
+    numpy reports an allocation to tracemalloc before it knows whether the allocation succeeded, and keeps
+    the trace when it fails: a MemoryError (turned into ResourceExhaustedError by the session) therefore
+    shows a phantom peak of the refused size. Nothing was allocated (the address-space cap ensures it).
+    """
+    if depth > 4:
+        return False
+    if isinstance(outcome, BaseException):
+        seen = set()
+        while outcome is not None and id(outcome) not in seen:
+            seen.add(id(outcome))
+            if isinstance(outcome, MemoryError) or "Unable to allocate" in str(outcome):
+                return True
+            outcome = outcome.__cause__ or outcome.__context__
+        return False
+    if isinstance(outcome, dict):
+        outcome = list(outcome.values())
+    if isinstance(outcome, (list, tuple)):
+        return any(_refused_by_allocator(o, depth + 1) for o in outcome)
+    return False
 
 
 def _fail(target, exc):

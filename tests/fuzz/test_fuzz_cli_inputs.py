@@ -104,3 +104,11 @@ def test_flag_syntax(text):
 def test_hostile_expressions_are_refused(text):
     out = check("CLI --input_exprs", _evaluate, text, input_size=len(text), allowed=(cli.CliError,))
     assert isinstance(out, cli.CliError)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="finding for the lead: saved_model_cli._create_example_string lets protobuf's TypeError "
+                   "out for a non-string feature name (--input_examples 'k=[{1: [0]}]'); CliError expected")
+def test_non_string_feature_name_is_a_cli_error():
+    with pytest.raises(cli.CliError):
+        _examples("[{1: [0]}]")

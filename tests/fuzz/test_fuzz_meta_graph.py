@@ -44,9 +44,9 @@ def _import_meta(path):
 
 
 @fuzz_settings(80)
-@given(st.sampled_from(META_SEEDS), mutations(st))
+@given(st.sampled_from(range(len(META_SEEDS))), mutations(st))
 def test_meta_graph_mutated(seed, ops):
-    data = mutate(seed, ops)
+    data = mutate(META_SEEDS[seed], ops)
     path = _file("model.meta", data)
     check(".meta (MetaGraphDef)", _import_meta, path, input_size=len(data), allowed=(errors.OpError, ValueError))
 
@@ -70,9 +70,9 @@ def _parse_and_import(export_dir):
 
 
 @fuzz_settings(150)
-@given(st.sampled_from(SM_SEEDS), mutations(st))
+@given(st.sampled_from(range(len(SM_SEEDS))), mutations(st))
 def test_saved_model_pb_mutated(seed, ops):
-    data = mutate(seed, ops)
+    data = mutate(SM_SEEDS[seed], ops)
     check("saved_model.pb", _parse_and_import, _saved_model_dir("pb", data), input_size=len(data),
           allowed=(errors.OpError, ValueError))
 
@@ -140,3 +140,12 @@ def test_deeply_nested_meta_text_is_a_documented_error():
 
 def teardown_module(module):
     shutil.rmtree(_WORK, ignore_errors=True)
+
+
+def test_corrupt_variable_def_in_a_collection_is_data_loss():
+    # Found by this fuzzer (saved_model.pb mutated): a VariableDef that does not parse escaped as DecodeError.
+    mg = meta_graph_pb2.MetaGraphDef.FromString(META_SEEDS[0])
+    mg.collection_def["variables"].bytes_list.value[0] = b"\xff\xff\xff"
+    with tg.Graph().as_default():
+        with pytest.raises(errors.DataLossError):
+            meta_graph.import_meta_graph(mg)

@@ -1,0 +1,97 @@
+"""benchmarks/run_all.py (`make bench`): it reads every benchmark's figures and prints them in one table.
+
+The readers are checked on output each benchmark printed; one real benchmark (the quickest) runs end to end.
+"""
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RUN_ALL = ROOT / "benchmarks" / "run_all.py"
+
+
+def load_run_all():
+    spec = importlib.util.spec_from_file_location("run_all", RUN_ALL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SAMPLES = {
+    "session_overhead": """case         tagraph us     target        TF us    TF/ours
+const              2.20       10.0         93.6      42.5x
+chain10           12.30       30.0        150.2      12.2x
+targets met
+""",
+    "train_step": """MLP 784-512-512-10, batch 256, Adam, CPU (2 cores), OpenBLAS threads: default, load average 6.2
+             best steps/s       median
+tagraph             30.50        20.00
+TensorFlow          86.20        80.00
+ratio                0.35x  (target >= 0.9x: NOT met)
+""",
+    "device_matmul": """MLP 784-512-512-10, float32, batch 256, median of 10 runs (feed from host, fetch to host)
+device                                              batch     ms/batch    samples/s    GFLOP/s  transfers
+/job:localhost/replica:0/task:0/device:CPU:0          256        2.209       115899      155.0          -
+/job:localhost/replica:0/task:0/device:GPU:0            8          n/a          n/a        n/a 1 up/1 down  matches the CPU
+No real GPU: no GPU/CPU ratio to report.
+""",
+    "checkpoint_io": """checkpoint I/O: 64 float32 variables of 256 x 1024 = 64 MiB, in /tmp/x, 3 repeats
+
+                      median s    best s      GB/s     x raw     x raw   target
+raw write                0.040     0.039      1.67      1.00      1.00
+tagraph save             0.057     0.056      1.19      1.40      1.42   <= 1.2x  MISSED
+TensorFlow save          0.090     0.089      0.75      2.25      2.28
+raw read                 0.029     0.022      2.28      1.00      1.00
+tagraph restore          0.036     0.024      1.86      1.23      1.09   <= 1.3x  met
+""",
+    "load_latency": """cold start to first prediction of half_plus_two serving_default (3 runs, median)
+               wall s     min s     CPU s   peak MB  import s    load s     run s
+tagraph         0.398     0.349     0.470      40.7     0.298     0.029    0.0005
+tensorflow      5.290     5.035     3.642     494.1     4.042     0.035    0.0132
+target: 0.4 s, 150 MB -> met
+""",
+    "saved_model_cli": """command                                     min s   median s median CPU s
+tagraph show --all (process)                0.351      0.358        0.433
+TensorFlow show --all (process)             3.185      3.528        3.088
+
+tagraph show --all median 0.358 s MISSES the 0.3 s target
+""",
+    "serving": """target gRPC p50 <= 1.0 ms, simple model, concurrency 1: 0.603 ms  MET
+target >= 3000 req/s, MLP with batching, gRPC, concurrency 16: 1798 req/s  MISSED
+reference: a gRPC server that only echoes the MLP request, concurrency 16: 2043 req/s (Python gRPC's own ceiling)
+""",
+}
+
+EXPECTED = {
+    "session_overhead": [("2.2 us (TF 94 us)", "<= 10 us", "met"), ("12.3 us (TF 150 us)", "<= 30 us", "met")],
+    "train_step": [("30.5 steps/s (TF 86.2) = 0.35x TF", ">= 0.9x TensorFlow", "MISSED")],
+    "device_matmul": [("2.21 ms/batch", "-", "-"), ("no GPU", ">= 5x", "n/a: no GPU (simulated GPU matches the CPU)")],
+    "checkpoint_io": [("1.42x raw write (1.19 GB/s) (TF 2.28x)", "<= 1.2x raw write", "MISSED"),
+                      ("1.09x raw read (1.86 GB/s)", "<= 1.3x raw read", "met")],
+    "load_latency": [("0.398 s, CPU 0.47 s (TF 5.29 s)", "<= 0.4 s", "met"), ("41 MB (TF 494 MB)", "<= 150 MB", "met")],
+    "saved_model_cli": [("0.358 s, CPU 0.43 s (TF 3.53 s)", "<= 0.3 s", "MISSED")],
+    "serving": [("0.603 ms", "<= 1 ms", "met"), ("1798 req/s (echo-only server: 2043)", ">= 3000 req/s", "MISSED")],
+}
+
+
+def test_every_benchmark_script_has_a_reader():
+    run_all = load_run_all()
+    scripts = sorted(p.stem for p in RUN_ALL.parent.glob("*.py") if p.name != "run_all.py")
+    assert sorted(run_all.BENCHMARKS) == scripts
+
+
+def test_readers_take_each_benchmarks_figures():
+    run_all = load_run_all()
+    for name, (reader, _) in run_all.BENCHMARKS.items():
+        got = [tuple(r[1:]) for r in reader(SAMPLES[name])]
+        assert got == EXPECTED[name], (name, got)
+
+
+def test_a_benchmark_runs_end_to_end_into_the_table():
+    proc = subprocess.run([sys.executable, str(RUN_ALL), "--only", "session_overhead", "--markdown"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "=== session_overhead" in proc.stdout and "=== Summary (quick settings" in proc.stdout
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| session_overhead |")]
+    assert len(table) == 2 and all(line.endswith(("| met |", "| MISSED |")) for line in table), proc.stdout
