@@ -152,6 +152,14 @@ BENCHMARKS = collections.OrderedDict([
 ])
 
 
+# Scripts in benchmarks/ that are not benchmarks: long robustness runs with their own make targets, and no
+# figures to set beside a target. run_all.py says it leaves them out.
+NOT_BENCHMARKS = {
+    "crash_safety": "hundreds of SIGKILLed saves and exports (a soak run, minutes long; pass/fail, no figures)",
+    "fuzz_long": "the long fuzz run behind `make fuzz` (a test run, not a benchmark)",
+}
+
+
 def run_one(name, args, timeout):
     """Runs benchmarks/<name>.py, echoing its output indented; returns (exit status, output, seconds)."""
     cmd = [sys.executable, os.path.join(HERE, name + ".py")] + list(args)
@@ -234,9 +242,11 @@ def main(argv=None):
     if unknown:
         p.error("unknown benchmark(s) %s; known: %s" % (", ".join(unknown), ", ".join(BENCHMARKS)))
     scripts = sorted(f[:-3] for f in os.listdir(HERE) if f.endswith(".py") and f != "run_all.py")
-    unlisted = [s for s in scripts if s not in BENCHMARKS]
-    if unlisted:
-        print("note: not run (no reader in run_all.py yet): %s" % ", ".join(unlisted))
+    for s in scripts:
+        if s in NOT_BENCHMARKS:
+            print("not run: %s.py, %s" % (s, NOT_BENCHMARKS[s]))
+        elif s not in BENCHMARKS:
+            print("not run: %s.py (run_all.py has no reader for it yet)" % s)
     started = time.monotonic()
     rows = collect(names, args.full, args.timeout)
     print("\n=== Summary (%s settings, %.0f s; %s)\n" % ("full" if args.full else "quick", time.monotonic() - started,
