@@ -161,7 +161,7 @@ class Placer:
                     owner = graph_ops.get(g[len("loc:@"):])
                     if owner is not None:
                         union(owner, op)
-            for t, is_ref in zip(op._inputs, _ref_input_flags(op)):
+            for t, is_ref in zip(op._inputs, ref_input_flags(op)):
                 if is_ref or t._dtype.name == "resource":
                     union(t.op, op)
         for members in by_group.values():
@@ -290,7 +290,7 @@ def _conflict(a, b):
     return a.device_index is not None and b.device_index is not None and a.device_index != b.device_index
 
 
-def _ref_input_flags(op):
+def ref_input_flags(op):
     """Per input: whether its OpDef argument is a reference (``Ref(T)``)."""
     flags = []
     for arg in op._op_def.input_arg:

@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from tagraph.devices import kernel_registry
+from tagraph.devices.placer import ref_input_flags as _ref_input_flags
 from tagraph.engine import dtypes
 from tagraph.engine import errors
 from tagraph.engine.graph import Graph, Operation, Tensor, get_default_graph
@@ -533,19 +534,6 @@ class _Deref:
     def __init__(self, tensor):
         self.tensor = tensor
         self.dtype = tensor.dtype.base_dtype
-
-
-def _ref_input_flags(op):
-    flags = []
-    for arg in op._op_def.input_arg:
-        if arg.number_attr:
-            n = op._attrs[arg.number_attr].i
-        elif arg.type_list_attr:
-            n = len(op._attrs[arg.type_list_attr].list.type)
-        else:
-            n = 1
-        flags.extend([arg.is_ref] * n)
-    return flags
 
 
 def _int32_in_host_memory(op):

@@ -2349,21 +2349,6 @@ del _t
 
 # --- gradients of BroadcastTo and GatherV2 -----------------------------------------------------
 
-def _m():
-    from tagraph.engine.ops import math_ops
-    return math_ops
-
-
-def _a():
-    from tagraph.engine.ops import array_ops
-    return array_ops
-
-
-def _static_shape(t):
-    s = t.shape
-    return tuple(s.as_list()) if s.is_fully_defined() else None
-
-
 def _const(v, dtype):
     from tagraph.engine.ops.constant_op import constant
     return constant(v, dtype=dtype.base_dtype)
@@ -2371,42 +2356,41 @@ def _const(v, dtype):
 
 @register_gradient("BroadcastTo")
 def _broadcast_to_grad(op, grad):
-    a, m = _a(), _m()
+    from tagraph.engine.ops import math_ops as m
     x, target = op.inputs
-    x_shape = a.shape(x, out_type=target.dtype)
+    x_shape = shape(x, out_type=target.dtype)
     v = constant_value(target)
     if v is not None:
         target = _const(np.asarray(v), target.dtype)
     _, reduction_axes = make_op("BroadcastGradientArgs", [target, x_shape])
     g = m.reduce_sum(grad, axis=reduction_axes, keepdims=True)
-    return [a.reshape(g, x_shape), None]
+    return [reshape(g, x_shape), None]
 
 
 @register_gradient("GatherV2")
 def _gather_v2_grad(op, grad):
     # TensorFlow returns IndexedSlices; tagraph has no sparse gradients, so the dense equivalent:
     # UnsortedSegmentSum of the gradient's rows into the gathered positions.
-    a = _a()
     params, indices, axis = op.inputs
     axis_v = constant_value(axis)
     prank, irank = params.shape.rank, indices.shape.rank
     if axis_v is None or op.get_attr("batch_dims") or prank is None or irank is None:
         raise LookupError("GatherV2's gradient needs a constant axis, batch_dims=0 and known ranks")
     axis_v = int(axis_v) % prank
-    params_shape = a.shape(params)
-    n = a.gather(params_shape, axis_v)
+    params_shape = shape(params)
+    n = gather(params_shape, axis_v)
     out_rank = prank + irank - 1
     # Move the gathered axes first: [indices dims..., params dims before axis..., after axis...].
     perm = list(_py_range(axis_v, axis_v + irank)) + list(_py_range(axis_v)) + list(_py_range(axis_v + irank, out_rank))
-    g = a.transpose(grad, perm) if perm != list(_py_range(out_rank)) else grad
+    g = transpose(grad, perm) if perm != list(_py_range(out_rank)) else grad
     rest = [params.shape[i] for i in _py_range(prank) if i != axis_v]
     if None in rest:
-        rest_t = a.gather(params_shape, [i for i in _py_range(prank) if i != axis_v])
-        g = a.reshape(g, a.concat([_const(np.array([-1], np.int32), dtypes.int32), rest_t], 0))
+        rest_t = gather(params_shape, [i for i in _py_range(prank) if i != axis_v])
+        g = reshape(g, concat([_const(np.array([-1], np.int32), dtypes.int32), rest_t], 0))
     else:
-        g = a.reshape(g, [-1] + rest)
-    g = make_op("UnsortedSegmentSum", [g, a.reshape(indices, [-1]), n], name="UnsortedSegmentSum")
+        g = reshape(g, [-1] + rest)
+    g = make_op("UnsortedSegmentSum", [g, reshape(indices, [-1]), n], name="UnsortedSegmentSum")
     if axis_v:
         back = list(_py_range(1, axis_v + 1)) + [0] + list(_py_range(axis_v + 1, prank))
-        g = a.transpose(g, back)
+        g = transpose(g, back)
     return [g, None, None]
