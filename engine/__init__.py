@@ -19,7 +19,7 @@ from tagraph.engine.graph import (Graph, GraphKeys, Operation, Tensor, get_defau
                                   convert_to_tensor, is_tensor)
 from tagraph.engine.session import Session, InteractiveSession, get_default_session
 from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.ops.control_flow_ops import no_op, group, tuple
+from tagraph.engine.ops.control_flow_ops import no_op, group, tuple, cond, case, while_loop
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
@@ -56,3 +56,4 @@ for _f in ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_
            "max_pool2d", "avg_pool2d", "batch_normalization", "fused_batch_norm", "moments"):
     setattr(nn, _f, getattr(_conv_ops, _f))
 del _f
+from tagraph.engine.tensor_util import make_tensor_proto, make_ndarray  # noqa: E402,F401

@@ -113,6 +113,7 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
         return op._outputs[i]
 
     order = _topological_order(graph_def, nodes)
+    back_edges = []     # (Merge NodeDef, input indices, data inputs): loop back edges wired last
     with graph._lock:
         for nd in order:
             op_def = get_op_def(nd.op)
@@ -131,7 +132,20 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
             validate_attrs(op_def, attrs, nd.name)
             data_inputs = [r for r in nd.input if not r.startswith("^")]
             controls = [r for r in nd.input if r.startswith("^")]
-            inputs = [resolve(r, nd.name) for r in data_inputs]
+            if nd.op in _LOOP_MERGES:
+                # Control flow: a while loop's Merge takes its back edge from a NextIteration made after
+                # it. The edge is wired once that exists; until then another input stands in for it.
+                back = [k for k, r in enumerate(data_inputs) if _is_back_edge(r, nodes, created)]
+                inputs = [None if k in back else resolve(r, nd.name) for k, r in enumerate(data_inputs)]
+                if back:
+                    stand_in = next((t for t in inputs if t is not None), None)
+                    if stand_in is None:
+                        raise errors.InvalidArgumentError(None, None, "Merge node '%s' has only NextIteration "
+                                                          "inputs: a loop needs an Enter into it" % nd.name)
+                    inputs = [stand_in if t is None else t for t in inputs]
+                    back_edges.append((nd, back, data_inputs))
+            else:
+                inputs = [resolve(r, nd.name) for r in data_inputs]
             expected = _count_inputs(op_def, attrs)
             if len(inputs) != expected:
                 raise errors.InvalidArgumentError(
@@ -164,6 +178,19 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
                 infer_shapes(op)
             except ValueError as e:
                 raise ValueError("Importing node '%s': %s" % (nd.name, e)) from None
+            if back_edges and back_edges[-1][0] is nd:
+                # What comes round the loop is not known yet: the Merge's shape is not either.
+                from tagraph.engine.tensor_shape import TensorShape
+                op._outputs[0]._shape = TensorShape(None)
+        for nd, back, data_inputs in back_edges:
+            op = created[nd.name]
+            for k in back:
+                t = resolve(data_inputs[k], nd.name)
+                old = op._inputs[k]
+                op._inputs[k] = t
+                old._consumers.remove(op)
+                t._consumers.append(op)
+            _check_input_types(op, op._op_def, op._attrs)
     missing = set(input_map) - used_inputs
     if missing:
         raise ValueError("Attempted to map inputs that were not found in graph_def: [%s]"
@@ -221,12 +248,25 @@ def _check_input_types(op, op_def, attrs):
             i += 1
 
 
+# Control flow: a while loop's back edge, NextIteration -> Merge, is the one cycle a GraphDef may have.
+_LOOP_MERGES = frozenset(["Merge", "RefMerge"])
+_NEXT_ITERATIONS = frozenset(["NextIteration", "RefNextIteration"])
+
+
+def _is_back_edge(ref, nodes, created):
+    src = ref.partition(":")[0]
+    return src in nodes and src not in created and nodes[src].op in _NEXT_ITERATIONS
+
+
 def _topological_order(graph_def, nodes):
     deps = {}
     for nd in graph_def.node:
         d = set()
         for r in nd.input:
             src = r[1:] if r.startswith("^") else r.partition(":")[0]
+            if nd.op in _LOOP_MERGES and not r.startswith("^") and src in nodes \
+                    and nodes[src].op in _NEXT_ITERATIONS:
+                continue    # a loop's back edge
             d.add(src)
         deps[nd.name] = d
     order = []

@@ -308,7 +308,14 @@ class _Plan:
         ops = _prune(fetch_tensors, targets, fed)
 
         placement = session._placer.place(ops, session._placement, graph)
-        self._build(session, ops, placement, feeds, fetch_elems)
+        # --- control flow (issue 7): a graph with Switch/Merge/Enter/Exit/NextIteration runs in the
+        # dataflow executor of engine/control_flow_executor.py, which sets this plan's run(). ---
+        if _CONTROL_FLOW_OPS.isdisjoint([op._type for op in ops]):
+            self._build(session, ops, placement, feeds, fetch_elems)
+        else:
+            from tagraph.engine.control_flow_executor import build_plan
+            build_plan(self, session, ops, placement, feeds, fetch_elems)
+        # --- end control flow ---
 
     def _build(self, session, ops, placement, feeds, fetch_elems):
         fed_set = set(feeds)
@@ -446,7 +453,6 @@ class _Plan:
             self.fetch_slots.append(value_slot(e, cpu))
             aliasing.append(e.op.type in _ALIASING_OPS or e in fed)
         self.aliasing = aliasing
-        self.any_aliasing = any(aliasing)
         self.steps = steps
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
@@ -488,12 +494,13 @@ class _Plan:
         finally:
             errstate.__exit__(None, None, None)
         self.session.last_run_stats = self.stats
-        if self.any_aliasing:
-            results = [None if s is None else (vals[s].copy() if a and isinstance(vals[s], np.ndarray)
-                                               else vals[s])
-                       for s, a in zip(self.fetch_slots, self.aliasing)]
-        else:
-            results = [None if s is None else vals[s] for s in self.fetch_slots]
+        results = [None if s is None else vals[s] for s in self.fetch_slots]
+        for i, v in enumerate(results):
+            if v.__class__ is np.ndarray:
+                if v.ndim == 0:
+                    results[i] = v[()]     # a scalar comes back as numpy's scalar (bytes for strings), as in TF
+                elif self.aliasing[i]:
+                    results[i] = v.copy()
         return self.rebuild(results)
 
 
@@ -697,6 +704,13 @@ def _ints_fit(arr, np_dtype):
     return arr.min() >= info.min and arr.max() <= info.max
 
 
+# Control flow (issue 7): plans holding these ops run in engine/control_flow_executor.py.
+_MERGE_OPS = frozenset(["Merge", "RefMerge"])
+_NEXT_ITERATION_OPS = frozenset(["NextIteration", "RefNextIteration"])
+_CONTROL_FLOW_OPS = frozenset(["Switch", "RefSwitch", "Enter", "RefEnter", "Exit", "RefExit", "LoopCond"]) \
+    | _MERGE_OPS | _NEXT_ITERATION_OPS
+
+
 def _prune(fetch_tensors, targets, fed):
     """The ops the fetches need, in an order that runs every op after its inputs and control inputs."""
     needed = []
@@ -704,7 +718,12 @@ def _prune(fetch_tensors, targets, fed):
     stack = [(t.op, False) for t in reversed(fetch_tensors) if t not in fed] + \
             [(op, False) for op in reversed(targets)]
     # Iterative depth-first post-order; a cycle through control inputs is an error, as in TensorFlow.
-    while stack:
+    # A while loop's back edges (NextIteration -> Merge) are followed last, from the deferred list: the
+    # order puts each Merge before its loop body, and only those edges may close a cycle.
+    deferred = []
+    while stack or deferred:
+        if not stack:
+            stack.append((deferred.pop(), False))
         op, expanded = stack.pop()
         if expanded:
             state[op] = 2
@@ -725,8 +744,12 @@ def _prune(fetch_tensors, targets, fed):
                                                   % (op.name, c.name))
             if cs is None:
                 stack.append((c, False))
+        loop_merge = op._type in _MERGE_OPS
         for t in reversed(op._inputs):
             if t in fed:
+                continue
+            if loop_merge and t.op._type in _NEXT_ITERATION_OPS:
+                deferred.append(t.op)
                 continue
             ts = state.get(t.op)
             if ts == 1:

@@ -38,7 +38,7 @@ def main(argv=None):
         meta_graph_def = loader.load(sess, [tag_constants.TRAINING], export_dir)
         print("loaded tag-set %s; signatures %s" % (list(meta_graph_def.meta_info_def.tags),
                                                     sorted(meta_graph_def.signature_def)))
-        path = sess.run("vocab_path_value:0").item().decode()
+        path = sess.run("vocab_path_value:0").decode()
         print("the main op was fed the asset's new path: %s" % os.path.relpath(path, directory))
         values = {v.op.name: sess.run(v).ravel().tolist() for v in tg.global_variables()}
         print("variables restored (from the graph's collections): %s" % values)

@@ -32,7 +32,7 @@ def test_mixed_graph_strings_and_shapes_on_the_cpu_math_on_the_gpu(simulated_gpu
             assert out["label"] == b"ckpt/part"
             np.testing.assert_array_equal(out["n"], [2, 4])
             assert out["total"] == pytest.approx(24.0)
-            assert all(type(v) is np.ndarray for v in out.values())
+            assert all(isinstance(v, (np.ndarray, np.generic, bytes)) for v in out.values())
             assert device_of(sess, h) == device_of(sess, flat) == device_of(sess, total) == GPU0
             assert device_of(sess, label) == CPU
             # The feed goes up once; the sum comes down once; the shape never moves.

@@ -42,3 +42,18 @@ def test_readme_names_files_and_targets_that_exist():
         assert re.search(r"^%s:" % target, makefile, re.M), "README mentions `make %s`, the Makefile lacks it" % target
     for path in set(re.findall(r"\b((?:examples|benchmarks|tests|gpu_tests)/[\w/]+\.py)\b", text)):
         assert (ROOT / path).exists(), "README mentions %s, which does not exist" % path
+
+
+def test_readme_compatibility_table_names_every_interop_test():
+    text = README.read_text()
+    for test in sorted((ROOT / "tests" / "interop").glob("test_*.py")):
+        assert "tests/interop/%s" % test.name in text, (
+            "README's compatibility table does not mention tests/interop/%s: add a row saying what it checks"
+            % test.name)
+
+
+def test_readme_lists_every_example():
+    text = README.read_text()
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        if not script.name.startswith("_"):
+            assert "examples/%s" % script.name in text, "README's examples table lacks examples/%s" % script.name

@@ -53,7 +53,7 @@ def check(device, known, build, inputs, expect, unknown_static="same", known_sta
     static = known_static if known else unknown_static
     for i, (g, w, t) in enumerate(zip(got_l, want_l, out_l)):
         w = np.asarray(w)
-        assert isinstance(g, np.ndarray)
+        assert isinstance(g, (np.ndarray, np.generic)), type(g)  # scalars come back as numpy scalars, as in TF
         assert g.dtype == w.dtype, (i, g.dtype, w.dtype)
         assert g.shape == w.shape, (i, g.shape, w.shape)
         np.testing.assert_array_equal(g, w)

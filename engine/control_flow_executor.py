@@ -1,0 +1,533 @@
+"""The executor for plans whose graph has control flow: Switch, Merge, Enter, Exit, NextIteration, LoopCond.
+
+The Session's ordinary plan is a flat list of kernel calls in one fixed order; a graph with control flow
+cannot run that way, because what runs depends on values (a cond's predicate, a loop's condition) and
+a loop's body runs a number of times known only while it runs. A plan whose pruned graph holds any of
+these ops is handed here instead (``session._Plan.__init__``), and runs as TensorFlow's executor runs
+it: dataflow over tagged values.
+
+- **Dead values.** Switch forwards its input to one output and marks the other *dead*. An op with a
+  dead input (data or control) does not run: its outputs are dead. Merge is the exception: it fires on
+  its first live input, forwarding it and its index, and is dead only when all its inputs are (or when a
+  dead Enter feeds it: a loop inside the untaken branch of a cond). ControlTrigger is never dead.
+- **Frames.** Enter moves a value into a child frame (one per loop, per iteration of the frame it was
+  entered from); a constant Enter (a loop invariant) reaches every iteration. NextIteration moves a live
+  value to the next iteration of its frame (a dead one stops there: the loop has ended); Exit moves a
+  live value back to the parent frame. When a frame has nothing left to do (every Enter arrived, no op
+  ready, no child frame running), each of its Exits that never produced a live value sends a dead one,
+  so that a loop in an untaken branch still lets the Merge after it fire.
+
+The plan is compiled once per (fetches, feeds) signature like any other: a node per op with its kernel,
+context and device; explicit transfer nodes where an edge crosses devices (counted in ``RunStats``, as the
+flat plan's transfer steps are); each node's frame, checked statically (an edge between frames must go
+through Enter or Exit, as TensorFlow's ``ValidateControlFlowInfo`` requires). Running is a worklist over
+(node, frame, iteration). Fetches must be in the outermost frame, and a fetched value that is dead (in
+the untaken branch of a cond) is an error, as in TensorFlow.
+"""
+import numpy as np
+
+from tagraph.devices import kernel_registry
+from tagraph.engine import errors
+from tagraph.engine.graph import Operation, Tensor
+
+
+class _Dead:
+    """The value an untaken Switch output carries."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<dead>"
+
+
+DEAD = _Dead()
+
+SWITCH_OPS = frozenset(["Switch", "RefSwitch"])
+MERGE_OPS = frozenset(["Merge", "RefMerge"])
+ENTER_OPS = frozenset(["Enter", "RefEnter"])
+EXIT_OPS = frozenset(["Exit", "RefExit"])
+NEXT_ITERATION_OPS = frozenset(["NextIteration", "RefNextIteration"])
+CONTROL_FLOW_OPS = SWITCH_OPS | MERGE_OPS | ENTER_OPS | EXIT_OPS | NEXT_ITERATION_OPS | {"LoopCond"}
+
+# Node kinds.
+_NORMAL, _SWITCH, _MERGE, _ENTER, _EXIT, _NEXT, _TRIGGER, _FEED, _SINK = range(9)
+_KIND = {}
+for _t in SWITCH_OPS:
+    _KIND[_t] = _SWITCH
+for _t in MERGE_OPS:
+    _KIND[_t] = _MERGE
+for _t in ENTER_OPS:
+    _KIND[_t] = _ENTER
+for _t in EXIT_OPS:
+    _KIND[_t] = _EXIT
+for _t in NEXT_ITERATION_OPS:
+    _KIND[_t] = _NEXT
+_KIND["ControlTrigger"] = _TRIGGER
+del _t
+
+
+class _Node:
+    __slots__ = ("id", "name", "kind", "fn", "ctx", "op", "n_in", "n_ctrl", "outs", "ctrl_outs", "frame",
+                 "child", "const_enter", "enter_inputs", "pos", "transfer", "back_inputs")
+
+    def __init__(self, name, kind, fn, ctx, op, n_in, n_out):
+        self.name = name
+        self.kind = kind
+        self.fn = fn
+        self.ctx = ctx
+        self.op = op
+        self.n_in = n_in
+        self.n_ctrl = 0
+        self.outs = [[] for _ in range(n_out)]   # per output: [(consumer node, input index)]
+        self.ctrl_outs = []
+        self.frame = None          # the frame path (a tuple of frame names) the node runs in
+        self.child = None          # Enter: the frame path it enters
+        self.const_enter = False
+        self.enter_inputs = ()     # Merge: input indices fed by an Enter
+        self.back_inputs = ()      # Merge: input indices fed by a NextIteration (the loop's back edge)
+        self.pos = None            # feeds and fetches: their position
+        self.transfer = 0          # 1: an upload, 2: a download (counted in RunStats)
+
+
+class _Frame:
+    """One execution of a frame: the root frame, or a loop entered from one iteration of its parent."""
+    __slots__ = ("path", "parent", "parent_iter", "iters", "children", "invariants", "outstanding",
+                 "live_exits")
+
+    def __init__(self, path, parent, parent_iter, pending_enters):
+        self.path = path
+        self.parent = parent
+        self.parent_iter = parent_iter
+        self.iters = {0: {}}       # iteration -> node id -> what the node has received so far
+        self.children = {}         # (iteration, frame name) -> _Frame
+        self.invariants = []       # (constant Enter node, value, dead): given to every iteration
+        # Work that may still add ready nodes to this frame: Enters not yet arrived, ready nodes,
+        # running child frames. At zero the frame is done.
+        self.outstanding = pending_enters
+        self.live_exits = set()
+
+
+def build_plan(plan, session, ops, placement, feeds, fetch_elems):
+    """Compiles ``ops`` (pruned, placed) into ``plan`` and makes ``plan.run`` the dataflow executor."""
+    from tagraph.engine import session as _session
+    cpu = session._placer.cpu
+    nodes = []
+    node_of = {}               # op -> _Node
+    loc = {}                   # (node, port) -> device holding that output
+    moved = {}                 # (node, port, device name) -> (node, port): the value there
+    feed_node = {}             # fed tensor -> its source node
+
+    def add(node):
+        node.id = len(nodes)
+        nodes.append(node)
+        return node
+
+    for k, t in enumerate(feeds):
+        if t in feed_node:
+            continue
+        n = add(_Node("feed:" + t.name, _FEED, None, None, None, 0, 1))
+        n.pos = k
+        n.frame = ()
+        feed_node[t] = n
+        loc[(n, 0)] = cpu
+
+    def frame_out(n):
+        if n.kind == _ENTER:
+            return n.child
+        if n.kind == _EXIT:
+            if not n.frame:
+                raise errors.InvalidArgumentError(None, n.op, "Exit node %s is not inside a while loop: its "
+                                                  "input is in the outermost frame" % n.name)
+            return n.frame[:-1]
+        return n.frame
+
+    def pseudo(name, fn, ctx, src, port, device, transfer=0):
+        n = add(_Node(name, _NORMAL, fn, ctx, None, 1, 1))
+        n.n_ctrl = 0
+        n.frame = frame_out(src)
+        n.transfer = transfer
+        src.outs[port].append((n, 0))
+        loc[(n, 0)] = device
+        return n
+
+    def source_on(t, device, as_ref):
+        """(node, port) giving tensor ``t`` on ``device`` (read as a value unless ``as_ref``)."""
+        src = feed_node.get(t)
+        port = 0
+        if src is None:
+            src = node_of[t.op]
+            port = t.value_index
+        if as_ref or t.dtype.name == "resource":
+            return src, port
+        if t.dtype._enum > 100 and src.kind != _FEED:
+            # A reference read as a value: read the variable where it lives, then move the value.
+            key = (src, port, "read")
+            d = moved.get(key)
+            if d is None:
+                n = pseudo(src.name + "/read", _session._deref_step, None, src, port, loc[(src, port)])
+                d = moved[key] = (n, 0)
+            src, port = d
+        return move(src, port, device)
+
+    def move(src, port, device):
+        have = loc[(src, port)]
+        if have.name == device.name:
+            return src, port
+        key = (src, port, device.name)
+        d = moved.get(key)
+        if d is not None:
+            return d
+        if device.device_type == "CPU" and src.op is not None and src.op.type == "Const":
+            # A constant wanted in host memory is read from the graph, never copied back (HostMemory Const).
+            value = _session._decode_attr(src.op._attrs["value"])
+            n = pseudo(src.name + "/host", _host_const(value), None, src, port, device)
+        elif have.device_type == "CPU":
+            n = pseudo(src.name + "/upload", _session._upload, device, src, port, device, transfer=1)
+        elif device.device_type == "CPU":
+            n = pseudo(src.name + "/download", _session._download, have, src, port, device, transfer=2)
+        else:
+            # Between two GPUs: through the host, as the flat plan does.
+            h, hp = move(src, port, cpu)
+            n = pseudo(src.name + "/upload", _session._upload, device, h, hp, device, transfer=1)
+        moved[key] = (n, 0)
+        return n, 0
+
+    for op in ops:
+        dev = placement[op]
+        if dev.device_type != "CPU" and _session._int32_in_host_memory(op):
+            dev = cpu
+        on_host = dev.device_type == "CPU"
+        kernel = kernel_registry.get_kernel(op.type, dev.device_type)
+        if kernel is None:
+            raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices compatible with "
+                                       "node %s" % (op.type, dev.device_type, op.name))
+        host_in = kernel_registry.host_memory_inputs(op.type, dev.device_type)
+        host_out = kernel_registry.host_memory_outputs(op.type, dev.device_type)
+        if not on_host and not dev.backend.is_simulated:
+            kernel = _session._on_device(kernel, dev.backend)
+        attrs = {k: _session._decode_attr(v) for k, v in op._attrs.items()}
+        ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
+        kind = _KIND.get(op.type, _NORMAL)
+        n = _Node(op.name, kind, kernel, ctx, op, len(op._inputs), len(op._outputs))
+        ref_flags = _session._ref_input_flags(op)
+        sources = []           # (input index, node, port) of each data input
+        back = []
+        for i, t in enumerate(op._inputs):
+            if kind == _MERGE and t not in feed_node and t.op.type in NEXT_ITERATION_OPS:
+                back.append((i, t))          # wired once the NextIteration exists (it comes later)
+                continue
+            want = cpu if (on_host or i in host_in) else dev
+            s, p = source_on(t, want, ref_flags[i])
+            sources.append((i, s, p))
+        add(n)
+        node_of[op] = n
+        for i in range(len(op._outputs)):
+            loc[(n, i)] = cpu if (on_host or i in host_out) else dev
+        frames = set()
+        for i, s, p in sources:
+            s.outs[p].append((n, i))
+            frames.add(frame_out(s))
+        for c in op._control_inputs:
+            s = node_of.get(c)
+            if s is None:       # pruned away: only possible for an op that is fed; never for a real input
+                continue
+            s.ctrl_outs.append(n)
+            n.n_ctrl += 1
+            frames.add(frame_out(s))
+        if len(frames) > 1:
+            raise errors.InvalidArgumentError(
+                None, op, "The node '%s' (%s) has inputs from different frames: %s. An edge into or out of a "
+                "while loop must go through Enter or Exit." % (op.name, op.type, _frames_str(frames)))
+        n.frame = frames.pop() if frames else ()
+        if kind == _ENTER:
+            name = attrs.get("frame_name", b"")
+            name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+            if not name:
+                raise errors.InvalidArgumentError(None, op, "Enter node %s has an empty frame_name" % op.name)
+            n.child = n.frame + (name,)
+            n.const_enter = bool(attrs.get("is_constant", False))
+        elif kind == _EXIT:
+            frame_out(n)        # checks that it is inside a loop
+        if kind == _MERGE:
+            n.enter_inputs = frozenset(i for i, t in enumerate(op._inputs)
+                                       if t not in feed_node and t.op.type in ENTER_OPS)
+            n.back_inputs = tuple(back)
+
+    # The loops' back edges, NextIteration -> Merge, now that every NextIteration has its node.
+    for op in ops:
+        n = node_of[op]
+        if n.kind != _MERGE or not n.back_inputs:
+            continue
+        dev = placement[op]
+        if dev.device_type != "CPU" and _session._int32_in_host_memory(op):
+            dev = cpu
+        for i, t in n.back_inputs:
+            s = node_of.get(t.op)
+            if s is None:
+                raise errors.InvalidArgumentError(None, op, "Merge %s's input %s is not in the plan" % (op.name, t.name))
+            if s.frame != n.frame:
+                raise errors.InvalidArgumentError(
+                    None, op, "The NextIteration %s feeding Merge %s is in frame %s, the Merge in frame %s"
+                    % (s.name, n.name, _frame_str(s.frame), _frame_str(n.frame)))
+            want = cpu if dev.device_type == "CPU" else dev
+            src, p = source_on(t, want, _session._ref_input_flags(op)[i])
+            src.outs[p].append((n, i))
+        n.back_inputs = ()
+
+    # Fetches: each a sink node in the outermost frame, its value in host memory.
+    fetch_pos = []
+    n_fetch = 0
+    for e in fetch_elems:
+        if isinstance(e, Operation):
+            fetch_pos.append(None)
+            continue
+        if e in feed_node:
+            fetch_pos.append(("feed", feeds.index(e)))
+            continue
+        if e.op not in node_of:
+            raise errors.InvalidArgumentError(None, None, "Fetch %s is not computed by this plan" % e.name)
+        s, p = source_on(e, cpu, False)
+        where = frame_out(s)
+        if where:
+            raise errors.InvalidArgumentError(
+                None, e.op, "Cannot fetch %s: it is inside the while loop %s; fetch a loop output (an Exit) "
+                "instead" % (e.name, _frame_str(where)))
+        sink = add(_Node("fetch:" + e.name, _SINK, None, None, e.op, 1, 0))
+        sink.frame = ()
+        sink.pos = n_fetch
+        s.outs[p].append((sink, 0))
+        fetch_pos.append(("run", n_fetch, e))
+        n_fetch += 1
+
+    enter_count = {}
+    exits_by_frame = {}
+    for n in nodes:
+        if n.kind == _ENTER:
+            enter_count[n.child] = enter_count.get(n.child, 0) + 1
+        elif n.kind == _EXIT:
+            exits_by_frame.setdefault(n.frame, []).append(n)
+        n.outs = [tuple(o) for o in n.outs]
+        n.ctrl_outs = tuple(n.ctrl_outs)
+    roots = [n for n in nodes if n.n_in == 0 and n.n_ctrl == 0]
+    for n in roots:
+        if n.frame:
+            raise errors.InvalidArgumentError(None, n.op, "Node %s has no inputs but is in the while loop %s"
+                                              % (n.name, _frame_str(n.frame)))
+    # Nodes fed only by fed tensors (counted in n_in) start too.
+    runner = _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
+    plan.steps = ()
+    plan.nslots = 0
+    plan.feed_plan = [(None, t, t.dtype.base_dtype.as_numpy_dtype, t.shape) for t in feeds]
+    plan.fetch_slots = []
+    plan.aliasing = []
+    plan.any_aliasing = True
+    plan.session = session
+    plan.ops = ops
+    plan.placement = placement
+    plan.control_flow = runner
+    plan.stats_devices = tuple(sorted({placement[op].name for op in ops}))
+    plan.run = runner.run
+
+
+def _host_const(value):
+    def host_const(ctx, _):
+        return value
+    return host_const
+
+
+def _frame_str(path):
+    return "/".join(path) if path else "(outermost)"
+
+
+def _frames_str(frames):
+    return ", ".join(sorted(_frame_str(f) for f in frames))
+
+
+class _Runner:
+    """Runs a compiled control-flow plan: a worklist of (node, frame, iteration, inputs, dead)."""
+
+    def __init__(self, plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch):
+        self.plan = plan
+        self.nodes = nodes
+        self.roots = roots
+        self.enter_count = enter_count
+        self.exits_by_frame = exits_by_frame
+        self.fetch_pos = fetch_pos
+        self.n_fetch = n_fetch
+
+    def run(self, feed_values, state):
+        from tagraph.engine import session as _session
+        plan = self.plan
+        if plan.sparse_feeds is not None:
+            feed_values = _session._split_sparse_feeds(plan.sparse_feeds, feed_values)
+        feed_vals = [_session._convert_feed(v, t, np_dtype, shape)
+                     for (_, t, np_dtype, shape), v in zip(plan.feed_plan, feed_values)]
+        results = [None] * self.n_fetch
+        counts = [0, 0, 0]     # -, uploads, downloads
+        root = _Frame((), None, 0, 0)
+        ready = []
+        for n in self.roots:
+            ready.append((n, root, 0, [], False))
+            root.outstanding += 1
+        errstate = np.errstate(all="ignore")
+        errstate.__enter__()
+        try:
+            self._loop(ready, feed_vals, results, counts)
+        except errors.OpError as e:
+            raise _session._with_node(e, _step_of(self._current)) from None
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
+                AttributeError) as e:
+            raise _session._with_node(errors.InvalidArgumentError(None, None, str(e)),
+                                      _step_of(self._current)) from e
+        except MemoryError as e:
+            raise _session._with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e),
+                                      _step_of(self._current)) from e
+        finally:
+            errstate.__exit__(None, None, None)
+            self._current = None
+        plan.session.last_run_stats = _session.RunStats(counts[1], counts[2], plan.stats_devices, 0)
+        out = []
+        for f in self.fetch_pos:
+            if f is None:
+                out.append(None)
+            elif f[0] == "feed":
+                v = feed_vals[f[1]]
+                out.append(v.copy() if isinstance(v, np.ndarray) else v)
+            else:
+                v = results[f[1]]
+                if v is None or v is DEAD:
+                    t = f[2]
+                    why = ("it is in the branch of a cond that was not taken (its value is dead)" if v is DEAD
+                           else "the plan never reached it")
+                    raise errors.InvalidArgumentError(None, t.op, "Retval for fetch %s does not have a value: %s"
+                                                      % (t.name, why))
+                out.append(v.copy() if isinstance(v, np.ndarray) else v)
+        return plan.rebuild(out)
+
+    _current = None
+
+    def _loop(self, ready, feed_vals, results, counts):
+        exits_by_frame = self.exits_by_frame
+        enter_count = self.enter_count
+        pop = ready.pop
+        push = ready.append
+
+        def deliver(dst, frame, states, it, idx, v):
+            st = states.get(dst.id)
+            if dst.kind == _MERGE:
+                if st is None:
+                    st = states[dst.id] = [dst.n_ctrl, 0, None, False]
+                if st[3]:
+                    return
+                if idx < 0:
+                    st[0] -= 1
+                elif v is DEAD:
+                    # A dead Enter kills the loop's Merge at once: the loop is in an untaken branch.
+                    st[1] = dst.n_in if idx in dst.enter_inputs else st[1] + 1
+                elif st[2] is None:
+                    st[2] = (v, idx)
+                if st[0] <= 0 and (st[2] is not None or st[1] >= dst.n_in):
+                    st[3] = True
+                    push((dst, frame, it, st[2], st[2] is None))
+                    frame.outstanding += 1
+                return
+            if st is None:
+                st = states[dst.id] = [dst.n_in + dst.n_ctrl, False, [None] * dst.n_in]
+            st[0] -= 1
+            if v is DEAD:
+                st[1] = True
+            if idx >= 0:
+                st[2][idx] = v
+            if st[0] == 0:
+                del states[dst.id]
+                push((dst, frame, it, st[2], st[1] and dst.kind != _TRIGGER))
+                frame.outstanding += 1
+
+        def activate(n, frame, it, outs, dead):
+            states = frame.iters[it]
+            if dead:
+                for edges in n.outs:
+                    for dst, idx in edges:
+                        deliver(dst, frame, states, it, idx, DEAD)
+                for dst in n.ctrl_outs:
+                    deliver(dst, frame, states, it, -1, DEAD)
+                return
+            for port, edges in enumerate(n.outs):
+                v = outs[port]
+                for dst, idx in edges:
+                    deliver(dst, frame, states, it, idx, v)
+            for dst in n.ctrl_outs:
+                deliver(dst, frame, states, it, -1, None)
+
+        def finish(frame):
+            # Every Exit that never carried a live value reports a dead one, so the parent can go on.
+            parent = frame.parent
+            for x in exits_by_frame.get(frame.path, ()):
+                if x.id not in frame.live_exits:
+                    activate(x, parent, frame.parent_iter, None, True)
+            del parent.children[(frame.parent_iter, frame.path[-1])]
+            parent.outstanding -= 1
+            if parent.outstanding == 0 and parent.parent is not None:
+                finish(parent)
+
+        while ready:
+            item = pop()
+            n, frame, it, ins, dead = item
+            self._current = n
+            kind = n.kind
+            if kind == _SINK:
+                results[n.pos] = DEAD if dead else ins[0]
+                outs = ()
+            elif dead:
+                outs = None
+            elif kind == _NORMAL:
+                r = n.fn(n.ctx, *ins)
+                if n.transfer:
+                    counts[n.transfer] += 1
+                k = len(n.outs)
+                outs = (r,) if k == 1 else (() if k == 0 else r)
+            elif kind == _MERGE:
+                outs = (ins[0], np.int32(ins[1]))
+            elif kind == _FEED:
+                outs = (feed_vals[n.pos],)
+            else:
+                r = n.fn(n.ctx, *ins)
+                k = len(n.outs)
+                outs = (r,) if k == 1 else (() if k == 0 else r)
+            if kind == _ENTER:
+                child = frame.children.get((it, n.child[-1]))
+                if child is None:
+                    child = frame.children[(it, n.child[-1])] = _Frame(n.child, frame, it, enter_count[n.child])
+                    frame.outstanding += 1
+                if n.const_enter:
+                    child.invariants.append((n, outs, dead))
+                    for j in list(child.iters):
+                        activate(n, child, j, outs, dead)
+                else:
+                    activate(n, child, 0, outs, dead)
+                child.outstanding -= 1
+                if child.outstanding == 0:
+                    finish(child)
+            elif kind == _EXIT:
+                if not dead:
+                    frame.live_exits.add(n.id)
+                    activate(n, frame.parent, frame.parent_iter, outs, False)
+            elif kind == _NEXT:
+                if not dead:
+                    j = it + 1
+                    if j not in frame.iters:
+                        frame.iters[j] = {}
+                        for inv, v, inv_dead in frame.invariants:
+                            activate(inv, frame, j, v, inv_dead)
+                    activate(n, frame, j, outs, False)
+                # A dead NextIteration stops here: the loop has ended.
+            else:
+                activate(n, frame, it, outs, dead)
+            frame.outstanding -= 1
+            if frame.outstanding == 0 and frame.parent is not None:
+                finish(frame)
+
+
+def _step_of(node):
+    if node is None or node.ctx is None or not hasattr(node.ctx, "node_name"):
+        return None
+    return (node.fn, node.ctx, (), None)
