@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test interop bench protos clean
+.PHONY: demo test interop bench protos clean fuzz soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,10 @@ protos: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The long fuzz run (every parser of outside input; the suite runs a short one) and the server soak.
+fuzz: $(STAMP)
+	$(PY) benchmarks/fuzz_long.py
+
+soak: $(STAMP)
+	$(PY) benchmarks/soak.py

@@ -57,11 +57,18 @@ HELPER = textwrap.dedent(r"""
 
     def phase_of(fn, args):
         if fn == "fsync":
-            return "fsync"
+            try:
+                path = os.readlink("/proc/self/fd/%%d" %% args[0])
+            except (OSError, IndexError, TypeError):
+                return "fsync (unknown file)"
+            if os.path.isdir(path):
+                return "fsync of a directory"
+            return "fsync of " + phase_of("write", (path,))
         path = str(args[-1] if fn in ("replace", "rename") else args[0]) if args else ""
-        base = os.path.basename(path)
+        base = os.path.basename(path).split(".tempstate")[0]
         if fn in ("remove", "unlink", "rmdir"):
-            return "retention/cleanup (%%s)" %% fn
+            return "retention/cleanup (%%s of %%s)" %% (fn, "a directory" if fn == "rmdir" else
+                                                       phase_of("write", (path,)).split(": ")[-1])
         if base == "checkpoint":
             return "state file update"
         if base.endswith(".meta"):
@@ -69,7 +76,7 @@ HELPER = textwrap.dedent(r"""
         if ".index" in base or ".data-" in base:
             return "save: bundle (data/index)"
         if base.startswith("saved_model.pb"):
-            return "export: saved_model.pb"
+            return "saved_model.pb"
         return "save: other (%%s)" %% base
 
     def install_hooks(kill_at, when):
@@ -135,10 +142,18 @@ HELPER = textwrap.dedent(r"""
                 if counter is not None:
                     say("calls %%d" %% counter[0])
 
+    def die_with_parent():
+        try:
+            import ctypes
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: never outlive the helper
+        except Exception:
+            pass
+
     for line in sys.stdin:
         job = json.loads(line)
         pid = os.fork()
         if pid == 0:
+            die_with_parent()
             code = 0
             try:
                 if job["mode"] == "save":
@@ -167,7 +182,8 @@ class Helper:
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
         lines = self.read_until(lambda ls: ls[-1].startswith("pid "))
-        return int(lines[-1][4:]), lines
+        self.child = int(lines[-1][4:])
+        return self.child, lines
 
     def read_until(self, predicate, timeout=120):
         lines = []
@@ -182,12 +198,25 @@ class Helper:
         raise RuntimeError("timed out waiting for the helper: %r" % lines)
 
     def close(self):
+        child = getattr(self, "child", None)
+        if child is not None:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except OSError:
+                pass
         try:
             self.proc.stdin.close()
         except OSError:
             pass
         self.proc.kill()
         self.proc.wait()
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:   # it finished (and was reaped) before the kill: a run without a crash
+        pass
 
 
 # ------------------------------------------------------------------------------------------- checking
@@ -335,12 +364,13 @@ def run(args):
         for i in range(args.timed):
             pid, _ = helper.start({"mode": "save", "dir": directory})
             helper.read_until(lambda ls: ls[-1] == "ready" or ls[-1].startswith("error"))
-            if i == 0:
+            if i == 0:   # the first round is killed only after a first save completed
+                from tagraph.serialization import latest_checkpoint
                 deadline = time.monotonic() + 60
-                while checker.check() is None and time.monotonic() < deadline:
+                while latest_checkpoint(directory) is None and time.monotonic() < deadline:
                     time.sleep(0.005)
             time.sleep(rng.uniform(0, 3 * save_seconds))
-            os.kill(pid, signal.SIGKILL)
+            _kill(pid)
             lines = helper.read_until(lambda ls: ls[-1].startswith("reaped"))
             runs["timed save"] += 1
             for line in lines:
@@ -411,7 +441,7 @@ def run(args):
                 pid, _ = helper.start({"mode": "export", "dir": export_dir, "value": value})
                 helper.read_until(lambda ls: ls[-1] == "ready" or ls[-1].startswith("error"))
                 time.sleep(rng.uniform(0, 1.2 * export_seconds))
-                os.kill(pid, signal.SIGKILL)
+                _kill(pid)
                 lines = helper.read_until(lambda ls: ls[-1].startswith("reaped"))
             kind = "export (%s)" % ("targeted" if targeted else "timed")
             runs[kind] += 1

@@ -32,8 +32,8 @@ outside.
 
 Gradients: through ``cond`` (TensorFlow's Switch and Merge gradients). Not through ``while_loop``:
 TensorFlow 1 differentiates a loop by building a second, backward loop that pops the forward values from
-stacks, which needs the gradient walk to treat a loop as a unit; ``tg.gradients`` says so when it meets
-an Exit.
+stacks, which needs the gradient walk (engine/gradients.py) to treat a loop as a unit; Enter, Exit and
+NextIteration have no gradient, so ``tg.gradients`` stops at a loop's Exit with a LookupError.
 """
 import builtins
 import collections
@@ -99,6 +99,35 @@ def tuple(tensors, name=None, control_inputs=None):
 
 
 # --- the control-flow ops: kernels (run by engine/control_flow_executor.py), shapes, gradients ----------
+
+def _register_ref_variants():
+    """TensorFlow's RefSwitch, RefMerge, RefEnter, RefExit and RefNextIteration.
+
+    TensorFlow 1 routes reference variables through these (a cond or loop reading or assigning a
+    ``tf.Variable``), but the shipped OpList lacks them. Each is its value op with the data input and
+    the data outputs made references (and RefSwitch allowing an uninitialized input), which is exactly
+    TensorFlow's definition (checked against TensorFlow 2.21's registry).
+    """
+    from tagraph.engine.op_builder import op_defs, register_op_def
+    from tagraph.protos import op_def_pb2
+    defs = op_defs()
+    for base, outputs in (("Switch", ("output_false", "output_true")), ("Merge", ("output",)),
+                          ("Enter", ("output",)), ("Exit", ("output",)), ("NextIteration", ("output",))):
+        if "Ref" + base in defs:
+            continue
+        ref = op_def_pb2.OpDef()
+        ref.CopyFrom(defs[base])
+        ref.name = "Ref" + base
+        ref.input_arg[0].is_ref = True
+        for arg in ref.output_arg:
+            if arg.name in outputs:
+                arg.is_ref = True
+        if base == "Switch":
+            ref.allows_uninitialized_input = True
+        register_op_def(ref)
+
+
+_register_ref_variants()
 
 # Kernels for every device kind: they only forward what they are given (a device array stays where it
 # is), so placing them on a GPU costs nothing; the predicate lives in host memory, as in TensorFlow.
@@ -207,15 +236,7 @@ def _merge_grad(op, grad, _):
     return out
 
 
-def _no_loop_gradient(op, *grads):
-    raise LookupError(
-        "Gradients through a while loop are not supported by tagraph (reached %s '%s'). TensorFlow 1 "
-        "differentiates a while_loop with a second, backward loop fed by stacks of the forward values; "
-        "tagraph does not build that. Unroll the loop in Python, or stop the gradient before it "
-        "(tg.stop_gradient)." % (op.type, op.name))
-
-
-register_gradient("Enter", "RefEnter", "Exit", "RefExit", "NextIteration", "RefNextIteration")(_no_loop_gradient)
+# Enter, Exit and NextIteration have no gradient: tg.gradients stops at a loop's Exit with a LookupError.
 
 
 # --- nested structures (lists, tuples, namedtuples, dicts) ----------------------------------------
@@ -292,19 +313,6 @@ def _remove_control_input(op, c):
         pass
 
 
-def _ref_inputs(op):
-    flags = []
-    for arg in op._op_def.input_arg:
-        if arg.number_attr:
-            n = op._attrs[arg.number_attr].i
-        elif arg.type_list_attr:
-            n = len(op._attrs[arg.type_list_attr].list.type)
-        else:
-            n = 1
-        flags.extend([arg.is_ref] * n)
-    return flags
-
-
 class _CondBranches:
     """What one ``cond`` shares between its branches: the predicate and the Switch of each outside value."""
 
@@ -313,15 +321,14 @@ class _CondBranches:
         self.pred = pred
         self.switches = {}     # (outside tensor, as reference) -> Switch op
 
-    def switched(self, t, branch, as_ref):
-        key = (t, as_ref)
-        sw = self.switches.get(key)
+    def switched(self, t, branch):
+        sw = self.switches.get(t)
         if sw is None:
             with self.graph.control_dependencies(None):
-                ref = as_ref and t.dtype._enum > 100
-                sw = self.graph.create_op("RefSwitch" if ref else "Switch", [t, self.pred], {},
+                # A reference stays one (RefSwitch), as in TensorFlow: it is read, or assigned, where used.
+                sw = self.graph.create_op("RefSwitch" if t.dtype._enum > 100 else "Switch", [t, self.pred], {},
                                           name="Switch")
-            self.switches[key] = sw
+            self.switches[t] = sw
         return sw.outputs[branch]
 
     def build(self, fn, pivot, branch, which):
@@ -345,7 +352,6 @@ class _CondBranches:
         created = g._ops[start:]
         inside = set(created)
         for op in created:
-            refs = _ref_inputs(op)
             conditional = False
             for i, t in enumerate(op._inputs):
                 if t.op in inside or t.op is pivot.op:
@@ -353,13 +359,13 @@ class _CondBranches:
                     continue
                 if t.op is self.pred.op or (op.type in _MERGES and t.op.type in _NEXT_ITERATIONS):
                     continue
-                _update_input(op, i, self.switched(t, branch, refs[i]))
+                _update_input(op, i, self.switched(t, branch))
                 conditional = True
             if not conditional and not any(c in inside or c is pivot.op for c in op._control_inputs):
                 op._add_control_input(pivot.op)
         # A result from outside the branch (``lambda: x``) is switched too, so the Merge sees it only
         # when this branch is taken.
-        flat = [v if v.op in inside or v.op is pivot.op else self.switched(v, branch, False) for v in flat]
+        flat = [v if v.op in inside or v.op is pivot.op else self.switched(v, branch) for v in flat]
         return structure, flat
 
 
@@ -498,18 +504,18 @@ class _Loop:
         self.ordered = {}         # outside op -> constant Enter op ordered after it
         self.inside = set()
 
-    def enter(self, t, is_constant, as_ref=False):
-        op_type = "RefEnter" if as_ref and t.dtype._enum > 100 else "Enter"
+    def enter(self, t, is_constant):
+        # A reference stays one (RefEnter), as in TensorFlow: it is read, or assigned, where used.
+        op_type = "RefEnter" if t.dtype._enum > 100 else "Enter"
         with self.graph.control_dependencies(None):
             return self.graph.create_op(op_type, [t], {"frame_name": self.frame_name, "is_constant": is_constant,
                                                        "parallel_iterations": self.parallel_iterations},
                                         name="Enter").outputs[0]
 
-    def invariant(self, t, as_ref):
-        key = (t, as_ref)
-        e = self.invariants.get(key)
+    def invariant(self, t):
+        e = self.invariants.get(t)
         if e is None:
-            e = self.invariants[key] = self.enter(t, True, as_ref)
+            e = self.invariants[t] = self.enter(t, True)
         return e
 
     def after(self, c):
@@ -526,11 +532,10 @@ class _Loop:
     def adopt(self, ops, pivot):
         inside = self.inside
         for op in ops:
-            refs = _ref_inputs(op)
             for i, t in enumerate(op._inputs):
                 if t.op in inside or (op.type in _MERGES and t.op.type in _NEXT_ITERATIONS):
                     continue
-                _update_input(op, i, self.invariant(t, refs[i]))
+                _update_input(op, i, self.invariant(t))
             outside = [c for c in op._control_inputs if c not in inside]
             for c in outside:
                 _remove_control_input(op, c)

@@ -82,3 +82,36 @@ _FUZZ_TREE = _make_fuzz_tree()
 def teardown_module(module):
     import shutil
     shutil.rmtree(os.path.dirname(os.path.dirname(_FUZZ_TREE)), ignore_errors=True)
+
+
+_TF_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "tf")
+
+
+@pytest.mark.xfail(strict=True,
+                   reason="finding for the lead: saved_model/loader.get_asset_tensors checks '..' and absolute "
+                   "asset names but follows a symlink inside assets/ that points outside the SavedModel; call "
+                   "serialization.path_safety.safe_join(assets_dir, filename) there (saved_model/ is being edited)")
+def test_loader_refuses_an_asset_symlink_pointing_outside(tmp_path):
+    import shutil
+    import tagraph.engine as tg
+    from tagraph.serialization.saved_model import loader
+    export = tmp_path / "hpt"
+    shutil.copytree(os.path.join(_TF_DATA, "half_plus_two"), export)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of the model\n")
+    vocab = export / "assets" / "vocab.txt"
+    vocab.unlink()
+    os.symlink(outside, vocab)
+    with tg.Session(graph=tg.Graph()) as sess:
+        with pytest.raises(errors.InvalidArgumentError):
+            loader.load(sess, ["serve"], str(export))
+
+
+def test_loader_refuses_an_asset_name_with_dotdot(tmp_path):
+    from tagraph.protos import meta_graph_pb2
+    from tagraph.serialization.saved_model import loader
+    mg = meta_graph_pb2.MetaGraphDef()
+    a = mg.asset_file_def.add(filename="../../etc/passwd")
+    a.tensor_info.name = "asset:0"
+    with pytest.raises(errors.InvalidArgumentError):
+        loader.get_asset_tensors(str(tmp_path), mg)
