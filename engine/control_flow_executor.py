@@ -27,7 +27,8 @@ the untaken branch of a cond) is an error, as in TensorFlow.
 import numpy as np
 
 from tagraph.devices import kernel_registry
-from tagraph.engine import errors
+from tagraph.devices.placer import ref_input_flags
+from tagraph.engine import dtypes, errors
 from tagraph.engine.graph import Operation, Tensor
 
 
@@ -67,7 +68,7 @@ del _t
 
 class _Node:
     __slots__ = ("id", "name", "kind", "fn", "ctx", "op", "n_in", "n_ctrl", "outs", "ctrl_outs", "frame",
-                 "child", "const_enter", "enter_inputs", "pos", "transfer", "back_inputs")
+                 "child", "const_enter", "enter_inputs", "pos", "transfer", "back_inputs", "prep")
 
     def __init__(self, name, kind, fn, ctx, op, n_in, n_out):
         self.name = name
@@ -86,6 +87,7 @@ class _Node:
         self.back_inputs = ()      # Merge: input indices fed by a NextIteration (the loop's back edge)
         self.pos = None            # feeds and fetches: their position
         self.transfer = 0          # 1: an upload, 2: a download (counted in RunStats)
+        self.prep = ()             # (input index, steps) run on inputs when the node runs
 
 
 class _Frame:
@@ -150,23 +152,27 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         return n
 
     def source_on(t, device, as_ref):
-        """(node, port) giving tensor ``t`` on ``device`` (read as a value unless ``as_ref``)."""
+        """(node, port, prep) giving tensor ``t`` on ``device``: ``prep`` is None, or the steps the consumer
+        runs on the value when it runs (a reference read as a value is read then, after the consumer's
+        control inputs, as the flat plan reads it in its consumer's place)."""
         src = feed_node.get(t)
         port = 0
         if src is None:
             src = node_of[t.op]
             port = t.value_index
         if as_ref or t.dtype.name == "resource":
-            return src, port
+            return src, port, None
         if t.dtype._enum > 100 and src.kind != _FEED:
-            # A reference read as a value: read the variable where it lives, then move the value.
-            key = (src, port, "read")
-            d = moved.get(key)
-            if d is None:
-                n = pseudo(src.name + "/read", _session._deref_step, None, src, port, loc[(src, port)])
-                d = moved[key] = (n, 0)
-            src, port = d
-        return move(src, port, device)
+            prep = [(_session._deref_step, None, 0)]
+            have = loc[(src, port)]
+            if have.name != device.name:
+                if have.device_type != "CPU":
+                    prep.append((_session._download, have, 2))
+                if device.device_type != "CPU":
+                    prep.append((_session._upload, device, 1))
+            return src, port, tuple(prep)
+        src, port = move(src, port, device)
+        return src, port, None
 
     def move(src, port, device):
         have = loc[(src, port)]
@@ -193,7 +199,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
 
     for op in ops:
         dev = placement[op]
-        if dev.device_type != "CPU" and _session._int32_in_host_memory(op):
+        if dev.device_type != "CPU" and _predicate_in_host_memory(op):
             dev = cpu
         on_host = dev.device_type == "CPU"
         kernel = kernel_registry.get_kernel(op.type, dev.device_type)
@@ -208,16 +214,20 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
         kind = _KIND.get(op.type, _NORMAL)
         n = _Node(op.name, kind, kernel, ctx, op, len(op._inputs), len(op._outputs))
-        ref_flags = _session._ref_input_flags(op)
+        ref_flags = ref_input_flags(op)
         sources = []           # (input index, node, port) of each data input
+        preps = []             # (input index, steps run on it when the node runs)
         back = []
         for i, t in enumerate(op._inputs):
             if kind == _MERGE and t not in feed_node and t.op.type in NEXT_ITERATION_OPS:
                 back.append((i, t))          # wired once the NextIteration exists (it comes later)
                 continue
             want = cpu if (on_host or i in host_in) else dev
-            s, p = source_on(t, want, ref_flags[i])
+            s, p, prep = source_on(t, want, ref_flags[i])
             sources.append((i, s, p))
+            if prep:
+                preps.append((i, prep))
+        n.prep = tuple(preps)
         add(n)
         node_of[op] = n
         for i in range(len(op._outputs)):
@@ -258,7 +268,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         if n.kind != _MERGE or not n.back_inputs:
             continue
         dev = placement[op]
-        if dev.device_type != "CPU" and _session._int32_in_host_memory(op):
+        if dev.device_type != "CPU" and _predicate_in_host_memory(op):
             dev = cpu
         for i, t in n.back_inputs:
             s = node_of.get(t.op)
@@ -269,8 +279,10 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
                     None, op, "The NextIteration %s feeding Merge %s is in frame %s, the Merge in frame %s"
                     % (s.name, n.name, _frame_str(s.frame), _frame_str(n.frame)))
             want = cpu if dev.device_type == "CPU" else dev
-            src, p = source_on(t, want, _session._ref_input_flags(op)[i])
+            src, p, prep = source_on(t, want, ref_input_flags(op)[i])
             src.outs[p].append((n, i))
+            if prep:
+                n.prep += ((i, prep),)
         n.back_inputs = ()
 
     # Fetches: each a sink node in the outermost frame, its value in host memory.
@@ -285,7 +297,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
             continue
         if e.op not in node_of:
             raise errors.InvalidArgumentError(None, None, "Fetch %s is not computed by this plan" % e.name)
-        s, p = source_on(e, cpu, False)
+        s, p, prep = source_on(e, cpu, False)
         where = frame_out(s)
         if where:
             raise errors.InvalidArgumentError(
@@ -294,6 +306,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         sink = add(_Node("fetch:" + e.name, _SINK, None, None, e.op, 1, 0))
         sink.frame = ()
         sink.pos = n_fetch
+        sink.prep = ((0, prep),) if prep else ()
         s.outs[p].append((sink, 0))
         fetch_pos.append(("run", n_fetch, e))
         n_fetch += 1
@@ -326,6 +339,26 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
     plan.control_flow = runner
     plan.stats_devices = tuple(sorted({placement[op].name for op in ops}))
     plan.run = runner.run
+
+
+_HOST_TYPES = frozenset([dtypes.int32.as_datatype_enum, dtypes.bool.as_datatype_enum])
+
+
+def _predicate_in_host_memory(op):
+    """The flat plan's int32 rule, widened to bool: a predicate, a loop counter and their arithmetic
+    (Less, LogicalAnd, the Switch and Identity of a cond's predicate, a counter's Enter and Merge) stay in
+    host memory on a GPU, where the Switch and LoopCond that read them want them, as TensorFlow keeps
+    them; only the values the branches and bodies compute live on the device."""
+    outputs = op._outputs
+    if not outputs:
+        return False
+    for t in op._inputs:
+        if t._dtype._enum not in _HOST_TYPES:
+            return False
+    for t in outputs:
+        if t._dtype._enum not in _HOST_TYPES:
+            return False
+    return kernel_registry.get_kernel(op.type, "CPU") is not None
 
 
 def _host_const(value):
@@ -390,8 +423,7 @@ class _Runner:
             if f is None:
                 out.append(None)
             elif f[0] == "feed":
-                v = feed_vals[f[1]]
-                out.append(v.copy() if isinstance(v, np.ndarray) else v)
+                out.append(_fetched(feed_vals[f[1]]))
             else:
                 v = results[f[1]]
                 if v is None or v is DEAD:
@@ -400,7 +432,7 @@ class _Runner:
                            else "the plan never reached it")
                     raise errors.InvalidArgumentError(None, t.op, "Retval for fetch %s does not have a value: %s"
                                                       % (t.name, why))
-                out.append(v.copy() if isinstance(v, np.ndarray) else v)
+                out.append(_fetched(v))
         return plan.rebuild(out)
 
     _current = None
@@ -474,6 +506,23 @@ class _Runner:
             n, frame, it, ins, dead = item
             self._current = n
             kind = n.kind
+            if n.prep and not dead:
+                ins = list(ins) if kind != _MERGE else ins
+                for i, steps in n.prep:
+                    if kind == _MERGE:
+                        if ins[1] != i:
+                            continue
+                        v = ins[0]
+                    else:
+                        v = ins[i]
+                    for fn, c, transfer in steps:
+                        v = fn(c, v)
+                        if transfer:
+                            counts[transfer] += 1
+                    if kind == _MERGE:
+                        ins = (v, ins[1])
+                    else:
+                        ins[i] = v
             if kind == _SINK:
                 results[n.pos] = DEAD if dead else ins[0]
                 outs = ()
@@ -525,6 +574,14 @@ class _Runner:
             frame.outstanding -= 1
             if frame.outstanding == 0 and frame.parent is not None:
                 finish(frame)
+
+
+def _fetched(v):
+    # As the flat plan returns them: a scalar as numpy's scalar (bytes for strings), an array as a copy
+    # (a Switch, Merge or Enter may forward a constant's or a variable's own array).
+    if v.__class__ is np.ndarray:
+        return v[()] if v.ndim == 0 else v.copy()
+    return v
 
 
 def _step_of(node):

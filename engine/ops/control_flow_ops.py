@@ -442,10 +442,14 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
     """The result of the function of the first pair whose predicate is true, else of ``default``.
 
     TensorFlow 1's ``case``, as a chain of conds (the last pair's function is the default when none is
-    given). With ``exclusive=True``, more than one true predicate is an InvalidArgumentError at run time.
+    given). ``exclusive=True`` is refused: checking it at run time needs TensorFlow's Assert op, which
+    tagraph does not have.
 
         r = tg.case([(x < 0, lambda: -x), (x > 10, lambda: x - 10)], default=lambda: x)
     """
+    if exclusive:
+        raise NotImplementedError("case(exclusive=True) needs an Assert op, which tagraph does not have; "
+                                  "order the predicates and use exclusive=False")
     if isinstance(pred_fn_pairs, dict):
         pred_fn_pairs = list(pred_fn_pairs.items())
     pairs = list(pred_fn_pairs)
@@ -463,22 +467,11 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
     g = get_default_graph()
     with g.name_scope(name or "case"):
         preds = [convert_to_tensor(p) for p, _ in pairs]
-        guard = []
-        if exclusive and len(preds) > 1:
-            from tagraph.engine.ops import math_ops
-            from tagraph.engine.ops.array_ops import stack
-            n_true = math_ops.reduce_sum(math_ops.cast(stack(preds), dtypes.int32))
-            guard = [make_op("Assert", [math_ops.less_equal(n_true, 1),
-                                        [convert_to_tensor("Input error: exclusive=True, more than one "
-                                                           "predicate is true"), n_true]], name="Assert")]
 
         def chain(i):
             if i == len(pairs):
                 return default()
             return cond(preds[i], pairs[i][1], lambda: chain(i + 1), strict=strict, name="If_%d" % i)
-        if guard:
-            with g.control_dependencies(guard):
-                preds = [make_op("Identity", [p], name="pred_%d" % i) for i, p in enumerate(preds)]
         return chain(0)
 
 
