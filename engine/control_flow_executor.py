@@ -29,7 +29,7 @@ import numpy as np
 from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import Operation, Tensor
+from tagraph.engine.graph import Operation
 
 
 class _Dead:
@@ -273,7 +273,8 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         for i, t in n.back_inputs:
             s = node_of.get(t.op)
             if s is None:
-                raise errors.InvalidArgumentError(None, op, "Merge %s's input %s is not in the plan" % (op.name, t.name))
+                raise errors.InvalidArgumentError(None, op, "Merge %s's input %s is not in the plan"
+                                                  % (op.name, t.name))
             if s.frame != n.frame:
                 raise errors.InvalidArgumentError(
                     None, op, "The NextIteration %s feeding Merge %s is in frame %s, the Merge in frame %s"
@@ -325,7 +326,6 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         if n.frame:
             raise errors.InvalidArgumentError(None, n.op, "Node %s has no inputs but is in the while loop %s"
                                               % (n.name, _frame_str(n.frame)))
-    # Nodes fed only by fed tensors (counted in n_in) start too.
     runner = _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
     plan.steps = ()
     plan.nslots = 0

@@ -36,7 +36,6 @@ stacks, which needs the gradient walk (engine/gradients.py) to treat a loop as a
 NextIteration have no gradient, so ``tg.gradients`` stops at a loop's Exit with a LookupError.
 """
 import builtins
-import collections
 
 import numpy as np
 

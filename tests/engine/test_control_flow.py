@@ -5,6 +5,7 @@ The TensorFlow-written GraphDefs in tests/data/control_flow/ were made by make_g
 values TensorFlow computed for them (expected.json).
 """
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -13,9 +14,7 @@ import tagraph.engine as tg
 from tagraph.engine import errors
 from tagraph.protos import graph_pb2
 
-from conftest import DATA
-
-CF_DATA = DATA / "control_flow"
+CF_DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "control_flow"
 
 
 def _session(device=None):
@@ -346,7 +345,6 @@ def test_a_graph_def_with_a_loop_round_trips():
 
 
 def test_malformed_control_flow_is_refused():
-    from tagraph.protos import node_def_pb2  # noqa: F401
     with tg.Graph().as_default() as g:
         x = tg.constant(1.0)
         # An Exit outside any loop.

@@ -203,7 +203,9 @@ def test_model_config_file_is_polled(start_server, tmp_path):
     assert server.get("/v1/models/b")[0] == 404
     _write_atomically(config, "model_config_list { %s %s }" % (entry % ("a", tmp_path / "a"),
                                                               entry % ("b", tmp_path / "b")))
-    server.wait_for(lambda: server.get("/v1/models/b")[0] == 200, what="model b to be added")
+    # The model's status appears as soon as it is known; its version serves once loaded.
+    server.wait_for(lambda: server.post_json("/v1/models/b/versions/7:predict", {"instances": [[2.0]]})[0] == 200,
+                    what="model b to be added and serve")
     status, doc = server.post_json("/v1/models/b/versions/7:predict", {"instances": [[2.0]]})
     assert (status, doc) == (200, {"predictions": [[3.0]]})
     _write_atomically(config, "model_config_list { %s }" % (entry % ("b", tmp_path / "b")))
