@@ -255,6 +255,16 @@ def _fail(target, exc):
 TRACE = os.environ.get("TAGRAPH_FUZZ_TRACEMALLOC", "1") != "0"
 
 
+def work_dir(prefix):
+    """A temporary directory for a fuzz module, removed when the process exits (every xdist worker imports
+    the module at collection, not only the one that runs its tests)."""
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def _write_stats():
     directory = os.environ.get("TAGRAPH_FUZZ_STATS")
     if not directory or not CASES:

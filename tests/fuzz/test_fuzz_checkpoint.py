@@ -4,7 +4,6 @@ wrote; a read that succeeds after a mutation must give the original values (ever
 import os
 import pathlib
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
@@ -15,10 +14,10 @@ from tagraph.protos import tensor_bundle_pb2
 from tagraph.serialization import bundle, table
 from tagraph.serialization.checkpoint_utils import load_checkpoint
 
-from fuzz_harness import check, fuzz_settings, mutate, mutations
+from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
-_WORK = tempfile.mkdtemp(prefix="tagraph-fuzz-ckpt-")
+_WORK = work_dir("tagraph-fuzz-ckpt-")
 
 
 def _tagraph_seed():

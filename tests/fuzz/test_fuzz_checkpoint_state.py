@@ -4,17 +4,16 @@ TensorFlow documents); latest_checkpoint returns a prefix or None."""
 import os
 import pathlib
 import shutil
-import tempfile
 
 from hypothesis import given, strategies as st
 
 from tagraph.engine import errors
 from tagraph.serialization import checkpoint_state
 
-from fuzz_harness import check, fuzz_settings, mutate, mutations
+from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
-_WORK = tempfile.mkdtemp(prefix="tagraph-fuzz-state-")
+_WORK = work_dir("tagraph-fuzz-state-")
 SEEDS = [(TF_DATA / "seed_checkpoint" / "checkpoint").read_bytes(),
          (TF_DATA / "dtypes_checkpoint" / "checkpoint").read_bytes(),
          b'model_checkpoint_path: "/abs/model-9"\nall_model_checkpoint_paths: "/abs/model-9"\n'

@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 import tagraph.engine as tg
 from tagraph.engine import errors
-from tagraph.protos import example_pb2, feature_pb2
+from tagraph.protos import example_pb2
 
 from fuzz_harness import check, fuzz_settings, mutate, mutations
 

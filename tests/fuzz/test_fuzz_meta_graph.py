@@ -4,7 +4,6 @@ imported. Seeds are files real TensorFlow wrote. Documented outcomes: a result, 
 import os
 import pathlib
 import shutil
-import tempfile
 
 import pytest
 from google.protobuf import text_format
@@ -16,10 +15,10 @@ from tagraph.protos import meta_graph_pb2, saved_model_pb2
 from tagraph.serialization import meta_graph
 from tagraph.serialization.saved_model import loader
 
-from fuzz_harness import check, fuzz_settings, mutate, mutations
+from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
-_WORK = tempfile.mkdtemp(prefix="tagraph-fuzz-meta-")
+_WORK = work_dir("tagraph-fuzz-meta-")
 
 META_SEEDS = [(TF_DATA / "seed_checkpoint" / "model.ckpt.meta").read_bytes(),
               (TF_DATA / "dtypes_checkpoint" / "model-3.meta").read_bytes()]

@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 from tagraph.engine import errors
 from tagraph.serialization.path_safety import is_safe_name, safe_join
 
-from fuzz_harness import check, fuzz_settings
+from fuzz_harness import check, fuzz_settings, work_dir
 
 
 @pytest.fixture
@@ -63,8 +63,7 @@ def test_generated_names_never_leave_the_directory(names, absolute):
 
 
 def _make_fuzz_tree():
-    import tempfile
-    top = tempfile.mkdtemp(prefix="tagraph-fuzz-paths-")
+    top = work_dir("tagraph-fuzz-paths-")
     base = os.path.join(top, "model", "assets")
     os.makedirs(os.path.join(base, "sub"))
     open(os.path.join(base, "vocab.txt"), "w").close()
@@ -78,10 +77,6 @@ def _make_fuzz_tree():
 
 _FUZZ_TREE = _make_fuzz_tree()
 
-
-def teardown_module(module):
-    import shutil
-    shutil.rmtree(os.path.dirname(os.path.dirname(_FUZZ_TREE)), ignore_errors=True)
 
 
 _TF_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "tf")

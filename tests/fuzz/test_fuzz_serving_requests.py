@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
@@ -18,11 +17,11 @@ from tagraph.serving.grpc_service import PredictionService
 from tagraph.serving.rest_api import RestApi
 from tagraph.serving.server import ModelServer, ServerOptions
 
-from fuzz_harness import check, fuzz_settings, mutate, mutations
+from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 from test_fuzz_tensor_proto import tensor_protos
 
 TF_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "tf")
-_WORK = tempfile.mkdtemp(prefix="tagraph-fuzz-serving-")
+_WORK = work_dir("tagraph-fuzz-serving-")
 shutil.copytree(os.path.join(TF_DATA, "half_plus_two"), os.path.join(_WORK, "hpt", "1"))
 _SERVER = None
 # Codes a request may be answered with; INTERNAL (13) and UNKNOWN (2) mean the server failed, not the request.

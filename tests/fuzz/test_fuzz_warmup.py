@@ -4,7 +4,6 @@ of a warmup: success or a ServingError (the load fails with its code)."""
 import os
 import shutil
 import struct
-import tempfile
 
 import numpy as np
 import pytest
@@ -18,11 +17,11 @@ from tagraph.serving.servable import load_servable
 from tagraph.serving.status import ServingError
 from tagraph.serving.warmup import WARMUP_FILE, read_tfrecords, run_warmup, write_tfrecords
 
-from fuzz_harness import check, fuzz_settings, mutate, mutations
+from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 from test_fuzz_tensor_proto import tensor_protos
 
 TF_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "tf")
-_WORK = tempfile.mkdtemp(prefix="tagraph-fuzz-warmup-")
+_WORK = work_dir("tagraph-fuzz-warmup-")
 _MODEL = os.path.join(_WORK, "1")
 shutil.copytree(os.path.join(TF_DATA, "half_plus_two"), _MODEL)
 _SERVABLE = load_servable("m", 1, _MODEL, None)
