@@ -27,6 +27,7 @@ MAX_NUM_RECORDS = 1000
 def read_tfrecords(path):
     """Yields the records of a TFRecord file, verifying both checksums of each."""
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
         offset = 0
         while True:
             header = f.read(12)
@@ -38,6 +39,9 @@ def read_tfrecords(path):
             if mask_crc(crc32c(header[:8])) != length_crc:
                 raise ServingError(DATA_LOSS, "corrupted record at %d in %s: length checksum mismatch"
                                    % (offset, path))
+            if length > size - offset - 16:  # checked before reading: a forged length allocates nothing
+                raise ServingError(DATA_LOSS, "truncated record at %d in %s: it claims %d bytes, the file "
+                                   "holds %d more" % (offset, path, length, max(0, size - offset - 16)))
             data = f.read(length)
             footer = f.read(4)
             if len(data) < length or len(footer) < 4:

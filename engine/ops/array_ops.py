@@ -222,6 +222,8 @@ def _fill(ctx, dims, value):
     dims = _host_ints(dims)
     if any(d < 0 for d in dims):
         raise errors.InvalidArgumentError(None, None, "Fill dimensions must be >= 0, got %s" % dims)
+    from tagraph.engine.allocation_limits import check_shape
+    check_shape(dims, value.dtype.itemsize, "Fill")  # refuse a hostile size before allocating
     out = ctx.xp.empty(dims, dtype=value.dtype)
     out[...] = value
     return out

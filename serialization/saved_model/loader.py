@@ -227,6 +227,8 @@ def get_asset_tensors(export_dir, meta_graph_def_to_load, import_scope=None):
                 None, None, "Asset file name %r (tensor %s) escapes the SavedModel's assets directory %s; "
                 "asset names must be plain relative paths inside it." % (filename, proto.tensor_info.name,
                                                                          assets_dir))
+        from tagraph.serialization.path_safety import safe_join
+        safe_join(assets_dir, filename)  # also refuses a symlink in assets/ that leads outside
         if not os.path.exists(target):
             logger.warning("Asset %s of SavedModel %s is missing (%s)", filename, export_dir, target)
         feeds[_scoped(proto.tensor_info.name, import_scope)] = os.fsencode(os.path.join(assets_dir, filename))

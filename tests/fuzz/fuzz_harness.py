@@ -70,8 +70,6 @@ class UndocumentedException(Exception):
 
 
 # (target, exception type name, substring of the message) -> note for the lead. See the module docstring.
-_WARMUP_LENGTH = ("serving/warmup.py read_tfrecords: f.read(declared length) before checking it against the "
-                  "file size (OverflowError / MemoryError / length-sized allocation)")
 _CAST_RESOURCE = ("kernels given a DT_RESOURCE input (Cast in engine/ops/math_ops.py, Pack in array_ops.py, ...) "
                   "crash with AttributeError; TensorFlow refuses them (no kernel for T=DT_RESOURCE / Unimplemented)")
 KNOWN_FINDINGS = {
@@ -79,9 +77,6 @@ KNOWN_FINDINGS = {
         "saved_model_cli._create_example_string: a non-string feature name raises protobuf's TypeError",
     ("GraphDef run", "AttributeError", "'DType' object has no attribute 'kind'"): _CAST_RESOURCE,
     ("GraphDef run", "AttributeError", "'ResourceHandle' object has no attribute"): _CAST_RESOURCE,
-    ("TFRecord warmup file", "OverflowError", ""): _WARMUP_LENGTH,
-    ("TFRecord warmup file", "MemoryError", ""): _WARMUP_LENGTH,
-    ("TFRecord warmup file", "MemoryBoundExceeded", ""): _WARMUP_LENGTH,
     ("saved_model.pbtxt", "RecursionError", "recursion"):
         "loader.parse_saved_model: a deeply nested saved_model.pbtxt raises RecursionError, not DataLossError",
 }

@@ -82,10 +82,6 @@ _FUZZ_TREE = _make_fuzz_tree()
 _TF_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "tf")
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="finding for the lead: saved_model/loader.get_asset_tensors checks '..' and absolute "
-                   "asset names but follows a symlink inside assets/ that points outside the SavedModel; call "
-                   "serialization.path_safety.safe_join(assets_dir, filename) there (saved_model/ is being edited)")
 def test_loader_refuses_an_asset_symlink_pointing_outside(tmp_path):
     import shutil
     import tagraph.engine as tg

@@ -123,9 +123,6 @@ def test_declared_length_beyond_the_file(length, tail):
     check("TFRecord warmup file", _warm, data, input_size=len(data), allowed=ALLOWED)
 
 
-@pytest.mark.xfail(strict=True, reason="finding for the lead: serving/warmup.py read_tfrecords reads the "
-                   "declared length before checking it against the file (f.read(length): OverflowError beyond "
-                   "2**63, MemoryError or a length-sized allocation below); serving/ is being edited")
 @pytest.mark.parametrize("length", [2**26, 2**40, 2**64 - 1])
 def test_huge_declared_length_is_data_loss(length):
     header = struct.pack("<Q", length)
