@@ -487,7 +487,10 @@ class _Plan:
                             vals[o] = v
         except errors.OpError as e:
             raise _with_node(e, step) from None
-        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError) as e:
+        # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array
+        # belongs, in a hostile GraphDef) is reported as bad input naming the node, not a crash.
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
+                AttributeError) as e:
             raise _with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
         except MemoryError as e:
             raise _with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e

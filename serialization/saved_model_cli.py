@@ -1001,6 +1001,9 @@ def _create_example_string(example_dict):
                        % (example_dict, type(example_dict)), "ValueError")
     example = example_pb2.Example()
     for feature_name, feature_list in example_dict.items():
+        if not isinstance(feature_name, str):
+            raise CliError("feature names must be strings, but %r is %s" % (feature_name, type(feature_name)),
+                           "ValueError")
         if not isinstance(feature_list, list):
             raise CliError('feature value must be a list, but %s: "%s" is %s'
                            % (feature_name, feature_list, type(feature_list)), "ValueError")

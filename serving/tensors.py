@@ -12,6 +12,7 @@ writes them by default (``Tensor::AsProtoField``): the typed ``*_val`` fields, n
 import numpy as np
 
 from tagraph.engine import dtypes, errors as tf_errors, tensor_util
+from tagraph.engine.allocation_limits import allocation_limit
 from tagraph.protos import tensor_pb2
 from tagraph.serving.status import ServingError
 
@@ -52,6 +53,10 @@ def dtype_name(enum):
     return {"float32": "float", "float64": "double"}.get(name, name)
 
 
+_EXPANSION_FACTOR = 16
+_EXPANSION_ALLOWANCE = 16 << 20
+
+
 def proto_to_ndarray(proto, alias):
     """Decode one request tensor; a malformed one is INVALID_ARGUMENT naming ``alias``."""
     try:
@@ -72,7 +77,12 @@ def proto_to_ndarray(proto, alias):
                     values = getattr(proto, fast[1])
                     if len(values) == size:
                         return np.array(values, dtype=fast[0]).reshape(shape)
-        return tensor_util.make_ndarray(proto)
+        # A proto may give fewer values than its shape (the last one repeats); bound what a request can
+        # expand to by its own size, so 20 bytes cannot claim a 256 MiB tensor.
+        with allocation_limit(_EXPANSION_FACTOR * proto.ByteSize() + _EXPANSION_ALLOWANCE):
+            return tensor_util.make_ndarray(proto)
+    except tf_errors.ResourceExhaustedError as e:
+        raise ServingError.invalid_argument("tensor parsing error: %s (%s)" % (alias, e.message)) from None
     except (tf_errors.OpError, ValueError, TypeError, KeyError) as e:
         detail = e.message if isinstance(e, tf_errors.OpError) else str(e)
         raise ServingError.invalid_argument("tensor parsing error: %s (%s)" % (alias, detail)) from None

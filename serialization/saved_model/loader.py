@@ -93,7 +93,7 @@ def parse_saved_model(export_dir):
             with open(pbtxt, "rb") as f:
                 text = f.read().decode("utf-8")
             text_format.Parse(text, sm, allow_unknown_extension=True)
-        except (text_format.ParseError, UnicodeDecodeError) as e:
+        except (text_format.ParseError, UnicodeDecodeError, RecursionError) as e:
             raise SavedModelCorruptError(None, None, "Cannot parse file %s as a SavedModel: %s." % (pbtxt, e)) \
                 from None
         except OSError as e:

@@ -70,16 +70,7 @@ class UndocumentedException(Exception):
 
 
 # (target, exception type name, substring of the message) -> note for the lead. See the module docstring.
-_CAST_RESOURCE = ("kernels given a DT_RESOURCE input (Cast in engine/ops/math_ops.py, Pack in array_ops.py, ...) "
-                  "crash with AttributeError; TensorFlow refuses them (no kernel for T=DT_RESOURCE / Unimplemented)")
-KNOWN_FINDINGS = {
-    ("CLI --input_examples", "TypeError", "bad argument type"):
-        "saved_model_cli._create_example_string: a non-string feature name raises protobuf's TypeError",
-    ("GraphDef run", "AttributeError", "'DType' object has no attribute 'kind'"): _CAST_RESOURCE,
-    ("GraphDef run", "AttributeError", "'ResourceHandle' object has no attribute"): _CAST_RESOURCE,
-    ("saved_model.pbtxt", "RecursionError", "recursion"):
-        "loader.parse_saved_model: a deeply nested saved_model.pbtxt raises RecursionError, not DataLossError",
-}
+KNOWN_FINDINGS = {}  # every finding so far is fixed, each with its regression test in tests/fuzz/
 
 
 def fuzz_settings(max_examples, **kwargs):

@@ -106,9 +106,6 @@ def test_hostile_expressions_are_refused(text):
     assert isinstance(out, cli.CliError)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="finding for the lead: saved_model_cli._create_example_string lets protobuf's TypeError "
-                   "out for a non-string feature name (--input_examples 'k=[{1: [0]}]'); CliError expected")
 def test_non_string_feature_name_is_a_cli_error():
     with pytest.raises(cli.CliError):
         _examples("[{1: [0]}]")

@@ -6,7 +6,6 @@ TensorFlow's import_graph_def documents); running any imported op may fail only 
 Sizes asked of the kernels are either small or far beyond any machine (>= 10**12 elements), never in
 between: a mid-size request (a few GiB) that no guard refuses would really be allocated. Whether Fill
 refuses before allocating is checked separately (``test_fill_refuses_before_allocating``)."""
-import inspect
 
 import numpy as np
 import pytest
@@ -438,9 +437,6 @@ def test_non_ref_tensor_into_a_ref_input_is_invalid_argument():
         _import(_graph(c, assign))
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="finding for the lead: the Cast kernel (engine/ops/math_ops.py) crashes with "
-                   "AttributeError on a resource input; TensorFlow answers UnimplementedError")
 def test_cast_of_a_resource_handle_is_a_documented_error():
     handle = node_def_pb2.NodeDef(name="h", op="VarHandleOp")
     handle.attr["dtype"].type = 1

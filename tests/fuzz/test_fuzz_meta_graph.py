@@ -121,9 +121,6 @@ def test_nested_pbtxt_parses():
     assert len(loader.parse_saved_model(d).meta_graphs) == 1
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="finding for the lead: loader.parse_saved_model lets text_format's RecursionError "
-                   "out on a deeply nested saved_model.pbtxt (serialization/saved_model/ is being edited)")
 def test_deeply_nested_pbtxt_is_data_loss():
     d = _saved_model_dir("deep", _deep_saved_model_text(5000).encode(), text=True)
     with pytest.raises(errors.DataLossError):

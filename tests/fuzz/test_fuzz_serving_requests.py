@@ -276,11 +276,6 @@ def test_valid_requests_answer():
     np.testing.assert_allclose(tensor_util.make_ndarray(resp.outputs["y"]), [[2.5], [3.0]])
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="finding for the lead: serving/tensors.proto_to_ndarray decodes a request tensor under "
-                   "no allocation limit, so a ~20-byte PredictRequest whose shape claims 2**26 floats (one value "
-                   "given) makes the server allocate 256 MiB (2**33: 32 GiB); wrap make_ndarray in "
-                   "engine.allocation_limits.allocation_limit(<a bound derived from --max_request_size_bytes>)")
 def test_tiny_request_cannot_expand_to_a_huge_tensor():
     from tagraph.protos import tensor_pb2
     from tagraph.serving.status import ServingError
