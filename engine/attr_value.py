@@ -6,7 +6,7 @@ numpy arrays for "tensor", NameAttrList for "func", and lists of these for "list
 import numpy as np
 
 from tagraph.engine import dtypes
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.tensor_shape import as_shape
 
 
 def python_to_attr_value(value, attr_type):

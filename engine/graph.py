@@ -10,10 +10,8 @@ import contextlib
 import re
 import threading
 
-import numpy as np
 
 from tagraph.engine import dtypes as _dtypes
-from tagraph.engine import errors
 from tagraph.engine.tensor_shape import TensorShape, as_shape
 
 
@@ -666,7 +664,3 @@ def _compatible(actual, wanted):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
-
-
-def numpy_of(value):
-    return np.asarray(value)

@@ -277,8 +277,6 @@ class _Plan:
                 elem = graph.as_graph_element(leaf, allow_tensor=True, allow_operation=True)
             except (KeyError, ValueError, TypeError) as e:
                 raise type(e)("Fetch argument %r cannot be interpreted as a Tensor. (%s)" % (leaf, e)) from None
-            if isinstance(elem, Tensor) and elem.dtype.name == "resource" and False:
-                pass
             fetch_elems.append(elem)
 
         feeds = []
@@ -302,9 +300,6 @@ class _Plan:
 
         targets = [e for e in fetch_elems if isinstance(e, Operation)]
         fetch_tensors = [e for e in fetch_elems if isinstance(e, Tensor)]
-        for t in fetch_tensors:
-            if t.dtype.name == "resource" and t not in fed:
-                pass  # resource handles are fetched as ResourceHandle objects, as TensorFlow does
         ops = _prune(fetch_tensors, targets, fed)
 
         placement = session._placer.place(ops, session._placement, graph)

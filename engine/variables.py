@@ -12,8 +12,8 @@ change under the reader. Reference variables (``use_resource=False``) build Tens
 import contextlib
 import threading
 
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import (GraphKeys, Tensor, Operation, get_default_graph, convert_to_tensor)
+from tagraph.engine import dtypes
+from tagraph.engine.graph import GraphKeys, Tensor, get_default_graph, convert_to_tensor
 from tagraph.engine.tensor_shape import TensorShape, as_shape
 
 AUTO_REUSE = "AUTO_REUSE"

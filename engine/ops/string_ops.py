@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import common_shapes, dtypes, errors
+from tagraph.engine import common_shapes, errors
 from tagraph.engine.op_builder import make_op, register_shape, not_differentiable
 
 
