@@ -8,6 +8,7 @@ here too. Fixtures the modules define themselves are brought along.
 import importlib.util
 import inspect
 import pathlib
+import sys
 
 import pytest
 
@@ -30,6 +31,9 @@ def _uses_devices(fn):
 
 
 def _load(path):
+    # A test module may import a helper beside it (gradient_checks.py), as pytest's rootdir import allows.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     name = "tagraph_gpu_tests.%s.%s" % (path.parent.name, path.stem)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
