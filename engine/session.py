@@ -63,7 +63,7 @@ class RunStats:
 
 # Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
 _ALIASING_OPS = frozenset(["Const", "VariableV2", "ReadVariableOp", "Identity", "Assign", "AssignAdd",
-                           "AssignSub", "HostConst", "Reshape", "ExpandDims", "Squeeze",
+                           "AssignSub", "Reshape", "ExpandDims", "Squeeze",
                            "PlaceholderWithDefault", "IdentityN"])
 
 
