@@ -127,3 +127,21 @@ def test_training_on_the_gpu_keeps_variables_and_slots_there(simulated_gpus):
             assert sess.last_run_stats.uploads == 2 and sess.last_run_stats.downloads == 0
             assert all(d.endswith("GPU:0") for d in sess.last_run_stats.devices)
             assert sess.run(loss, {x: xs, y: ys}) < l0
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_cpu_adam_equals_the_numpy_rule_bit_for_bit(nesterov, dtype):
+    # Large and odd-sized, so both the vectorized body and the remainder of the Numba loop run.
+    from tagraph.engine.ops import training_ops
+    rng = np.random.RandomState(1)
+    var, m, g = (rng.randn(1027, 5).astype(dtype) for _ in range(3))
+    v = np.abs(rng.randn(1027, 5)).astype(dtype)
+    scalars = [dtype(s) for s in (0.9 ** 3, 0.999 ** 3, 0.01, 0.9, 0.999, 1e-8)]
+    attrs = {"use_nesterov": nesterov}
+    fused = training_ops._fused("Adam")
+    assert fused is not None, "numba should compile the fused Adam kernel"
+    got = fused(attrs, [var, m, v], scalars + [g])
+    want = training_ops._adam(np, attrs, var, m, v, *scalars, g)
+    for have, expect in zip(got, want):
+        np.testing.assert_array_equal(have, expect)
