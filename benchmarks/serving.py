@@ -209,6 +209,11 @@ def _grpc_client(args, inputs):
         await asyncio.gather(*[worker() for _ in range(args.concurrency)])
         await channel.close()
         return _summary(latencies, errors, args.seconds)
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
     return asyncio.run(run())
 
 

@@ -20,6 +20,7 @@ form the next one. Each request gets its own rows of every output back.
     batcher = Batcher(BatchingOptions(max_batch_size=32, batch_timeout_micros=500))
     outputs = batcher.run(servable, "serving_default", {"x": x}, ("y",))
 """
+import asyncio
 import collections
 import logging
 import os
@@ -82,20 +83,29 @@ class BatchingOptions:
 
 
 class _Task:
-    """One request in a batch. ``done`` is a lock held until the batch has run: waiting on a plain lock
-    costs a fraction of an Event's (which is a Condition written in Python) on this per-request path."""
+    """One request in a batch. A caller on a thread waits on ``done``, a lock held until the batch has
+    run (waiting on a plain lock costs a fraction of an Event's, a Condition written in Python); a
+    caller on an event loop gives ``loop`` and ``future`` instead, resolved from the loop's thread."""
 
-    __slots__ = ("inputs", "size", "done", "outputs", "error")
+    __slots__ = ("inputs", "size", "done", "outputs", "error", "loop", "future")
 
-    def __init__(self, inputs, size):
+    def __init__(self, inputs, size, loop=None):
         self.inputs = inputs
         self.size = size
-        self.done = threading.Lock()
-        self.done.acquire()
+        self.loop = loop
         self.outputs = None
         self.error = None
+        if loop is None:
+            self.done = threading.Lock()
+            self.done.acquire()
+            self.future = None
+        else:
+            self.done = None
+            self.future = loop.create_future()
 
     def finish(self):
+        if self.done is None:
+            return                   # resolved in a group by _finish_all, one wake-up per event loop
         try:
             self.done.release()
         except RuntimeError:         # already finished
@@ -103,6 +113,33 @@ class _Task:
 
     def wait(self, timeout):
         return self.done.acquire(timeout=-1 if timeout is None else timeout)
+
+    def resolve(self):
+        if self.future.done():       # cancelled: its caller stopped waiting (a deadline)
+            return
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        else:
+            self.future.set_result(self.outputs)
+
+
+def _resolve_all(tasks):
+    for t in tasks:
+        t.resolve()
+
+
+def _finish_all(tasks):
+    by_loop = {}
+    for t in tasks:
+        if t.loop is None:
+            t.finish()
+        else:
+            by_loop.setdefault(t.loop, []).append(t)
+    for loop, group in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve_all, group)
+        except RuntimeError:         # the loop has closed: nobody is waiting any more
+            pass
 
 
 class _Queue:
@@ -140,40 +177,65 @@ class Batcher:
 
     def run(self, servable, signature_key, inputs, output_keys, timeout=None):
         """Runs one request as part of a batch; returns its outputs (its own rows of each)."""
-        size = _batch_size(inputs)
-        if size is None:
+        task = self._submit(servable, signature_key, inputs, output_keys, None)
+        if task is None:
             # Scalars or disagreeing first dimensions cannot be concatenated: run this request alone.
             return servable.run(signature_key, inputs, output_keys)
+        if not task.wait(timeout):
+            raise ServingError.deadline_exceeded("Request timed out while waiting in the batching queue")
+        if task.error is not None:
+            raise task.error
+        return task.outputs
+
+    async def run_async(self, servable, signature_key, inputs, output_keys, timeout=None, executor=None):
+        """:meth:`run` for a caller on an event loop: the loop is never blocked; ``executor`` runs a
+        request that cannot join a batch."""
+        loop = asyncio.get_running_loop()
+        task = self._submit(servable, signature_key, inputs, output_keys, loop)
+        if task is None:
+            return await loop.run_in_executor(executor, servable.run, signature_key, inputs, output_keys)
+        try:
+            return await asyncio.wait_for(task.future, timeout)
+        except asyncio.TimeoutError:
+            raise ServingError.deadline_exceeded("Request timed out while waiting in the batching queue") from None
+
+    def _submit(self, servable, signature_key, inputs, output_keys, loop):
+        size = _batch_size(inputs)
+        if size is None:
+            return None
         if size > self.options.max_batch_size:
             raise ServingError.invalid_argument("Task size %d is larger than maximum input batch size %d"
                                                 % (size, self.options.max_batch_size))
         input_keys = tuple(sorted(inputs))
         key = (servable, signature_key, tuple(output_keys),
                tuple((k, inputs[k].dtype.str, inputs[k].shape[1:]) for k in input_keys))
-        task = _Task(inputs, size)
+        task = _Task(inputs, size, loop)
         with self._cond:
             if self._stopping:
                 raise ServingError.unavailable("The server is shutting down")
             queue = self._queues.get(key)
             if queue is None:
                 queue = self._queues[key] = _Queue(servable, signature_key, input_keys, tuple(output_keys))
+            # A batch thread needs waking only for a new deadline or a closed batch, not for each request
+            # joining an open batch: on two cores each needless wake-up is a context switch and a GIL handoff.
+            wake = False
             if queue.open and queue.open_size + size > self.options.max_batch_size:
                 self._close(queue)
+                wake = True
             if not queue.open and queue.closed >= self.options.max_enqueued_batches:
                 raise ServingError.resource_exhausted(
                     "The batch scheduling queue to which this task was submitted is full")
             if not queue.open:
                 queue.deadline = time.monotonic() + self._timeout
+                wake = True
             queue.open.append(task)
             queue.open_size += size
             if queue.open_size >= self.options.max_batch_size:
                 self._close(queue)
-            self._cond.notify()
-        if not task.wait(timeout):
-            raise ServingError.deadline_exceeded("Request timed out while waiting in the batching queue")
-        if task.error is not None:
-            raise task.error
-        return task.outputs
+                wake = True
+            if wake:
+                self._cond.notify()
+        return task
 
     def _close(self, queue):
         self._ready.append((queue, queue.open))
@@ -233,7 +295,7 @@ class Batcher:
                 err = as_serving_error(e)
                 for t in tasks:
                     t.error = err
-                    t.finish()
+                _finish_all(tasks)
 
     def _process(self, queue, tasks):
         total = sum(t.size for t in tasks)
@@ -264,13 +326,12 @@ class Batcher:
                     "of the input tensors")
         if len(tasks) == 1:
             tasks[0].outputs = outputs if padded == total else {k: v[:total] for k, v in outputs.items()}
-            tasks[0].finish()
-            return
-        offset = 0
-        for t in tasks:
-            t.outputs = {k: v[offset:offset + t.size] for k, v in outputs.items()}
-            offset += t.size
-            t.finish()
+        else:
+            offset = 0
+            for t in tasks:
+                t.outputs = {k: v[offset:offset + t.size] for k, v in outputs.items()}
+                offset += t.size
+        _finish_all(tasks)
 
 
 def _batch_size(inputs):

@@ -6,6 +6,8 @@ metrics together; the front ends only translate their wire formats to and from i
     core = ServingCore(manager, batcher=None, metrics=Metrics())
     version, key, outputs = core.predict(ModelRef("m"), "", {"x": x}, [], protocol="grpc")
 """
+import asyncio
+import contextlib
 import logging
 import time
 
@@ -61,18 +63,20 @@ class ServingCore:
             return batcher.run(servable, key, inputs, output_keys, timeout=timeout)
         return execute
 
-    def _call(self, api, protocol, ref, fn):
-        """Runs ``fn(servable)`` on the servable ``ref`` names; records the request's metrics."""
+    @contextlib.contextmanager
+    def _request(self, api, protocol, ref):
+        """Holds the servable ``ref`` names for the block (yields it and a record for the signature key);
+        turns every failure into a ServingError; records the request's metrics."""
         started = time.perf_counter()
-        version, key, code = None, "", OK
+        record = {"version": None, "key": ""}
+        code = OK
         try:
             servable = self.manager.acquire(ref.name, ref.version, ref.label)
-            version = servable.version
+            record["version"] = servable.version
             try:
-                key, result = fn(servable)
+                yield servable, record
             finally:
                 servable.release()
-            return version, key, result
         except Exception as e:  # noqa: BLE001 - every failure is answered with a status
             err = as_serving_error(e)
             code = err.code
@@ -81,8 +85,14 @@ class ServingCore:
             raise err from None
         finally:
             if self.metrics is not None:
-                self.metrics.record_request(ref.name, version, key, api, protocol,
+                self.metrics.record_request(ref.name, record["version"], record["key"], api, protocol,
                                             CODE_NAMES.get(code, str(code)), time.perf_counter() - started)
+
+    def _call(self, api, protocol, ref, fn):
+        """Runs ``fn(servable)`` -> (signature key, result) on the servable ``ref`` names."""
+        with self._request(api, protocol, ref) as (servable, record):
+            record["key"], result = fn(servable)
+            return servable.version, record["key"], result
 
     def predict(self, ref, signature_name, inputs, output_filter, protocol, timeout=None):
         """Returns (version, signature key, {alias: array}).
@@ -97,6 +107,19 @@ class ServingCore:
             return inference.predict(servable, signature_name, actual, output_filter, execute=execute,
                                      options=self.options)
         return self._call("predict", protocol, ref, run)
+
+    async def predict_async(self, ref, signature_name, inputs, output_filter, protocol, timeout=None, executor=None):
+        """:meth:`predict` for the gRPC front end's event loop: the request waits for its batch (or for
+        ``executor``, which runs the model when batching is off) without blocking the loop."""
+        with self._request("predict", protocol, ref) as (servable, record):
+            key, output_keys = inference.check_predict(servable, signature_name, inputs, output_filter, self.options)
+            record["key"] = key
+            if self.batcher is not None:
+                outputs = await self.batcher.run_async(servable, key, inputs, output_keys, timeout, executor)
+            else:
+                outputs = await asyncio.get_running_loop().run_in_executor(
+                    executor, servable.run, key, inputs, output_keys)
+            return servable.version, key, outputs
 
     def classify(self, ref, signature_name, examples, result, protocol, timeout=None):
         execute = self._executor(timeout)

@@ -7,9 +7,10 @@ codes and messages. The standard health service (``/grpc.health.v1.Health/Check`
 answers for the whole server (service ``""``: SERVING once every model has a version loaded) and for
 each model by name.
 
-    server = grpc.server(executor)
-    add_services(server, core, health=HealthState(core.manager))
+    server = grpc.aio.server(migration_thread_pool=executor)
+    add_services(server, core, health=HealthState(core.manager), executor=executor)
 """
+import asyncio
 import logging
 import threading
 
@@ -39,18 +40,23 @@ def _timeout(context):
 
 
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    """Predict, Classify, Regress, MultiInference and GetModelMetadata."""
+    """Predict, Classify, Regress, MultiInference and GetModelMetadata.
 
-    def __init__(self, core, tensor_content=False):
+    Predict is a coroutine on the server's event loop (it waits for its batch without holding a thread);
+    the others are plain functions, which the aio server runs in its thread pool."""
+
+    def __init__(self, core, tensor_content=False, executor=None):
         self._core = core
         self._tensor_content = tensor_content
+        self._executor = executor
 
-    def Predict(self, request, context):  # noqa: N802 - gRPC method name
+    async def Predict(self, request, context):  # noqa: N802 - gRPC method name
         try:
             ref = ModelRef.from_spec(request.model_spec)
             inputs = {alias: proto_to_ndarray(t, alias) for alias, t in request.inputs.items()}
-            version, key, outputs = self._core.predict(ref, request.model_spec.signature_name, inputs,
-                                                       list(request.output_filter), "grpc", _timeout(context))
+            version, key, outputs = await self._core.predict_async(
+                ref, request.model_spec.signature_name, inputs, list(request.output_filter), "grpc",
+                _timeout(context), self._executor)
             response = predict_pb2.PredictResponse()
             spec = response.model_spec
             spec.name = ref.name
@@ -60,7 +66,8 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
                 ndarray_to_proto(arr, response.outputs[alias], self._tensor_content)
             return response
         except Exception as e:  # noqa: BLE001 - answered as a gRPC status
-            _abort(context, e)
+            err = as_serving_error(e)
+        await context.abort(err.grpc_code, err.message)
 
     def _examples_call(self, request, context, method, response_cls):
         try:
@@ -151,8 +158,8 @@ class HealthState:
         return extra_protos.HEALTH_SERVING if self._manager.available_versions(service) \
             else extra_protos.HEALTH_NOT_SERVING
 
-    def wait(self, seconds):
-        return self._stopping.wait(seconds)
+    def stopping(self):
+        return self._stopping.is_set()
 
 
 def _health_handler(state):
@@ -162,17 +169,19 @@ def _health_handler(state):
             context.abort(grpc.StatusCode.NOT_FOUND, "unknown service %s" % request.service)
         return extra_protos.HealthCheckResponse(status=status)
 
-    def watch(request, context):
+    async def watch(request, context):
+        # A coroutine on the event loop, polling, rather than a thread held for as long as a client watches.
         last = -1
-        while context.is_active():
+        while not context.done():
             status = state.status(request.service)
             if status is None:
                 status = extra_protos.HEALTH_SERVICE_UNKNOWN
             if status != last:
                 last = status
                 yield extra_protos.HealthCheckResponse(status=status)
-            if state.wait(0.25) and last == extra_protos.HEALTH_NOT_SERVING:
+            if state.stopping() and last == extra_protos.HEALTH_NOT_SERVING:
                 return
+            await asyncio.sleep(0.25)
     return grpc.method_handlers_generic_handler("grpc.health.v1.Health", {
         "Check": grpc.unary_unary_rpc_method_handler(
             check, request_deserializer=extra_protos.HealthCheckRequest.FromString,
@@ -183,10 +192,11 @@ def _health_handler(state):
     })
 
 
-def add_services(server, core, health=None, tensor_content=False):
-    """Registers PredictionService, ModelService and (if ``health``) the health service on ``server``."""
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionService(core, tensor_content),
-                                                                        server)
+def add_services(server, core, health=None, tensor_content=False, executor=None):
+    """Registers PredictionService, ModelService and (if ``health``) the health service on ``server``, a
+    ``grpc.aio`` server; ``executor`` runs Predict's model when batching is off."""
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        PredictionService(core, tensor_content, executor), server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(core), server)
     if health is not None:
         server.add_generic_rpc_handlers((_health_handler(health),))

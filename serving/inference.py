@@ -96,6 +96,12 @@ def predict_signature(servable, signature_name):
 
 def predict(servable, signature_name, inputs, output_filter, execute=run_directly, options=DEFAULT_OPTIONS):
     """TensorFlow Serving's Predict on numpy ``inputs``; returns (signature key, {alias: array})."""
+    key, output_keys = check_predict(servable, signature_name, inputs, output_filter, options)
+    return key, execute(servable, key, inputs, output_keys)
+
+
+def check_predict(servable, signature_name, inputs, output_filter, options=DEFAULT_OPTIONS):
+    """Checks a Predict request against its signature; returns (signature key, output keys to run)."""
     key, sig = predict_signature(servable, signature_name)
     if options.enable_signature_method_name_check and \
             sig.method_name not in (PREDICT_METHOD, CLASSIFY_METHOD, REGRESS_METHOD):
@@ -130,8 +136,7 @@ def predict(servable, signature_name, inputs, output_filter, execute=run_directl
     for alias, arr in inputs.items():
         check_input(key, alias, specs[alias], arr)
     check_batch_sizes(key, specs, inputs)
-    outputs = execute(servable, key, inputs, tuple(output_keys))
-    return key, outputs
+    return key, tuple(output_keys)
 
 
 # --- tf.Example inputs (Classify, Regress, MultiInference) -----------------------------------------
