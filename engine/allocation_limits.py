@@ -22,6 +22,7 @@ server or a fuzz run narrows it per request), ``TAGRAPH_MAX_ALLOCATION_BYTES`` i
 machine's physical memory (no single tensor larger than the RAM can ever be filled).
 """
 import contextlib
+import functools
 import os
 import threading
 
@@ -37,7 +38,9 @@ _FALLBACK_LIMIT = 1 << 40  # where the physical memory cannot be asked for
 _local = threading.local()
 
 
+@functools.lru_cache(maxsize=None)
 def _physical_memory():
+    # Asked once: it does not change while the process runs, and Fill asks on every call.
     try:
         pages = os.sysconf("SC_PHYS_PAGES")
         page_size = os.sysconf("SC_PAGE_SIZE")

@@ -70,7 +70,7 @@ def build_parser():
     flag("saved_model_tags", str, "", "Comma-separated tags of the MetaGraphDef to load (default: 'serve', or "
          "'serve,gpu' where a GPU is present)")
     flag("grpc_channel_arguments", str, "", "Comma-separated key=value gRPC server arguments")
-    flag("grpc_max_threads", int, 64, "Threads serving gRPC requests")
+    flag("grpc_max_threads", int, 64, "Threads for gRPC calls other than Predict (and for Predict's model when batching is off)")
     flag("enable_model_warmup", bool, True, "Replay assets.extra/tf_serving_warmup_requests before serving")
     flag("num_request_iterations_for_warmup", int, 1, "Times each warmup request is replayed")
     flag("monitoring_config_file", str, "", "MonitoringConfig in text format (prometheus_config { enable, path })")
