@@ -1,4 +1,5 @@
 """In-process checks of the server's parts: JSON codec, version discovery, batching, config, warmup."""
+import asyncio
 import os
 import pathlib
 import shutil
@@ -251,6 +252,65 @@ def test_batcher_deadline_is_deadline_exceeded():
     finally:
         batcher.stop()
     assert (info.value.code_name, info.value.http_status) == ("DEADLINE_EXCEEDED", 504)
+
+
+def _on_event_loop(coro_fn):
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro_fn())
+    finally:
+        loop.close()
+
+
+def test_batcher_merges_event_loop_and_thread_callers_into_one_batch():
+    servable = FakeServable()
+    batcher = Batcher(BatchingOptions(max_batch_size=6, batch_timeout_micros=2000000, num_batch_threads=1))
+    try:
+        threaded, errors = [], []
+        threads = [threading.Thread(target=lambda i=i: threaded.append(
+            batcher.run(servable, "s", {"x": np.float32([[10 + i]])}, ("y",)))) for i in range(2)]
+        for t in threads:
+            t.start()
+
+        async def callers():
+            return await asyncio.gather(*[batcher.run_async(servable, "s", {"x": np.float32([[i]])}, ("y",), 5)
+                                          for i in range(4)])
+        on_loop = _on_event_loop(callers)
+        for t in threads:
+            t.join(10)
+    finally:
+        batcher.stop()
+    assert servable.batches == [6]                   # full at six rows: it did not wait for the timeout
+    assert [r["y"].tolist() for r in on_loop] == [[[0.0]], [[2.0]], [[4.0]], [[6.0]]]
+    assert sorted(r["y"][0, 0] for r in threaded) == [20.0, 22.0] and not errors
+
+
+def test_batcher_on_an_event_loop_reports_deadlines_errors_and_unbatchable_inputs():
+    class Failing(FakeServable):
+        def run(self, key, inputs, output_keys):
+            raise ValueError("boom")
+    batcher = Batcher(BatchingOptions(max_batch_size=8, batch_timeout_micros=200000, num_batch_threads=1))
+    servable = FakeServable()
+    try:
+        async def late():
+            return await batcher.run_async(servable, "s", {"x": np.float32([[1]])}, ("y",), timeout=0.02)
+        with pytest.raises(ServingError) as info:
+            _on_event_loop(late)
+        assert info.value.code_name == "DEADLINE_EXCEEDED"
+        time.sleep(0.3)                              # its batch runs later: a cancelled waiter is skipped
+
+        async def failing():
+            return await batcher.run_async(Failing(), "s", {"x": np.float32([[1]])}, ("y",), timeout=5)
+        with pytest.raises(ServingError) as info:
+            _on_event_loop(failing)
+        assert info.value.code_name == "INTERNAL" and "boom" in info.value.message
+
+        async def unbatchable():                     # first dimensions disagree: run alone, on the executor
+            return await batcher.run_async(servable, "s", {"x": np.float32([[3]]), "z": np.zeros((2, 1))}, ("y",))
+        assert _on_event_loop(unbatchable)["y"].tolist() == [[6.0]]
+    finally:
+        batcher.stop()
+    assert servable.batches == [1, 1]              # the late request's batch, then the unbatchable one
 
 
 # --- warmup ----------------------------------------------------------------------------------------
