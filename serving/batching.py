@@ -187,13 +187,13 @@ class Batcher:
             raise task.error
         return task.outputs
 
-    async def run_async(self, servable, signature_key, inputs, output_keys, timeout=None, executor=None):
-        """:meth:`run` for a caller on an event loop: the loop is never blocked; ``executor`` runs a
-        request that cannot join a batch."""
+    async def run_async(self, servable, signature_key, inputs, output_keys, timeout=None):
+        """:meth:`run` for a caller on an event loop: the loop is never blocked (a request that cannot join
+        a batch runs on the loop's default executor)."""
         loop = asyncio.get_running_loop()
         task = self._submit(servable, signature_key, inputs, output_keys, loop)
         if task is None:
-            return await loop.run_in_executor(executor, servable.run, signature_key, inputs, output_keys)
+            return await loop.run_in_executor(None, servable.run, signature_key, inputs, output_keys)
         try:
             return await asyncio.wait_for(task.future, timeout)
         except asyncio.TimeoutError:

@@ -6,7 +6,6 @@ metrics together; the front ends only translate their wire formats to and from i
     core = ServingCore(manager, batcher=None, metrics=Metrics())
     version, key, outputs = core.predict(ModelRef("m"), "", {"x": x}, [], protocol="grpc")
 """
-import asyncio
 import contextlib
 import logging
 import time
@@ -108,17 +107,13 @@ class ServingCore:
                                      options=self.options)
         return self._call("predict", protocol, ref, run)
 
-    async def predict_async(self, ref, signature_name, inputs, output_filter, protocol, timeout=None, executor=None):
-        """:meth:`predict` for the gRPC front end's event loop: the request waits for its batch (or for
-        ``executor``, which runs the model when batching is off) without blocking the loop."""
+    async def predict_async(self, ref, signature_name, inputs, output_filter, protocol, timeout=None):
+        """:meth:`predict` through the batcher, for a caller on an event loop (the batching gRPC server):
+        the request waits for its batch without blocking the loop."""
         with self._request("predict", protocol, ref) as (servable, record):
             key, output_keys = inference.check_predict(servable, signature_name, inputs, output_filter, self.options)
             record["key"] = key
-            if self.batcher is not None:
-                outputs = await self.batcher.run_async(servable, key, inputs, output_keys, timeout, executor)
-            else:
-                outputs = await asyncio.get_running_loop().run_in_executor(
-                    executor, servable.run, key, inputs, output_keys)
+            outputs = await self.batcher.run_async(servable, key, inputs, output_keys, timeout)
             return servable.version, key, outputs
 
     def classify(self, ref, signature_name, examples, result, protocol, timeout=None):

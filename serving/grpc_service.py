@@ -7,10 +7,9 @@ codes and messages. The standard health service (``/grpc.health.v1.Health/Check`
 answers for the whole server (service ``""``: SERVING once every model has a version loaded) and for
 each model by name.
 
-    server = grpc.aio.server(migration_thread_pool=executor)
-    add_services(server, core, health=HealthState(core.manager), executor=executor)
+    server = grpc.server(executor)
+    add_services(server, core, health=HealthState(core.manager))
 """
-import asyncio
 import logging
 import threading
 
@@ -40,34 +39,33 @@ def _timeout(context):
 
 
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    """Predict, Classify, Regress, MultiInference and GetModelMetadata.
+    """Predict, Classify, Regress, MultiInference and GetModelMetadata, as plain functions: on gRPC's
+    thread-per-request server each request runs in its handler's thread (see :class:`AsyncPredictionService`
+    for the batching server)."""
 
-    Predict is a coroutine on the server's event loop (it waits for its batch without holding a thread);
-    the others are plain functions, which the aio server runs in its thread pool."""
-
-    def __init__(self, core, tensor_content=False, executor=None):
+    def __init__(self, core, tensor_content=False):
         self._core = core
         self._tensor_content = tensor_content
-        self._executor = executor
 
-    async def Predict(self, request, context):  # noqa: N802 - gRPC method name
+    def Predict(self, request, context):  # noqa: N802 - gRPC method name
         try:
             ref = ModelRef.from_spec(request.model_spec)
             inputs = {alias: proto_to_ndarray(t, alias) for alias, t in request.inputs.items()}
-            version, key, outputs = await self._core.predict_async(
-                ref, request.model_spec.signature_name, inputs, list(request.output_filter), "grpc",
-                _timeout(context), self._executor)
-            response = predict_pb2.PredictResponse()
-            spec = response.model_spec
-            spec.name = ref.name
-            spec.version.value = version
-            spec.signature_name = key
-            for alias, arr in outputs.items():
-                ndarray_to_proto(arr, response.outputs[alias], self._tensor_content)
-            return response
+            version, key, outputs = self._core.predict(ref, request.model_spec.signature_name, inputs,
+                                                       list(request.output_filter), "grpc", _timeout(context))
+            return self._predict_response(ref, version, key, outputs)
         except Exception as e:  # noqa: BLE001 - answered as a gRPC status
-            err = as_serving_error(e)
-        await context.abort(err.grpc_code, err.message)
+            _abort(context, e)
+
+    def _predict_response(self, ref, version, key, outputs):
+        response = predict_pb2.PredictResponse()
+        spec = response.model_spec
+        spec.name = ref.name
+        spec.version.value = version
+        spec.signature_name = key
+        for alias, arr in outputs.items():
+            ndarray_to_proto(arr, response.outputs[alias], self._tensor_content)
+        return response
 
     def _examples_call(self, request, context, method, response_cls):
         try:
@@ -104,6 +102,24 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
             return self._core.metadata(ModelRef.from_spec(request.model_spec), list(request.metadata_field), "grpc")
         except Exception as e:  # noqa: BLE001
             _abort(context, e)
+
+
+class AsyncPredictionService(PredictionService):
+    """The batching server's PredictionService (a ``grpc.aio`` server): Predict is a coroutine on the
+    event loop that waits for its batch without holding a thread; the other methods stay plain functions,
+    which the aio server runs in its thread pool."""
+
+    async def Predict(self, request, context):  # noqa: N802 - gRPC method name
+        try:
+            ref = ModelRef.from_spec(request.model_spec)
+            inputs = {alias: proto_to_ndarray(t, alias) for alias, t in request.inputs.items()}
+            version, key, outputs = await self._core.predict_async(
+                ref, request.model_spec.signature_name, inputs, list(request.output_filter), "grpc",
+                _timeout(context))
+            return self._predict_response(ref, version, key, outputs)
+        except Exception as e:  # noqa: BLE001 - answered as a gRPC status
+            err = as_serving_error(e)
+        await context.abort(err.grpc_code, err.message)
 
 
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):
@@ -158,8 +174,8 @@ class HealthState:
         return extra_protos.HEALTH_SERVING if self._manager.available_versions(service) \
             else extra_protos.HEALTH_NOT_SERVING
 
-    def stopping(self):
-        return self._stopping.is_set()
+    def wait(self, seconds):
+        return self._stopping.wait(seconds)
 
 
 def _health_handler(state):
@@ -169,19 +185,19 @@ def _health_handler(state):
             context.abort(grpc.StatusCode.NOT_FOUND, "unknown service %s" % request.service)
         return extra_protos.HealthCheckResponse(status=status)
 
-    async def watch(request, context):
-        # A coroutine on the event loop, polling, rather than a thread held for as long as a client watches.
+    def watch(request, context):
+        ended = threading.Event()
+        context.add_callback(ended.set)          # the client went away (or the server is stopping)
         last = -1
-        while not context.done():
+        while not ended.is_set():
             status = state.status(request.service)
             if status is None:
                 status = extra_protos.HEALTH_SERVICE_UNKNOWN
             if status != last:
                 last = status
                 yield extra_protos.HealthCheckResponse(status=status)
-            if state.stopping() and last == extra_protos.HEALTH_NOT_SERVING:
+            if state.wait(0.25) and last == extra_protos.HEALTH_NOT_SERVING:
                 return
-            await asyncio.sleep(0.25)
     return grpc.method_handlers_generic_handler("grpc.health.v1.Health", {
         "Check": grpc.unary_unary_rpc_method_handler(
             check, request_deserializer=extra_protos.HealthCheckRequest.FromString,
@@ -192,12 +208,11 @@ def _health_handler(state):
     })
 
 
-def add_services(server, core, health=None, tensor_content=False, executor=None):
-    """Registers PredictionService, ModelService and (if ``health``) the health service on ``server``, a
-    ``grpc.aio`` server; ``executor`` runs Predict's model when batching is off."""
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionService(core, tensor_content, executor), server)
+def add_services(server, core, health=None, tensor_content=False, asynchronous=False):
+    """Registers PredictionService, ModelService and (if ``health``) the health service on ``server``:
+    gRPC's thread-per-request server, or with ``asynchronous`` a ``grpc.aio`` one (batching)."""
+    service = (AsyncPredictionService if asynchronous else PredictionService)(core, tensor_content)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(service, server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(core), server)
     if health is not None:
         server.add_generic_rpc_handlers((_health_handler(health),))
-

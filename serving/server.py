@@ -9,7 +9,6 @@ Start-up binds the gRPC and REST ports first, so liveness answers at once, then 
 initial versions (readiness turns true when each has a version available), then starts polling the
 file system for new and removed versions.
 """
-import asyncio
 import concurrent.futures
 import logging
 import threading
@@ -21,6 +20,7 @@ from tagraph.serving import config as config_lib
 from tagraph.serving import inference
 from tagraph.serving.batching import Batcher
 from tagraph.serving.core import ServingCore
+from tagraph.serving.grpc_servers import AsyncGrpcServer, ThreadedGrpcServer
 from tagraph.serving.grpc_service import HealthState, add_services
 from tagraph.serving.manager import ServableManager
 from tagraph.serving.metrics import Metrics
@@ -84,76 +84,6 @@ def _channel_arguments(text):
         except ValueError:
             out.append((key.strip(), value.strip()))
     return out
-
-
-def _new_event_loop():
-    """uvloop's event loop where it is installed (the ``serve`` extra): about a third less CPU per request
-    than asyncio's own on the server's hot path; asyncio's otherwise."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
-class AsyncGrpcServer:
-    """A ``grpc.aio`` server on an event loop in its own thread, started and stopped from plain threads.
-
-    Why asyncio and not gRPC's thread-per-request server: with batching, every request of a thread-per-
-    request server blocks a thread until its batch has run, and waking 16 threads per batch (each then
-    fighting for the GIL) cost more than the model itself: on two cores the threaded server managed
-    ~1,700-2,200 batched MLP requests/s, this one ~2,700-3,000 in the same conditions. Handlers written
-    as coroutines (Predict) run on the loop; the others run in ``executor``, as gRPC's aio server does
-    for plain functions, so slow work (a config reload, a metadata dump) never holds the loop up.
-    """
-
-    def __init__(self, options, executor):
-        self._options = options
-        self._executor = executor
-        self._loop = None
-        self._thread = None
-        self._server = None
-
-    def start(self, add_services_fn, addresses):
-        """Binds ``addresses`` and starts serving; returns the bound ports. OSError if one cannot be bound."""
-        self._loop = _new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="tagraph-grpc-loop", daemon=True)
-        self._thread.start()
-        try:
-            return self._call(self._start(add_services_fn, addresses))
-        except BaseException:
-            self._close_loop()
-            raise
-
-    async def _start(self, add_services_fn, addresses):
-        self._server = grpc.aio.server(migration_thread_pool=self._executor, options=self._options)
-        add_services_fn(self._server)
-        ports = []
-        for address in addresses:
-            try:
-                ports.append(self._server.add_insecure_port(address))
-            except RuntimeError as e:
-                raise OSError("Cannot bind the gRPC port at %s: %s" % (address, e)) from None
-        await self._server.start()
-        return ports
-
-    def _call(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
-
-    def stop(self, grace):
-        """Refuses new calls, lets those in flight finish (up to ``grace`` seconds), then stops the loop."""
-        if self._server is not None:
-            self._call(self._server.stop(grace))
-        self._close_loop()
-
-    def _close_loop(self):
-        if self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self._loop.close()
-        self._loop = None
 
 
 class ModelServer:
@@ -248,12 +178,13 @@ class ModelServer:
         options += _channel_arguments(o.grpc_channel_arguments)
         executor = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, o.grpc_max_threads),
                                                          thread_name_prefix="tagraph-grpc")
-        self._grpc = AsyncGrpcServer(options, executor)
+        asynchronous = self.batcher is not None
+        self._grpc = (AsyncGrpcServer if asynchronous else ThreadedGrpcServer)(options, executor)
         address = "%s:%d" % (("[%s]" % o.host) if ":" in o.host else o.host, o.port)
         addresses = [address] + (["unix:%s" % o.grpc_socket_path] if o.grpc_socket_path else [])
         ports = self._grpc.start(lambda server: add_services(
             server, self.core, self.health if o.enable_grpc_healthcheck_service else None,
-            tensor_content=o.enable_serialization_as_tensor_content, executor=executor), addresses)
+            tensor_content=o.enable_serialization_as_tensor_content, asynchronous=asynchronous), addresses)
         self.grpc_port = ports[0]
         logger.info("Running gRPC ModelServer at %s:%d ...", o.host, self.grpc_port)
         if o.grpc_socket_path:

@@ -2,9 +2,7 @@
 gRPC request protos (Predict, Classify, Regress, GetModelMetadata). Documented outcome: a response, or an
 error answer with TensorFlow Serving's code. An INTERNAL (500) answer made from an unexpected Python
 exception is a server bug, and so is any exception escaping the handlers."""
-import asyncio
 import base64
-import inspect
 import json
 import os
 import shutil
@@ -175,7 +173,6 @@ class _Aborted(Exception):
 
 class _Context:
     def abort(self, code, details):
-        # Raises at once, so it serves both the plain handlers and Predict, which awaits it.
         raise _Aborted(code, details)
 
     def time_remaining(self):
@@ -185,15 +182,10 @@ class _Context:
         return True
 
 
-_LOOP = asyncio.new_event_loop()       # Predict is a coroutine (it runs on the server's event loop)
-
-
 def _grpc(method, request):
     service = PredictionService(_SERVER.core)
     try:
         out = getattr(service, method)(request, _Context())
-        if inspect.iscoroutine(out):
-            out = _LOOP.run_until_complete(out)
         event("gRPC OK")
         return out
     except _Aborted as e:
