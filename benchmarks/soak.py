@@ -4,6 +4,7 @@ and the server's resident memory.
 
     python benchmarks/soak.py                         # 300 s
     python benchmarks/soak.py --seconds 3600 --concurrency 16 --churn-interval 2
+    python benchmarks/soak.py --enable-batching        # the same through the batching server
 
 The server is started as TensorFlow Serving is (``--port --rest_api_port --model_name
 --model_base_path``, plus ``--file_system_poll_wait_seconds`` and ``--max_request_size_bytes``) on a
@@ -310,6 +311,8 @@ def main(argv=None):
     p.add_argument("--churn-interval", type=float, default=2.0, help="seconds between version changes")
     p.add_argument("--max-request-size-bytes", dest="max_request_size_bytes", type=int, default=1 << 20)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--enable-batching", dest="enable_batching", action="store_true",
+                   help="run the server with --enable_batching (its asyncio gRPC front end and the batcher)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (server log, models)")
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 31)
@@ -329,6 +332,12 @@ def main(argv=None):
                               "--model_base_path=%s" % base, "--host=127.0.0.1",
                               "--file_system_poll_wait_seconds=0.5",
                               "--max_request_size_bytes=%d" % args.max_request_size_bytes]
+    if args.enable_batching:
+        # Room for the 2,000-row "large batch" request (a task over max_batch_size is refused, as in TF Serving).
+        params = os.path.join(work, "batching.config")
+        with open(params, "w") as f:
+            f.write("max_batch_size { value: 2048 }\nbatch_timeout_micros { value: 1000 }\n")
+        cmd += ["--enable_batching", "--batching_parameters_file=%s" % params]
     env = dict(os.environ)
     env.pop("TAGRAPH_SIMULATED_GPUS", None)
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
