@@ -18,7 +18,8 @@ zero timeout, as soon as a batch thread is free; so under load, requests that ar
 form the next one. Each request gets its own rows of every output back.
 
     batcher = Batcher(BatchingOptions(max_batch_size=32, batch_timeout_micros=500))
-    outputs = batcher.run(servable, "serving_default", {"x": x}, ("y",))
+    outputs = batcher.run(servable, "serving_default", {"x": x}, ("y",))          # from a thread
+    outputs = await batcher.run_async(servable, "serving_default", {"x": x}, ("y",))  # from an event loop
 """
 import asyncio
 import collections

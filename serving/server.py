@@ -14,8 +14,6 @@ import logging
 import threading
 import time
 
-import grpc
-
 from tagraph.serving import config as config_lib
 from tagraph.serving import inference
 from tagraph.serving.batching import Batcher
