@@ -27,7 +27,7 @@ def _new_event_loop():
 class ThreadedGrpcServer:
     """gRPC's thread-per-request server, used without batching: each request runs start to finish in its
     handler's thread, the lowest latency Python's gRPC offers (p50 ~0.65 ms on the small model, against
-    ~0.8-0.9 ms through the event loop, which hands the model run to a thread and back)."""
+    0.73-0.94 ms through the event loop, which hands the model run to a thread and back)."""
 
     def __init__(self, options, executor):
         self._server = grpc.server(executor, options=options)
@@ -56,7 +56,7 @@ class AsyncGrpcServer:
 
     Why: on gRPC's thread-per-request server every batched request blocks a thread until its batch has
     run, and waking 16 threads per batch (each then fighting for the GIL) cost more than the model
-    itself: on two cores it managed ~1,700-2,200 batched MLP requests/s, this one ~2,700-3,200 in the same
+    itself: on two cores it managed ~1,700-2,200 batched MLP requests/s, this one ~3,200-3,500 in the same
     conditions. Predict runs on the loop (see grpc_service.AsyncPredictionService); the other methods
     run in ``executor``, as gRPC's aio server does for plain functions, so slow work (a config reload, a
     metadata dump) never holds the loop up.
