@@ -4,6 +4,7 @@ import os
 import pathlib
 import shutil
 import struct
+import sys
 import threading
 import time
 
@@ -353,3 +354,14 @@ def test_warmup_replays_requests_and_fails_on_a_bad_one(tmp_path):
             run_warmup(servable)
     finally:
         servable.close()
+
+
+def test_event_loop_falls_back_to_asyncio_without_uvloop(monkeypatch):
+    from tagraph.serving import grpc_servers
+    monkeypatch.setitem(sys.modules, "uvloop", None)          # `import uvloop` now raises ImportError
+    loop = grpc_servers._new_event_loop()
+    try:
+        assert isinstance(loop, asyncio.BaseEventLoop) and "uvloop" not in type(loop).__module__
+        assert loop.run_until_complete(asyncio.sleep(0, result=7)) == 7
+    finally:
+        loop.close()
