@@ -1588,41 +1588,6 @@ def _strided_slice_grad(op, grad):
                   {m: op.get_attr(m) for m in _MASKS}, default_name="StridedSliceGrad"), None, None, None]
 
 
-# StridedSliceGrad (the gradient's op) is TensorFlow's, but not among the OpDefs tagraph ships; its
-# definition, exactly as TensorFlow registers it, is added here (as nn_grad_ops does for its own).
-_STRIDED_SLICE_GRAD_OP_DEF = """
-op {
-  name: "StridedSliceGrad"
-  input_arg { name: "shape" type_attr: "Index" }
-  input_arg { name: "begin" type_attr: "Index" }
-  input_arg { name: "end" type_attr: "Index" }
-  input_arg { name: "strides" type_attr: "Index" }
-  input_arg { name: "dy" type_attr: "T" }
-  output_arg { name: "output" type_attr: "T" }
-  attr { name: "T" type: "type" }
-  attr { name: "Index" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } }
-  attr { name: "begin_mask" type: "int" default_value { i: 0 } }
-  attr { name: "end_mask" type: "int" default_value { i: 0 } }
-  attr { name: "ellipsis_mask" type: "int" default_value { i: 0 } }
-  attr { name: "new_axis_mask" type: "int" default_value { i: 0 } }
-  attr { name: "shrink_axis_mask" type: "int" default_value { i: 0 } }
-}
-"""
-
-
-def _register_strided_slice_grad_op_def():
-    from google.protobuf import text_format
-    from tagraph.engine.op_builder import op_defs, register_op_def
-    from tagraph.protos import op_def_pb2
-    if "StridedSliceGrad" not in op_defs():
-        ops = op_def_pb2.OpList()
-        text_format.Parse(_STRIDED_SLICE_GRAD_OP_DEF, ops)
-        register_op_def(ops.op[0])
-
-
-_register_strided_slice_grad_op_def()
-
-
 @register_kernel("StridedSliceGrad", host_inputs=(0, 1, 2, 3))
 def _strided_slice_grad_kernel(ctx, x_shape, begin, end, strides, dy):
     dims = _host_ints(x_shape)

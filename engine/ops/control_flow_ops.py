@@ -99,35 +99,6 @@ def tuple(tensors, name=None, control_inputs=None):
 
 # --- the control-flow ops: kernels (run by engine/control_flow_executor.py), shapes, gradients ----------
 
-def _register_ref_variants():
-    """TensorFlow's RefSwitch, RefMerge, RefEnter, RefExit and RefNextIteration.
-
-    TensorFlow 1 routes reference variables through these (a cond or loop reading or assigning a
-    ``tf.Variable``), but the shipped OpList lacks them. Each is its value op with the data input and
-    the data outputs made references (and RefSwitch allowing an uninitialized input), which is exactly
-    TensorFlow's definition (checked against TensorFlow 2.21's registry).
-    """
-    from tagraph.engine.op_builder import op_defs, register_op_def
-    from tagraph.protos import op_def_pb2
-    defs = op_defs()
-    for base, outputs in (("Switch", ("output_false", "output_true")), ("Merge", ("output",)),
-                          ("Enter", ("output",)), ("Exit", ("output",)), ("NextIteration", ("output",))):
-        if "Ref" + base in defs:
-            continue
-        ref = op_def_pb2.OpDef()
-        ref.CopyFrom(defs[base])
-        ref.name = "Ref" + base
-        ref.input_arg[0].is_ref = True
-        for arg in ref.output_arg:
-            if arg.name in outputs:
-                arg.is_ref = True
-        if base == "Switch":
-            ref.allows_uninitialized_input = True
-        register_op_def(ref)
-
-
-_register_ref_variants()
-
 # Kernels for every device kind: they only forward what they are given (a device array stays where it
 # is), so placing them on a GPU costs nothing; the predicate lives in host memory, as in TensorFlow.
 

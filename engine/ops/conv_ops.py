@@ -19,7 +19,6 @@ from tagraph.engine.common_shapes import constant_shape
 from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of
 from tagraph.engine.op_builder import make_op, register_shape, register_gradient
 from tagraph.engine.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import nn_grad_ops  # noqa: F401  (the FusedBatchNormGradV3 OpDef)
 
 
 def _invalid(msg):

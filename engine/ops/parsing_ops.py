@@ -421,32 +421,6 @@ not_differentiable("ParseExample", "ParseExampleV2")
 
 # --- SparseReorder (what SparseFeature's merge ends with, as in TensorFlow's graphs) -------------------
 
-_SPARSE_REORDER_OP_DEF = """
-op {
-  name: "SparseReorder"
-  input_arg { name: "input_indices" type: DT_INT64 }
-  input_arg { name: "input_values" type_attr: "T" }
-  input_arg { name: "input_shape" type: DT_INT64 }
-  output_arg { name: "output_indices" type: DT_INT64 }
-  output_arg { name: "output_values" type_attr: "T" }
-  attr { name: "T" type: "type" }
-}
-"""
-
-
-def _register_sparse_reorder_op_def():
-    from google.protobuf import text_format
-    from tagraph.engine.op_builder import op_defs, register_op_def
-    from tagraph.protos import op_def_pb2
-    if "SparseReorder" not in op_defs():
-        ops = op_def_pb2.OpList()
-        text_format.Parse(_SPARSE_REORDER_OP_DEF, ops)
-        register_op_def(ops.op[0])
-
-
-_register_sparse_reorder_op_def()
-
-
 @register_kernel("SparseReorder", "CPU")
 def _sparse_reorder(ctx, indices, values, shape):
     indices, values, shape = np.asarray(indices), np.asarray(values), np.asarray(shape)

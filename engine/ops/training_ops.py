@@ -27,7 +27,6 @@ import numpy as np
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine import errors
 from tagraph.engine.op_builder import register_shape, not_differentiable
-from tagraph.engine.ops import nn_grad_ops  # noqa: F401  (OpDefs of the centered RMSProp ops)
 from tagraph.engine.ops.state_ops import _read
 
 def _invalid(msg):

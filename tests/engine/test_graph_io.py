@@ -14,7 +14,8 @@ _TYPE_FIELD = {"string": "s", "int": "i", "float": "f", "bool": "b", "type": "ty
 
 def _tf_op_defs():
     ops = op_def_pb2.OpList()
-    text_format.Parse((TF / "op_defs.pbtxt").read_text(), ops)
+    for name in ("op_defs.pbtxt", "op_defs_extra.pbtxt"):
+        ops.MergeFrom(text_format.Parse((TF / name).read_text(), op_def_pb2.OpList()))
     return {o.name: o for o in ops.op}
 
 

@@ -1,4 +1,7 @@
 """GraphDefs cross between tagraph and TensorFlow in both directions and compute the same values."""
+import base64
+import pathlib
+
 import numpy as np
 
 import tagraph.engine as tg
@@ -60,3 +63,23 @@ def test_tagraph_imports_and_runs_tensorflow_graph(tmp_path, run_tf):
             ours = sess.run(["y:0", "z:0"], {"x:0": FEED})
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, np.array(b), rtol=1e-6)
+
+
+def test_extra_op_defs_are_tensorflows_own(run_tf):
+    # op_defs_extra.pbtxt: the OpDefs tagraph ships beyond the fixture's list must be TensorFlow's exactly.
+    from google.protobuf import text_format
+    from tagraph.protos import op_def_pb2
+    path = pathlib.Path(__file__).parents[1] / "data" / "tf" / "op_defs_extra.pbtxt"
+    ours = text_format.Parse(path.read_text(), op_def_pb2.OpList())
+    theirs = run_tf("""
+        import base64
+        from tensorflow.python.framework import op_def_registry
+        out = {}
+        for name in sys.argv[1:]:
+            od = op_def_registry.get(name)
+            out[name] = None if od is None else base64.b64encode(od.SerializeToString()).decode()
+        print(json.dumps(out))
+    """, *[o.name for o in ours.op])
+    for od in ours.op:
+        assert theirs[od.name] is not None, "%s is not registered in TensorFlow" % od.name
+        assert op_def_pb2.OpDef.FromString(base64.b64decode(theirs[od.name])) == od, od.name
