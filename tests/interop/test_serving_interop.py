@@ -101,8 +101,9 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(params=[[], ["--enable_batching"]], ids=["threads", "asyncio-batching"])
+def server(tmp_path, request):
+    """The server on each of its two gRPC front ends (threads; asyncio, with batching)."""
     shutil.copytree(TF_DATA / "model_base", tmp_path / "model_base")
     shutil.copytree(TF_DATA / "half_plus_two", tmp_path / "hpt" / "1")
     config = tmp_path / "models.config"
@@ -112,7 +113,7 @@ def server(tmp_path):
     grpc_port, rest_port = _free_port(), _free_port()
     log = open(tmp_path / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "tagraph.serving", "--host=127.0.0.1", "--port=%d" % grpc_port,
-                             "--rest_api_port=%d" % rest_port, "--model_config_file=%s" % config],
+                             "--rest_api_port=%d" % rest_port, "--model_config_file=%s" % config, *request.param],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:

@@ -149,14 +149,26 @@ model_config_list {
     return root
 
 
-@pytest.fixture(scope="session")
-def shared_server(shared_models, tmp_path_factory):
-    """One server for the API tests: models m (versions 1, 2; labels) and hpt, small request limit, metrics."""
+def _shared_server(shared_models, tmp_path_factory, name, extra_args=()):
     logs = tmp_path_factory.mktemp("logs")
     monitoring = logs / "monitoring.config"
     monitoring.write_text('prometheus_config { enable: true, path: "/monitoring/prometheus/metrics" }')
-    server = ServerProcess(["--model_config_file=%s" % (shared_models / "models.config"),
-                            "--monitoring_config_file=%s" % monitoring, "--max_request_size_bytes=65536",
-                            "--file_system_poll_wait_seconds=0"], logs / "shared-server.log")
+    return ServerProcess(["--model_config_file=%s" % (shared_models / "models.config"),
+                          "--monitoring_config_file=%s" % monitoring, "--max_request_size_bytes=65536",
+                          "--file_system_poll_wait_seconds=0", *extra_args], logs / ("%s.log" % name))
+
+
+@pytest.fixture(scope="session")
+def shared_server(shared_models, tmp_path_factory):
+    """One server for the API tests: models m (versions 1, 2; labels) and hpt, small request limit, metrics."""
+    server = _shared_server(shared_models, tmp_path_factory, "shared-server")
+    yield server
+    assert server.stop() == 0, server.log()
+
+
+@pytest.fixture(scope="session")
+def shared_batching_server(shared_models, tmp_path_factory):
+    """The same with --enable_batching: its gRPC front end is the asyncio one (serving/grpc_servers.py)."""
+    server = _shared_server(shared_models, tmp_path_factory, "shared-batching-server", ["--enable_batching"])
     yield server
     assert server.stop() == 0, server.log()

@@ -11,10 +11,12 @@ from tagraph.protos.type_urls import unpack_any
 from tagraph.serving import extra_protos
 
 
-@pytest.fixture(scope="module")
-def stubs(shared_server):
-    return (prediction_service_pb2_grpc.PredictionServiceStub(shared_server.channel),
-            model_service_pb2_grpc.ModelServiceStub(shared_server.channel))
+@pytest.fixture(scope="module", params=["shared_server", "shared_batching_server"])
+def stubs(request):
+    """Stubs on each of the server's two gRPC front ends: threads, and asyncio (with batching)."""
+    server = request.getfixturevalue(request.param)
+    return (prediction_service_pb2_grpc.PredictionServiceStub(server.channel),
+            model_service_pb2_grpc.ModelServiceStub(server.channel))
 
 
 def predict_request(name="m", version=None, label=None, signature="", x=((1.0, 1.0),), alias="x"):
