@@ -304,7 +304,7 @@ def _load_and_run(export_dir):
 
 def check_export(export_dir, value, old_dir, old_hash, old_value):
     import numpy as np
-    from tagraph.engine import errors
+    from tagraph.engine.framework import errors
     from tagraph.serving import versions
     if _tree_hash(old_dir) != old_hash:
         raise AssertionError("the older export %s changed" % old_dir)

@@ -177,7 +177,7 @@ def _grpc_client(args, inputs):
     # request than one thread per request, and on two cores the client's CPU is taken from the server's.
     import asyncio
     import grpc
-    from tagraph.engine.tensor_util import make_tensor_proto
+    from tagraph.engine.framework.tensor_util import make_tensor_proto
     from tagraph.protos import predict_pb2
     req = predict_pb2.PredictRequest()
     req.model_spec.name = args.model

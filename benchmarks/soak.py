@@ -173,7 +173,7 @@ def _expected(x, w):
 
 
 def _predict_request(x, name="m", version=None, alias="x", signature=""):
-    from tagraph.engine.tensor_util import make_tensor_proto
+    from tagraph.engine.framework.tensor_util import make_tensor_proto
     from tagraph.protos import predict_pb2
     req = predict_pb2.PredictRequest()
     req.model_spec.name = name
@@ -197,7 +197,7 @@ def make_kinds(args):
         return status, None if ok else "wrong values %r for %r" % (y.tolist()[:2], x.tolist()[:2])
 
     def grpc_predict(client, rng):
-        from tagraph.engine.tensor_util import make_ndarray
+        from tagraph.engine.framework.tensor_util import make_ndarray
         x = _x(rng.randint(1, 8), rng)
         code, resp = client.grpc_predict(_predict_request(x))
         if code != "OK":

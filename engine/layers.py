@@ -7,10 +7,10 @@ A layer opens ``variable_scope(name, default_name=<layer>)``, so a second unname
 ``dense_1``, and ``reuse=True`` with the same name shares the variables. The kernel's default initializer
 is glorot_uniform (the variable scope's default), the bias's is zeros, as in TensorFlow.
 """
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
-from tagraph.engine.init_ops import zeros_initializer
-from tagraph.engine.variables import get_variable, variable_scope
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from tagraph.engine.variables.init_ops import zeros_initializer
+from tagraph.engine.variables.variables import get_variable, variable_scope
 
 
 def _m():

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 import tagraph.engine as tg
-from tagraph.engine import dtypes
+from tagraph.engine.framework import dtypes
 from tagraph.estimator import export as _export
 from tagraph.estimator.model_fn import EstimatorSpec, ModeKeys
 from tagraph.estimator.run_config import RunConfig
@@ -323,7 +323,7 @@ class Estimator:
         Returns a dict of each metric's value, ``loss`` (the mean of the loss over the batches) and
         ``global_step``.
         """
-        from tagraph.engine import metrics
+        from tagraph.engine.train import metrics
         from tagraph.serialization import Saver
         if hooks:
             raise NotImplementedError("tagraph's Estimator.evaluate does not run SessionRunHooks")

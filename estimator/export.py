@@ -14,8 +14,8 @@ import logging
 
 import numpy as np
 
-from tagraph.engine import dtypes
-from tagraph.engine.graph import Tensor
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.ops import array_ops
 
 logger = logging.getLogger("tagraph.estimator")

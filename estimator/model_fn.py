@@ -8,7 +8,7 @@
 """
 import collections
 
-from tagraph.engine.graph import Operation, Tensor
+from tagraph.engine.framework.graph import Operation, Tensor
 
 
 class ModeKeys:

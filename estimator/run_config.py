@@ -7,7 +7,7 @@ _FIELDS = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoint
 
 def _default_session_config():
     # TensorFlow's Estimator default: an op asked for a device it cannot run on falls back, logged.
-    from tagraph.engine.config import ConfigProto
+    from tagraph.engine.framework.config import ConfigProto
     return ConfigProto(allow_soft_placement=True)
 
 

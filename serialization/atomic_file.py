@@ -7,7 +7,7 @@ A reader therefore sees the old file or the whole new one, never a part.
 import os
 import secrets
 
-from tagraph.engine.errors import from_os_error
+from tagraph.engine.framework.errors import from_os_error
 
 
 def temp_name(path):

@@ -41,7 +41,7 @@ from tagraph.serialization import bundle_dtypes
 from tagraph.serialization.atomic_file import (
     fsync_dir as _fsync_dir, remove_quietly as _remove_quietly, temp_name as _temp_name,
     write_atomic as _write_file_atomically)
-from tagraph.engine.errors import (
+from tagraph.engine.framework.errors import (
     DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnimplementedError,
     from_os_error,
 )

@@ -22,7 +22,7 @@ import re
 from google.protobuf import text_format
 
 from tagraph.protos.checkpoint_state_pb2 import CheckpointState
-from tagraph.engine.errors import from_os_error
+from tagraph.engine.framework.errors import from_os_error
 from tagraph.serialization.atomic_file import write_atomic
 
 __all__ = [

@@ -10,7 +10,7 @@ Same names and behaviour as TensorFlow's ``tf.train.load_checkpoint`` and its Ch
 """
 import os
 
-from tagraph.engine import dtypes, errors
+from tagraph.engine.framework import dtypes, errors
 from tagraph.serialization import bundle, checkpoint_state
 
 __all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable"]

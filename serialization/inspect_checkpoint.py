@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 
 __all__ = ["print_tensors_in_checkpoint_file", "parse_numpy_printoption", "main"]
 

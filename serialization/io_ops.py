@@ -16,9 +16,9 @@ import os
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.op_builder import register_shape, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.op_builder import register_shape, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape
 
 __all__ = ["sharded_filename", "sharded_filespec"]
 

@@ -10,11 +10,11 @@ import os
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
-from tagraph.engine import errors
-from tagraph.engine.graph import GraphKeys, Operation, Tensor, get_default_graph
-from tagraph.engine.graph_io import graph_to_graph_def, _import
-from tagraph.engine.op_builder import op_defs
-from tagraph.engine import variables as _variables
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
+from tagraph.engine.framework.graph_io import graph_to_graph_def, _import
+from tagraph.engine.framework.op_builder import op_defs
+from tagraph.engine.variables import variables as _variables
 from tagraph.protos import meta_graph_pb2, op_def_pb2
 from tagraph.serialization.atomic_file import write_atomic
 

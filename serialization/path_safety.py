@@ -23,7 +23,7 @@ can write to concurrently is not protected by any path check, and callers that n
 """
 import os
 
-from tagraph.engine.errors import InvalidArgumentError
+from tagraph.engine.framework.errors import InvalidArgumentError
 
 __all__ = ["safe_join", "is_safe_name"]
 

@@ -1137,7 +1137,7 @@ def _run_signature(saved_model_dir, tags, signature_key, feed, output_keys, warn
     The device follows the tag-set: the graph's own placements are honoured with soft placement, so a
     ``gpu`` tag-set runs on the GPU when there is one, and on the CPU (said on stderr) when there is not.
     """
-    from tagraph.engine.config import ConfigProto
+    from tagraph.engine.framework.config import ConfigProto
     from tagraph.serialization.saved_model.signature_runner import SignatureRunner
     if "gpu" in tags:
         from tagraph.devices import registry

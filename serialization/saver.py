@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import GraphKeys, Tensor, get_default_graph
-from tagraph.engine.op_builder import get_op_def
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
+from tagraph.engine.framework.op_builder import get_op_def
 from tagraph.protos import attr_value_pb2, saver_pb2
 from tagraph.serialization import checkpoint_state as checkpoint_management
 from tagraph.serialization import io_ops  # noqa: F401  (registers the kernels the saver graph runs)
@@ -215,7 +215,7 @@ _VARIABLE_OPS = ("Variable", "VariableV2", "AutoReloadVariable", "VarHandleOp", 
 
 
 def _is_variable(x):
-    from tagraph.engine.variables import Variable
+    from tagraph.engine.variables.variables import Variable
     return isinstance(x, Variable)
 
 
@@ -684,7 +684,7 @@ class Saver:
         Writes ``<prefix>.data-00000-of-00001`` and ``<prefix>.index``, then ``<prefix>.meta``, then the
         ``checkpoint`` state file, and deletes checkpoints past ``max_to_keep``.
         """
-        from tagraph.engine.session import BaseSession
+        from tagraph.engine.runtime.session import BaseSession
         if not self._is_built:
             raise RuntimeError("`build()` should be called before save if defer_build==True")
         if latest_filename is None:

@@ -37,7 +37,7 @@ import struct
 
 import google_crc32c
 
-from tagraph.engine.errors import DataLossError, InvalidArgumentError, from_os_error
+from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
 
 __all__ = [
     "TableBuilder", "Table", "build_table", "read_table", "mask_crc", "unmask_crc", "crc32c",

@@ -180,7 +180,7 @@ def load_servable(name, version, path, saved_model_tags=None, session_config=Non
     logger.info("Reading SavedModel from: %s", path)
     logger.info("Reading meta graph with tags { %s } (%s)", " ".join(tags), why)
     if session_config is None:
-        from tagraph.engine.config import ConfigProto
+        from tagraph.engine.framework.config import ConfigProto
         # A 'serve,gpu' graph pins nodes to /device:GPU:0; an op without a GPU kernel falls back to the CPU.
         session_config = ConfigProto(allow_soft_placement=True)
     try:

@@ -11,9 +11,9 @@ TensorFlow Serving's ``ToHTTPStatusCode`` picks and a ``{"error": message}`` bod
 """
 import grpc
 
-from tagraph.engine import errors as _tf_errors
+from tagraph.engine.framework import errors as _tf_errors
 
-from tagraph.engine.errors import (  # noqa: E402,F401  TensorFlow's codes, one home
+from tagraph.engine.framework.errors import (  # noqa: E402,F401  TensorFlow's codes, one home
     OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
     RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
     DATA_LOSS, UNAUTHENTICATED)

@@ -11,8 +11,8 @@ writes them by default (``Tensor::AsProtoField``): the typed ``*_val`` fields, n
 """
 import numpy as np
 
-from tagraph.engine import dtypes, errors as tf_errors, tensor_util
-from tagraph.engine.allocation_limits import allocation_limit
+from tagraph.engine.framework import dtypes, errors as tf_errors, tensor_util
+from tagraph.engine.framework.allocation_limits import allocation_limit
 from tagraph.protos import tensor_pb2
 from tagraph.serving.status import ServingError
 

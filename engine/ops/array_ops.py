@@ -15,13 +15,13 @@ import numpy as np
 
 from tagraph.devices.kernel_registry import KernelContext as _KernelContext, get_kernel as _get_kernel
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import common_shapes, dtypes, errors
-from tagraph.engine.common_shapes import constant_value, constant_shape
-from tagraph.engine.common_shapes import register_constant_shape as _register_constant_shape
-from tagraph.engine.common_shapes import register_constant_value as _register_constant_value
-from tagraph.engine.graph import Tensor, _graph_of, convert_to_tensor, get_default_graph
-from tagraph.engine.op_builder import make_op, register_shape, register_gradient, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape, as_shape, unknown_shape
+from tagraph.engine.framework import common_shapes, dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_value, constant_shape
+from tagraph.engine.framework.common_shapes import register_constant_shape as _register_constant_shape
+from tagraph.engine.framework.common_shapes import register_constant_value as _register_constant_value
+from tagraph.engine.framework.graph import Tensor, _graph_of, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape, unknown_shape
 
 # This module defines ``range`` and ``slice`` (TensorFlow's names); keep Python's own at hand.
 _py_range = _builtins.range
@@ -111,7 +111,7 @@ def _fold(tensor):
         if v.size > _FOLD_LIMIT or v.dtype == object:
             return None
         vals.append(v)
-    from tagraph.engine.attr_value import attr_value_to_python
+    from tagraph.engine.framework.attr_value import attr_value_to_python
     attrs = {k: attr_value_to_python(av) for k, av in op._attrs.items() if not k.startswith("_")}
     ctx = _KernelContext(attrs, np, None, op.name, op, None)
     try:
@@ -222,7 +222,7 @@ def _fill(ctx, dims, value):
     dims = _host_ints(dims)
     if any(d < 0 for d in dims):
         raise errors.InvalidArgumentError(None, None, "Fill dimensions must be >= 0, got %s" % dims)
-    from tagraph.engine.allocation_limits import check_shape
+    from tagraph.engine.framework.allocation_limits import check_shape
     check_shape(dims, value.dtype.itemsize, "Fill")  # refuse a hostile size before allocating
     out = ctx.xp.empty(dims, dtype=value.dtype)
     out[...] = value
@@ -1552,7 +1552,7 @@ def _strided_slice_value(tensor):
     spec = [constant_value(t) for t in tensor.op.inputs[1:]]
     if partial is None or any(p is None for p in spec):
         return None
-    from tagraph.engine.attr_value import attr_value_to_python
+    from tagraph.engine.framework.attr_value import attr_value_to_python
     attrs = {m: attr_value_to_python(tensor.op._attrs[m]) for m in _MASKS}
     try:
         out = _strided_slice(_KernelContext(attrs, np, None, tensor.op.name, tensor.op, None), partial,
@@ -1936,7 +1936,7 @@ def _dtype_of_value(v):
     """The dtype ``convert_to_tensor(v)`` would give, without adding a Const to the graph."""
     if _is_tensor_like(v):
         return v.dtype.base_dtype
-    from tagraph.engine.tensor_util import to_numpy
+    from tagraph.engine.framework.tensor_util import to_numpy
     a = to_numpy(v)
     return dtypes.string if a.dtype == object else dtypes.as_dtype(a.dtype)
 

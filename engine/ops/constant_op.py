@@ -3,11 +3,11 @@
     c = tg.constant([[1.0, 2.0]], name="c")
 """
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes
-from tagraph.engine.graph import get_default_graph
-from tagraph.engine.op_builder import register_shape, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape
-from tagraph.engine.tensor_util import make_tensor_proto, to_numpy
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import get_default_graph
+from tagraph.engine.framework.op_builder import register_shape, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape
+from tagraph.engine.framework.tensor_util import make_tensor_proto, to_numpy
 
 
 def constant(value, dtype=None, shape=None, name="Const"):

@@ -40,10 +40,10 @@ import builtins
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import Operation, Tensor, _graph_of, convert_to_tensor, get_default_graph
-from tagraph.engine.op_builder import make_op, register_shape, register_gradient, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import Operation, Tensor, _graph_of, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 register_shape("NoOp", "ControlTrigger")(lambda op: [])
 
@@ -112,7 +112,7 @@ def _scalar_pred(pred, what):
 @register_kernel("Switch", host_inputs=(1,))
 @register_kernel("RefSwitch", host_inputs=(1,))
 def _switch(ctx, data, pred):
-    from tagraph.engine.control_flow_executor import DEAD
+    from tagraph.engine.runtime.dataflow import DEAD
     if _scalar_pred(pred, "The second input of Switch (pred)"):
         return DEAD, data
     return data, DEAD

@@ -14,11 +14,11 @@ to NHWC and back.
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.common_shapes import constant_shape
-from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of
-from tagraph.engine.op_builder import make_op, register_shape, register_gradient
-from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_shape
+from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of
+from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
 
 def _invalid(msg):

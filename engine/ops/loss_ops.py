@@ -11,10 +11,10 @@ that second output. ``dropout`` lives here too: it is composed of random_uniform
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of
-from tagraph.engine.op_builder import make_op, register_shape, register_gradient
-from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of
+from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import nn_grad_ops  # noqa: F401  (BroadcastGradientArgs and the *Grad kernels)
 
 
@@ -65,7 +65,7 @@ def _softmax_xent(ctx, logits, labels):
 def _softmax_xent_shape(op):
     a, b = op.inputs[0].shape, op.inputs[1].shape
     if a.rank is not None and b.rank is not None and a.rank == 2 and b.rank == 2:
-        from tagraph.engine.common_shapes import broadcast_shapes
+        from tagraph.engine.framework.common_shapes import broadcast_shapes
         s = broadcast_shapes(a, b)
         return [TensorShape([s[0]]), s]
     if a.rank is not None and a.rank != 2 and a.rank != 1:
@@ -79,7 +79,7 @@ def _broadcast_mul(vec, mat):
 
 
 def _wanted(grad_grad):
-    from tagraph.engine.gradients import is_zeros_tensor
+    from tagraph.engine.train.gradients import is_zeros_tensor
     return grad_grad is not None and not is_zeros_tensor(grad_grad)
 
 

@@ -11,11 +11,11 @@ InvalidArgumentError, reductions reject duplicate or out-of-range axes, and so o
 import numpy as np
 
 from tagraph.devices.kernel_registry import has_kernel, register_kernel
-from tagraph.engine import common_shapes, dtypes, errors
-from tagraph.engine.common_shapes import constant_value
-from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
-from tagraph.engine.op_builder import make_op, register_shape, register_gradient, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework import common_shapes, dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_value
+from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
+from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
 
 def _is_tensor_like(v):

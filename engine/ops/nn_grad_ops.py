@@ -9,9 +9,9 @@ gradient graph written by TensorFlow runs here unchanged.
 import numpy as np
 
 from tagraph.devices.kernel_registry import has_kernel, register_kernel as _register_kernel
-from tagraph.engine import common_shapes, errors
-from tagraph.engine.op_builder import register_shape, not_differentiable
-from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework import common_shapes, errors
+from tagraph.engine.framework.op_builder import register_shape, not_differentiable
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
 # Op types whose kernels this module supplied (others may already have been registered next to the
 # forward ops, e.g. ReluGrad in nn_ops.py; those are left as they are).
@@ -27,7 +27,7 @@ def register_kernel(op_type, *args, **kwargs):
 
 
 def _shape_if_missing(op_type, fn):
-    from tagraph.engine.op_builder import get_shape_fn
+    from tagraph.engine.framework.op_builder import get_shape_fn
     if get_shape_fn(op_type) is None:
         register_shape(op_type)(fn)
 
@@ -125,7 +125,7 @@ def _bias_add_grad_shape(op):
 _shape_if_missing("BiasAddGrad", _bias_add_grad_shape)
 
 
-from tagraph.engine.op_builder import get_gradient_fn as _ggf  # noqa: E402
+from tagraph.engine.framework.op_builder import get_gradient_fn as _ggf  # noqa: E402
 if _ggf("BroadcastGradientArgs") is None:
     not_differentiable("BroadcastGradientArgs")
 
@@ -173,7 +173,7 @@ def _unsorted_segment_sum(ctx, data, segment_ids, num_segments):
 
 
 def _unsorted_segment_sum_shape(op):
-    from tagraph.engine.common_shapes import constant_value
+    from tagraph.engine.framework.common_shapes import constant_value
     d, i = op.inputs[0].shape, op.inputs[1].shape
     n = constant_value(op.inputs[2])
     if d.rank is None or i.rank is None:

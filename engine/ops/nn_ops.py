@@ -12,12 +12,12 @@ import numpy as np
 
 from tagraph.devices import cuda_kernels
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import common_shapes, errors
-from tagraph.engine.common_shapes import constant_value
-from tagraph.engine.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
-from tagraph.engine.op_builder import make_op, register_gradient, register_shape
+from tagraph.engine.framework import common_shapes, errors
+from tagraph.engine.framework.common_shapes import constant_value
+from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
+from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.ops import math_ops
-from tagraph.engine.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
 __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax",
            "sigmoid", "tanh"]

@@ -20,10 +20,10 @@ import collections
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import convert_to_tensor, get_default_graph, name_scope
-from tagraph.engine.op_builder import not_differentiable, register_shape
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph, name_scope
+from tagraph.engine.framework.op_builder import not_differentiable, register_shape
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "SparseFeature", "SparseTensor",
            "SparseTensorValue", "sparse_placeholder", "sparse_reorder", "parse_example", "parse_single_example"]

@@ -8,10 +8,10 @@ The streams are numpy's Philox generator keyed by (seed, seed2), not TensorFlow'
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import dtypes, errors
-from tagraph.engine.common_shapes import constant_shape
-from tagraph.engine.graph import get_default_graph
-from tagraph.engine.op_builder import make_op, register_shape, not_differentiable
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_shape
+from tagraph.engine.framework.graph import get_default_graph
+from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 from tagraph.engine.ops.array_ops import _shape_tensor
 
 _RANDOM = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt")

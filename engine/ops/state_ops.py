@@ -10,9 +10,9 @@ Values live in the session (``SessionState.variables``), on the variable's devic
 (container, shared name); assignment stores a new array, so a value handed out earlier never changes.
 """
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import errors
-from tagraph.engine.op_builder import register_shape, not_differentiable, register_gradient
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.op_builder import register_shape, not_differentiable, register_gradient
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 
 class ResourceHandle:

@@ -7,8 +7,8 @@ import re
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import common_shapes, errors
-from tagraph.engine.op_builder import make_op, register_shape, not_differentiable
+from tagraph.engine.framework import common_shapes, errors
+from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 
 
 def _join_shape(op):

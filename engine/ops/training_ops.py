@@ -25,8 +25,8 @@ import os
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine import errors
-from tagraph.engine.op_builder import register_shape, not_differentiable
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.op_builder import register_shape, not_differentiable
 from tagraph.engine.ops.state_ops import _read
 
 def _invalid(msg):

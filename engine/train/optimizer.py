@@ -10,8 +10,8 @@ same optimizer), colocated with their variable, of the same kind (resource or re
 Non-slot variables (Adam's ``beta1_power``) are colocated with the first variable by name. Updates use
 the ResourceApply* ops for resource variables and Apply* for reference variables.
 """
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 
 _VALID_DTYPES = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64, dtypes.complex64,
                  dtypes.complex128)
@@ -27,7 +27,7 @@ def _var_key(var):
 
 
 def _is_variable(v):
-    from tagraph.engine.variables import Variable
+    from tagraph.engine.variables.variables import Variable
     return isinstance(v, Variable)
 
 
@@ -69,7 +69,7 @@ def create_slot_with_initializer(primary, initializer, shape, dtype, name, coloc
 
 def create_zeros_slot(primary, name, dtype=None, colocate_with_primary=True):
     """A slot variable of zeros shaped like ``primary``."""
-    from tagraph.engine.init_ops import zeros_initializer
+    from tagraph.engine.variables.init_ops import zeros_initializer
     dtype = dtype or primary.dtype.base_dtype
     shape = primary.get_shape()
     if shape.is_fully_defined():
@@ -82,7 +82,7 @@ def create_zeros_slot(primary, name, dtype=None, colocate_with_primary=True):
 
 
 def _create_slot_var(primary, val, initializer, shape_dtype, name, colocate):
-    from tagraph.engine.variables import Variable, _store
+    from tagraph.engine.variables.variables import Variable, _store
     g = primary.graph
     prefix = primary.op.name
     with g.as_default(), g.name_scope(None), g.control_dependencies(None):
@@ -140,7 +140,7 @@ class Optimizer:
     def compute_gradients(self, loss, var_list=None, gate_gradients=GATE_OP, aggregation_method=None,
                           colocate_gradients_with_ops=False, grad_loss=None):
         """[(gradient or None, variable)] for ``var_list`` (the trainable variables by default)."""
-        from tagraph.engine.gradients import gradients
+        from tagraph.engine.train.gradients import gradients
         from tagraph.engine.ops import control_flow_ops
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
@@ -256,7 +256,7 @@ class Optimizer:
         return named[_var_key(var)]
 
     def _create_non_slot_variable(self, initial_value, name, colocate_with):
-        from tagraph.engine.variables import Variable
+        from tagraph.engine.variables.variables import Variable
         graph = colocate_with.graph
         key = (name, graph)
         v = self._non_slot_dict.get(key)

@@ -6,7 +6,7 @@
     tg.train.AdagradOptimizer(0.1)          # slot "<var>/Adagrad", initial_accumulator_value=0.1
     tg.train.RMSPropOptimizer(1e-3)         # slots "<var>/RMSProp" (rms, starts at 1), "<var>/RMSProp_1" (momentum)
 """
-from tagraph.engine.graph import convert_to_tensor, get_default_graph
+from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
 from tagraph.engine.train.optimizer import Optimizer
 from tagraph.engine.ops import training_ops  # noqa: F401  (registers the Apply*/ResourceApply* kernels)
 
@@ -153,7 +153,7 @@ class AdagradOptimizer(Optimizer):
         self._initial_accumulator_value = initial_accumulator_value
 
     def _create_slots(self, var_list):
-        from tagraph.engine.init_ops import constant_initializer
+        from tagraph.engine.variables.init_ops import constant_initializer
         for v in var_list:
             dtype = v.dtype.base_dtype
             init = constant_initializer(self._initial_accumulator_value, dtype=dtype)
@@ -191,7 +191,7 @@ class RMSPropOptimizer(Optimizer):
         self._centered = centered
 
     def _create_slots(self, var_list):
-        from tagraph.engine.init_ops import ones_initializer
+        from tagraph.engine.variables.init_ops import ones_initializer
         for v in var_list:
             dtype = v.dtype.base_dtype
             self._get_or_make_slot_with_initializer(v, ones_initializer(dtype=dtype), v.get_shape(), dtype, "rms",

@@ -5,15 +5,15 @@
 """
 import logging
 
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, Tensor, get_default_graph
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
 
 logger = logging.getLogger("tagraph.train")
 
 
 def assert_global_step(global_step_tensor):
     """Raises TypeError unless ``global_step_tensor`` is an integer scalar variable or tensor."""
-    from tagraph.engine.variables import Variable
+    from tagraph.engine.variables.variables import Variable
     if not (isinstance(global_step_tensor, (Variable, Tensor))):
         raise TypeError("Existing \"global_step\" must be a Variable or Tensor: %s." % (global_step_tensor,))
     if not global_step_tensor.dtype.base_dtype.is_integer:
@@ -48,8 +48,8 @@ def get_global_step(graph=None):
 
 def create_global_step(graph=None):
     """Creates the global step: int64, shape [], initialised to 0, in GLOBAL_VARIABLES and GLOBAL_STEP."""
-    from tagraph.engine.init_ops import zeros_initializer
-    from tagraph.engine.variables import get_variable
+    from tagraph.engine.variables.init_ops import zeros_initializer
+    from tagraph.engine.variables.variables import get_variable
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
         raise ValueError('"global_step" already exists.')

@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
 
@@ -108,7 +108,7 @@ class SavedModelBuilder:
         if not self._has_saved_variables:
             raise AssertionError("Graph state including variables and assets has not been saved yet. Please "
                                  "invoke `add_meta_graph_and_variables()` first.")
-        from tagraph.engine.graph import get_default_graph
+        from tagraph.engine.framework.graph import get_default_graph
         graph = get_default_graph()
         signature_def_map = signature_def_map or {}
         tags = self._check_tags(tags)
@@ -193,7 +193,7 @@ class SavedModelBuilder:
                                  "saved: %s" % (key, side, name, n, e)) from None
 
     def _add_collections(self, graph, assets_collection, main_op):
-        from tagraph.engine.graph import GraphKeys
+        from tagraph.engine.framework.graph import GraphKeys
         if assets_collection is None:
             assets_collection = graph.get_collection(GraphKeys.ASSET_FILEPATHS)
         self._save_and_write_assets(graph, assets_collection)
@@ -243,7 +243,7 @@ class SavedModelBuilder:
 
     @staticmethod
     def _maybe_add_main_op(graph, main_op):
-        from tagraph.engine.graph import Operation
+        from tagraph.engine.framework.graph import Operation
         if main_op is None:
             return
         if not isinstance(main_op, Operation):
@@ -260,7 +260,7 @@ class SavedModelBuilder:
     def _maybe_create_saver(graph, saver):
         if saver is not None:
             return saver
-        from tagraph.engine.graph import GraphKeys
+        from tagraph.engine.framework.graph import GraphKeys
         if not graph.get_collection(GraphKeys.GLOBAL_VARIABLES) and \
                 not graph.get_collection(GraphKeys.SAVEABLE_OBJECTS):
             return None     # TensorFlow's Saver(allow_empty=True) is empty too: no SaverDef, no files
@@ -298,7 +298,7 @@ def _normalize_asset_collection(graph):
 
 
 def _asset_path_from_tensor(tensor):
-    from tagraph.engine.graph import Tensor
+    from tagraph.engine.framework.graph import Tensor
     if not isinstance(tensor, Tensor):
         raise TypeError("Asset path tensor %r must be a Tensor." % (tensor,))
     if tensor.op.type != "Const":

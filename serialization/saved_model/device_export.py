@@ -85,7 +85,7 @@ def export_for_devices(sess, export_dir, signature_def_map=None, assets_collecti
     base_tags = list(base_tags)
     gpu_tags = base_tags + [tag_constants.GPU] if tag_constants.GPU not in base_tags else base_tags
     if saver is None:
-        from tagraph.engine.graph import GraphKeys
+        from tagraph.engine.framework.graph import GraphKeys
         if graph.get_collection(GraphKeys.GLOBAL_VARIABLES) or graph.get_collection(GraphKeys.SAVEABLE_OBJECTS):
             from tagraph.serialization.saver import Saver
             with graph.as_default():
@@ -150,9 +150,9 @@ def load_best(sess_or_none, export_dir, base_tags=CPU_TAGS, config=None, import_
     from tagraph.serialization.saved_model import loader
     own = sess_or_none is None
     if own:
-        from tagraph.engine.config import ConfigProto
-        from tagraph.engine.graph import Graph
-        from tagraph.engine.session import Session
+        from tagraph.engine.framework.config import ConfigProto
+        from tagraph.engine.framework.graph import Graph
+        from tagraph.engine.runtime.session import Session
         if config is None:
             config = ConfigProto(allow_soft_placement=True)
         sess = Session(graph=Graph(), config=config)

@@ -17,7 +17,7 @@ missing tag-set a NotFoundError and a RuntimeError.
 import logging
 import os
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
 
@@ -159,7 +159,7 @@ def check_kernels(graph_def, device_types=("CPU",)):
     An op type is runnable when tagraph knows its OpDef and has a kernel for one of ``device_types``.
     """
     from tagraph.devices import kernel_registry
-    from tagraph.engine.op_builder import op_defs
+    from tagraph.engine.framework.op_builder import op_defs
     _import_kernel_modules()
     known = op_defs()
     unknown, no_kernel = {}, {}
@@ -247,7 +247,7 @@ def _op_from_collection(meta_graph_def, key, graph, import_scope):
 
 def get_init_op(meta_graph_def, import_scope=None, graph=None):
     """The op to run after restoring: the ``__saved_model_init_op`` signature, the main op, or legacy init op."""
-    from tagraph.engine.graph import get_default_graph
+    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     sig = meta_graph_def.signature_def.get(constants.INIT_OP_SIGNATURE_KEY)
     if sig is not None and constants.INIT_OP_SIGNATURE_KEY in sig.outputs:
@@ -257,7 +257,7 @@ def get_init_op(meta_graph_def, import_scope=None, graph=None):
 
 
 def get_train_op(meta_graph_def, import_scope=None, graph=None):
-    from tagraph.engine.graph import get_default_graph
+    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     sig = meta_graph_def.signature_def.get(constants.TRAIN_OP_SIGNATURE_KEY)
     if sig is not None and constants.TRAIN_OP_SIGNATURE_KEY in sig.outputs:

@@ -19,7 +19,7 @@ _DT_FLOAT = 1
 
 
 def _dtype_name(enum):
-    from tagraph.engine import dtypes
+    from tagraph.engine.framework import dtypes
     try:
         return dtypes.as_dtype(enum).name
     except (TypeError, ValueError, KeyError):
@@ -40,7 +40,7 @@ def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=No
     if method_name is not None:
         sig.method_name = method_name
     if defaults is not None:
-        from tagraph.engine.tensor_util import make_tensor_proto
+        from tagraph.engine.framework.tensor_util import make_tensor_proto
         for key, value in defaults.items():
             if key not in sig.inputs:
                 raise ValueError("Default given for '%s', which is not an input of the signature (inputs: %s)"
@@ -51,7 +51,7 @@ def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=No
 
 
 def _is_tensor(t):
-    from tagraph.engine.graph import Tensor
+    from tagraph.engine.framework.graph import Tensor
     return isinstance(t, Tensor)
 
 

@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization.saved_model import constants, signature_constants
 
 logger = logging.getLogger("tagraph.saved_model")
@@ -31,12 +31,12 @@ _RESERVED = (constants.INIT_OP_SIGNATURE_KEY, constants.TRAIN_OP_SIGNATURE_KEY)
 
 
 def _dtype(enum):
-    from tagraph.engine import dtypes
+    from tagraph.engine.framework import dtypes
     return dtypes.as_dtype(enum)
 
 
 def _shape_of(info):
-    from tagraph.engine.tensor_shape import as_shape
+    from tagraph.engine.framework.tensor_shape import as_shape
     return as_shape(info.tensor_shape)
 
 
@@ -68,8 +68,8 @@ class SignatureRunner:
         else:
             if export_dir is None:
                 raise ValueError("SignatureRunner needs export_dir (or use SignatureRunner.from_session)")
-            from tagraph.engine.graph import Graph
-            from tagraph.engine.session import Session
+            from tagraph.engine.framework.graph import Graph
+            from tagraph.engine.runtime.session import Session
             from tagraph.serialization.saved_model import loader
             sess = Session(graph=Graph(), config=config)
             try:
@@ -197,7 +197,7 @@ class SignatureRunner:
         out = {}
         for name in sig.defaults:
             if name not in inputs and name in sig.inputs:
-                from tagraph.engine.tensor_util import make_ndarray
+                from tagraph.engine.framework.tensor_util import make_ndarray
                 out[name] = convert_input(key, name, sig.inputs[name], make_ndarray(sig.defaults[name]))
         for name, value in inputs.items():
             info = sig.inputs[name]
@@ -243,7 +243,7 @@ def _list_infos(infos):
 
 def convert_input(signature_key, name, info, value):
     """``value`` as a numpy array of the TensorInfo's dtype, checked against its shape; else a clear error."""
-    from tagraph.engine.tensor_util import to_numpy
+    from tagraph.engine.framework.tensor_util import to_numpy
     dt = _dtype(info.dtype)
     where = "Input '%s' of signature '%s'" % (name, signature_key)
     if dt.name == "string":

@@ -16,7 +16,7 @@ def simple_save(session, export_dir, inputs, outputs, legacy_init_op=None):
     ``inputs`` / ``outputs``: dicts of names to Tensors, making the ``serving_default`` predict signature.
     ``legacy_init_op``: an op run on load (for example to initialize tables).
     """
-    from tagraph.engine.graph import GraphKeys
+    from tagraph.engine.framework.graph import GraphKeys
     from tagraph.serialization.saved_model.builder import SavedModelBuilder
     signature_def_map = {
         signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY:

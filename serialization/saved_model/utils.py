@@ -22,7 +22,7 @@ def build_tensor_info(tensor):
         info = build_tensor_info(tg.placeholder(tg.float32, [None, 1], name="x"))
         assert info.name == "x:0"
     """
-    from tagraph.engine.graph import Tensor
+    from tagraph.engine.framework.graph import Tensor
     from tagraph.protos import meta_graph_pb2
     if _is_sparse(tensor):
         info = meta_graph_pb2.TensorInfo(dtype=tensor.values.dtype.base_dtype.as_datatype_enum)
@@ -42,8 +42,8 @@ def build_tensor_info(tensor):
 
 
 def _sparse_shape(sp):
-    from tagraph.engine.tensor_shape import TensorShape
-    from tagraph.engine.common_shapes import constant_value
+    from tagraph.engine.framework.tensor_shape import TensorShape
+    from tagraph.engine.framework.common_shapes import constant_value
     ds = sp.dense_shape
     try:
         value = constant_value(ds)
@@ -77,7 +77,7 @@ def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
 
     Raises KeyError when the graph has no such tensor, ValueError for a TensorInfo without an encoding.
     """
-    from tagraph.engine.graph import get_default_graph
+    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
 
     def get(name):
@@ -96,7 +96,7 @@ def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
 
 def get_element_from_tensor_info(tensor_info, graph=None, import_scope=None):
     """The Tensor or Operation a TensorInfo names (``"x:0"`` or ``"init"``)."""
-    from tagraph.engine.graph import get_default_graph
+    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     return graph.as_graph_element(_scoped(tensor_info.name, import_scope))
 

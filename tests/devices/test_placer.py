@@ -86,7 +86,7 @@ def test_colocate_with_and_loc_class_attribute(simulated_gpus):
             b = tg.identity(a, name="b")            # follows a, not the first GPU
         # As an imported GraphDef writes it: _class = ["loc:@a"] and no device.
         c = tg.negative(x, name="c") if hasattr(tg, "negative") else tg.square(x, name="c")
-        from tagraph.engine.attr_value import python_to_attr_value
+        from tagraph.engine.framework.attr_value import python_to_attr_value
         c.op._set_attr("_class", python_to_attr_value([b"loc:@a"], "list(string)"))
         with tg.Session() as sess:
             sess.run([b, c], {x: [1, 2]})

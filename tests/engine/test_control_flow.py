@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tagraph.engine as tg
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.protos import graph_pb2
 
 CF_DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "control_flow"

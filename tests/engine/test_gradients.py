@@ -8,7 +8,7 @@ import pytest
 
 import tagraph.engine as tg
 from tagraph.devices.kernel_registry import has_kernel
-from tagraph.engine import op_builder
+from tagraph.engine.framework import op_builder
 from tagraph.engine.ops import conv_ops, loss_ops, nn_ops
 
 

@@ -12,7 +12,7 @@ from tagraph.protos import op_def_pb2
 
 ROOT = pathlib.Path(__file__).parents[2]
 TEXTS = [ROOT / "tests" / "data" / "tf" / name for name in ("op_defs.pbtxt", "op_defs_extra.pbtxt")]
-BINARY = ROOT / "engine" / "op_defs.pb"
+BINARY = ROOT / "engine" / "framework" / "op_defs.pb"
 
 
 def _from_text():
@@ -33,7 +33,7 @@ def test_shipped_op_defs_match_tensorflow_text():
 
 
 def test_engine_loads_the_shipped_file():
-    from tagraph.engine import op_builder
+    from tagraph.engine.framework import op_builder
     assert pathlib.Path(op_builder._OP_DEFS_PATH).resolve() == BINARY.resolve()
 
 

@@ -37,8 +37,8 @@ import tracemalloc
 
 from hypothesis import HealthCheck, settings
 
-from tagraph.engine import errors
-from tagraph.engine.allocation_limits import allocation_limit
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.allocation_limits import allocation_limit
 
 HANG_SECONDS = float(os.environ.get("TAGRAPH_FUZZ_HANG_SECONDS", "30"))   # wall clock: stuck, whatever the load
 CPU_HANG_SECONDS = 10.0                                                       # CPU time of the calling thread
@@ -161,7 +161,7 @@ def check(target, fn, *args, input_size=0, allowed=(errors.OpError,), memory=Tru
     result = exc = None
     peak = 0
     started = time.thread_time()   # CPU time: a machine loaded by other work must not make inputs "slow"
-    from tagraph.engine import allocation_limits as _limits
+    from tagraph.engine.framework import allocation_limits as _limits
     depth = len(getattr(_limits._local, "stack", None) or [])
     try:
         with _alarm(HANG_SECONDS), allocation_limit(MEMORY_ALLOWANCE), _address_space_cap(ADDRESS_SPACE_HEADROOM):

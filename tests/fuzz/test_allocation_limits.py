@@ -3,8 +3,8 @@ import threading
 
 import pytest
 
-from tagraph.engine import errors
-from tagraph.engine.allocation_limits import (ENV_VAR, allocation_limit, check_allocation, check_shape,
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.allocation_limits import (ENV_VAR, allocation_limit, check_allocation, check_shape,
                                               max_allocation_bytes, num_elements)
 
 

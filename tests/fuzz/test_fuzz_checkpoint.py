@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.protos import tensor_bundle_pb2
 from tagraph.serialization import bundle, table
 from tagraph.serialization.checkpoint_utils import load_checkpoint

@@ -7,7 +7,7 @@ import shutil
 
 from hypothesis import given, strategies as st
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization import checkpoint_state
 
 from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import tagraph.engine as tg
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.protos import example_pb2
 
 from fuzz_harness import check, fuzz_settings, mutate, mutations

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import event, given, strategies as st
 
 import tagraph.engine as tg
-from tagraph.engine import errors
-from tagraph.engine.allocation_limits import allocation_limit
-from tagraph.engine.op_builder import op_defs
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.allocation_limits import allocation_limit
+from tagraph.engine.framework.op_builder import op_defs
 from tagraph.protos import attr_value_pb2, graph_pb2, node_def_pb2, tensor_pb2
 
 from fuzz_harness import check, fuzz_settings
@@ -175,7 +175,7 @@ def plausible_graph_defs(draw):
     """Well-formed graphs (inputs wired to earlier nodes of accepted types, required attributes set), then
     zero to two hostile edits: an unknown op, a wrong or invalid attribute, a dangling or out-of-range input,
     a cycle, a duplicate name, a Const claiming a huge shape or holding content that does not fit."""
-    from tagraph.engine.op_builder import output_types
+    from tagraph.engine.framework.op_builder import output_types
     defs = op_defs()
     gd = graph_pb2.GraphDef()
     made = []                                                   # (name, DataType enum of output 0)

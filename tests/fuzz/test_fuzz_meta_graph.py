@@ -10,7 +10,7 @@ from google.protobuf import text_format
 from hypothesis import given, strategies as st
 
 import tagraph.engine as tg
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.protos import meta_graph_pb2, saved_model_pb2
 from tagraph.serialization import meta_graph
 from tagraph.serialization.saved_model import loader

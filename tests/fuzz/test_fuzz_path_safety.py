@@ -4,7 +4,7 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization.path_safety import is_safe_name, safe_join
 
 from fuzz_harness import check, fuzz_settings, work_dir

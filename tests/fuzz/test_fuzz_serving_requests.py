@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import event as _event, given, strategies as st
 
-from tagraph.engine import tensor_util
+from tagraph.engine.framework import tensor_util
 from tagraph.protos import classification_pb2, get_model_metadata_pb2, predict_pb2, regression_pb2
 from tagraph.serving.grpc_service import PredictionService
 from tagraph.serving.rest_api import RestApi

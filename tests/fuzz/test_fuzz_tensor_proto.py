@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from tagraph.engine import errors, tensor_util
-from tagraph.engine.allocation_limits import allocation_limit
+from tagraph.engine.framework import errors, tensor_util
+from tagraph.engine.framework.allocation_limits import allocation_limit
 from tagraph.protos import tensor_pb2
 
 from fuzz_harness import check, fuzz_settings, mutate, mutations

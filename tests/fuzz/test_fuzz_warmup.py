@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from tagraph.engine import errors, tensor_util
+from tagraph.engine.framework import errors, tensor_util
 from tagraph.protos import predict_pb2, regression_pb2
 from tagraph.serialization.table import crc32c, mask_crc
 from tagraph.serving import extra_protos

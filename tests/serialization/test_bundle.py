@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from tagraph.protos import tensor_bundle_pb2, types_pb2
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.serialization.bundle import (
     BundleReader, BundleWriter, data_filename, merge_bundles, meta_filename, sharded_filename,
 )
 from tagraph.serialization.bundle_dtypes import HAVE_ML_DTYPES
-from tagraph.engine.errors import (
+from tagraph.engine.framework.errors import (
     DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnimplementedError,
 )
 from tagraph.serialization.table import TableBuilder, encode_varint, mask_crc

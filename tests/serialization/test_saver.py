@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import text_format
 
 import tagraph.engine as tg
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 from tagraph.protos import meta_graph_pb2, saver_pb2
 from tagraph.serialization import (Saver, checkpoint_exists, get_checkpoint_state, import_meta_graph,
                                    latest_checkpoint, list_variables, load_checkpoint)

@@ -7,7 +7,7 @@ from pathlib import Path
 import google_crc32c
 import pytest
 
-from tagraph.engine.errors import DataLossError, InvalidArgumentError, NotFoundError
+from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, NotFoundError
 from tagraph.serialization.table import (
     FOOTER_SIZE, TABLE_MAGIC, Table, TableBuilder, build_table, encode_varint,
     find_short_successor, find_shortest_separator, mask_crc, read_table, snappy_decompress,

@@ -11,7 +11,7 @@ import grpc
 import numpy as np
 import pytest
 
-from tagraph.engine.tensor_util import make_ndarray, make_tensor_proto
+from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
 from tagraph.protos import predict_pb2, prediction_service_pb2_grpc
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"

@@ -3,7 +3,7 @@ import grpc
 import numpy as np
 import pytest
 
-from tagraph.engine.tensor_util import make_ndarray, make_tensor_proto
+from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
 from tagraph.protos import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2, inference_pb2,
                             model_management_pb2, model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc,
                             regression_pb2)

@@ -10,7 +10,7 @@ import time
 import grpc
 import numpy as np
 
-from tagraph.engine.tensor_util import make_ndarray, make_tensor_proto
+from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
 from tagraph.protos import get_model_status_pb2, model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc
 from tagraph.serving.warmup import write_tfrecords
 

@@ -13,7 +13,7 @@ import pytest
 
 from tagraph.protos import file_system_storage_path_source_pb2 as fs_pb2
 from tagraph.protos import predict_pb2
-from tagraph.engine.tensor_util import make_tensor_proto
+from tagraph.engine.framework.tensor_util import make_tensor_proto
 from tagraph.serving import config as config_lib
 from tagraph.serving import extra_protos, json_codec, versions
 from tagraph.serving.batching import Batcher, BatchingOptions

@@ -2,7 +2,7 @@
 import numpy as np
 
 import tagraph.engine as tg
-from tagraph.engine.op_builder import get_gradient_fn
+from tagraph.engine.framework.op_builder import get_gradient_fn
 
 
 def check_gradient(device, build, args, dynamic=False, rtol=1e-6, atol=1e-8, soft=False):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tagraph.engine as tg
-from tagraph.engine.op_builder import get_gradient_fn
+from tagraph.engine.framework.op_builder import get_gradient_fn
 
 CPU = "/device:CPU:0"
 R = np.random.RandomState(0)

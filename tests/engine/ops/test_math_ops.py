@@ -8,7 +8,7 @@ import pytest
 
 import tagraph.engine as tg
 from gradient_checks import check_gradient
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 
 _RNG = np.random.default_rng(1234)
 
@@ -941,7 +941,7 @@ def test_gradient(device, build, args, dynamic):
 
 def test_gradient_of_erf_and_cast():
     check_gradient("/device:CPU:0", tg.erf, [_real((2, 3))])
-    from tagraph.engine.op_builder import get_gradient_fn
+    from tagraph.engine.framework.op_builder import get_gradient_fn
     with tg.Graph().as_default():
         x = tg.placeholder(tg.float64, [3])
         g = tg.placeholder(tg.float32, [3])

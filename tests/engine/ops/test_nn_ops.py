@@ -10,7 +10,7 @@ import pytest
 import tagraph.engine as tg
 from gradient_checks import check_gradient
 from tagraph.devices import kernel_registry
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 
 _RNG = np.random.default_rng(4321)
 

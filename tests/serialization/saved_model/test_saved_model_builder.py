@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tagraph.engine as tg
-from tagraph.engine.op_builder import op_defs, register_op_def
+from tagraph.engine.framework.op_builder import op_defs, register_op_def
 from tagraph.protos import op_def_pb2, saved_model_pb2
 from tagraph.serialization import saved_model
 from tagraph.serialization.saved_model import builder as builder_mod

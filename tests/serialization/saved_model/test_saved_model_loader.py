@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tagraph.engine as tg
-from tagraph.engine.op_builder import op_defs
+from tagraph.engine.framework.op_builder import op_defs
 from tagraph.devices import kernel_registry
 from tagraph.protos import saved_model_pb2
 from tagraph.serialization import saved_model

@@ -11,11 +11,11 @@ function registered for the op gives the outputs' static shapes.
 """
 import os
 
-from tagraph.engine import dtypes
-from tagraph.engine import errors
-from tagraph.engine.attr_value import attr_matches_type, attr_value_to_python, python_to_attr_value
-from tagraph.engine.graph import Operation, Tensor, _VALID_OP_NAME, convert_to_tensor
-from tagraph.engine.tensor_shape import TensorShape
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.attr_value import attr_matches_type, attr_value_to_python, python_to_attr_value
+from tagraph.engine.framework.graph import Operation, Tensor, _VALID_OP_NAME, convert_to_tensor
+from tagraph.engine.framework.tensor_shape import TensorShape
 
 _OP_DEFS = None
 _OP_DEFS_PATH = os.path.join(os.path.dirname(__file__), "op_defs.pb")
@@ -333,7 +333,7 @@ def infer_shapes(op):
 
 def make_op(op_type, inputs, attrs=None, name=None):
     """Adds an op to the default graph; returns its only output, its outputs, or the op if it has none."""
-    from tagraph.engine.graph import get_default_graph, _graph_of
+    from tagraph.engine.framework.graph import get_default_graph, _graph_of
     graph = _graph_of(_flat(inputs)) if inputs else get_default_graph()
     op = graph.create_op(op_type, inputs, attrs or {}, name=name)
     outs = op._outputs

@@ -5,8 +5,8 @@ numpy arrays for "tensor", NameAttrList for "func", and lists of these for "list
 """
 import numpy as np
 
-from tagraph.engine import dtypes
-from tagraph.engine.tensor_shape import as_shape
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.tensor_shape import as_shape
 
 
 def python_to_attr_value(value, attr_type):
@@ -27,7 +27,7 @@ def python_to_attr_value(value, attr_type):
 
 
 def _set_scalar(target, attr_type, v, repeated):
-    from tagraph.engine import tensor_util
+    from tagraph.engine.framework import tensor_util
     if attr_type == "string":
         v = v.encode("utf-8") if isinstance(v, str) else bytes(v)
         target.s.append(v) if repeated else setattr(target, "s", v)
@@ -62,7 +62,7 @@ def _set_scalar(target, attr_type, v, repeated):
 
 def attr_value_to_python(av):
     """The Python value of an AttrValue (by whichever field it holds)."""
-    from tagraph.engine import tensor_util
+    from tagraph.engine.framework import tensor_util
     kind = av.WhichOneof("value")
     if kind == "list":
         lst = av.list

@@ -6,7 +6,7 @@ elements but holds one value, a ``Fill`` whose ``dims`` input is ``[10**6, 10**6
 virtual memory) and the process would be killed later, while the pages are written. Every path that
 allocates memory sized by input it does not hold itself asks :func:`check_allocation` first::
 
-    >>> from tagraph.engine.allocation_limits import check_allocation, num_elements
+    >>> from tagraph.engine.framework.allocation_limits import check_allocation, num_elements
     >>> check_allocation(num_elements([2, 3]), 4)         # bytes it will take
     24
     >>> check_allocation(10**12, 4)                       # doctest: +IGNORE_EXCEPTION_DETAIL
@@ -26,7 +26,7 @@ import functools
 import os
 import threading
 
-from tagraph.engine import errors
+from tagraph.engine.framework import errors
 
 __all__ = ["check_allocation", "check_shape", "num_elements", "max_allocation_bytes", "allocation_limit",
            "INT64_MAX", "ENV_VAR"]

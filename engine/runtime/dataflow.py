@@ -28,8 +28,8 @@ import numpy as np
 
 from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags
-from tagraph.engine import dtypes, errors
-from tagraph.engine.graph import Operation
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import Operation
 
 
 class _Dead:
@@ -110,7 +110,7 @@ class _Frame:
 
 def build_plan(plan, session, ops, placement, feeds, fetch_elems):
     """Compiles ``ops`` (pruned, placed) into ``plan`` and makes ``plan.run`` the dataflow executor."""
-    from tagraph.engine import session as _session
+    from tagraph.engine.runtime import session as _session
     cpu = session._placer.cpu
     nodes = []
     node_of = {}               # op -> _Node
@@ -388,7 +388,7 @@ class _Runner:
         self.n_fetch = n_fetch
 
     def run(self, feed_values, state):
-        from tagraph.engine import session as _session
+        from tagraph.engine.runtime import session as _session
         plan = self.plan
         if plan.sparse_feeds is not None:
             feed_values = _session._split_sparse_feeds(plan.sparse_feeds, feed_values)

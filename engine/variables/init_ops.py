@@ -4,7 +4,7 @@
 """
 import math
 
-from tagraph.engine import dtypes
+from tagraph.engine.framework import dtypes
 
 
 class Initializer:

@@ -3,7 +3,7 @@
 Every error tagraph raises for a failed operation is an :class:`OpError` subclass named as in
 ``tf.errors`` and carrying TensorFlow's canonical code (``tensorflow/core/protobuf/error_codes.proto``)::
 
-    >>> from tagraph.engine.errors import NotFoundError, NOT_FOUND
+    >>> from tagraph.engine.framework.errors import NotFoundError, NOT_FOUND
     >>> err = NotFoundError(None, None, "Key w not found in checkpoint")
     >>> err.error_code == NOT_FOUND, err.message
     (True, 'Key w not found in checkpoint')

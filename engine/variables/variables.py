@@ -12,9 +12,9 @@ change under the reader. Reference variables (``use_resource=False``) build Tens
 import contextlib
 import threading
 
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, Tensor, get_default_graph, convert_to_tensor
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph, convert_to_tensor
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 AUTO_REUSE = "AUTO_REUSE"
 
@@ -185,7 +185,7 @@ class Variable:
         return self._snapshot.eval(session=session)
 
     def load(self, value, session=None):
-        from tagraph.engine.session import get_default_session
+        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         session.run(self._initializer_op, {self._initial_value: value})
 
@@ -215,7 +215,7 @@ class Variable:
 
 
 def _colocation_attr(op_name):
-    from tagraph.engine.attr_value import python_to_attr_value
+    from tagraph.engine.framework.attr_value import python_to_attr_value
     return python_to_attr_value(["loc:@" + op_name], "list(string)")
 
 
@@ -431,7 +431,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         with tg.variable_scope("layer"):
             w = tg.get_variable("w", [2, 3], initializer=tg.zeros_initializer)   # "layer/w"
     """
-    from tagraph.engine import init_ops
+    from tagraph.engine.variables import init_ops
     scope = get_variable_scope()
     full = scope.name + "/" + name if scope.name else name
     store = _store(get_default_graph())

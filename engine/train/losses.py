@@ -6,8 +6,8 @@
 Each loss is added to the ``losses`` collection (``get_losses``), as TensorFlow does; the default
 reduction, ``SUM_BY_NONZERO_WEIGHTS``, divides the weighted sum by the number of non-zero weights.
 """
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, _graph_of
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, _graph_of
 
 
 class Reduction:

@@ -11,8 +11,8 @@ import re
 import threading
 
 
-from tagraph.engine import dtypes as _dtypes
-from tagraph.engine.tensor_shape import TensorShape, as_shape
+from tagraph.engine.framework import dtypes as _dtypes
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 
 class GraphKeys:
@@ -97,7 +97,7 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Runs this tensor in ``session`` or the default session."""
-        from tagraph.engine.session import get_default_session
+        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot evaluate tensor using `eval()`: No default session is registered. "
@@ -190,7 +190,7 @@ class Operation:
 
     @property
     def node_def(self):
-        from tagraph.engine.graph_io import node_def_of
+        from tagraph.engine.framework.graph_io import node_def_of
         return node_def_of(self)
 
     @property
@@ -199,7 +199,7 @@ class Operation:
 
     def get_attr(self, name):
         """The attribute's value as a Python object (DType, TensorShape, numpy array, list, ...)."""
-        from tagraph.engine.attr_value import attr_value_to_python
+        from tagraph.engine.framework.attr_value import attr_value_to_python
         if name not in self._attrs:
             raise ValueError("Operation '%s' has no attr named '%s'." % (self._name, name))
         return attr_value_to_python(self._attrs[name])
@@ -221,7 +221,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None):
         """Runs this op in ``session`` or the default session."""
-        from tagraph.engine.session import get_default_session
+        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot execute operation using `run()`: No default session is registered.")
@@ -275,7 +275,7 @@ class Graph:
 
     def create_op(self, op_type, inputs, attrs=None, name=None, output_dtypes=None):
         """Creates an op of ``op_type`` validated against its OpDef; see ops.op_builder."""
-        from tagraph.engine.op_builder import apply_op
+        from tagraph.engine.framework.op_builder import apply_op
         return apply_op(self, op_type, inputs, attrs or {}, name, output_dtypes)
 
     def _add_op(self, op):
@@ -520,7 +520,7 @@ class Graph:
             stack.pop()
 
     def as_graph_def(self, from_version=None, add_shapes=False):
-        from tagraph.engine.graph_io import graph_to_graph_def
+        from tagraph.engine.framework.graph_io import graph_to_graph_def
         return graph_to_graph_def(self, add_shapes=add_shapes)
 
     @property

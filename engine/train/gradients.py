@@ -16,9 +16,9 @@ ReadVariableOp gradients flow into it); a reference variable for its ``VariableV
 import collections
 import weakref
 
-from tagraph.engine import dtypes
-from tagraph.engine.graph import Operation, Tensor, convert_to_tensor, _graph_of
-from tagraph.engine.op_builder import get_gradient_fn, is_not_differentiable
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import Operation, Tensor, convert_to_tensor, _graph_of
+from tagraph.engine.framework.op_builder import get_gradient_fn, is_not_differentiable
 
 # Importing these registers the gradient ops' kernels and the gradients of ops that lack their own.
 from tagraph.engine.ops import nn_grad_ops  # noqa: F401
@@ -54,7 +54,7 @@ def _is_trainable(t):
 
 
 def _as_x(x):
-    from tagraph.engine.variables import Variable
+    from tagraph.engine.variables.variables import Variable
     if isinstance(x, Variable):
         return x.handle if x.is_resource() else x._ref()
     if isinstance(x, (Tensor,)):

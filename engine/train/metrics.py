@@ -8,11 +8,11 @@
 """
 import numpy as np
 
-from tagraph.engine import dtypes
-from tagraph.engine.graph import GraphKeys, convert_to_tensor, get_default_graph
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys, convert_to_tensor, get_default_graph
 from tagraph.engine.ops import array_ops, math_ops
 from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.variables import Variable
+from tagraph.engine.variables.variables import Variable
 
 METRIC_VARIABLES = "metric_variables"
 

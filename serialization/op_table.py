@@ -1,10 +1,10 @@
 """Prints the Markdown table of supported ops (CPU and GPU kernel columns) for the README.
 
-    python -m tagraph.engine.op_table
+    python -m tagraph.serialization.op_table
 """
 import tagraph.engine  # noqa: F401  (registers the engine's ops)
 from tagraph.devices import kernel_registry
-from tagraph.engine.op_builder import op_defs
+from tagraph.engine.framework.op_builder import op_defs
 
 
 def _load_all_op_modules():

@@ -15,9 +15,9 @@ import numpy as np
 
 from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags as _ref_input_flags
-from tagraph.engine import dtypes
-from tagraph.engine import errors
-from tagraph.engine.graph import Graph, Operation, Tensor, get_default_graph
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import Graph, Operation, Tensor, get_default_graph
 
 logger = logging.getLogger("tagraph.session")
 
@@ -308,7 +308,7 @@ class _Plan:
         if _CONTROL_FLOW_OPS.isdisjoint([op._type for op in ops]):
             self._build(session, ops, placement, feeds, fetch_elems)
         else:
-            from tagraph.engine.control_flow_executor import build_plan
+            from tagraph.engine.runtime.dataflow import build_plan
             build_plan(self, session, ops, placement, feeds, fetch_elems)
         # --- end control flow ---
 
@@ -663,7 +663,7 @@ def _download(device, x):
 
 
 def _decode_attr(av):
-    from tagraph.engine.attr_value import attr_value_to_python
+    from tagraph.engine.framework.attr_value import attr_value_to_python
     return attr_value_to_python(av)
 
 
@@ -671,7 +671,7 @@ def _convert_feed(v, t, np_dtype, shape):
     if np_dtype is object:
         if t.dtype.name == "resource":
             return v
-        from tagraph.engine.tensor_util import to_numpy
+        from tagraph.engine.framework.tensor_util import to_numpy
         try:
             arr = to_numpy(v, dtypes.string)
         except TypeError as e:

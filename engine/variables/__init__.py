@@ -1,0 +1,1 @@
+"""Variables (resource and reference), variable scopes and collections, and initializers."""
