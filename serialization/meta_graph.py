@@ -12,7 +12,8 @@ from google.protobuf.message import DecodeError
 
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
-from tagraph.engine.framework.graph_io import graph_to_graph_def, _import
+from tagraph.engine.framework.graph_io import _import
+from tagraph.engine.framework.node_def import graph_to_graph_def
 from tagraph.engine.framework.op_builder import op_defs
 from tagraph.engine.variables import variables as _variables
 from tagraph.protos import meta_graph_pb2, op_def_pb2

@@ -10,9 +10,57 @@ import contextlib
 import re
 import threading
 
-
+from tagraph.devices.spec import DeviceSpec
 from tagraph.engine.framework import dtypes as _dtypes
+from tagraph.engine.framework.attr_value import attr_value_to_python
+from tagraph.engine.framework.node_def import graph_to_graph_def, node_def_of
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.protos import versions_pb2
+
+__all__ = ["Graph", "GraphKeys", "Operation", "Tensor", "get_default_graph", "reset_default_graph", "name_scope",
+           "control_dependencies", "device", "colocate_with", "add_to_collection", "add_to_collections",
+           "get_collection", "get_collection_ref", "set_random_seed", "convert_to_tensor", "is_tensor",
+           "get_default_session", "register_tensor_conversion_function"]
+
+# The graph sits below the modules that build ops, so what it needs from them is registered here when
+# they are imported (``import tagraph.engine`` imports them all), as TensorFlow's registries do:
+_OPERATORS = {}                 # operator name ("add", "getitem", ...) -> function(tensor, other)
+_CONVERSIONS = []               # (priority, types, function(value, dtype, name)), sorted by priority
+_OP_CONSTRUCTOR = []            # [apply_op] from the op builder: Graph.create_op builds through it
+_session_local = threading.local()
+
+
+def register_tensor_operators(**impls):
+    """Installs the op-building functions behind Tensor's operators (``add=..., getitem=...``)."""
+    unknown = set(impls) - _OPERATOR_NAMES
+    if unknown:
+        raise ValueError("Not Tensor operators: %s" % sorted(unknown))
+    _OPERATORS.update(impls)
+
+
+def register_tensor_conversion_function(base_type, conversion_func, priority=100):
+    """TensorFlow's ``tf.register_tensor_conversion_function``: ``convert_to_tensor`` hands values of
+    ``base_type`` (a type or tuple of types) to ``conversion_func(value, dtype=None, name=None)``; lower
+    priorities are tried first."""
+    _CONVERSIONS.append((priority, base_type, conversion_func))
+    _CONVERSIONS.sort(key=lambda c: c[0])
+
+
+def register_op_constructor(apply_op):
+    _OP_CONSTRUCTOR[:] = [apply_op]
+
+
+def get_default_session():
+    """The innermost session entered with ``with sess:`` or ``sess.as_default()`` in this thread."""
+    stack = getattr(_session_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+def default_session_stack():
+    stack = getattr(_session_local, "stack", None)
+    if stack is None:
+        stack = _session_local.stack = []
+    return stack
 
 
 class GraphKeys:
@@ -50,6 +98,8 @@ class GraphKeys:
     WHILE_CONTEXT = "while_context"
 
 
+_OPERATOR_NAMES = frozenset(["add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lt", "le", "gt",
+                             "ge", "and", "or", "xor", "neg", "abs", "invert", "getitem"])
 _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
 _VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
 
@@ -97,7 +147,6 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Runs this tensor in ``session`` or the default session."""
-        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot evaluate tensor using `eval()`: No default session is registered. "
@@ -130,7 +179,98 @@ class Tensor:
     def __len__(self):
         raise TypeError("len is not well defined for symbolic Tensors (%s). Use tg.shape()." % self.name)
 
-    # Operator overloads are attached by tagraph.engine.ops.math_ops and array_ops, where the ops live.
+    # TensorFlow's operator overloads. The ops they build belong to the math and array op families, which
+    # register them (register_tensor_operators); a reflected operator converts the other operand to this
+    # tensor's dtype first, as TensorFlow's do.
+    def __add__(self, other):
+        return _OPERATORS['add'](self, other)
+
+    def __radd__(self, other):
+        return _OPERATORS['add'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __sub__(self, other):
+        return _OPERATORS['sub'](self, other)
+
+    def __rsub__(self, other):
+        return _OPERATORS['sub'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __mul__(self, other):
+        return _OPERATORS['mul'](self, other)
+
+    def __rmul__(self, other):
+        return _OPERATORS['mul'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __truediv__(self, other):
+        return _OPERATORS['truediv'](self, other)
+
+    def __rtruediv__(self, other):
+        return _OPERATORS['truediv'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __floordiv__(self, other):
+        return _OPERATORS['floordiv'](self, other)
+
+    def __rfloordiv__(self, other):
+        return _OPERATORS['floordiv'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __mod__(self, other):
+        return _OPERATORS['mod'](self, other)
+
+    def __rmod__(self, other):
+        return _OPERATORS['mod'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __pow__(self, other):
+        return _OPERATORS['pow'](self, other)
+
+    def __rpow__(self, other):
+        return _OPERATORS['pow'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __matmul__(self, other):
+        return _OPERATORS['matmul'](self, other)
+
+    def __rmatmul__(self, other):
+        return _OPERATORS['matmul'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __lt__(self, other):
+        return _OPERATORS['lt'](self, other)
+
+    def __le__(self, other):
+        return _OPERATORS['le'](self, other)
+
+    def __gt__(self, other):
+        return _OPERATORS['gt'](self, other)
+
+    def __ge__(self, other):
+        return _OPERATORS['ge'](self, other)
+
+    def __and__(self, other):
+        return _OPERATORS['and'](self, other)
+
+    def __rand__(self, other):
+        return _OPERATORS['and'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __or__(self, other):
+        return _OPERATORS['or'](self, other)
+
+    def __ror__(self, other):
+        return _OPERATORS['or'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __xor__(self, other):
+        return _OPERATORS['xor'](self, other)
+
+    def __rxor__(self, other):
+        return _OPERATORS['xor'](convert_to_tensor(other, dtype=self._dtype.base_dtype), self)
+
+    def __neg__(self):
+        return _OPERATORS['neg'](self)
+
+    def __abs__(self):
+        return _OPERATORS['abs'](self)
+
+    def __invert__(self):
+        return _OPERATORS['invert'](self)
+
+    def __getitem__(self, slice_spec):
+        return _OPERATORS['getitem'](self, slice_spec)
 
 
 class Operation:
@@ -174,7 +314,6 @@ class Operation:
         return self._device
 
     def _set_device(self, device):
-        from tagraph.devices.spec import DeviceSpec
         if callable(device):
             device = device(self)
         self._device = DeviceSpec.from_string(device or "").to_string() if device else ""
@@ -190,7 +329,6 @@ class Operation:
 
     @property
     def node_def(self):
-        from tagraph.engine.framework.graph_io import node_def_of
         return node_def_of(self)
 
     @property
@@ -199,7 +337,6 @@ class Operation:
 
     def get_attr(self, name):
         """The attribute's value as a Python object (DType, TensorShape, numpy array, list, ...)."""
-        from tagraph.engine.framework.attr_value import attr_value_to_python
         if name not in self._attrs:
             raise ValueError("Operation '%s' has no attr named '%s'." % (self._name, name))
         return attr_value_to_python(self._attrs[name])
@@ -221,7 +358,6 @@ class Operation:
 
     def run(self, feed_dict=None, session=None):
         """Runs this op in ``session`` or the default session."""
-        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot execute operation using `run()`: No default session is registered.")
@@ -275,8 +411,7 @@ class Graph:
 
     def create_op(self, op_type, inputs, attrs=None, name=None, output_dtypes=None):
         """Creates an op of ``op_type`` validated against its OpDef; see ops.op_builder."""
-        from tagraph.engine.framework.op_builder import apply_op
-        return apply_op(self, op_type, inputs, attrs or {}, name, output_dtypes)
+        return _OP_CONSTRUCTOR[0](self, op_type, inputs, attrs or {}, name, output_dtypes)
 
     def _add_op(self, op):
         self._check_not_finalized()
@@ -463,7 +598,6 @@ class Graph:
             self._device_function_stack.pop()
 
     def _current_device(self, op):
-        from tagraph.devices.spec import DeviceSpec
         spec = DeviceSpec()
         for entry in self._device_function_stack:
             if entry is None:
@@ -520,12 +654,10 @@ class Graph:
             stack.pop()
 
     def as_graph_def(self, from_version=None, add_shapes=False):
-        from tagraph.engine.framework.graph_io import graph_to_graph_def
         return graph_to_graph_def(self, add_shapes=add_shapes)
 
     @property
     def graph_def_versions(self):
-        from tagraph.protos import versions_pb2
         return versions_pb2.VersionDef(producer=self._version_producer or _PRODUCER)
 
     def _get_op_seed(self, op_seed):
@@ -637,17 +769,12 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
         return t
     if isinstance(value, Operation):
         raise TypeError("Can't convert Operation '%s' to Tensor (target dtype=%s)" % (value.name, dtype))
-    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) or hasattr(v, "_as_graph_tensor")
-                                                for v in _flatten(value)):
-        from tagraph.engine.ops import array_ops
-        return array_ops.stack([convert_to_tensor(v, dtype) for v in value], name=name or "packed")
-    from tagraph.engine.ops.constant_op import constant
-    if dtype is None and preferred_dtype is not None:
-        try:
-            return constant(value, dtype=preferred_dtype, name=name or "Const")
-        except (TypeError, ValueError):
-            pass
-    return constant(value, dtype=dtype, name=name or "Const")
+    for _, base_type, fn in _CONVERSIONS:
+        if isinstance(value, base_type):
+            result = fn(value, dtype=dtype, name=name, preferred_dtype=preferred_dtype)
+            if result is not NotImplemented:
+                return result
+    raise TypeError("Cannot convert %r (of type %s) to a Tensor" % (value, type(value).__name__))
 
 
 def _flatten(value):

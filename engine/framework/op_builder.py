@@ -11,10 +11,12 @@ function registered for the op gives the outputs' static shapes.
 """
 import os
 
+from tagraph.protos import op_def_pb2
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.attr_value import attr_matches_type, attr_value_to_python, python_to_attr_value
-from tagraph.engine.framework.graph import Operation, Tensor, _VALID_OP_NAME, convert_to_tensor
+from tagraph.engine.framework.graph import (Operation, Tensor, _VALID_OP_NAME, _graph_of, convert_to_tensor,
+                                            get_default_graph, register_op_constructor)
 from tagraph.engine.framework.tensor_shape import TensorShape
 
 _OP_DEFS = None
@@ -25,7 +27,6 @@ def op_defs():
     """name -> OpDef proto for every op tagraph knows (TensorFlow's definitions)."""
     global _OP_DEFS
     if _OP_DEFS is None:
-        from tagraph.protos import op_def_pb2
         with open(_OP_DEFS_PATH, "rb") as f:
             op_list = op_def_pb2.OpList.FromString(f.read())
         _OP_DEFS = {op.name: op for op in op_list.op}
@@ -331,9 +332,11 @@ def infer_shapes(op):
             t._shape = s if isinstance(s, TensorShape) else TensorShape(s)
 
 
+register_op_constructor(apply_op)
+
+
 def make_op(op_type, inputs, attrs=None, name=None):
     """Adds an op to the default graph; returns its only output, its outputs, or the op if it has none."""
-    from tagraph.engine.framework.graph import get_default_graph, _graph_of
     graph = _graph_of(_flat(inputs)) if inputs else get_default_graph()
     op = graph.create_op(op_type, inputs, attrs or {}, name=name)
     outs = op._outputs

@@ -19,7 +19,8 @@ from tagraph.engine.framework import common_shapes, dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value, constant_shape
 from tagraph.engine.framework.common_shapes import register_constant_shape as _register_constant_shape
 from tagraph.engine.framework.common_shapes import register_constant_value as _register_constant_value
-from tagraph.engine.framework.graph import Tensor, _graph_of, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.graph import (Tensor, _graph_of, convert_to_tensor, get_default_graph,
+                                            register_tensor_conversion_function, register_tensor_operators)
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape, unknown_shape
 
@@ -1712,7 +1713,25 @@ def _slice_helper(tensor, slice_spec, var=None):
                              ellipsis_mask=ellipsis_mask, var=var, name=name)
 
 
-Tensor.__getitem__ = _slice_helper
+register_tensor_operators(getitem=_slice_helper)
+
+
+def _flatten(value):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            yield from _flatten(v)
+        else:
+            yield v
+
+
+def _autopacking_conversion(value, dtype=None, name=None, preferred_dtype=None):
+    # A list holding tensors becomes one Pack op, as TensorFlow's autopacking does; others are constants.
+    if not any(_is_tensor_like(v) for v in _flatten(value)):
+        return NotImplemented
+    return stack([convert_to_tensor(v, dtype) for v in value], name=name or "packed")
+
+
+register_tensor_conversion_function((list, tuple), _autopacking_conversion, priority=99)
 
 
 # --- gathering ----------------------------------------------------------------------------------

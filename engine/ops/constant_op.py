@@ -4,7 +4,7 @@
 """
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import dtypes
-from tagraph.engine.framework.graph import get_default_graph
+from tagraph.engine.framework.graph import get_default_graph, register_tensor_conversion_function
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.framework.tensor_util import make_tensor_proto, to_numpy
@@ -19,6 +19,19 @@ def constant(value, dtype=None, shape=None, name="Const"):
     proto = make_tensor_proto(arr, dt, shape)
     op = get_default_graph().create_op("Const", [], {"value": proto, "dtype": dt}, name=name)
     return op.outputs[0]
+
+
+def _constant_conversion(value, dtype=None, name=None, preferred_dtype=None):
+    if dtype is None and preferred_dtype is not None:
+        try:
+            return constant(value, dtype=preferred_dtype, name=name or "Const")
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype=dtype, name=name or "Const")
+
+
+# Every other Python or numpy value becomes a Const: the last conversion tried.
+register_tensor_conversion_function(object, _constant_conversion, priority=1000)
 
 
 @register_shape("Const")

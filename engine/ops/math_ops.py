@@ -13,7 +13,8 @@ import numpy as np
 from tagraph.devices.kernel_registry import has_kernel, register_kernel
 from tagraph.engine.framework import common_shapes, dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value
-from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
+from tagraph.engine.framework.graph import (Tensor, convert_to_tensor, _graph_of, get_default_graph,
+                                            register_tensor_operators)
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
@@ -1141,43 +1142,11 @@ def _matmul_grad(op, grad):
 
 # --- operator overloads -----------------------------------------------------------------------------
 
-def _binary_overload(fn, reverse=False):
-    def op(self, other):
-        if reverse:
-            return fn(convert_to_tensor(other, dtype=self.dtype.base_dtype), self)
-        return fn(self, other)
-    return op
-
-
-Tensor.__add__ = _binary_overload(add)
-Tensor.__radd__ = _binary_overload(add, True)
-Tensor.__sub__ = _binary_overload(subtract)
-Tensor.__rsub__ = _binary_overload(subtract, True)
-Tensor.__mul__ = _binary_overload(multiply)
-Tensor.__rmul__ = _binary_overload(multiply, True)
-Tensor.__truediv__ = _binary_overload(truediv)
-Tensor.__rtruediv__ = _binary_overload(truediv, True)
-Tensor.__floordiv__ = _binary_overload(floordiv)
-Tensor.__rfloordiv__ = _binary_overload(floordiv, True)
-Tensor.__mod__ = _binary_overload(floormod)
-Tensor.__rmod__ = _binary_overload(floormod, True)
-Tensor.__pow__ = _binary_overload(pow)
-Tensor.__rpow__ = _binary_overload(pow, True)
-Tensor.__matmul__ = _binary_overload(matmul)
-Tensor.__rmatmul__ = _binary_overload(matmul, True)
-Tensor.__lt__ = _binary_overload(less)
-Tensor.__le__ = _binary_overload(less_equal)
-Tensor.__gt__ = _binary_overload(greater)
-Tensor.__ge__ = _binary_overload(greater_equal)
-Tensor.__and__ = _binary_overload(logical_and)
-Tensor.__rand__ = _binary_overload(logical_and, True)
-Tensor.__or__ = _binary_overload(logical_or)
-Tensor.__ror__ = _binary_overload(logical_or, True)
-Tensor.__xor__ = _binary_overload(logical_xor)
-Tensor.__rxor__ = _binary_overload(logical_xor, True)
-Tensor.__neg__ = lambda self: make_op("Neg", [self], name="Neg")
-Tensor.__abs__ = lambda self: make_op("Abs", [self], name="Abs")
-Tensor.__invert__ = lambda self: logical_not(self)
+register_tensor_operators(
+    add=add, sub=subtract, mul=multiply, truediv=truediv, floordiv=floordiv, mod=floormod, pow=pow,
+    matmul=matmul, lt=less, le=less_equal, gt=greater, ge=greater_equal, **{"and": logical_and, "or": logical_or},
+    xor=logical_xor, neg=lambda x: make_op("Neg", [x], name="Neg"), abs=lambda x: make_op("Abs", [x], name="Abs"),
+    invert=logical_not)
 
 
 # --- gradients of Prod and BatchMatMulV2 (TensorFlow's formulas) --------------------------------

@@ -17,16 +17,11 @@ from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags as _ref_input_flags
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework import errors
-from tagraph.engine.framework.graph import Graph, Operation, Tensor, get_default_graph
+from tagraph.engine.framework.graph import (Graph, Operation, Tensor, default_session_stack, get_default_graph,
+                                            get_default_session)
 
 logger = logging.getLogger("tagraph.session")
 
-_local = threading.local()
-
-
-def get_default_session():
-    stack = getattr(_local, "stack", None)
-    return stack[-1] if stack else None
 
 
 class SessionState:
@@ -201,14 +196,11 @@ class _DefaultSessionContext:
         self._sess = sess
 
     def __enter__(self):
-        stack = getattr(_local, "stack", None)
-        if stack is None:
-            stack = _local.stack = []
-        stack.append(self._sess)
+        default_session_stack().append(self._sess)
         return self._sess
 
     def __exit__(self, *exc):
-        _local.stack.remove(self._sess)
+        default_session_stack().remove(self._sess)
 
 
 # --- fetch structures ---------------------------------------------------------------------------------
