@@ -10,7 +10,9 @@ import os
 
 import numpy as np
 
-__all__ = ["CPUBackend"]
+from tagraph.devices.kind import DeviceKind, register_device_kind
+
+__all__ = ["CPUBackend", "KIND"]
 
 
 def _physical_memory():
@@ -54,3 +56,9 @@ class CPUBackend:
 
     def __repr__(self):
         return "<CPUBackend %s>" % self.name
+
+
+# The host: feeds arrive and fetches leave in its memory; the lowest placement priority, as in TensorFlow.
+KIND = register_device_kind(DeviceKind(
+    device_type="CPU", host_memory=True, priority=50, discover=lambda: [CPUBackend(0)],
+    describe=lambda backend: "device: %d, name: %s" % (backend.index, backend.name)))

@@ -25,7 +25,9 @@ import threading
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "SUPPORTED_DTYPES", "fused_bias_activation", "softmax"]
+from tagraph.devices.simulated_gpu import SimulatedDeviceArray, _is_simulator, numba_cuda
+
+__all__ = ["ACTIVATIONS", "SUPPORTED_DTYPES", "fused_bias_activation", "fused_bias_activation_kernel", "softmax"]
 
 ACTIVATIONS = ("none", "relu", "relu6", "sigmoid", "tanh")
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -52,7 +54,6 @@ cuda = None
 def _cuda(simulated):
     """``numba.cuda``: the simulator for simulated GPUs, the real target otherwise."""
     global cuda
-    from tagraph.devices.simulated_gpu import _is_simulator, numba_cuda
     if simulated:
         module = numba_cuda()
     else:
@@ -181,7 +182,6 @@ class _Launcher:
 
     def result(self, buf):
         if self.simulated:
-            from tagraph.devices.simulated_gpu import SimulatedDeviceArray
             return SimulatedDeviceArray(buf)
         return buf
 
@@ -234,6 +234,32 @@ def fused_bias_activation(backend, x, bias, activation="none"):
             launcher.launch(kernel, launcher.blocks(xb.size, threads), threads,
                             xb.reshape(-1), bb, out.reshape(-1), xb.size, xb.shape[-1])
         return launcher.result(out)
+
+
+@functools.lru_cache(maxsize=None)
+def fused_bias_activation_kernel(activation):
+    """A plan kernel ``kernel(ctx, x, bias)`` for BiasAdd followed by ``activation``, on ctx's device.
+
+    It refuses what BiasAdd refuses, with TensorFlow's messages (the plan reports a ValueError as
+    InvalidArgumentError naming the node).
+    """
+    def kernel(ctx, x, bias):
+        _check_bias_add(x, bias)
+        return fused_bias_activation(ctx.device.backend, x, bias, activation)
+    kernel.__name__ = "fused_bias_%s" % activation
+    return kernel
+
+
+def _check_bias_add(x, bias):
+    def show(shape):
+        return "[%s]" % ",".join(str(d) for d in shape)
+    if x.ndim < 2:
+        raise ValueError("Input tensor must be at least 2D: %s" % show(x.shape))
+    if bias.ndim != 1:
+        raise ValueError("Biases must be 1D: %s" % show(bias.shape))
+    if bias.shape[0] != x.shape[-1]:
+        raise ValueError("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
+                         % (show(bias.shape), show(x.shape)))
 
 
 def softmax(backend, x, log=False):

@@ -11,9 +11,16 @@ backend's arrays should do the same with :meth:`GPUBackend.device_context`.
     array([2.71828183, 2.71828183, 2.71828183])
 """
 
+import logging
+
 import numpy as np
 
-__all__ = ["GPUBackend", "real_gpu_count"]
+from tagraph.devices import cuda_kernels, simulated_gpu
+from tagraph.devices.kind import DeviceKind, register_device_kind
+
+__all__ = ["GPUBackend", "real_gpu_count", "KIND"]
+
+_log = logging.getLogger(__name__)
 
 
 def real_gpu_count():
@@ -83,3 +90,44 @@ class GPUBackend:
 
     def __repr__(self):
         return "<GPUBackend %s>" % self.name
+
+
+# Which probing the registry does: tests turn real GPUs off to see only simulated ones.
+PROBE_REAL_GPUS = [True]
+
+
+def _discover():
+    """CuPy's GPUs; where there are none, ``TAGRAPH_SIMULATED_GPUS=N`` simulated ones."""
+    simulated = simulated_gpu.simulated_device_count()
+    real = real_gpu_count() if PROBE_REAL_GPUS[0] else 0
+    if real:
+        if simulated:
+            _log.info("%s=%d ignored: %d real GPU(s) found", simulated_gpu.ENV_VAR, simulated, real)
+        return [GPUBackend(i) for i in range(real)]
+    if simulated and not simulated_gpu.prepare_cuda_simulator():
+        # NUMBA_ENABLE_CUDASIM must be set before anything imports numba.cuda.
+        _log.warning("numba.cuda is already loaded for real hardware; Numba kernels will not "
+                     "run on the simulated GPUs in this process")
+    return [simulated_gpu.SimulatedGPUBackend(i) for i in range(simulated)]
+
+
+def _describe(backend):
+    if backend.is_simulated:
+        return "device: %d, name: simulated GPU (Numba CUDA simulator)" % backend.index
+    return ("device: %d, name: %s, pci bus id: %s, compute capability: %d.%d"
+            % ((backend.index, backend.device_name, backend.pci_bus_id) + backend.compute_capability))
+
+
+# Activations a BiasAdd folds into on a GPU: one Numba kernel instead of two passes over memory.
+_FUSABLE_ACTIVATIONS = {"Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh"}
+
+
+def _fused_kernel(pattern):
+    if len(pattern) != 2 or pattern[0] != "BiasAdd" or pattern[1] not in _FUSABLE_ACTIVATIONS:
+        return None
+    return cuda_kernels.fused_bias_activation_kernel(_FUSABLE_ACTIVATIONS[pattern[1]])
+
+
+KIND = register_device_kind(DeviceKind(
+    device_type="GPU", host_memory=False, priority=210, discover=_discover, describe=_describe,
+    export_tags=("gpu",), fused_kernel=_fused_kernel))

@@ -12,24 +12,30 @@ type; a device-specific kernel registered later for one device type replaces it 
         return ctx.xp.square(x)
 """
 
-ALL_DEVICE_TYPES = ("CPU", "GPU")
+from tagraph.devices.kind import kind_of, registered_kinds
 
-_KERNELS = {}        # (op_type, device_type) -> kernel function
-_HOST_INPUTS = {}    # (op_type, device_type) -> indices of inputs that stay in host memory
-_HOST_OUTPUTS = {}   # (op_type, device_type) -> indices of outputs produced in host memory
+__all__ = ["register_kernel", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
+           "device_types_with_kernel", "registered_op_types", "KernelContext"]
+
+# Kernels registered without device types are written against ``xp``: every kind that takes generic
+# kernels runs them (the None entry); a kernel registered for one device type replaces it there.
+_KERNELS = {}        # (op_type, device_type or None) -> kernel function
+_HOST_INPUTS = {}    # (op_type, device_type or None) -> indices of inputs that stay in host memory
+_HOST_OUTPUTS = {}   # (op_type, device_type or None) -> indices of outputs produced in host memory
 
 
-def register_kernel(op_type, device_types=ALL_DEVICE_TYPES, host_inputs=(), host_outputs=()):
-    """Registers the decorated function as ``op_type``'s kernel on each of ``device_types``.
+def register_kernel(op_type, device_types=None, host_inputs=(), host_outputs=()):
+    """Registers the decorated function as ``op_type``'s kernel on each of ``device_types`` (every
+    device kind when None).
 
-    ``host_inputs`` lists the inputs a GPU kernel wants in host memory (shapes, sizes, axes), as
+    ``host_inputs`` lists the inputs a device kernel wants in host memory (shapes, sizes, axes), as
     TensorFlow's HostMemory() does; ``host_outputs`` the outputs it leaves there.
     """
     if isinstance(device_types, str):
         device_types = (device_types,)
 
     def decorate(fn):
-        for device_type in device_types:
+        for device_type in (None,) if device_types is None else device_types:
             _KERNELS[(op_type, device_type)] = fn
             _HOST_INPUTS[(op_type, device_type)] = frozenset(host_inputs)
             _HOST_OUTPUTS[(op_type, device_type)] = frozenset(host_outputs)
@@ -37,57 +43,41 @@ def register_kernel(op_type, device_types=ALL_DEVICE_TYPES, host_inputs=(), host
     return decorate
 
 
-_LAZY_PROVIDERS = {}  # op_type -> module that registers its kernels when imported
-
-
-def register_lazy_kernels(op_types, module):
-    """Names ``module`` as the home of ``op_types``' kernels, imported the first time one is asked for.
-
-    A layer above the engine (the saver's ops live in tagraph.serialization) registers its kernels this
-    way, so importing the layer stays cheap and a graph holding those ops still finds them.
-    """
-    for t in op_types:
-        _LAZY_PROVIDERS[t] = module
-
-
-def _load_provider(op_type):
-    module = _LAZY_PROVIDERS.pop(op_type, None)
-    if module is None:
-        return False
-    import importlib
-    importlib.import_module(module)
-    for t in [t for t, m in _LAZY_PROVIDERS.items() if m == module]:
-        del _LAZY_PROVIDERS[t]
-    return True
+def _key(op_type, device_type):
+    key = (op_type, device_type)
+    if key in _KERNELS:
+        return key
+    kind = kind_of(device_type)
+    if kind is not None and kind.generic_kernels and (op_type, None) in _KERNELS:
+        return (op_type, None)
+    return None
 
 
 def get_kernel(op_type, device_type):
     """The kernel for ``op_type`` on ``device_type``, or None."""
-    k = _KERNELS.get((op_type, device_type))
-    if k is None and op_type in _LAZY_PROVIDERS and _load_provider(op_type):
-        k = _KERNELS.get((op_type, device_type))
-    return k
+    key = _key(op_type, device_type)
+    return None if key is None else _KERNELS[key]
 
 
 def has_kernel(op_type, device_type):
-    return get_kernel(op_type, device_type) is not None
+    return _key(op_type, device_type) is not None
 
 
 def host_memory_inputs(op_type, device_type):
-    return _HOST_INPUTS.get((op_type, device_type), frozenset())
+    key = _key(op_type, device_type)
+    return frozenset() if key is None else _HOST_INPUTS[key]
 
 
 def host_memory_outputs(op_type, device_type):
-    return _HOST_OUTPUTS.get((op_type, device_type), frozenset())
+    key = _key(op_type, device_type)
+    return frozenset() if key is None else _HOST_OUTPUTS[key]
 
 
 def device_types_with_kernel(op_type):
-    return [d for d in ALL_DEVICE_TYPES if has_kernel(op_type, d)]
+    return [k.device_type for k in registered_kinds() if has_kernel(op_type, k.device_type)]
 
 
 def registered_op_types():
-    for t in list(_LAZY_PROVIDERS):
-        _load_provider(t)
     return sorted({op for op, _ in _KERNELS})
 
 

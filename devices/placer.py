@@ -27,6 +27,8 @@ A placement, once made, holds for the session's life: a variable never moves bet
 import logging
 
 from tagraph.devices import kernel_registry
+from tagraph.devices.kind import kind_of
+from tagraph.devices.registry import list_devices
 from tagraph.devices.spec import DeviceSpec
 
 logger = logging.getLogger("tagraph.placement")
@@ -49,7 +51,6 @@ class Placer:
     """Places ops on the devices a session may use (``ConfigProto.device_count`` limits them)."""
 
     def __init__(self, config=None):
-        from tagraph.devices.registry import list_devices
         self.allow_soft_placement = bool(getattr(config, "allow_soft_placement", False))
         self.log_device_placement = bool(getattr(config, "log_device_placement", False))
         counts = dict(getattr(config, "device_count", {}) or {})
@@ -59,12 +60,12 @@ class Placer:
             limit = counts.get(d.device_type)
             n = seen.get(d.device_type, 0)
             # The CPU is always there: host memory, feeds and fetches need it.
-            if limit is not None and n >= limit and d.device_type != "CPU":
+            if limit is not None and n >= limit and not d.host_memory:
                 continue
             seen[d.device_type] = n + 1
             devices.append(d)
         self.devices = devices
-        self.cpu = next(d for d in devices if d.device_type == "CPU")
+        self.cpu = next(d for d in devices if d.host_memory)
         self._logged_fallback = set()
         if self.log_device_placement:
             _ensure_visible(logger)
@@ -75,7 +76,7 @@ class Placer:
     def device_mapping(self):
         """TensorFlow's "Device mapping:" text: each accelerator and its physical description."""
         lines = ["%s -> %s" % (d.name, d.physical_description) for d in self.devices
-                 if d.device_type != "CPU" and d.physical_description]
+                 if not d.host_memory and d.physical_description]
         return "Device mapping:\n%s" % "\n".join(lines) if lines else "Device mapping: no known devices."
 
     def place(self, ops, placement, graph=None):
@@ -124,7 +125,7 @@ class Placer:
             if m in placement:
                 continue
             dev = device
-            if not _has_kernel(m, device.device_type) and _has_kernel(m, "CPU"):
+            if not _has_kernel(m, device.device_type) and _has_kernel(m, self.cpu.device_type):
                 # Only reachable through an earlier placement of the group; the plan reports a missing
                 # kernel, so keep the op where it can run.
                 dev = self.cpu
@@ -207,15 +208,12 @@ class Placer:
         runnable = [m for m in members if kernel_registry.device_types_with_kernel(m.type)] or members
         types_ok = [d for d in self.devices if all(_has_kernel(m, d.device_type) for m in runnable)]
         if asked_by is None:
-            gpus = [d for d in types_ok if d.device_type == "GPU"]
-            if gpus:
-                return gpus[0]
-            return self.cpu if self.cpu in types_ok or not types_ok else types_ok[0]
+            return min(types_ok, key=_preference) if types_ok else self.cpu
         matching = [d for d in self.devices if _matches(requested, d)]
         usable = [d for d in matching if d in types_ok]
         if usable:
             # A partial request ("/job:localhost") takes the preferred kind: GPUs before the CPU.
-            return min(usable, key=lambda d: (d.device_type == "CPU", d.index))
+            return min(usable, key=_preference)
         if not self.allow_soft_placement:
             raise PlacementError(self._strict_message(members, requested, asked_by, matching), asked_by)
         same_type = [d for d in types_ok if requested.device_type is not None
@@ -304,11 +302,16 @@ def ref_input_flags(op):
     return flags
 
 
+def _preference(device):
+    """Sort key: the kind of highest priority first (GPUs before the CPU), then the lowest index."""
+    return (-device.kind.priority, device.index)
+
+
 def _has_kernel(op, device_type):
-    """A kernel exists, and (as TensorFlow's GPU kernels are registered) a GPU one handles no strings."""
+    """A kernel exists, and (as TensorFlow's device kernels are registered) only host memory holds strings."""
     if kernel_registry.get_kernel(op.type, device_type) is None:
         return False
-    if device_type != "CPU":
+    if not kind_of(device_type).host_memory:
         for t in op._inputs:
             if t._dtype.name in _STRING_TYPES:
                 return False

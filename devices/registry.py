@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import Any, Optional
 
+from tagraph.devices import cpu, gpu
+from tagraph.devices.kind import DeviceKind, registered_kinds
 from tagraph.devices.spec import DeviceSpec
 
 __all__ = ["DeviceInfo", "list_devices", "get_device", "find_devices", "gpu_available"]
@@ -25,7 +27,6 @@ _LOCAL = DeviceSpec(job=LOCAL_JOB, replica=LOCAL_REPLICA, task=LOCAL_TASK)
 
 _lock = threading.Lock()
 _devices = None
-_probe_real_gpus = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,11 +34,17 @@ class DeviceInfo:
     """One device: its full TensorFlow name, kind, index, memory and the backend that runs it."""
 
     name: str                      # /job:localhost/replica:0/task:0/device:GPU:0
-    device_type: str               # "CPU" or "GPU"
+    device_type: str               # its kind's type: "CPU", "GPU", ...
     index: int
     memory_limit: Optional[int]    # bytes, None where unknown
     backend: Any = dataclasses.field(repr=False, compare=False)
     physical_description: str = ""
+    kind: Optional[DeviceKind] = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def host_memory(self):
+        """Whether its arrays live in host memory (the CPU)."""
+        return self.kind.host_memory
 
     @property
     def spec(self):
@@ -53,31 +60,11 @@ def _full_name(device_type, index):
 
 
 def _discover():
-    from tagraph.devices import cpu, gpu, simulated_gpu
-
-    cpu_backend = cpu.CPUBackend(0)
-    devices = [DeviceInfo(_full_name("CPU", 0), "CPU", 0, cpu_backend.memory_limit, cpu_backend,
-                          "device: 0, name: %s" % cpu_backend.name)]
-    simulated = simulated_gpu.simulated_device_count()
-    real = gpu.real_gpu_count() if _probe_real_gpus else 0
-    if real:
-        if simulated:
-            _log.info("%s=%d ignored: %d real GPU(s) found", simulated_gpu.ENV_VAR, simulated, real)
-        for i in range(real):
-            b = gpu.GPUBackend(i)
-            devices.append(DeviceInfo(
-                _full_name("GPU", i), "GPU", i, b.memory_limit, b,
-                "device: %d, name: %s, pci bus id: %s, compute capability: %d.%d"
-                % ((i, b.device_name, b.pci_bus_id) + b.compute_capability)))
-    elif simulated:
-        # Set NUMBA_ENABLE_CUDASIM now, while nothing has imported numba.cuda yet (imports nothing).
-        if not simulated_gpu.prepare_cuda_simulator():
-            _log.warning("numba.cuda is already loaded for real hardware; Numba kernels will not "
-                         "run on the simulated GPUs in this process")
-        for i in range(simulated):
-            b = simulated_gpu.SimulatedGPUBackend(i)
-            devices.append(DeviceInfo(_full_name("GPU", i), "GPU", i, b.memory_limit, b,
-                                      "device: %d, name: simulated GPU (Numba CUDA simulator)" % i))
+    devices = []
+    for kind in registered_kinds():
+        for i, backend in enumerate(kind.discover()):
+            devices.append(DeviceInfo(_full_name(kind.device_type, i), kind.device_type, i, backend.memory_limit,
+                                      backend, kind.describe(backend), kind))
     return tuple(devices)
 
 
@@ -123,7 +110,7 @@ def get_device(name_or_spec):
 
 def gpu_available():
     """True when there is at least one GPU, real or simulated."""
-    return any(d.device_type == "GPU" for d in list_devices())
+    return any(d.device_type == gpu.KIND.device_type for d in list_devices())
 
 
 def _reset_for_tests(probe_real_gpus=True):
@@ -132,7 +119,7 @@ def _reset_for_tests(probe_real_gpus=True):
     ``probe_real_gpus=False`` makes the registry ignore real GPUs, so tests see only simulated
     ones even on a machine with CuPy and a GPU.
     """
-    global _devices, _probe_real_gpus
+    global _devices
     with _lock:
         _devices = None
-        _probe_real_gpus = bool(probe_real_gpus)
+        gpu.PROBE_REAL_GPUS[0] = bool(probe_real_gpus)

@@ -6,16 +6,11 @@
     reader = load_checkpoint("/tmp/train")          # the latest checkpoint in the folder
     reader.get_tensor("v1")
 
-Importing this package names io_ops as the home of the saver ops' kernels (SaveV2, RestoreV2, ...),
-imported when a plan first needs one; the public surface is loaded on first use. The import stays cheap:
+The public surface is loaded on first use; the saver ops' kernels (SaveV2, RestoreV2, ...) are registered
+by the modules that build or import graphs holding them (saver, meta_graph), through io_ops. The import stays cheap:
 `tagraph-saved-model-cli show` pays for protobuf, not for the engine.
 """
 import importlib
-
-from tagraph.devices.kernel_registry import register_lazy_kernels
-
-register_lazy_kernels(["SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "ShardedFilespec"],
-                      "tagraph.serialization.io_ops")
 
 _LAZY = {
     "latest_checkpoint": ("tagraph.serialization.checkpoint_state", "latest_checkpoint"),

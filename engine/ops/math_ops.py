@@ -385,7 +385,7 @@ def _unary_kernel(f, keep_dtype):
 
 for _t, _fn in _UNARY.items():
     # Erf has no array-namespace implementation on the simulated GPU; it runs on the CPU.
-    register_kernel(_t, "CPU" if _t == "Erf" else ("CPU", "GPU"))(_unary_kernel(_fn, _t not in _BOOL_OUT))
+    register_kernel(_t, "CPU" if _t == "Erf" else None)(_unary_kernel(_fn, _t not in _BOOL_OUT))
     register_shape(_t)(common_shapes.unchanged)
 not_differentiable("LogicalNot", "IsNan", "IsFinite")
 

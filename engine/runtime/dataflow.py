@@ -2,8 +2,8 @@
 
 The Session's ordinary plan is a flat list of kernel calls in one fixed order; a graph with control flow
 cannot run that way, because what runs depends on values (a cond's predicate, a loop's condition) and
-a loop's body runs a number of times known only while it runs. A plan whose pruned graph holds any of
-these ops is handed here instead (``session._Plan.__init__``), and runs as TensorFlow's executor runs
+a loop's body runs a number of times known only while it runs. The compiler hands a plan whose
+pruned graph holds any of these ops here (``compiler.compile_plan``), and it runs as TensorFlow's executor runs
 it: dataflow over tagged values.
 
 - **Dead values.** Switch forwards its input to one output and marks the other *dead*. An op with a
@@ -17,19 +17,24 @@ it: dataflow over tagged values.
   ready, no child frame running), each of its Exits that never produced a live value sends a dead one,
   so that a loop in an untaken branch still lets the Merge after it fire.
 
-The plan is compiled once per (fetches, feeds) signature like any other: a node per op with its kernel,
-context and device; explicit transfer nodes where an edge crosses devices (counted in ``RunStats``, as the
-flat plan's transfer steps are); each node's frame, checked statically (an edge between frames must go
+The plan is compiled once per (fetches, feeds) signature like any other, with the kernels, host memory
+and transfers every plan shares (:mod:`plan`): a node per op with its kernel, context and device; explicit
+transfer nodes where an edge crosses devices (counted in ``RunStats``, as the straight-line plan's transfer
+steps are); each node's frame, checked statically (an edge between frames must go
 through Enter or Exit, as TensorFlow's ``ValidateControlFlowInfo`` requires). Running is a worklist over
 (node, frame, iteration). Fetches must be in the outermost frame, and a fetched value that is dead (in
 the untaken branch of a cond) is an error, as in TensorFlow.
 """
 import numpy as np
 
-from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
+from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_ITERATION_OPS, SWITCH_OPS, Plan,
+                                         RunStats, convert_feed, decode_attr, deref_step, download,
+                                         resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
+
+__all__ = ["DataflowPlan", "DEAD"]
 
 
 class _Dead:
@@ -41,13 +46,6 @@ class _Dead:
 
 
 DEAD = _Dead()
-
-SWITCH_OPS = frozenset(["Switch", "RefSwitch"])
-MERGE_OPS = frozenset(["Merge", "RefMerge"])
-ENTER_OPS = frozenset(["Enter", "RefEnter"])
-EXIT_OPS = frozenset(["Exit", "RefExit"])
-NEXT_ITERATION_OPS = frozenset(["NextIteration", "RefNextIteration"])
-CONTROL_FLOW_OPS = SWITCH_OPS | MERGE_OPS | ENTER_OPS | EXIT_OPS | NEXT_ITERATION_OPS | {"LoopCond"}
 
 # Node kinds.
 _NORMAL, _SWITCH, _MERGE, _ENTER, _EXIT, _NEXT, _TRIGGER, _FEED, _SINK = range(9)
@@ -108,12 +106,22 @@ class _Frame:
         self.live_exits = set()
 
 
-def build_plan(plan, session, ops, placement, feeds, fetch_elems):
-    """Compiles ``ops`` (pruned, placed) into ``plan`` and makes ``plan.run`` the dataflow executor."""
-    from tagraph.engine.runtime import session as _session
+class DataflowPlan(Plan):
+    """A plan run as dataflow over tagged values (see the module's docstring)."""
+
+    def build(self, fetch_elems):
+        self._runner = _build(self, self.session, self.ops, self.placement, self.feeds, fetch_elems)
+
+    def run(self, feed_values, state):
+        return self._runner.run(feed_values, state)
+
+
+def _build(plan, session, ops, placement, feeds, fetch_elems):
+    """Compiles ``ops`` (pruned, placed) into the nodes of a dataflow runner."""
     cpu = session._placer.cpu
     nodes = []
     node_of = {}               # op -> _Node
+    node_device = {}           # _Node -> its CompiledOp
     loc = {}                   # (node, port) -> device holding that output
     moved = {}                 # (node, port, device name) -> (node, port): the value there
     feed_node = {}             # fed tensor -> its source node
@@ -163,13 +171,10 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         if as_ref or t.dtype.name == "resource":
             return src, port, None
         if t.dtype._enum > 100 and src.kind != _FEED:
-            prep = [(_session._deref_step, None, 0)]
+            prep = [(deref_step, None, 0)]
             have = loc[(src, port)]
             if have.name != device.name:
-                if have.device_type != "CPU":
-                    prep.append((_session._download, have, 2))
-                if device.device_type != "CPU":
-                    prep.append((_session._upload, device, 1))
+                prep.extend(transfer_steps(have, device, cpu))
             return src, port, tuple(prep)
         src, port = move(src, port, device)
         return src, port, None
@@ -182,39 +187,29 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         d = moved.get(key)
         if d is not None:
             return d
-        if device.device_type == "CPU" and src.op is not None and src.op.type == "Const":
+        if device.host_memory and src.op is not None and src.op.type == "Const":
             # A constant wanted in host memory is read from the graph, never copied back (HostMemory Const).
-            value = _session._decode_attr(src.op._attrs["value"])
+            value = decode_attr(src.op._attrs["value"])
             n = pseudo(src.name + "/host", _host_const(value), None, src, port, device)
-        elif have.device_type == "CPU":
-            n = pseudo(src.name + "/upload", _session._upload, device, src, port, device, transfer=1)
-        elif device.device_type == "CPU":
-            n = pseudo(src.name + "/download", _session._download, have, src, port, device, transfer=2)
+        elif have.host_memory or device.host_memory:
+            ((fn, dev, direction),) = transfer_steps(have, device, cpu)
+            n = pseudo(src.name + ("/upload" if direction == 1 else "/download"), fn, dev, src, port, device,
+                       transfer=direction)
         else:
-            # Between two GPUs: through the host, as the flat plan does.
+            # Between two devices: through the host, as the straight-line plan does.
             h, hp = move(src, port, cpu)
-            n = pseudo(src.name + "/upload", _session._upload, device, h, hp, device, transfer=1)
+            n = pseudo(src.name + "/upload", upload, device, h, hp, device, transfer=1)
         moved[key] = (n, 0)
         return n, 0
 
+    fed = set(feeds)
     for op in ops:
-        dev = placement[op]
-        if dev.device_type != "CPU" and _predicate_in_host_memory(op):
-            dev = cpu
-        on_host = dev.device_type == "CPU"
-        kernel = kernel_registry.get_kernel(op.type, dev.device_type)
-        if kernel is None:
-            raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices compatible with "
-                                       "node %s" % (op.type, dev.device_type, op.name))
-        host_in = kernel_registry.host_memory_inputs(op.type, dev.device_type)
-        host_out = kernel_registry.host_memory_outputs(op.type, dev.device_type)
-        if not on_host and not dev.backend.is_simulated:
-            kernel = _session._on_device(kernel, dev.backend)
-        attrs = {k: _session._decode_attr(v) for k, v in op._attrs.items()}
-        ctx = kernel_registry.KernelContext(attrs, dev.backend.xp, dev, op.name, op, session._state)
+        compiled, _ = resolve_kernel(op, placement[op], cpu, session._state, fed, _HOST_TYPES)
+        attrs = compiled.ctx.attrs
         kind = _KIND.get(op.type, _NORMAL)
-        n = _Node(op.name, kind, kernel, ctx, op, len(op._inputs), len(op._outputs))
-        ref_flags = ref_input_flags(op)
+        n = _Node(op.name, kind, compiled.kernel, compiled.ctx, op, len(op._inputs), len(op._outputs))
+        node_device[n] = compiled
+        ref_flags = compiled.ref_inputs
         sources = []           # (input index, node, port) of each data input
         preps = []             # (input index, steps run on it when the node runs)
         back = []
@@ -222,8 +217,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
             if kind == _MERGE and t not in feed_node and t.op.type in NEXT_ITERATION_OPS:
                 back.append((i, t))          # wired once the NextIteration exists (it comes later)
                 continue
-            want = cpu if (on_host or i in host_in) else dev
-            s, p, prep = source_on(t, want, ref_flags[i])
+            s, p, prep = source_on(t, compiled.input_device(i, cpu), ref_flags[i])
             sources.append((i, s, p))
             if prep:
                 preps.append((i, prep))
@@ -231,7 +225,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         add(n)
         node_of[op] = n
         for i in range(len(op._outputs)):
-            loc[(n, i)] = cpu if (on_host or i in host_out) else dev
+            loc[(n, i)] = compiled.output_device(i, cpu)
         frames = set()
         for i, s, p in sources:
             s.outs[p].append((n, i))
@@ -267,9 +261,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         n = node_of[op]
         if n.kind != _MERGE or not n.back_inputs:
             continue
-        dev = placement[op]
-        if dev.device_type != "CPU" and _predicate_in_host_memory(op):
-            dev = cpu
+        dev = node_device[n].device
         for i, t in n.back_inputs:
             s = node_of.get(t.op)
             if s is None:
@@ -279,8 +271,7 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
                 raise errors.InvalidArgumentError(
                     None, op, "The NextIteration %s feeding Merge %s is in frame %s, the Merge in frame %s"
                     % (s.name, n.name, _frame_str(s.frame), _frame_str(n.frame)))
-            want = cpu if dev.device_type == "CPU" else dev
-            src, p, prep = source_on(t, want, ref_input_flags(op)[i])
+            src, p, prep = source_on(t, cpu if dev.host_memory else dev, ref_input_flags(op)[i])
             src.outs[p].append((n, i))
             if prep:
                 n.prep += ((i, prep),)
@@ -326,39 +317,16 @@ def build_plan(plan, session, ops, placement, feeds, fetch_elems):
         if n.frame:
             raise errors.InvalidArgumentError(None, n.op, "Node %s has no inputs but is in the while loop %s"
                                               % (n.name, _frame_str(n.frame)))
-    runner = _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
     plan.steps = ()
-    plan.nslots = 0
     plan.feed_plan = [(None, t, t.dtype.base_dtype.as_numpy_dtype, t.shape) for t in feeds]
-    plan.fetch_slots = []
-    plan.aliasing = []
-    plan.any_aliasing = True
-    plan.session = session
-    plan.ops = ops
-    plan.placement = placement
-    plan.control_flow = runner
-    plan.stats_devices = tuple(sorted({placement[op].name for op in ops}))
-    plan.run = runner.run
+    return _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
 
 
+# The straight-line plan's int32 rule, widened to bool: a predicate, a loop counter and their arithmetic
+# (Less, LogicalAnd, the Switch and Identity of a cond's predicate, a counter's Enter and Merge) stay in host
+# memory on a device, where the Switch and LoopCond that read them want them, as TensorFlow keeps them; only
+# the values the branches and bodies compute live on the device.
 _HOST_TYPES = frozenset([dtypes.int32.as_datatype_enum, dtypes.bool.as_datatype_enum])
-
-
-def _predicate_in_host_memory(op):
-    """The flat plan's int32 rule, widened to bool: a predicate, a loop counter and their arithmetic
-    (Less, LogicalAnd, the Switch and Identity of a cond's predicate, a counter's Enter and Merge) stay in
-    host memory on a GPU, where the Switch and LoopCond that read them want them, as TensorFlow keeps
-    them; only the values the branches and bodies compute live on the device."""
-    outputs = op._outputs
-    if not outputs:
-        return False
-    for t in op._inputs:
-        if t._dtype._enum not in _HOST_TYPES:
-            return False
-    for t in outputs:
-        if t._dtype._enum not in _HOST_TYPES:
-            return False
-    return kernel_registry.get_kernel(op.type, "CPU") is not None
 
 
 def _host_const(value):
@@ -388,11 +356,10 @@ class _Runner:
         self.n_fetch = n_fetch
 
     def run(self, feed_values, state):
-        from tagraph.engine.runtime import session as _session
         plan = self.plan
         if plan.sparse_feeds is not None:
-            feed_values = _session._split_sparse_feeds(plan.sparse_feeds, feed_values)
-        feed_vals = [_session._convert_feed(v, t, np_dtype, shape)
+            feed_values = split_sparse_feeds(plan.sparse_feeds, feed_values)
+        feed_vals = [convert_feed(v, t, np_dtype, shape)
                      for (_, t, np_dtype, shape), v in zip(plan.feed_plan, feed_values)]
         results = [None] * self.n_fetch
         counts = [0, 0, 0]     # -, uploads, downloads
@@ -406,18 +373,18 @@ class _Runner:
         try:
             self._loop(ready, feed_vals, results, counts)
         except errors.OpError as e:
-            raise _session._with_node(e, _step_of(self._current)) from None
+            raise with_node(e, _step_of(self._current)) from None
         except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
                 AttributeError) as e:
-            raise _session._with_node(errors.InvalidArgumentError(None, None, str(e)),
+            raise with_node(errors.InvalidArgumentError(None, None, str(e)),
                                       _step_of(self._current)) from e
         except MemoryError as e:
-            raise _session._with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e),
+            raise with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e),
                                       _step_of(self._current)) from e
         finally:
             errstate.__exit__(None, None, None)
             self._current = None
-        plan.session.last_run_stats = _session.RunStats(counts[1], counts[2], plan.stats_devices, 0)
+        plan.session.last_run_stats = RunStats(counts[1], counts[2], plan.stats_devices, 0)
         out = []
         for f in self.fetch_pos:
             if f is None:

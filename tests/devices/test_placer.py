@@ -124,11 +124,18 @@ def test_a_variable_its_reads_and_assignments_stay_together(simulated_gpus, use_
             assert g.get_operation_by_name(var_op.name).device == "/device:GPU:1"
 
 
+def _cpu_only(monkeypatch, op_type):
+    """Makes ``op_type``'s generic kernel a CPU-only one for the test."""
+    for table in (kernel_registry._KERNELS, kernel_registry._HOST_INPUTS, kernel_registry._HOST_OUTPUTS):
+        monkeypatch.setitem(table, (op_type, "CPU"), table[(op_type, None)])
+        monkeypatch.delitem(table, (op_type, None))
+
+
 def test_reading_a_reference_as_a_value_does_not_move_the_variable(simulated_gpus, monkeypatch):
     # A consumer whose input is not declared Ref(T) reads the reference's value (TensorFlow's deref);
     # a CPU-only reader (SaveV2 of v:0 in TensorFlow's Saver) must not drag the variable to the CPU.
     simulated_gpus(1)
-    monkeypatch.delitem(kernel_registry._KERNELS, ("Sqrt", "GPU"), raising=False)
+    _cpu_only(monkeypatch, "Sqrt")
     with tg.Graph().as_default() as g:
         with tg.device("/gpu:0"):
             v = tg.get_variable("v", shape=[2], initializer=tg.constant_initializer(4.0), use_resource=False)
@@ -142,7 +149,7 @@ def test_reading_a_reference_as_a_value_does_not_move_the_variable(simulated_gpu
 
 def test_ops_without_a_gpu_kernel_go_where_they_have_one(simulated_gpus, monkeypatch):
     simulated_gpus(1)
-    monkeypatch.delitem(kernel_registry._KERNELS, ("Sqrt", "GPU"), raising=False)
+    _cpu_only(monkeypatch, "Sqrt")
     with tg.Graph().as_default():
         x = tg.placeholder(tg.float32, [2])
         y = tg.sqrt(tg.square(x, name="sq"), name="root")

@@ -37,8 +37,8 @@ def test_a_gpu_chain_fed_from_the_host_makes_one_upload_and_one_download(simulat
                 np.testing.assert_allclose(out, expected, rtol=1e-6)
                 assert counts(sess) == (1, 1)
             names = step_names(sess)
-            assert names.count("_upload") == 1 and names.count("_download") == 1
-            assert names[0] == "_upload" and names[-1] == "_download"
+            assert names.count("upload") == 1 and names.count("download") == 1
+            assert names[0] == "upload" and names[-1] == "download"
 
 
 def test_host_memory_arguments_stay_on_the_host(simulated_gpus):
@@ -98,7 +98,7 @@ def test_cpu_only_graphs_have_no_transfers(simulated_gpus):
         with tg.Session() as sess:
             sess.run(y, {x: [1, 2, 3]})
             assert counts(sess) == (0, 0)
-            assert "_upload" not in step_names(sess) and "_download" not in step_names(sess)
+            assert "upload" not in step_names(sess) and "download" not in step_names(sess)
 
 
 @pytest.mark.parametrize("use_resource", [True, False])

@@ -1,0 +1,173 @@
+"""The straight-line runner: an acyclic plan as one flat list of kernel calls over numbered value slots.
+
+The fast path (a Session.run of a plain graph costs a few microseconds): each step is (kernel, context,
+input slots, output slot or slots); constants are made when the plan is compiled; a cross-device edge is
+an explicit transfer step, counted in ``RunStats``.
+"""
+import numpy as np
+
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import Operation, Tensor
+from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
+                                         decode_attr, deref_step, fusions, identity_step, resolve_kernel,
+                                         split_sparse_feeds, transfer_steps, with_node)
+
+__all__ = ["StraightLinePlan"]
+
+
+class StraightLinePlan(Plan):
+    """Value slots, kernel steps in one fixed order, transfers, result rebuild."""
+
+    def build(self, fetch_elems):
+        session, ops, placement, feeds = self.session, self.ops, self.placement, self.feeds
+        fed_set = set(feeds)
+        slots = {}           # (tensor, device name) -> slot
+        home = {}            # tensor -> device it is produced on
+        initial = {}         # slot -> value known when compiling (host copies of constants)
+
+        def new_slot(key):
+            slots[key] = len(slots)
+            return slots[key]
+
+        host = session._placer.cpu
+        # Feeds arrive in host memory.
+        self.feed_plan = []
+        for t in feeds:
+            s = new_slot((t, host.name))
+            home[t] = host
+            np_dtype = t.dtype.base_dtype.as_numpy_dtype
+            self.feed_plan.append((s, t, np_dtype, t.shape))
+
+        steps = []
+        moves = [0, 0, 0]    # -, uploads, downloads
+
+        def slot_on(t, device):
+            key = (t, device.name)
+            if key in slots:
+                return slots[key]
+            src = home[t]
+            src_slot = slots[(t, src.name)]
+            if t.dtype.name == "resource":
+                dst_slot = new_slot(key)
+                steps.append((identity_step, None, (src_slot,), dst_slot))
+                return dst_slot
+            if device.host_memory and t.__class__ is Tensor and t.op.type == "Const":
+                # A constant wanted in host memory (a shape, an axis) is read from the graph, never
+                # copied back from the device it was placed on: TensorFlow's HostMemory Const.
+                dst_slot = new_slot(key)
+                initial[dst_slot] = decode_attr(t.op._attrs["value"])
+                return dst_slot
+            # A cross-device edge: explicit transfers, one download per tensor whatever its host consumers.
+            for fn, dev, direction in transfer_steps(src, device, host):
+                to = device if direction == 1 else host
+                to_key = (t, to.name)
+                if to_key not in slots:
+                    steps.append((fn, dev, (src_slot,), new_slot(to_key)))
+                    moves[direction] += 1
+                src_slot = slots[to_key]
+            return slots[key]
+
+        derefs = {}
+
+        def value_slot(t, device):
+            # A reference edge read as a value: read the variable where it lives, then move the value.
+            if t.dtype._enum > 100:
+                d = derefs.get(t)
+                if d is None:
+                    d = derefs[t] = Deref(t)
+                    src = home[t]
+                    home[d] = src
+                    steps.append((deref_step, None, (slots[(t, src.name)],), new_slot((d, src.name))))
+                t = d
+            return slot_on(t, device)
+
+        fused = fusions(ops, placement, feeds, fetch_elems)
+        fused_bias = {bias for bias, _ in fused.values()}
+
+        for op in ops:
+            if op in fused_bias:
+                continue     # computed by its activation's fused step
+            node, inputs = resolve_kernel(op, placement[op], host, session._state, fed_set, INT32_IN_HOST,
+                                          fused.get(op))
+            in_slots = tuple((slot_on if node.ref_inputs[i] else value_slot)(t, node.input_device(i, host))
+                             for i, t in enumerate(inputs))
+            out_slots = []
+            for i, t in enumerate(op._outputs):
+                if t in home:
+                    out_slots.append(None)  # fed: the kernel's value is not used
+                    continue
+                where = home[t] = node.output_device(i, host)
+                out_slots.append(new_slot((t, where.name)))
+            n = len(out_slots)
+            target = out_slots[0] if n == 1 else (tuple(out_slots) if n else None)
+            if op.type == "Const" and target.__class__ is int and not op._control_inputs:
+                # A constant is the same every run: made now (uploaded once on a device, where the
+                # session's state keeps it), it costs no step.
+                initial[target] = node.kernel(node.ctx)
+                continue
+            steps.append((node.kernel, node.ctx, in_slots, target))
+
+        self.fetch_slots = []
+        aliasing = []
+        for e in fetch_elems:
+            if isinstance(e, Operation):
+                self.fetch_slots.append(None)
+                aliasing.append(False)
+                continue
+            if e not in home:
+                raise errors.InvalidArgumentError(None, None, "Fetch %s is not computed by this plan" % e.name)
+            # Every fetched value comes back to host memory: numpy, never a device array.
+            self.fetch_slots.append(value_slot(e, host))
+            aliasing.append(e.op.type in ALIASING_OPS or e in fed_set)
+        self.aliasing = aliasing
+        self.steps = steps
+        self.nslots = len(slots)
+        self.initial_values = [initial.get(i) for i in range(self.nslots)]
+        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused))
+
+    def run(self, feed_values, state):
+        if self.sparse_feeds is not None:
+            feed_values = split_sparse_feeds(self.sparse_feeds, feed_values)
+        vals = self.initial_values.copy()
+        for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
+            vals[slot] = convert_feed(v, t, np_dtype, shape)
+        step = None
+        # Kernels compute as TensorFlow's do: overflow, 0/0 and the like give inf/nan, never a warning.
+        # One errstate per run, rather than one per kernel, keeps the per-op cost down.
+        errstate = np.errstate(all="ignore")
+        errstate.__enter__()
+        try:
+            for step in self.steps:
+                fn, ctx, ins, out = step
+                if out.__class__ is int:
+                    vals[out] = fn(ctx, *[vals[i] for i in ins])
+                elif out is None:
+                    fn(ctx, *[vals[i] for i in ins])
+                else:
+                    r = fn(ctx, *[vals[i] for i in ins])
+                    for o, v in zip(out, r):
+                        if o is not None:
+                            vals[o] = v
+        except errors.OpError as e:
+            raise with_node(e, step) from None
+        # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array
+        # belongs, in a hostile GraphDef) is reported as bad input naming the node, not a crash.
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
+                AttributeError) as e:
+            raise with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
+        except MemoryError as e:
+            raise with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e
+        finally:
+            errstate.__exit__(None, None, None)
+        self.session.last_run_stats = self.stats
+        results = [None if s is None else vals[s] for s in self.fetch_slots]
+        for i, v in enumerate(results):
+            if v.__class__ is np.ndarray:
+                if v.ndim == 0:
+                    results[i] = v[()]     # a scalar comes back as numpy's scalar (bytes for strings), as in TF
+                elif self.aliasing[i]:
+                    results[i] = v.copy()
+        return self.rebuild(results)
+
+
+
