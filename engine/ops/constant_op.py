@@ -44,9 +44,9 @@ def _const_cpu(ctx):
     return ctx.attrs["value"]
 
 
-@register_kernel("Const", "GPU")
-def _const_gpu(ctx):
-    # Uploaded once per session, then reused: a constant never changes.
+@register_kernel("Const")
+def _const_device(ctx):
+    # Off the host, uploaded once per session, then reused: a constant never changes.
     cache = ctx.session_state.op_state
     v = cache.get(ctx.node_name)
     if v is None:
