@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test interop bench protos clean fuzz soak
+.PHONY: demo test interop bench protos opdefs clean fuzz soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 
 protos: $(STAMP)
 	$(PY) protos/generate.py
+
+# The engine's binary OpList, from TensorFlow's text OpDefs in tests/data/tf (tools/build_op_defs.py).
+opdefs: $(STAMP)
+	$(PY) tools/build_op_defs.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
