@@ -6,12 +6,13 @@ numpy arrays for "tensor", NameAttrList for "func", and lists of these for "list
 import numpy as np
 
 from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import tensor_util
 from tagraph.engine.framework.tensor_shape import as_shape
+from tagraph.protos import attr_value_pb2
 
 
 def python_to_attr_value(value, attr_type):
     """Builds the AttrValue for ``value`` given the OpDef's ``attr_type`` (e.g. "list(int)")."""
-    from tagraph.protos import attr_value_pb2
     av = attr_value_pb2.AttrValue()
     if isinstance(value, attr_value_pb2.AttrValue):
         av.CopyFrom(value)
@@ -27,7 +28,6 @@ def python_to_attr_value(value, attr_type):
 
 
 def _set_scalar(target, attr_type, v, repeated):
-    from tagraph.engine.framework import tensor_util
     if attr_type == "string":
         v = v.encode("utf-8") if isinstance(v, str) else bytes(v)
         target.s.append(v) if repeated else setattr(target, "s", v)
@@ -53,7 +53,6 @@ def _set_scalar(target, attr_type, v, repeated):
         p = v if hasattr(v, "tensor_shape") else tensor_util.make_tensor_proto(v)
         (target.tensor.add() if repeated else target.tensor).CopyFrom(p)
     elif attr_type == "func":
-        from tagraph.protos import attr_value_pb2
         p = v if isinstance(v, attr_value_pb2.NameAttrList) else attr_value_pb2.NameAttrList(name=str(v))
         (target.func.add() if repeated else target.func).CopyFrom(p)
     else:
@@ -62,7 +61,6 @@ def _set_scalar(target, attr_type, v, repeated):
 
 def attr_value_to_python(av):
     """The Python value of an AttrValue (by whichever field it holds)."""
-    from tagraph.engine.framework import tensor_util
     kind = av.WhichOneof("value")
     if kind == "list":
         lst = av.list

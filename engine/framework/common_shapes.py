@@ -1,6 +1,7 @@
 """Shape functions shared by many ops (each op registers its own in its module)."""
 import numpy as np
 
+from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
 
@@ -75,7 +76,6 @@ def register_constant_shape(*op_types):
 def constant_value(tensor):
     """The value of ``tensor`` when it can be computed while building the graph (Consts, Shape of a
     known shape, a few simple ops), else None. Shape functions use it for shape and axis arguments."""
-    from tagraph.engine.framework.attr_value import attr_value_to_python
     op = tensor.op
     if op.type == "Const":
         return attr_value_to_python(op._attrs["value"])

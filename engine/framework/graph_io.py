@@ -4,9 +4,11 @@
     with tg.Graph().as_default():
         y, = tg.import_graph_def(graph_def, input_map={"x:0": x2}, return_elements=["y:0"], name="")
 """
+from tagraph.engine.framework import dtypes
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import Operation, Tensor, get_default_graph
 from tagraph.engine.framework.op_builder import get_op_def, op_defs, output_types, validate_attrs, infer_shapes
+from tagraph.engine.framework.tensor_shape import TensorShape
 
 
 def import_graph_def(graph_def, input_map=None, return_elements=None, name=None, op_dict=None,
@@ -133,7 +135,6 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
                 raise ValueError("Importing node '%s': %s" % (nd.name, e)) from None
             if back_edges and back_edges[-1][0] is nd:
                 # What comes round the loop is not known yet: the Merge's shape is not either.
-                from tagraph.engine.framework.tensor_shape import TensorShape
                 op._outputs[0]._shape = TensorShape(None)
         for nd, back, data_inputs in back_edges:
             op = created[nd.name]
@@ -179,7 +180,6 @@ def _count_inputs(op_def, attrs):
 
 
 def _check_input_types(op, op_def, attrs):
-    from tagraph.engine.framework import dtypes
     i = 0
     for arg in op_def.input_arg:
         if arg.number_attr:

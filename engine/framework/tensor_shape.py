@@ -3,6 +3,7 @@
     >>> TensorShape([None, 3]).merge_with([2, None])
     TensorShape([2, 3])
 """
+from tagraph.protos import tensor_shape_pb2
 
 
 class TensorShape:
@@ -111,7 +112,6 @@ class TensorShape:
         return "(%s)" % ", ".join("?" if d is None else str(d) for d in self._dims)
 
     def as_proto(self):
-        from tagraph.protos import tensor_shape_pb2
         p = tensor_shape_pb2.TensorShapeProto()
         if self._dims is None:
             p.unknown_rank = True

@@ -7,6 +7,8 @@ import numpy as np
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework import errors
+from tagraph.engine.framework.allocation_limits import check_allocation, num_elements
+from tagraph.protos import tensor_pb2
 
 # Types TensorFlow packs into tensor_content (raw little-endian bytes) when there is more than one element.
 _CONTENT_TYPES = frozenset(["float16", "bfloat16", "float32", "float64", "int32", "uint8", "int16", "int8",
@@ -73,7 +75,6 @@ def to_numpy(values, dtype=None):
 
 def make_tensor_proto(values, dtype=None, shape=None):
     """Encodes ``values`` as a TensorProto; a smaller ``values`` is broadcast to ``shape`` as in TensorFlow."""
-    from tagraph.protos import tensor_pb2
     arr = to_numpy(values, dtype)
     dt = dtypes.as_dtype(dtype) if dtype is not None else dtypes.as_dtype(arr.dtype)
     if shape is None:
@@ -122,7 +123,6 @@ def make_ndarray(proto):
 
 
 def _make_ndarray(proto):
-    from tagraph.engine.framework.allocation_limits import check_allocation, num_elements
     try:
         dt = dtypes.as_dtype(proto.dtype)
     except TypeError as e:
@@ -175,7 +175,6 @@ def _fill(flat, size, shape, np_type):
     if flat.size > size:
         raise errors.InvalidArgumentError("TensorProto holds %d values for shape %s" % (flat.size, shape))
     # The shape is a claim the proto's own bytes do not back: refuse one beyond the limit before allocating.
-    from tagraph.engine.framework.allocation_limits import check_allocation
     check_allocation(size, np.dtype(np_type).itemsize, "TensorProto of shape %s" % (shape,))
     out = np.empty(size, dtype=np_type)
     if flat.size == 0:

@@ -162,7 +162,7 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
     def source_on(t, device, as_ref):
         """(node, port, prep) giving tensor ``t`` on ``device``: ``prep`` is None, or the steps the consumer
         runs on the value when it runs (a reference read as a value is read then, after the consumer's
-        control inputs, as the flat plan reads it in its consumer's place)."""
+        control inputs, as the straight-line plan reads it in its consumer's place)."""
         src = feed_node.get(t)
         port = 0
         if src is None:
@@ -544,7 +544,7 @@ class _Runner:
 
 
 def _fetched(v):
-    # As the flat plan returns them: a scalar as numpy's scalar (bytes for strings), an array as a copy
+    # As the straight-line plan returns them: a scalar as numpy's scalar (bytes for strings), an array as a copy
     # (a Switch, Merge or Enter may forward a constant's or a variable's own array).
     if v.__class__ is np.ndarray:
         return v[()] if v.ndim == 0 else v.copy()

@@ -1,5 +1,5 @@
 """Control flow: tg.cond, tg.case, tg.while_loop, and TensorFlow 1 graphs holding Switch, Merge, Enter,
-Exit, NextIteration and LoopCond (engine/ops/control_flow_ops.py, engine/control_flow_executor.py).
+Exit, NextIteration and LoopCond (engine/ops/control_flow_ops.py, engine/runtime/dataflow.py).
 
 The TensorFlow-written GraphDefs in tests/data/control_flow/ were made by make_graphs.py there, with the
 values TensorFlow computed for them (expected.json).
