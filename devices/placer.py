@@ -31,6 +31,8 @@ from tagraph.devices.kind import kind_of
 from tagraph.devices.registry import list_devices
 from tagraph.devices.spec import DeviceSpec
 
+__all__ = ["Placer", "PlacementError", "ref_input_flags"]
+
 logger = logging.getLogger("tagraph.placement")
 
 # Ops that only read their input's metadata (TensorFlow's IsMetadata): placed with that input.

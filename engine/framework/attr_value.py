@@ -10,6 +10,8 @@ from tagraph.engine.framework import tensor_util
 from tagraph.engine.framework.tensor_shape import as_shape
 from tagraph.protos import attr_value_pb2
 
+__all__ = ["python_to_attr_value", "attr_value_to_python", "attr_matches_type"]
+
 
 def python_to_attr_value(value, attr_type):
     """Builds the AttrValue for ``value`` given the OpDef's ``attr_type`` (e.g. "list(int)")."""

@@ -4,6 +4,9 @@ import numpy as np
 from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 
+__all__ = ["unchanged", "scalar", "unknown", "no_outputs", "broadcast_shapes", "broadcast_binary",
+           "register_constant_value", "register_constant_shape", "constant_value", "constant_shape"]
+
 
 def unchanged(op):
     """One output shaped like the first input."""

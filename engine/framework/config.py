@@ -13,3 +13,5 @@ What a Session reads from a ConfigProto (see :mod:`tagraph.devices.placer`):
 - ``device_count``: at most this many devices of a kind (``{"GPU": 0}`` hides every GPU; the CPU stays).
 """
 from tagraph.protos.config_pb2 import ConfigProto, GPUOptions, RunOptions, RunMetadata  # noqa: F401
+
+__all__ = ["ConfigProto", "GPUOptions", "RunOptions", "RunMetadata"]

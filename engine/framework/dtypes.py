@@ -114,6 +114,7 @@ for _name, _enum, _np_type in _TABLE:
     _BY_ENUM[_enum + 100] = _ref
     _BY_NAME[_name + "_ref"] = _ref
     globals()[_name] = _d
+__all__ = ["DType", "as_dtype", "datatype_name"] + [name for name, _, _ in _TABLE]
 _BY_NAME["half"] = _BY_NAME["float16"]
 _BY_NAME["float"] = _BY_NAME["float32"]
 _BY_NAME["double"] = _BY_NAME["float64"]

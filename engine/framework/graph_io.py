@@ -10,6 +10,8 @@ from tagraph.engine.framework.graph import Operation, Tensor, get_default_graph
 from tagraph.engine.framework.op_builder import get_op_def, op_defs, output_types, validate_attrs, infer_shapes
 from tagraph.engine.framework.tensor_shape import TensorShape
 
+__all__ = ["import_graph_def"]
+
 
 def import_graph_def(graph_def, input_map=None, return_elements=None, name=None, op_dict=None,
                      producer_op_list=None):

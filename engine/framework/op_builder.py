@@ -19,6 +19,10 @@ from tagraph.engine.framework.graph import (Operation, Tensor, _VALID_OP_NAME, _
                                             get_default_graph, register_op_constructor)
 from tagraph.engine.framework.tensor_shape import TensorShape
 
+__all__ = ["op_defs", "get_op_def", "register_op_def", "register_shape", "register_gradient", "not_differentiable",
+           "get_gradient_fn", "is_not_differentiable", "get_shape_fn", "apply_op", "make_op", "output_types",
+           "validate_attrs", "infer_shapes"]
+
 _OP_DEFS = None
 _OP_DEFS_PATH = os.path.join(os.path.dirname(__file__), "op_defs.pb")
 

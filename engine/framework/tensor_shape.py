@@ -5,6 +5,8 @@
 """
 from tagraph.protos import tensor_shape_pb2
 
+__all__ = ["TensorShape", "unknown_shape", "scalar", "as_shape"]
+
 
 class TensorShape:
     __slots__ = ("_dims",)

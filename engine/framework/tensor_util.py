@@ -10,6 +10,8 @@ from tagraph.engine.framework import errors
 from tagraph.engine.framework.allocation_limits import check_allocation, num_elements
 from tagraph.protos import tensor_pb2
 
+__all__ = ["make_tensor_proto", "make_ndarray", "to_numpy"]
+
 # Types TensorFlow packs into tensor_content (raw little-endian bytes) when there is more than one element.
 _CONTENT_TYPES = frozenset(["float16", "bfloat16", "float32", "float64", "int32", "uint8", "int16", "int8",
                             "int64", "uint16", "uint32", "uint64"])
