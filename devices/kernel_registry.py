@@ -2,7 +2,9 @@
 
 A kernel is a plain function ``kernel(ctx, *inputs)``: ``ctx`` is a :class:`KernelContext`, the
 inputs are arrays of the device's kind (numpy on the CPU, CuPy or simulated device arrays on a GPU),
-and it returns the op's only output, or a tuple when the op has several (``None`` for none).
+and it returns the op's only output, or a tuple when the op has several (``None`` for none). An output
+that carries no value (the untaken side of a Switch) is :data:`DEAD`; the dataflow runner does not run
+the ops it reaches.
 
 Most kernels are written once against the array namespace ``ctx.xp`` and registered for every device
 type; a device-specific kernel registered later for one device type replaces it there.
@@ -14,8 +16,17 @@ type; a device-specific kernel registered later for one device type replaces it 
 
 from tagraph.devices.kind import kind_of, registered_kinds
 
-__all__ = ["register_kernel", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
+__all__ = ["DEAD", "register_kernel", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
            "device_types_with_kernel", "registered_op_types", "KernelContext"]
+
+class _Dead:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<dead>"
+
+
+DEAD = _Dead()
 
 # Kernels registered without device types are written against ``xp``: every kind that takes generic
 # kernels runs them (the None entry); a kernel registered for one device type replaces it there.

@@ -8,53 +8,54 @@
         sess.run(tg.global_variables_initializer())
         inc_v1.op.run()
 """
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.dtypes import (DType, as_dtype, float16, bfloat16, float32, float64, int8, int16, int32,
-                                   int64, uint8, uint16, uint32, uint64, bool, complex64, complex128, string,
-                                   resource, variant)
-from tagraph.engine.framework.tensor_shape import TensorShape
+                                             int64, uint8, uint16, uint32, uint64, bool, complex64, complex128, string,
+                                             resource, variant)
+from tagraph.engine.framework.tensor_shape import TensorShape, as_shape, unknown_shape
 from tagraph.engine.framework.graph import (Graph, GraphKeys, Operation, Tensor, get_default_graph, reset_default_graph,
-                                  name_scope, control_dependencies, device, colocate_with, add_to_collection,
-                                  add_to_collections, get_collection, get_collection_ref, set_random_seed,
-                                  convert_to_tensor, is_tensor)
+                                            name_scope, control_dependencies, device, colocate_with, add_to_collection,
+                                            add_to_collections, get_collection, get_collection_ref, set_random_seed,
+                                            convert_to_tensor, is_tensor)
 from tagraph.engine.runtime.session import Session, InteractiveSession, get_default_session
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_ops import no_op, group, tuple, cond, case, while_loop
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.comparison_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
-from tagraph.engine.ops import nn_ops as nn
+from tagraph.engine.ops.joining_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.indexing_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.slicing_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.reduction_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.matmul_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.nn_ops import top_k
+from tagraph.engine.ops import nn
 from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
-                                      get_variable_scope, global_variables, all_variables, local_variables,
-                                      trainable_variables, model_variables, variables_initializer,
-                                      global_variables_initializer, initialize_all_variables,
-                                      local_variables_initializer, report_uninitialized_variables,
-                                      is_variable_initialized)
+                                                get_variable_scope, global_variables, all_variables, local_variables,
+                                                trainable_variables, model_variables, variables_initializer,
+                                                global_variables_initializer, initialize_all_variables,
+                                                local_variables_initializer, report_uninitialized_variables,
+                                                is_variable_initialized)
 from tagraph.engine.variables.init_ops import (zeros_initializer, ones_initializer, constant_initializer,
-                                     random_uniform_initializer, random_normal_initializer,
-                                     truncated_normal_initializer, glorot_uniform_initializer,
-                                     glorot_normal_initializer)
+                                               random_uniform_initializer, random_normal_initializer,
+                                               truncated_normal_initializer, glorot_uniform_initializer,
+                                               glorot_normal_initializer)
 from tagraph.engine.framework.graph_io import import_graph_def
 from tagraph.engine.framework.config import ConfigProto, GPUOptions, RunOptions, RunMetadata
 from tagraph.engine.framework.op_builder import register_gradient as RegisterGradient, not_differentiable as NotDifferentiable  # noqa: N812
+from tagraph.engine.framework.tensor_util import make_tensor_proto, make_ndarray
+# Training: tg.gradients, tg.train, tg.losses, tg.layers, tg.metrics.
+from tagraph.engine.train.gradients import gradients, AggregationMethod, UnconnectedGradients
+from tagraph.engine import train, layers
+from tagraph.engine.train import losses, metrics
 
-newaxis = None
-from tagraph.engine.train import metrics  # noqa: E402,F401
-# Training (issue 7): tg.gradients, tg.train, tg.losses, tg.layers, and tg.nn's loss, conv and pooling functions.
-from tagraph.engine.train.gradients import gradients, AggregationMethod, UnconnectedGradients  # noqa: E402,F401
-from tagraph.engine import train, layers  # noqa: E402,F401
-from tagraph.engine.train import losses
-from tagraph.engine.ops import loss_ops as _loss_ops  # noqa: E402
-for _f in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
-           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
-           "weighted_cross_entropy_with_logits", "l2_loss", "dropout"):
-    setattr(nn, _f, getattr(_loss_ops, _f))
-from tagraph.engine.ops import conv_ops as _conv_ops  # noqa: E402
-for _f in ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose", "max_pool", "avg_pool",
-           "max_pool2d", "avg_pool2d", "batch_normalization", "fused_batch_norm", "moments"):
-    setattr(nn, _f, getattr(_conv_ops, _f))
-del _f
-from tagraph.engine.framework.tensor_util import make_tensor_proto, make_ndarray  # noqa: E402,F401
+# Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
+# that shape functions use.
+from tagraph.devices.kernel_registry import has_kernel, register_kernel
+from tagraph.engine.framework.common_shapes import constant_shape, constant_value
+from tagraph.engine.framework.graph import register_tensor_conversion_function, register_tensor_operators
+from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape

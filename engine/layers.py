@@ -9,18 +9,11 @@ is glorot_uniform (the variable scope's default), the bias's is zeros, as in Ten
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from tagraph.engine.ops import array_ops, joining_ops, math_ops, matmul_ops, nn_ops, slicing_ops
 from tagraph.engine.variables.init_ops import zeros_initializer
 from tagraph.engine.variables.variables import get_variable, variable_scope
 
-
-def _m():
-    from tagraph.engine.ops import math_ops
-    return math_ops
-
-
-def _a():
-    from tagraph.engine.ops import array_ops
-    return array_ops
+__all__ = ["Layer", "Dense", "dense", "Dropout", "dropout", "Flatten", "flatten"]
 
 
 class Layer:
@@ -114,24 +107,23 @@ class Dense(Layer):
                                            self.bias_regularizer, constraint=self.bias_constraint)
 
     def call(self, inputs):
-        from tagraph.engine.ops import nn_ops
-        m, a = _m(), _a()
         if self.dtype is None:
             self.dtype = inputs.dtype.base_dtype
         rank = inputs.shape.rank
         if rank is not None and rank > 2:
             # TensorFlow's tensordot over the last axis: flatten, multiply, restore the outer dims.
             outer = inputs.shape.dims[:-1]
-            flat = a.reshape(inputs, [-1, inputs.shape[-1]])
-            out = m.matmul(flat, self.kernel)
+            flat = array_ops.reshape(inputs, [-1, inputs.shape[-1]])
+            out = matmul_ops.matmul(flat, self.kernel)
             if None in outer:
-                out_shape = a.concat([a.strided_slice(a.shape(inputs), [0], [-1]), [self.units]], 0)
-                out = a.reshape(out, out_shape)
+                outer_shape = slicing_ops.strided_slice(array_ops.shape(inputs), [0], [-1])
+                out_shape = joining_ops.concat([outer_shape, [self.units]], 0)
+                out = array_ops.reshape(out, out_shape)
             else:
-                out = a.reshape(out, outer + [self.units])
+                out = array_ops.reshape(out, outer + [self.units])
             out.set_shape(outer + [self.units])
         else:
-            out = m.matmul(inputs, self.kernel)
+            out = matmul_ops.matmul(inputs, self.kernel)
         if self.use_bias:
             out = nn_ops.bias_add(out, self.bias)
         if self.activation is not None:
@@ -172,15 +164,13 @@ class Dropout(Layer):
         self.seed = seed
 
     def call(self, inputs, training=False):
-        from tagraph.engine.ops.loss_ops import dropout as nn_dropout
         if isinstance(training, Tensor):
-            m = _m()
-            dropped = nn_dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
-            return m.where(training, dropped, inputs) if inputs.shape.rank == 0 else \
-                m.where_v2(training, dropped, inputs)
+            dropped = nn_ops.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+            return math_ops.where(training, dropped, inputs) if inputs.shape.rank == 0 else \
+                math_ops.where_v2(training, dropped, inputs)
         if not training:
-            return _a().identity(inputs)
-        return nn_dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+            return array_ops.identity(inputs)
+        return nn_ops.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
@@ -192,14 +182,13 @@ class Flatten(Layer):
     _default_name = "flatten"
 
     def call(self, inputs):
-        a = _a()
         dims = inputs.shape.dims
         if dims is not None and None not in dims[1:]:
             n = 1
             for d in dims[1:]:
                 n *= d
-            return a.reshape(inputs, [-1, n])
-        return a.reshape(inputs, a.stack([a.shape(inputs)[0], -1]))
+            return array_ops.reshape(inputs, [-1, n])
+        return array_ops.reshape(inputs, joining_ops.stack([array_ops.shape(inputs)[0], -1]))
 
 
 def flatten(inputs, name=None):

@@ -52,7 +52,7 @@ def broadcast_binary(op):
     return [broadcast_shapes(op.inputs[0].shape, op.inputs[1].shape)]
 
 
-# Further rules registered by the modules that own the ops (e.g. StridedSlice of a Shape in array_ops):
+# Further rules registered by the modules that own the ops (e.g. StridedSlice of a Shape in slicing_ops):
 # op type -> fn(tensor) returning the value (constant_value) or a partial TensorShape (constant_shape), or None.
 _VALUE_FNS = {}
 _SHAPE_VALUE_FNS = {}

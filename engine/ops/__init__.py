@@ -1,0 +1,21 @@
+"""The op families: for each op, its kernels (written once against ``ctx.xp``), shape function, gradient
+and Python constructor, registered together in the family's module.
+
+The families import each other in one direction only, lowest first:
+
+    op_util                      what every family shares (naming, messages, folding, kernel helpers)
+    constant_op                  Const
+    array_ops                    placeholders, identities, fill/zeros/ones, shapes, reshape, transpose, broadcast
+    comparison_ops               comparisons and logic
+    math_ops                     elementwise arithmetic and functions, casts, selects, AddN, Range
+    joining_ops                  stack/unstack, concat/split, tile, pad, reverse
+    indexing_ops                 gather, boolean_mask, Where, one_hot, unique
+    slicing_ops                  Slice, StridedSlice, Tensor's ``[]``
+    reduction_ops                reductions, arg max/min, cumulative sums and products
+    matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``
+    random_ops, string_ops, state_ops, training_ops, parsing_ops, control_flow_ops
+    nn_ops, conv_ops, batch_norm_ops, loss_ops, and nn (the ``tg.nn`` namespace)
+
+A gradient that needs an op of a family above its own builds that op by type (``op_util.reduction``,
+``op_util.gen1``), as TensorFlow's modules call the generated op wrappers.
+"""

@@ -9,6 +9,8 @@ from tagraph.engine.framework.op_builder import register_shape, not_differentiab
 from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.framework.tensor_util import make_tensor_proto, to_numpy
 
+__all__ = ["constant"]
+
 
 def constant(value, dtype=None, shape=None, name="Const"):
     """A Const op holding ``value`` (broadcast to ``shape`` when given)."""

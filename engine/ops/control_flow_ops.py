@@ -13,7 +13,7 @@ with their branches and bodies in a FunctionDefLibrary:
 
 - tagraph's promise is TensorFlow 1's formats: the graphs it must run are TensorFlow 1 graphs, whose
   conds and loops are exactly these ops, so the executor that runs them is needed anyway
-  (``engine/control_flow_executor.py``); building the same ops makes one representation and one executor,
+  (the runtime's dataflow runner); building the same ops makes one representation and one executor,
   and a GraphDef or SavedModel that tagraph writes reads in TensorFlow as if TensorFlow 1 had built it.
 - It needs no function library, no function instantiation, and no second graph per branch: the branch
   and body ops are ordinary ops of the graph, placed, named, exported and differentiated as any other
@@ -32,18 +32,23 @@ outside.
 
 Gradients: through ``cond`` (TensorFlow's Switch and Merge gradients). Not through ``while_loop``:
 TensorFlow 1 differentiates a loop by building a second, backward loop that pops the forward values from
-stacks, which needs the gradient walk (engine/gradients.py) to treat a loop as a unit; Enter, Exit and
+stacks, which needs the gradient walk (engine/train/gradients.py) to treat a loop as a unit; Enter, Exit and
 NextIteration have no gradient, so ``tg.gradients`` stops at a loop's Exit with a LookupError.
 """
 import builtins
 
 import numpy as np
 
-from tagraph.devices.kernel_registry import register_kernel
+from tagraph.devices.kernel_registry import DEAD, register_kernel
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation, Tensor, _graph_of, convert_to_tensor, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops.array_ops import identity
+from tagraph.engine.ops.comparison_ops import equal, logical_and
+from tagraph.engine.ops.constant_op import constant
+
+__all__ = ["no_op", "group", "tuple", "cond", "case", "while_loop"]
 
 register_shape("NoOp", "ControlTrigger")(lambda op: [])
 
@@ -83,7 +88,6 @@ def group(*inputs, name=None):
 
 def tuple(tensors, name=None, control_inputs=None):
     """Identity of each tensor, all gated on every tensor (and ``control_inputs``) being computed."""
-    from tagraph.engine.ops.array_ops import identity
     g = get_default_graph()
     with g.name_scope(name or "tuple"):
         gate = group(*[t for t in tensors if t is not None], *(control_inputs or []))
@@ -97,7 +101,7 @@ def tuple(tensors, name=None, control_inputs=None):
         return out
 
 
-# --- the control-flow ops: kernels (run by engine/control_flow_executor.py), shapes, gradients ----------
+# --- the control-flow ops: kernels (run by the runtime's dataflow runner), shapes, gradients --------------
 
 # Kernels for every device kind: they only forward what they are given (a device array stays where it
 # is), so placing them on a GPU costs nothing; the predicate lives in host memory, as in TensorFlow.
@@ -112,7 +116,6 @@ def _scalar_pred(pred, what):
 @register_kernel("Switch", host_inputs=(1,))
 @register_kernel("RefSwitch", host_inputs=(1,))
 def _switch(ctx, data, pred):
-    from tagraph.engine.runtime.dataflow import DEAD
     if _scalar_pred(pred, "The second input of Switch (pred)"):
         return DEAD, data
     return data, DEAD
@@ -197,7 +200,6 @@ def _switch_grad(op, grad_false, grad_true):
 @register_gradient("Merge", "RefMerge")
 def _merge_grad(op, grad, _):
     # The gradient goes back to the input the Merge forwarded: switched on its value_index.
-    from tagraph.engine.ops.math_ops import equal
     out = []
     with op.graph.control_dependencies(None):
         for i in range(len(op.inputs)):
@@ -485,7 +487,6 @@ class _Loop:
         """A constant Enter that carries the ordering of an outside control input into the loop."""
         e = self.ordered.get(c)
         if e is None:
-            from tagraph.engine.ops.constant_op import constant
             g = self.graph
             with g.control_dependencies(None), g.control_dependencies([c]):
                 z = constant(False, name="control_input")
@@ -545,7 +546,6 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 raise ValueError("'maximum_iterations' must be a scalar, got shape %s" % max_iter.shape)
             if not max_iter.dtype.is_integer:
                 raise TypeError("'maximum_iterations' must be an integer, got %s" % max_iter.dtype.name)
-            from tagraph.engine.ops.constant_op import constant
             counter = constant(0, dtype=max_iter.dtype.base_dtype, name="iteration_counter")
             orig_cond, orig_body = cond, body
             if len(loop_vars) == 1 and not return_same_structure:
@@ -554,7 +554,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                     shape_invariants = (TensorShape([]), _unpack_if_singleton(list(shape_invariants)))
 
                 def cond(i, lv):  # noqa: F811
-                    return _logical_and(i < max_iter, orig_cond(lv))
+                    return logical_and(i < max_iter, orig_cond(lv))
 
                 def body(i, lv):  # noqa: F811
                     return i + 1, orig_body(lv)
@@ -564,7 +564,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                     shape_invariants = (TensorShape([]), shape_invariants)
 
                 def cond(i, lv):  # noqa: F811
-                    return _logical_and(i < max_iter, orig_cond(*lv))
+                    return logical_and(i < max_iter, orig_cond(*lv))
 
                 def body(i, lv):  # noqa: F811
                     return i + 1, orig_body(*lv)
@@ -649,11 +649,6 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         if maximum_iterations is not None:
             return packed_exits[1]
         return packed_exits
-
-
-def _logical_and(a, b):
-    from tagraph.engine.ops import math_ops
-    return math_ops.logical_and(a, b)
 
 
 def _flatten_shapes_as(structure, shapes):

@@ -1,8 +1,7 @@
-"""2-D convolution, pooling and fused batch normalisation, with their gradient ops, on CPU and GPU.
+"""2-D convolution and pooling, with their gradient ops, on CPU and GPU.
 
     y = tg.nn.conv2d(x, w, strides=[1, 2, 2, 1], padding="SAME")      # x: NHWC, w: [kh, kw, in, out]
     p = tg.nn.max_pool(y, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
-    z, mean, var = tg.nn.fused_batch_norm(p, scale, offset, is_training=True)
 
 Kernels are written once against ``ctx.xp``. A convolution is an im2col (one strided slice per filter
 tap, copied into a [N, OH, OW, KH, KW, C] block) followed by one matrix product; its input gradient is
@@ -18,11 +17,12 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient
-from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework.tensor_shape import TensorShape
+from tagraph.engine.ops import array_ops
+from tagraph.engine.ops.op_util import invalid
 
-
-def _invalid(msg):
-    return errors.InvalidArgumentError(None, None, msg)
+__all__ = ["output_size_and_padding", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose",
+           "max_pool", "avg_pool", "max_pool2d", "avg_pool2d"]
 
 
 def _s(v):
@@ -46,13 +46,13 @@ def output_size_and_padding(in_size, k, stride, dilation, padding, explicit=(0, 
         before, after = explicit
         out = (in_size + before + after - k_eff + stride) // stride
         return max(out, 0), before, after
-    raise _invalid("Unknown padding %r (SAME, VALID or EXPLICIT)" % padding)
+    raise invalid("Unknown padding %r (SAME, VALID or EXPLICIT)" % padding)
 
 
 def _attrs4(attrs, name, fmt):
     v = list(attrs[name]) if attrs.get(name) is not None else [1, 1, 1, 1]
     if len(v) != 4:
-        raise _invalid("%s must have 4 elements, got %d" % (name, len(v)))
+        raise invalid("%s must have 4 elements, got %d" % (name, len(v)))
     return (v[1], v[2], v[0], v[3]) if fmt == "NHWC" else (v[2], v[3], v[0], v[1])
 
 
@@ -61,7 +61,7 @@ def _explicit(attrs, fmt):
     if not e:
         return (0, 0), (0, 0)
     if len(e) != 8:
-        raise _invalid("explicit_paddings must have 8 elements, got %d" % len(e))
+        raise invalid("explicit_paddings must have 8 elements, got %d" % len(e))
     pairs = [(e[2 * i], e[2 * i + 1]) for i in range(4)]
     return (pairs[1], pairs[2]) if fmt == "NHWC" else (pairs[2], pairs[3])
 
@@ -74,16 +74,16 @@ class _Geom:
         self.padding = _s(attrs["padding"])
         sh, sw, sn, sc = _attrs4(attrs, "strides", self.fmt)
         if sn != 1 or sc != 1:
-            raise _invalid("Current implementation does not yet support strides in the batch and depth dimensions.")
+            raise invalid("Current implementation does not yet support strides in the batch and depth dimensions.")
         if window_attr is not None:
             kh, kw, kn, kc = _attrs4(attrs, window_attr, self.fmt)
             if kn != 1 or kc != 1:
-                raise _invalid("Pooling is not yet supported on the batch dimension.")
+                raise invalid("Pooling is not yet supported on the batch dimension.")
         dh, dw, dn, dc = _attrs4(attrs, "dilations", self.fmt) if "dilations" in attrs else (1, 1, 1, 1)
         if dn != 1 or dc != 1:
-            raise _invalid("Current implementation does not yet support dilations in the batch and depth dimensions.")
+            raise invalid("Current implementation does not yet support dilations in the batch and depth dimensions.")
         if sh < 1 or sw < 1 or dh < 1 or dw < 1:
-            raise _invalid("Strides and dilations must be >= 1")
+            raise invalid("Strides and dilations must be >= 1")
         eh, ew = _explicit(attrs, self.fmt)
         self.kh, self.kw, self.sh, self.sw, self.dh, self.dw = kh, kw, sh, sw, dh, dw
         self.oh, self.pt, self.pb = output_size_and_padding(in_h, kh, sh, dh, self.padding, eh)
@@ -141,9 +141,9 @@ def _nhwc_dims(shape, fmt):
 
 def _check_conv(x, w):
     if x.ndim != 4:
-        raise _invalid("input must be 4-dimensional%s" % (list(x.shape),))
+        raise invalid("input must be 4-dimensional%s" % (list(x.shape),))
     if w.ndim != 4:
-        raise _invalid("filter must be 4-dimensional: %s" % (list(w.shape),))
+        raise invalid("filter must be 4-dimensional: %s" % (list(w.shape),))
 
 
 def _conv_forward(xp, x, w, attrs):
@@ -156,11 +156,11 @@ def _conv_forward(xp, x, w, attrs):
         if c % ci == 0 and c != ci:
             raise errors.UnimplementedError(None, None, "Grouped convolutions (input depth %d, filter depth %d) "
                                             "are not supported" % (c, ci))
-        raise _invalid("input depth must be evenly divisible by filter depth: %d vs %d" % (c, ci))
+        raise invalid("input depth must be evenly divisible by filter depth: %d vs %d" % (c, ci))
     g = _Geom(attrs, h, wd, kh, kw)
     if g.oh <= 0 or g.ow <= 0:
-        raise _invalid("Computed output size would be negative: %d [input_size: %d, effective_filter_size: %d, "
-                       "stride: %d]" % (min(g.oh, g.ow), min(h, wd), (kh - 1) * g.dh + 1, g.sh))
+        raise invalid("Computed output size would be negative: %d [input_size: %d, effective_filter_size: %d, "
+                      "stride: %d]" % (min(g.oh, g.ow), min(h, wd), (kh - 1) * g.dh + 1, g.sh))
     cols = _im2col(xp, _pad(xp, xn, g), g)
     out = xp.matmul(cols.reshape(n * g.oh * g.ow, kh * kw * c), w.reshape(kh * kw * ci, co))
     return _from_nhwc(xp, out.reshape(n, g.oh, g.ow, co), fmt)
@@ -177,14 +177,14 @@ def _conv2d_backprop_input(ctx, input_sizes, w, dy):
     fmt = _s(ctx.attrs.get("data_format", "NHWC"))
     sizes = [int(v) for v in np.asarray(input_sizes).reshape(-1)]
     if len(sizes) != 4:
-        raise _invalid("input_sizes must be 4-dimensional, got %s" % sizes)
+        raise invalid("input_sizes must be 4-dimensional, got %s" % sizes)
     n, h, wd, c = _nhwc_dims(sizes, fmt)
     kh, kw, ci, co = w.shape
     g = _Geom(ctx.attrs, h, wd, kh, kw)
     dyn = _to_nhwc(xp, dy, fmt)
     if tuple(dyn.shape) != (n, g.oh, g.ow, co):
-        raise _invalid("Conv2DBackpropInput: out_backprop shape %s does not match the computed output %s"
-                       % (list(dyn.shape), [n, g.oh, g.ow, co]))
+        raise invalid("Conv2DBackpropInput: out_backprop shape %s does not match the computed output %s"
+                      % (list(dyn.shape), [n, g.oh, g.ow, co]))
     dcols = xp.matmul(dyn.reshape(n * g.oh * g.ow, co), w.reshape(kh * kw * ci, co).T)
     dx = _col2im(xp, dcols.reshape(n, g.oh, g.ow, kh, kw, ci), g, n, ci, dy.dtype)
     return _from_nhwc(xp, xp.ascontiguousarray(dx), fmt)
@@ -271,22 +271,16 @@ def _conv_attrs(op):
                                         "data_format", "dilations")}
 
 
-def _shape_n(a, b):
-    from tagraph.engine.ops import array_ops
-    return array_ops.shape_n([a, b])
-
-
 @register_gradient("Conv2D")
 def _conv2d_grad(op, grad):
     attrs = _conv_attrs(op)
-    shape_0, shape_1 = _shape_n(op.inputs[0], op.inputs[1])
+    shape_0, shape_1 = array_ops.shape_n([op.inputs[0], op.inputs[1]])
     return [make_op("Conv2DBackpropInput", [shape_0, op.inputs[1], grad], attrs, name="Conv2DBackpropInput"),
             make_op("Conv2DBackpropFilter", [op.inputs[0], shape_1, grad], attrs, name="Conv2DBackpropFilter")]
 
 
 @register_gradient("Conv2DBackpropInput")
 def _conv2d_backprop_input_grad(op, grad):
-    from tagraph.engine.ops import array_ops
     attrs = _conv_attrs(op)
     return [None,
             make_op("Conv2DBackpropFilter", [grad, array_ops.shape(op.inputs[1]), op.inputs[2]], attrs,
@@ -296,7 +290,6 @@ def _conv2d_backprop_input_grad(op, grad):
 
 @register_gradient("Conv2DBackpropFilter")
 def _conv2d_backprop_filter_grad(op, grad):
-    from tagraph.engine.ops import array_ops
     attrs = _conv_attrs(op)
     return [make_op("Conv2DBackpropInput", [array_ops.shape(op.inputs[0]), grad, op.inputs[2]], attrs,
                     name="Conv2DBackpropInput"),
@@ -309,12 +302,12 @@ def _conv2d_backprop_filter_grad(op, grad):
 def _pool_geom(attrs, x_shape):
     fmt = _s(attrs.get("data_format", "NHWC"))
     if len(x_shape) != 4:
-        raise _invalid("input must be 4-dimensional")
+        raise invalid("input must be 4-dimensional")
     n, h, w, c = _nhwc_dims(x_shape, fmt)
     g = _Geom(attrs, h, w, 1, 1, window_attr="ksize")
     if g.oh <= 0 or g.ow <= 0:
-        raise _invalid("Computed output size would be negative: the window (%d, %d) is larger than the input "
-                       "(%d, %d)" % (g.kh, g.kw, h, w))
+        raise invalid("Computed output size would be negative: the window (%d, %d) is larger than the input "
+                      "(%d, %d)" % (g.kh, g.kw, h, w))
     return fmt, n, c, g
 
 
@@ -425,137 +418,12 @@ def _max_pool_grad_fn(op, grad):
 
 @register_gradient("AvgPool")
 def _avg_pool_grad_fn(op, grad):
-    from tagraph.engine.ops import array_ops
     return [make_op("AvgPoolGrad", [array_ops.shape(op.inputs[0]), grad], _pool_attrs(op), name="AvgPoolGrad")]
 
 
 @register_gradient("AvgPoolGrad")
 def _avg_pool_grad_grad(op, grad):
-    from tagraph.engine.ops import array_ops
     return [array_ops.stop_gradient(op.inputs[0]), make_op("AvgPool", [grad], _pool_attrs(op), name="AvgPool")]
-
-
-# --- FusedBatchNormV3 ---------------------------------------------------------------------------------
-
-def _channel_axis(fmt, ndim):
-    return 1 if fmt.startswith("NC") else ndim - 1
-
-
-def _reduce_axes(fmt, ndim):
-    ch = _channel_axis(fmt, ndim)
-    return tuple(i for i in range(ndim) if i != ch)
-
-
-def _per_channel(v, fmt, ndim):
-    shape = [1] * ndim
-    shape[_channel_axis(fmt, ndim)] = -1
-    return v.reshape(shape)
-
-
-@register_kernel("FusedBatchNormV3")
-def _fused_batch_norm_v3(ctx, x, scale, offset, mean, variance):
-    xp = ctx.xp
-    a = ctx.attrs
-    fmt = _s(a.get("data_format", "NHWC"))
-    eps = a.get("epsilon", 1e-4)
-    factor = a.get("exponential_avg_factor", 1.0)
-    if x.ndim not in (4, 5):
-        raise _invalid("input must be 4 or 5-dimensional%s" % (list(x.shape),))
-    axes = _reduce_axes(fmt, x.ndim)
-    depth = x.shape[_channel_axis(fmt, x.ndim)]
-    for name, v in (("scale", scale), ("offset", offset)):
-        if v.ndim != 1 or v.shape[0] != depth:
-            raise _invalid("%s must have the same number of elements as the channels of x, got %d and %d"
-                           % (name, v.size, depth))
-    u = scale.dtype
-    xu = x.astype(u, copy=False)
-    empty = xp.zeros((0,), dtype=u)
-    if a.get("is_training", True):
-        size = x.size // max(depth, 1)
-        batch_mean = xp.mean(xu, axis=axes)
-        centered = xu - _per_channel(batch_mean, fmt, x.ndim)
-        batch_var = xp.mean(centered * centered, axis=axes)          # biased, for normalising
-        adjust = size / max(size - 1, 1)
-        inv = 1 / xp.sqrt(batch_var + u.type(eps))
-        y = centered * _per_channel(inv * scale, fmt, x.ndim) + _per_channel(offset, fmt, x.ndim)
-        unbiased = batch_var * u.type(adjust)
-        if factor != 1.0:
-            if mean.size != depth or variance.size != depth:
-                raise _invalid("mean and variance must be given when exponential_avg_factor != 1")
-            f = u.type(factor)
-            out_mean = (1 - f) * mean + f * batch_mean
-            out_var = (1 - f) * variance + f * unbiased
-        else:
-            out_mean, out_var = batch_mean, unbiased
-        return (y.astype(x.dtype, copy=False), out_mean.astype(u, copy=False), out_var.astype(u, copy=False),
-                batch_mean.astype(u, copy=False), batch_var.astype(u, copy=False), empty)
-    if mean.size != depth or variance.size != depth:
-        raise _invalid("When is_training=false, mean and variance must have %d elements, got %d and %d"
-                       % (depth, mean.size, variance.size))
-    inv = 1 / xp.sqrt(variance + u.type(eps))
-    y = (xu - _per_channel(mean, fmt, x.ndim)) * _per_channel(inv * scale, fmt, x.ndim) + \
-        _per_channel(offset, fmt, x.ndim)
-    return y.astype(x.dtype, copy=False), mean.copy(), variance.copy(), mean.copy(), variance.copy(), empty
-
-
-@register_shape("FusedBatchNormV3")
-def _fused_batch_norm_shape(op):
-    x = op.inputs[0].shape
-    fmt = _s(op.get_attr("data_format"))
-    c = None
-    if x.rank is not None:
-        c = x[_channel_axis(fmt, x.rank)]
-    for t in op.inputs[1:3]:
-        if c is None and t.shape.rank == 1:
-            c = t.shape[0]
-    v = TensorShape([c])
-    return [x, v, v, v, v, unknown_shape(1)]
-
-
-@register_kernel("FusedBatchNormGradV3")
-def _fused_batch_norm_grad_v3(ctx, dy, x, scale, rs1, rs2, rs3):
-    xp = ctx.xp
-    a = ctx.attrs
-    fmt = _s(a.get("data_format", "NHWC"))
-    eps = a.get("epsilon", 1e-4)
-    u = scale.dtype
-    axes = _reduce_axes(fmt, x.ndim)
-    xu = x.astype(u, copy=False)
-    dyu = dy.astype(u, copy=False)
-    mean, var = rs1, rs2
-    inv = 1 / xp.sqrt(var + u.type(eps))
-    xhat = (xu - _per_channel(mean, fmt, x.ndim)) * _per_channel(inv, fmt, x.ndim)
-    doffset = xp.sum(dyu, axis=axes)
-    dscale = xp.sum(dyu * xhat, axis=axes)
-    if a.get("is_training", True):
-        n = x.size // max(scale.size, 1)
-        dx = _per_channel(scale * inv, fmt, x.ndim) * (
-            dyu - _per_channel(doffset / n, fmt, x.ndim) - xhat * _per_channel(dscale / n, fmt, x.ndim))
-    else:
-        dx = dyu * _per_channel(scale * inv, fmt, x.ndim)
-    empty = xp.zeros((0,), dtype=u)
-    return dx.astype(x.dtype, copy=False), dscale.astype(u, copy=False), doffset.astype(u, copy=False), empty, empty
-
-
-@register_shape("FusedBatchNormGradV3")
-def _fused_batch_norm_grad_shape(op):
-    v = TensorShape([op.inputs[2].shape[0] if op.inputs[2].shape.rank == 1 else None])
-    return [op.inputs[1].shape, v, v, unknown_shape(1), unknown_shape(1)]
-
-
-@register_gradient("FusedBatchNormV3")
-def _fused_batch_norm_v3_grad(op, *grads):
-    grad_y = grads[0]
-    x, scale = op.inputs[0], op.inputs[1]
-    attrs = {"epsilon": op.get_attr("epsilon"), "data_format": _s(op.get_attr("data_format")),
-             "is_training": op.get_attr("is_training")}
-    if op.get_attr("is_training"):
-        rs1, rs2 = op.outputs[3], op.outputs[4]
-    else:
-        rs1, rs2 = op.inputs[3], op.inputs[4]
-    dx, dscale, doffset, _, _ = make_op("FusedBatchNormGradV3", [grad_y, x, scale, rs1, rs2, op.outputs[5]], attrs,
-                                        name="FusedBatchNormGradV3")
-    return [dx, dscale, doffset, None, None]
 
 
 # --- tg.nn functions ---------------------------------------------------------------------------------
@@ -669,59 +537,3 @@ def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NH
 
 max_pool2d = max_pool
 avg_pool2d = avg_pool
-
-
-def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
-    """``(x - mean) * scale / sqrt(variance + epsilon) + offset``, TensorFlow's graph of it."""
-    from tagraph.engine.ops import math_ops
-    g, cm = _scope([x, mean, variance, scale, offset], name, "batchnorm")
-    with g.as_default(), cm:
-        inv = math_ops.rsqrt(variance + variance_epsilon)
-        if scale is not None:
-            inv = inv * scale
-        x = convert_to_tensor(x)
-        return x * math_ops.cast(inv, x.dtype.base_dtype) + math_ops.cast(
-            offset - mean * inv if offset is not None else -mean * inv, x.dtype.base_dtype)
-
-
-def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
-    """(mean, variance) of ``x`` over ``axes``."""
-    from tagraph.engine.ops import array_ops, math_ops
-    keep = bool(keepdims if keepdims is not None else keep_dims)
-    g, cm = _scope([x], name, "moments")
-    with g.as_default(), cm:
-        y = math_ops.cast(x, dtypes.float32) if x.dtype.base_dtype == dtypes.float16 else convert_to_tensor(x)
-        mean = math_ops.reduce_mean(y, axes, keepdims=True, name="mean")
-        variance = math_ops.reduce_mean(math_ops.squared_difference(y, array_ops.stop_gradient(mean)), axes,
-                                        keepdims=True, name="variance")
-        if not keep:
-            mean = array_ops.squeeze(mean, axes)
-            variance = array_ops.squeeze(variance, axes)
-        if x.dtype.base_dtype == dtypes.float16:
-            return math_ops.cast(mean, dtypes.float16), math_ops.cast(variance, dtypes.float16)
-        return mean, variance
-
-
-def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, data_format="NHWC",
-                     is_training=True, name=None, exponential_avg_factor=1.0):
-    """(y, mean, variance) of batch normalisation by the fused op; in training the statistics are the
-    batch's (variance with Bessel's correction), blended into ``mean``/``variance`` by
-    ``exponential_avg_factor`` when it is not 1."""
-    from tagraph.engine.ops.constant_op import constant
-    if (not is_training or exponential_avg_factor != 1.0) and (mean is None or variance is None):
-        raise ValueError("Both `mean` and `variance` must be a 1D tensor when is_training is False or "
-                         "exponential_avg_factor != 1.0. Received: mean %s and variance %s" % (mean, variance))
-    g, cm = _scope([x, scale, offset], None, "FusedBatchNormV3")
-    with g.as_default():
-        x = convert_to_tensor(x, name="input")
-        scale = convert_to_tensor(scale, name="scale")
-        offset = convert_to_tensor(offset, name="offset")
-        if mean is None:
-            mean = constant([], dtype=dtypes.float32)
-        if variance is None:
-            variance = constant([], dtype=dtypes.float32)
-        epsilon = max(float(epsilon), 1.001e-5)   # cuDNN's minimum, applied everywhere as TensorFlow does
-        outs = make_op("FusedBatchNormV3", [x, scale, offset, mean, variance],
-                       {"epsilon": epsilon, "exponential_avg_factor": float(exponential_avg_factor),
-                        "data_format": data_format, "is_training": bool(is_training)}, name=name)
-        return outs[0], outs[1], outs[2]

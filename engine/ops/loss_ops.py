@@ -6,24 +6,25 @@
 
 The fused ops (SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits) return the loss and
 its gradient with respect to the logits together, as TensorFlow's do; their gradient functions reuse
-that second output. ``dropout`` lives here too: it is composed of random_uniform, GreaterEqual and Mul.
+that second output.
 """
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.common_shapes import broadcast_shapes
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import nn_grad_ops  # noqa: F401  (BroadcastGradientArgs and the *Grad kernels)
+from tagraph.engine.ops import array_ops, math_ops, nn_ops
+from tagraph.engine.ops.comparison_ops import greater_equal
+from tagraph.engine.ops.matmul_ops import matmul
+from tagraph.engine.ops.op_util import dbg, invalid, is_zeros_tensor
+from tagraph.engine.ops.slicing_ops import strided_slice
 
-
-def _invalid(msg):
-    return errors.InvalidArgumentError(None, None, msg)
-
-
-def _dbg(shape):
-    return "[%s]" % ",".join(str(int(d)) for d in shape)
+__all__ = ["softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
+           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+           "weighted_cross_entropy_with_logits", "l2_loss"]
 
 
 # --- SoftmaxCrossEntropyWithLogits -------------------------------------------------------------------
@@ -48,12 +49,12 @@ def _softmax_xent(ctx, logits, labels):
     if labels.ndim == 1:
         labels = labels.reshape(1, -1)
     if logits.ndim != 2 or labels.ndim != 2:
-        raise _invalid("logits and labels must be either 2-dimensional, or broadcasted to be 2-dimensional")
+        raise invalid("logits and labels must be either 2-dimensional, or broadcasted to be 2-dimensional")
     try:
         shape = np.broadcast_shapes(tuple(logits.shape), tuple(labels.shape))
     except ValueError:
-        raise _invalid("logits and labels must be broadcastable: logits_size=%s labels_size=%s"
-                       % (_dbg(logits.shape), _dbg(labels.shape))) from None
+        raise invalid("logits and labels must be broadcastable: logits_size=%s labels_size=%s"
+                      % (dbg(logits.shape), dbg(labels.shape))) from None
     if tuple(logits.shape) != shape:
         logits = xp.broadcast_to(logits, shape)
     if tuple(labels.shape) != shape:
@@ -65,7 +66,6 @@ def _softmax_xent(ctx, logits, labels):
 def _softmax_xent_shape(op):
     a, b = op.inputs[0].shape, op.inputs[1].shape
     if a.rank is not None and b.rank is not None and a.rank == 2 and b.rank == 2:
-        from tagraph.engine.framework.common_shapes import broadcast_shapes
         s = broadcast_shapes(a, b)
         return [TensorShape([s[0]]), s]
     if a.rank is not None and a.rank != 2 and a.rank != 1:
@@ -74,25 +74,21 @@ def _softmax_xent_shape(op):
 
 
 def _broadcast_mul(vec, mat):
-    from tagraph.engine.ops import array_ops
     return array_ops.expand_dims(vec, -1) * mat
 
 
 def _wanted(grad_grad):
-    from tagraph.engine.train.gradients import is_zeros_tensor
     return grad_grad is not None and not is_zeros_tensor(grad_grad)
 
 
 def _second_order(logits, grad_grad):
-    from tagraph.engine.ops import array_ops, math_ops, nn_ops
     softmax = nn_ops.softmax(logits)
     return (grad_grad - array_ops.squeeze(
-        math_ops.matmul(array_ops.expand_dims(grad_grad, 1), array_ops.expand_dims(softmax, 2)), axis=1)) * softmax
+        matmul(array_ops.expand_dims(grad_grad, 1), array_ops.expand_dims(softmax, 2)), axis=1)) * softmax
 
 
 @register_gradient("SoftmaxCrossEntropyWithLogits")
 def _softmax_xent_grad(op, grad_loss, grad_grad):
-    from tagraph.engine.ops import nn_ops
     softmax_grad = op.outputs[1]
     grad = _broadcast_mul(grad_loss, softmax_grad)
     logits = op.inputs[0]
@@ -107,21 +103,21 @@ def _softmax_xent_grad(op, grad_loss, grad_grad):
 def _sparse_softmax_xent(ctx, logits, labels):
     xp = ctx.xp
     if logits.ndim != 2:
-        raise _invalid("logits must be 2-D, but got shape %s" % _dbg(logits.shape))
+        raise invalid("logits must be 2-D, but got shape %s" % dbg(logits.shape))
     if labels.ndim != 1:
-        raise _invalid("labels must be 1-D, but got shape %s" % _dbg(labels.shape))
+        raise invalid("labels must be 1-D, but got shape %s" % dbg(labels.shape))
     if logits.shape[0] != labels.shape[0]:
-        raise _invalid("logits and labels must have the same first dimension, got logits shape %s and labels "
-                       "shape %s" % (_dbg(logits.shape), _dbg(labels.shape)))
+        raise invalid("logits and labels must have the same first dimension, got logits shape %s and labels "
+                      "shape %s" % (dbg(logits.shape), dbg(labels.shape)))
     n, c = logits.shape
     if c == 0 and n:
-        raise _invalid("Must have at least one class, but got logits shape %s" % _dbg(logits.shape))
+        raise invalid("Must have at least one class, but got logits shape %s" % dbg(logits.shape))
     if labels.size:
         bad = (labels < 0) | (labels >= c)
         if bool(bad.any()):
             first = int(labels[bad][0]) if xp is np else int(labels[bad][0].item())
-            raise _invalid("Received a label value of %d which is outside the valid range of [0, %d).  "
-                           "Label values: %s" % (first, c, " ".join(
+            raise invalid("Received a label value of %d which is outside the valid range of [0, %d).  "
+                          "Label values: %s" % (first, c, " ".join(
                                str(int(v)) for v in (labels if xp is np else labels.get()).tolist())))
     work = logits.astype(np.float32) if logits.dtype == np.float16 else logits
     shifted = work - xp.max(work, axis=1, keepdims=True)
@@ -187,7 +183,6 @@ def l2_loss(t, name=None):
 def softmax_cross_entropy_with_logits_v2(labels, logits, axis=-1, name=None, dim=None):
     """Cross entropy between ``softmax(logits)`` and the distributions ``labels`` along ``axis``;
     gradients flow into both."""
-    from tagraph.engine.ops import array_ops, math_ops
     if dim is not None:
         axis = dim
     g, scope_cm = _scope([logits, labels], name, "softmax_cross_entropy_with_logits")
@@ -218,14 +213,13 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=-1, name=None, dim
             if None not in outer:
                 cost = array_ops.reshape(cost, outer)
             else:
-                cost = array_ops.reshape(cost, array_ops.strided_slice(input_shape, [0], [-1]))
+                cost = array_ops.reshape(cost, strided_slice(input_shape, [0], [-1]))
             cost.set_shape(outer)
         return math_ops.cast(cost, logits.dtype.base_dtype) if to_f32 else cost
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None, axis=None):
     """TensorFlow 1's version: like ``_v2`` but no gradient flows into ``labels``."""
-    from tagraph.engine.ops import array_ops
     if _sentinel is not None:
         raise ValueError("Only call softmax_cross_entropy_with_logits with named arguments (labels=..., logits=...)")
     if labels is None or logits is None:
@@ -239,7 +233,6 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     """Cross entropy of ``softmax(logits)`` against integer class ids ``labels`` (one rank lower)."""
-    from tagraph.engine.ops import array_ops, math_ops
     if _sentinel is not None:
         raise ValueError("Only call sparse_softmax_cross_entropy_with_logits with named arguments "
                          "(labels=..., logits=...)")
@@ -273,7 +266,6 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     """Elementwise logistic loss, TensorFlow's stable form
     ``max(x, 0) - x * z + log(1 + exp(-abs(x)))``."""
-    from tagraph.engine.ops import array_ops, math_ops
     if _sentinel is not None:
         raise ValueError("Only call sigmoid_cross_entropy_with_logits with named arguments (labels=..., logits=...)")
     if labels is None or logits is None:
@@ -285,7 +277,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
         if not labels.shape.is_compatible_with(logits.shape):
             raise ValueError("logits and labels must have the same shape (%s vs %s)" % (logits.shape, labels.shape))
         zeros = array_ops.zeros_like(logits, dtype=logits.dtype.base_dtype)
-        cond = math_ops.greater_equal(logits, zeros)
+        cond = greater_equal(logits, zeros)
         relu_logits = math_ops.where(cond, logits, zeros)
         neg_abs_logits = math_ops.where(cond, -logits, logits)
         return make_op("AddV2", [relu_logits - logits * labels, math_ops.log1p(math_ops.exp(neg_abs_logits))],
@@ -294,7 +286,6 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None, name=None):
     """Logistic loss with positive examples weighted by ``pos_weight`` (TensorFlow's stable form)."""
-    from tagraph.engine.ops import math_ops, nn_ops
     g, scope_cm = _scope([logits, labels], name, "logistic_loss")
     with g.as_default(), scope_cm as scope:
         logits = convert_to_tensor(logits, name="logits")
@@ -302,45 +293,3 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
         log_weight = 1 + (pos_weight - 1) * labels
         return make_op("AddV2", [(1 - labels) * logits, log_weight * (
             math_ops.log1p(math_ops.exp(-math_ops.abs(logits))) + nn_ops.relu(-logits))], name=scope)
-
-
-# --- dropout -----------------------------------------------------------------------------------------
-
-def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
-    """Zeroes each element with probability ``rate`` (``1 - keep_prob``) and scales the rest by
-    ``1 / (1 - rate)``; the mask is drawn from random_uniform with TensorFlow's seeding rules.
-
-        tg.set_random_seed(1)
-        h = tg.nn.dropout(h, rate=0.5)
-    """
-    from tagraph.engine.ops import array_ops, math_ops, random_ops
-    if keep_prob is not None:
-        if rate is not None:
-            raise ValueError("Cannot specify both keep_prob and rate")
-        rate = 1 - keep_prob if not isinstance(keep_prob, Tensor) else math_ops.subtract(1.0, keep_prob)
-    if rate is None:
-        raise ValueError("dropout needs rate (or keep_prob)")
-    g, scope_cm = _scope([x], name, "dropout")
-    with g.as_default(), scope_cm as scope:
-        x = convert_to_tensor(x, name="x")
-        if not x.dtype.is_floating:
-            raise ValueError("x has to be a floating point tensor since it's going to be scaled. Got a %s tensor "
-                             "instead." % x.dtype.name)
-        if not isinstance(rate, Tensor):
-            if not 0 <= rate < 1:
-                raise ValueError("rate must be a scalar tensor or a float in the range [0, 1), got %g" % rate)
-            if rate == 0:
-                return x
-            scale = 1 / (1 - rate)
-            x_scale = x * scale
-            rate_t = convert_to_tensor(rate, dtype=x.dtype.base_dtype, name="rate")
-        else:
-            rate_t = math_ops.cast(rate, x.dtype.base_dtype)
-            x_scale = math_ops.truediv(x, math_ops.subtract(convert_to_tensor(1, dtype=x.dtype.base_dtype), rate_t))
-        shape = noise_shape if noise_shape is not None else (
-            x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x))
-        random_tensor = random_ops.random_uniform(shape, seed=seed, dtype=x.dtype.base_dtype)
-        keep_mask = math_ops.greater_equal(random_tensor, rate_t)
-        ret = make_op("Mul", [x_scale, math_ops.cast(keep_mask, x.dtype.base_dtype)], name=scope)
-        ret.set_shape(x.shape)
-        return ret

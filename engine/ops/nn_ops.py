@@ -1,38 +1,32 @@
-"""Neural-network ops: bias add, activations and (log-)softmax; ``tg.nn`` is this module.
+"""Neural-network ops: bias add, activations, (log-)softmax, top_k and dropout.
 
-Each op's shape function, kernels and Python constructor live together here, as in math_ops. Kernels are
-written once against ``ctx.xp``; on GPUs, Softmax, LogSoftmax and BiasAdd use the Numba CUDA kernels of
+Each op's shape function, kernels, gradient and Python constructor live together. Kernels are written
+once against ``ctx.xp``; on GPUs, Softmax, LogSoftmax and BiasAdd use the Numba CUDA kernels of
 :mod:`tagraph.devices.cuda_kernels` for float32/float64 and fall back to the array-namespace version
-for other dtypes.
+for other dtypes. ``tg.nn`` (engine/ops/nn.py) gathers these with the conv, pooling, batch norm and loss
+functions.
 
     logits = tg.nn.bias_add(tg.matmul(x, w), b)
     probs = tg.nn.softmax(logits)
 """
+import collections as _collections
+
 import numpy as np
 
 from tagraph.devices import cuda_kernels
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import common_shapes, errors
+from tagraph.engine.framework import common_shapes, dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
-from tagraph.engine.ops import math_ops
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.ops import array_ops, math_ops, random_ops
+from tagraph.engine.ops.comparison_ops import greater_equal, logical_and
+from tagraph.engine.ops.op_util import dbg, gen, invalid
+from tagraph.engine.ops.reduction_ops import reduce_sum
 
-__all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax",
-           "sigmoid", "tanh"]
-
-# tg.nn.sigmoid and tg.nn.tanh are the math ops, as in TensorFlow.
-sigmoid = math_ops.sigmoid
-tanh = math_ops.tanh
-
-
-def _invalid(message):
-    return errors.InvalidArgumentError(None, None, message)
-
-
-def _shape_str(shape):
-    return "[%s]" % ",".join(str(int(d)) for d in shape)
+__all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax", "top_k",
+           "dropout"]
 
 
 def _scope_graph(*values):
@@ -40,7 +34,7 @@ def _scope_graph(*values):
     return _graph_of(tensors) if tensors else get_default_graph()
 
 
-def _gen(op_type, features, name):
+def _activation(op_type, features, name):
     """One op on ``features``, named and scoped as TensorFlow's generated wrappers do."""
     g = _scope_graph(features)
     with g.as_default(), g.name_scope(name or op_type) as scope:
@@ -57,13 +51,13 @@ def _data_format(ctx_or_op):
 
 def _check_bias(value, bias, fmt):
     if value.ndim < 2:
-        raise _invalid("Input tensor must be at least 2D: %s" % _shape_str(value.shape))
+        raise invalid("Input tensor must be at least 2D: %s" % dbg(value.shape))
     if bias.ndim != 1:
-        raise _invalid("Biases must be 1D: %s" % _shape_str(bias.shape))
+        raise invalid("Biases must be 1D: %s" % dbg(bias.shape))
     channels = value.shape[1] if fmt == "NCHW" else value.shape[-1]
     if bias.shape[0] != channels:
-        raise _invalid("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
-                       % (_shape_str(bias.shape), _shape_str(value.shape)))
+        raise invalid("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
+                      % (dbg(bias.shape), dbg(value.shape)))
 
 
 def _bias_add_xp(xp, value, bias, fmt):
@@ -181,22 +175,22 @@ for _t, _fn in _ACTIVATIONS.items():
 
 def relu(features, name=None):
     """max(features, 0)."""
-    return _gen("Relu", features, name)
+    return _activation("Relu", features, name)
 
 
 def relu6(features, name=None):
     """min(max(features, 0), 6)."""
-    return _gen("Relu6", features, name)
+    return _activation("Relu6", features, name)
 
 
 def elu(features, name=None):
     """exp(features) - 1 where features < 0, else features."""
-    return _gen("Elu", features, name)
+    return _activation("Elu", features, name)
 
 
 def selu(features, name=None):
     """scale * elu with alpha, scale = 1.0507..., alpha = 1.6732... (self-normalising)."""
-    return _gen("Selu", features, name)
+    return _activation("Selu", features, name)
 
 
 def leaky_relu(features, alpha=0.2, name=None):
@@ -213,7 +207,7 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 def softplus(features, name=None):
     """log(exp(features) + 1), computed without overflow or underflow."""
-    return _gen("Softplus", features, name)
+    return _activation("Softplus", features, name)
 
 
 # --- Softmax, LogSoftmax ----------------------------------------------------------------------------
@@ -234,7 +228,7 @@ def _softmax_xp(xp, x, log):
 
 def _check_logits(x):
     if x.ndim < 1:
-        raise _invalid("logits must have >= 1 dimension, got %s" % _shape_str(x.shape))
+        raise invalid("logits must have >= 1 dimension, got %s" % dbg(x.shape))
 
 
 def _softmax_kernel(log):
@@ -291,7 +285,6 @@ def _softmax(op_type, logits, axis, name, dim):
             None, None, "`dim` must be in the range [%d, %d) where %d is the number of dimensions in the "
             "input. Received: dim=%d" % (-rank, rank, rank, axis))
     axis %= rank
-    from tagraph.engine.ops import array_ops
     # TensorFlow's _wrap_2d_function: swap the axis with the last one, apply, swap back.
     perm = list(range(rank))
     perm[axis], perm[-1] = perm[-1], perm[axis]
@@ -313,8 +306,9 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 
 
 # --- gradients --------------------------------------------------------------------------------------
-# TensorFlow's (nn_grad.py). Where TensorFlow uses a *Grad op that is not among tagraph's op definitions
-# (Relu6Grad, EluGrad, SeluGrad, LeakyReluGrad, SoftplusGrad), the same formula is built from math ops.
+# TensorFlow's (nn_grad.py). Relu and BiasAdd differentiate through the ReluGrad and BiasAddGrad ops; the
+# other activations build the formula of TensorFlow's Relu6Grad, EluGrad, SeluGrad, LeakyReluGrad or
+# SoftplusGrad from math ops (those ops' kernels follow, for gradient graphs TensorFlow wrote).
 
 @register_kernel("ReluGrad")
 def _relu_grad_kernel(ctx, gradients, features):
@@ -328,7 +322,7 @@ register_shape("ReluGrad")(common_shapes.unchanged)
 @register_kernel("BiasAddGrad")
 def _bias_add_grad_kernel(ctx, out_backprop):
     if out_backprop.ndim < 2:
-        raise _invalid("Input tensor must be at least 2D: %s" % _shape_str(out_backprop.shape))
+        raise invalid("Input tensor must be at least 2D: %s" % dbg(out_backprop.shape))
     channel = 1 if _data_format(ctx) == "NCHW" else out_backprop.ndim - 1
     axes = tuple(i for i in range(out_backprop.ndim) if i != channel)
     acc = np.float32 if out_backprop.dtype == np.float16 else out_backprop.dtype
@@ -359,7 +353,7 @@ def _relu_grad(op, grad):
 @register_gradient("Relu6")
 def _relu6_grad(op, grad):
     x = op.inputs[0]
-    inside = math_ops.logical_and(x > 0, x < 6)
+    inside = logical_and(x > 0, x < 6)
     return [grad * math_ops.cast(inside, grad.dtype.base_dtype)]
 
 
@@ -390,10 +384,126 @@ def _softplus_grad(op, grad):
 @register_gradient("Softmax")
 def _softmax_grad(op, grad):
     y = op.outputs[0]
-    return [(grad - math_ops.reduce_sum(grad * y, axis=-1, keepdims=True)) * y]
+    return [(grad - reduce_sum(grad * y, axis=-1, keepdims=True)) * y]
 
 
 @register_gradient("LogSoftmax")
 def _log_softmax_grad(op, grad):
     y = op.outputs[0]
-    return [grad - math_ops.reduce_sum(grad, axis=-1, keepdims=True) * math_ops.exp(y)]
+    return [grad - reduce_sum(grad, axis=-1, keepdims=True) * math_ops.exp(y)]
+
+
+# Kernels of the backward steps TensorFlow's gradient graphs use for the activations above, so that a
+# gradient graph written by TensorFlow runs here unchanged.
+
+def _grad_kernel(fn):
+    def kernel(ctx, g, f):
+        r = fn(ctx.xp, g, f, ctx.attrs)
+        return r if r.dtype == g.dtype else r.astype(g.dtype)
+    return kernel
+
+
+_GRAD_KERNELS = {
+    "Relu6Grad": lambda xp, g, f, a: g * ((f > 0) & (f < 6)),
+    "EluGrad": lambda xp, g, y, a: xp.where(y > 0, g, g * (y + 1)),
+    "SeluGrad": lambda xp, g, y, a: xp.where(y > 0, g * _SELU_SCALE, g * (y + _SELU_SCALE_ALPHA)),
+    "LeakyReluGrad": lambda xp, g, f, a: xp.where(f > 0, g, g * a.get("alpha", 0.2)),
+    "SoftplusGrad": lambda xp, g, f, a: g / (1 + xp.exp(-f)),
+}
+for _t, _fn in _GRAD_KERNELS.items():
+    register_kernel(_t)(_grad_kernel(_fn))
+    register_shape(_t)(common_shapes.unchanged)
+
+
+# --- top_k -------------------------------------------------------------------------------------------
+
+
+_TopKResult = _collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+@register_kernel("TopKV2", host_inputs=(1,))
+def _top_k(ctx, x, k):
+    xp = ctx.xp
+    if np.ndim(k) != 0:
+        raise invalid("k must be scalar, got shape %s", dbg(np.shape(k)))
+    k = int(np.asarray(k))
+    if k < 0:
+        raise invalid("Need k >= 0, got %d", k)
+    if x.ndim < 1:
+        raise invalid("input must be >= 1-D, got shape %s", dbg(x.shape))
+    if x.shape[-1] < k:
+        raise invalid("input must have at least k columns. Had %d, needed %d", x.shape[-1], k)
+    # A stable ascending sort of an order-reversing key keeps equal values in index order, as TensorFlow.
+    key = ~x if x.dtype.kind in "iu" else -x
+    idx = xp.argsort(key, axis=-1, kind="stable")[..., :k]
+    return xp.take_along_axis(x, idx, axis=-1), idx.astype(ctx.attrs["index_type"].as_numpy_dtype)
+
+
+@register_shape("TopKV2")
+def _top_k_shape(op):
+    s = op.inputs[0].shape
+    if s.rank == 0:
+        raise ValueError("Shape must be at least rank 1 but is rank 0")
+    if op.inputs[1].shape.rank not in (None, 0):
+        raise ValueError("Shape must be rank 0 but is rank %d for 'k'" % op.inputs[1].shape.rank)
+    k = constant_value(op.inputs[1])
+    if k is not None:
+        k = int(k)
+        if k < 0:
+            raise ValueError("Dimension size, given by scalar input 1, must be non-negative but is %d" % k)
+    if s.rank is None:
+        return [unknown_shape()] * 2
+    last = s.dims[-1]
+    if last is not None and k is not None and last < k:
+        raise ValueError("input must have last dimension >= k = %d but is %d" % (k, last))
+    out = TensorShape(s.dims[:-1] + [k])
+    return [out, out]
+
+
+def top_k(input, k=1, sorted=True, name=None, index_type=dtypes.int32):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest entries along the last dimension (nn.top_k); equal
+    values keep the lower index first."""
+    op = gen("TopKV2", [input, k], {"sorted": bool(sorted), "index_type": index_type}, name, "TopKV2")
+    return _TopKResult(*op.outputs)
+
+
+# --- dropout -----------------------------------------------------------------------------------------
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """Zeroes each element with probability ``rate`` (``1 - keep_prob``) and scales the rest by
+    ``1 / (1 - rate)``; the mask is drawn from random_uniform with TensorFlow's seeding rules.
+
+        tg.set_random_seed(1)
+        h = tg.nn.dropout(h, rate=0.5)
+    """
+    if keep_prob is not None:
+        if rate is not None:
+            raise ValueError("Cannot specify both keep_prob and rate")
+        rate = 1 - keep_prob if not isinstance(keep_prob, Tensor) else math_ops.subtract(1.0, keep_prob)
+    if rate is None:
+        raise ValueError("dropout needs rate (or keep_prob)")
+    g = _scope_graph(x)
+    with g.as_default(), g.name_scope(name or "dropout") as scope:
+        x = convert_to_tensor(x, name="x")
+        if not x.dtype.is_floating:
+            raise ValueError("x has to be a floating point tensor since it's going to be scaled. Got a %s tensor "
+                             "instead." % x.dtype.name)
+        if not isinstance(rate, Tensor):
+            if not 0 <= rate < 1:
+                raise ValueError("rate must be a scalar tensor or a float in the range [0, 1), got %g" % rate)
+            if rate == 0:
+                return x
+            scale = 1 / (1 - rate)
+            x_scale = x * scale
+            rate_t = convert_to_tensor(rate, dtype=x.dtype.base_dtype, name="rate")
+        else:
+            rate_t = math_ops.cast(rate, x.dtype.base_dtype)
+            one = convert_to_tensor(1, dtype=x.dtype.base_dtype)
+            x_scale = math_ops.truediv(x, math_ops.subtract(one, rate_t))
+        shape = noise_shape if noise_shape is not None else (
+            x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x))
+        random_tensor = random_ops.random_uniform(shape, seed=seed, dtype=x.dtype.base_dtype)
+        keep_mask = greater_equal(random_tensor, rate_t)
+        ret = make_op("Mul", [x_scale, math_ops.cast(keep_mask, x.dtype.base_dtype)], name=scope)
+        ret.set_shape(x.shape)
+        return ret

@@ -16,14 +16,21 @@ InvalidArgumentError naming the feature and the example's index in the batch. A 
 fetched (giving a SparseTensorValue) and fed (``tg.sparse_placeholder``).
 """
 import collections
+import re
 
 import numpy as np
+from google.protobuf.message import DecodeError
 
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph, name_scope
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops.array_ops import expand_dims, identity, placeholder, reshape
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.joining_ops import concat, stack
+from tagraph.engine.ops.math_ops import cast
+from tagraph.protos import example_pb2
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "SparseFeature", "SparseTensor",
            "SparseTensorValue", "sparse_placeholder", "sparse_reorder", "parse_example", "parse_single_example"]
@@ -112,7 +119,6 @@ def sparse_placeholder(dtype, shape=None, name=None):
         sp = tg.sparse_placeholder(tg.float32, shape=[None, 3], name="sp")
         sess.run(sp.values * 2, {sp: SparseTensorValue([[0, 1]], [2.0], [1, 3])})
     """
-    from tagraph.engine.ops.array_ops import placeholder
     dtype = dtypes.as_dtype(dtype)
     shape = TensorShape(None) if shape is None else as_shape(shape)
     rank = shape.rank
@@ -167,8 +173,6 @@ def _feature_values(feature, key, dt, names, i):
 
 
 def _decode_batch(serialized, names):
-    from tagraph.protos import example_pb2
-    from google.protobuf.message import DecodeError
     flat = serialized.reshape(-1)
     maps = []
     for i, s in enumerate(flat):
@@ -464,7 +468,6 @@ def sparse_reorder(sp_input, name=None):
     graph = get_default_graph()
     op = graph.create_op("SparseReorder", [sp_input.indices, sp_input.values, sp_input.dense_shape],
                          {"T": sp_input.values.dtype.base_dtype}, name=name or "SparseReorder")
-    from tagraph.engine.ops.array_ops import identity
     return SparseTensor(op.outputs[0], op.outputs[1], identity(sp_input.dense_shape))
 
 
@@ -540,8 +543,6 @@ def parse_example(serialized, features, name=None, example_names=None):
     with name_scope(name or "ParseExample"):
         serialized = convert_to_tensor(serialized, dtype=dtypes.string, name="serialized")
         defaults, shapes, tdense = [], [], []
-        from tagraph.engine.ops.constant_op import constant
-        from tagraph.engine.ops.array_ops import reshape
         for key, spec in dense:
             dt = _check_dtype(key, spec.dtype)
             shape = as_shape(spec.shape)
@@ -597,8 +598,6 @@ def parse_example(serialized, features, name=None, example_names=None):
 
 def _sparse_merge(sp_ids, sp_values, sizes, already_sorted):
     # TensorFlow's sparse_merge_impl, op for op: the ids become the last index columns.
-    from tagraph.engine.ops.array_ops import concat, expand_dims, stack
-    from tagraph.engine.ops.math_ops import cast
     with name_scope("SparseMerge"):
         ids = [expand_dims(sp.values, axis=1) for sp in sp_ids]
         sizes = [cast(convert_to_tensor(s), dtypes.int64) for s in sizes]
@@ -620,5 +619,4 @@ def parse_single_example(serialized, features, name=None, example_names=None):
 
 
 def _clean(key):
-    import re
     return re.sub(r"[^A-Za-z0-9_.\-/]", "_", key) or "feature"

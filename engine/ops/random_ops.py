@@ -12,7 +12,10 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
-from tagraph.engine.ops.array_ops import _shape_tensor
+from tagraph.engine.ops.array_ops import shape_tensor
+from tagraph.engine.ops.constant_op import constant
+
+__all__ = ["random_uniform", "random_normal", "truncated_normal"]
 
 _RANDOM = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt")
 
@@ -92,23 +95,22 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
     g = get_default_graph()
     s1, s2 = _seeds(seed)
     with g.name_scope(name or "random_uniform") as scope:
-        shape_t = _shape_tensor(shape)
+        shape_t = shape_tensor(shape)
         if dtype.is_integer:
             if maxval is None:
                 raise ValueError("Must specify maxval for integer dtype %s" % dtype.name)
-            return make_op("RandomUniformInt", [shape_t, make_const(minval, dtype, "min"),
-                                                make_const(maxval, dtype, "max")],
+            return make_op("RandomUniformInt", [shape_t, _const(minval, dtype, "min"),
+                                                _const(maxval, dtype, "max")],
                            {"seed": s1, "seed2": s2}, name=scope)
         maxval = 1 if maxval is None else maxval
         rnd = make_op("RandomUniform", [shape_t], {"dtype": dtype, "seed": s1, "seed2": s2}, name="RandomUniform")
-        lo = make_const(minval, dtype, "min")
-        hi = make_const(maxval, dtype, "max")
+        lo = _const(minval, dtype, "min")
+        hi = _const(maxval, dtype, "max")
         return make_op("AddV2", [make_op("Mul", [rnd, make_op("Sub", [hi, lo], name="sub")], name="mul"), lo],
                        name=scope)
 
 
-def make_const(value, dtype, name):
-    from tagraph.engine.ops.constant_op import constant
+def _const(value, dtype, name):
     return constant(value, dtype=dtype, name=name)
 
 
@@ -118,9 +120,9 @@ def _scaled(op_type, default_name):
         g = get_default_graph()
         s1, s2 = _seeds(seed)
         with g.name_scope(name or default_name) as scope:
-            shape_t = _shape_tensor(shape)
-            m = make_const(mean, dtype, "mean")
-            sd = make_const(stddev, dtype, "stddev")
+            shape_t = shape_tensor(shape)
+            m = _const(mean, dtype, "mean")
+            sd = _const(stddev, dtype, "stddev")
             rnd = make_op(op_type, [shape_t], {"dtype": dtype, "seed": s1, "seed2": s2}, name=op_type)
             return make_op("AddV2", [make_op("Mul", [rnd, sd], name="mul"), m], name=scope)
     return build

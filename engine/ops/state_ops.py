@@ -4,15 +4,19 @@ Resource variables: ``VarHandleOp`` makes a handle; ``ReadVariableOp`` / ``Assig
 ``AssignAddVariableOp`` / ``AssignSubVariableOp`` / ``VarIsInitializedOp`` use it.
 Reference variables: ``VariableV2`` outputs a reference; ``Assign`` / ``AssignAdd`` / ``AssignSub`` /
 ``IsVariableInitialized`` take it. A consumer that reads a reference as a plain value gets the current
-value through a read step the plan inserts (see session.py), as TensorFlow dereferences ref edges.
+value through a read step the runtime's plan inserts, as TensorFlow dereferences ref edges.
 
 Values live in the session (``SessionState.variables``), on the variable's device, keyed by
 (container, shared name); assignment stores a new array, so a value handed out earlier never changes.
 """
+import numpy as np
+
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+
+__all__ = ["ResourceHandle", "VarRef", "read_resource"]
 
 
 class ResourceHandle:
@@ -75,7 +79,9 @@ def _var_handle(ctx):
     return handle
 
 
-def _read(state, handle):
+def read_resource(state, handle):
+    """The value of the resource variable ``handle`` in the session ``state`` (FailedPreconditionError
+    when it is not initialized)."""
     v = state.variables.get(handle.key)
     if v is None:
         raise errors.FailedPreconditionError(
@@ -95,7 +101,7 @@ def _read_shape(op):
 
 @register_kernel("ReadVariableOp")
 def _read_variable(ctx, handle):
-    return _read(ctx.session_state, handle)
+    return read_resource(ctx.session_state, handle)
 
 
 def _check_assign(handle, value, node_name):
@@ -116,17 +122,16 @@ def _assign_variable(ctx, handle, value):
 
 @register_kernel("AssignAddVariableOp")
 def _assign_add_variable(ctx, handle, value):
-    ctx.session_state.variables[handle.key] = _read(ctx.session_state, handle) + value
+    ctx.session_state.variables[handle.key] = read_resource(ctx.session_state, handle) + value
 
 
 @register_kernel("AssignSubVariableOp")
 def _assign_sub_variable(ctx, handle, value):
-    ctx.session_state.variables[handle.key] = _read(ctx.session_state, handle) - value
+    ctx.session_state.variables[handle.key] = read_resource(ctx.session_state, handle) - value
 
 
 @register_kernel("VarIsInitializedOp", host_outputs=(0,))
 def _var_is_initialized(ctx, handle):
-    import numpy as np
     return np.bool_(handle.key in ctx.session_state.variables)
 
 
@@ -206,5 +211,4 @@ def _assign_sub(ctx, ref, value):
 
 @register_kernel("IsVariableInitialized", host_outputs=(0,))
 def _is_variable_initialized(ctx, ref):
-    import numpy as np
     return np.bool_(ref.key in ref.state.variables)

@@ -10,6 +10,8 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import common_shapes, errors
 from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 
+__all__ = ["string_join", "regex_full_match", "strings"]
+
 
 def _join_shape(op):
     s = op.inputs[0].shape

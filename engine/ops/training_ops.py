@@ -24,10 +24,11 @@ import os
 
 import numpy as np
 
+from tagraph.devices import cuda_kernels
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
-from tagraph.engine.ops.state_ops import _read
+from tagraph.engine.ops.state_ops import read_resource
 
 def _invalid(msg):
     return errors.InvalidArgumentError(None, None, msg)
@@ -153,7 +154,7 @@ def _resource_kernel(name):
     def kernel(ctx, *inputs):
         state = ctx.session_state
         handles = inputs[:1 + nslots]
-        values = [_read(state, h) for h in handles]
+        values = [read_resource(state, h) for h in handles]
         new = _run_rule(name, ctx, values, inputs[1 + nslots:])
         for h, v in zip(handles, new):
             state.variables[h.key] = v
@@ -346,8 +347,7 @@ def _gpu_fused(name, ctx, values, rest):
     if any(x.dtype != var.dtype for x in list(values) + list(rest)):
         return None
     try:
-        from tagraph.devices.cuda_kernels import _Launcher
-        launcher = _Launcher(ctx.device.backend)
+        launcher = cuda_kernels._Launcher(ctx.device.backend)
     except Exception:  # noqa: BLE001 - no numba.cuda for this device: the array-namespace rule does it
         return None
     backend = ctx.device.backend
@@ -360,7 +360,6 @@ def _gpu_fused(name, ctx, values, rest):
         outs = [launcher.empty_like(b) for b in flat]
         n = flat[0].size
         kernel = _gpu_kernel(launcher, name, var.dtype.name, flag)
-        from tagraph.devices import cuda_kernels
         threads = cuda_kernels._SIM_THREADS if launcher.simulated else cuda_kernels._REAL_THREADS
         if name == "Momentum":   # the op's order is (lr, grad, momentum); the kernel's (lr, momentum, grad)
             others = [others[0], others[2], others[1]]

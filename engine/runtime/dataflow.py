@@ -27,6 +27,7 @@ the untaken branch of a cond) is an error, as in TensorFlow.
 """
 import numpy as np
 
+from tagraph.devices.kernel_registry import DEAD
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
@@ -34,18 +35,8 @@ from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_IT
                                          RunStats, convert_feed, decode_attr, deref_step, download,
                                          resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
 
-__all__ = ["DataflowPlan", "DEAD"]
+__all__ = ["DataflowPlan"]
 
-
-class _Dead:
-    """The value an untaken Switch output carries."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<dead>"
-
-
-DEAD = _Dead()
 
 # Node kinds.
 _NORMAL, _SWITCH, _MERGE, _ENTER, _EXIT, _NEXT, _TRIGGER, _FEED, _SINK = range(9)

@@ -14,14 +14,16 @@ connected to ``ys`` at all. A resource variable in ``xs`` stands for its handle 
 ReadVariableOp gradients flow into it); a reference variable for its ``VariableV2`` output.
 """
 import collections
-import weakref
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import Operation, Tensor, convert_to_tensor, _graph_of
 from tagraph.engine.framework.op_builder import get_gradient_fn, is_not_differentiable
+from tagraph.engine.ops import array_ops, control_flow_ops, math_ops
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.op_util import is_zeros_tensor, mark_zeros_gradient
+from tagraph.engine.variables.variables import Variable
 
-# Importing these registers the gradient ops' kernels and the gradients of ops that lack their own.
-from tagraph.engine.ops import nn_grad_ops  # noqa: F401
+__all__ = ["gradients", "AggregationMethod", "UnconnectedGradients", "is_zeros_tensor"]
 
 _TRAINABLE = frozenset([dtypes.float16, dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128,
                         dtypes.resource, dtypes.variant, dtypes.bfloat16])
@@ -40,21 +42,11 @@ class UnconnectedGradients:
     ZERO = "zero"
 
 
-# Zeros the walk made for outputs nothing flowed into; gradient functions may skip terms they scale.
-_ZEROS = weakref.WeakSet()
-
-
-def is_zeros_tensor(t):
-    """Whether ``t`` is a zero gradient tg.gradients filled in for an output with no incoming gradient."""
-    return t is not None and t in _ZEROS
-
-
 def _is_trainable(t):
     return t.dtype.base_dtype in _TRAINABLE
 
 
 def _as_x(x):
-    from tagraph.engine.variables.variables import Variable
     if isinstance(x, Variable):
         return x.handle if x.is_resource() else x._ref()
     if isinstance(x, (Tensor,)):
@@ -108,8 +100,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
 
 def _default_grad_ys(graph, ys, grad_ys, colocate):
-    from tagraph.engine.ops import array_ops
-    from tagraph.engine.ops.constant_op import constant
     out = []
     for i, (y, gy) in enumerate(zip(ys, grad_ys)):
         with _maybe_colocate(graph, y.op, colocate):
@@ -193,18 +183,15 @@ def _stop_ops(from_ops, stop_gradient_ops, pending):
 
 
 def _zeros_like_output(op, i):
-    from tagraph.engine.ops import array_ops
     t = op._outputs[i]
     if t.dtype.base_dtype == dtypes.resource:
         return None
-    z = array_ops.zeros_like(t)
-    _ZEROS.add(z)
-    return z
+    # Marked, so that gradient functions may skip the terms it scales (see op_util.is_zeros_tensor).
+    return mark_zeros_gradient(array_ops.zeros_like(t))
 
 
 def _aggregate(grads, op):
     """Sums each output's incoming gradients in place (AddN where there are several)."""
-    from tagraph.engine.ops import math_ops
     out_grads = grads.get(op)
     if out_grads is None:
         out_grads = grads[op] = [[] for _ in op._outputs]
@@ -235,7 +222,6 @@ def _set_grad(grads, t, g):
 
 
 def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gradients, unconnected):
-    from tagraph.engine.ops import array_ops, control_flow_ops
     grad_ys = _default_grad_ys(graph, ys, grad_ys, colocate)
 
     to_ops = [t.op for t in ys]
@@ -315,7 +301,6 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
             g = op_grads[x.value_index]
             if isinstance(g, list):  # x's op was never processed (e.g. reached only as a y)
                 gs = [v for v in g if v is not None]
-                from tagraph.engine.ops import math_ops
                 g = None if not gs else (gs[0] if len(gs) == 1 else math_ops.add_n(gs, name="AddN"))
         if g is None and unconnected == UnconnectedGradients.ZERO:
             if x.dtype.base_dtype == dtypes.resource:

@@ -8,6 +8,14 @@ reduction, ``SUM_BY_NONZERO_WEIGHTS``, divides the weighted sum by the number of
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, _graph_of
+from tagraph.engine.ops import array_ops, comparison_ops, math_ops, reduction_ops
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.loss_ops import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
+                                         sparse_softmax_cross_entropy_with_logits)
+
+__all__ = ["Reduction", "compute_weighted_loss", "add_loss", "get_losses", "get_regularization_losses",
+           "get_regularization_loss", "get_total_loss", "mean_squared_error", "absolute_difference",
+           "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy"]
 
 
 class Reduction:
@@ -30,24 +38,14 @@ class Reduction:
             raise ValueError("Invalid Reduction Key %s." % key)
 
 
-def _m():
-    from tagraph.engine.ops import math_ops
-    return math_ops
-
-
-def _a():
-    from tagraph.engine.ops import array_ops
-    return array_ops
-
-
 def _safe_mean(losses, num_present):
-    return _m().div_no_nan(losses, num_present, name="value")
+    return math_ops.div_no_nan(losses, num_present, name="value")
 
 
 def _num_elements(losses):
     g = get_default_graph()
     with g.name_scope("num_elements") as scope:
-        return _m().cast(_a().size(losses, name=scope), dtype=losses.dtype)
+        return math_ops.cast(array_ops.size(losses, name=scope), dtype=losses.dtype)
 
 
 def _broadcast_weights(weights, values):
@@ -59,49 +57,49 @@ def _broadcast_weights(weights, values):
         if weights.shape.is_fully_defined() and values.shape.is_fully_defined() and \
                 weights.shape.is_compatible_with(values.shape):
             return weights
-        return _m().multiply(weights, _a().ones_like(values), name=scope)
+        return math_ops.multiply(weights, array_ops.ones_like(values), name=scope)
 
 
 def _num_present(losses, weights, per_batch=False):
     """The number of elements of ``losses`` whose weight is not zero."""
-    m, a = _m(), _a()
     if isinstance(weights, float) and weights != 0.0:
         return _num_elements(losses)
     g = get_default_graph()
     with g.name_scope("num_present") as scope:
-        weights = m.cast(weights, dtype=dtypes.float32)
-        present = m.where(m.equal(weights, 0.0), a.zeros_like(weights), a.ones_like(weights))
+        weights = math_ops.cast(weights, dtype=dtypes.float32)
+        present = math_ops.where(comparison_ops.equal(weights, 0.0), array_ops.zeros_like(weights),
+                                 array_ops.ones_like(weights))
         present = _broadcast_weights(present, losses)
         if per_batch:
-            return m.reduce_sum(present, axis=a.range(1, a.rank(present)), keepdims=True, name=scope)
-        return m.reduce_sum(present, name=scope)
+            return reduction_ops.reduce_sum(present, axis=math_ops.range(1, array_ops.rank(present)), keepdims=True,
+                                            name=scope)
+        return reduction_ops.reduce_sum(present, name=scope)
 
 
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """``losses * weights`` reduced as ``reduction`` says, cast back to ``losses``' dtype."""
     Reduction.validate(reduction)
-    m = _m()
     g = _graph_of([v for v in (losses, weights) if isinstance(v, Tensor)])
     with g.as_default(), g.name_scope(scope or "weighted_loss"):
         g._last_loss_reduction = reduction
         losses = convert_to_tensor(losses)
         input_dtype = losses.dtype.base_dtype
-        losses = m.cast(losses, dtype=dtypes.float32)
-        weights = m.cast(weights if isinstance(weights, Tensor) else
+        losses = math_ops.cast(losses, dtype=dtypes.float32)
+        weights = math_ops.cast(weights if isinstance(weights, Tensor) else
                          convert_to_tensor(weights, dtype=dtypes.float32), dtype=dtypes.float32)
-        weighted_losses = m.multiply(losses, weights)
+        weighted_losses = math_ops.multiply(losses, weights)
         if reduction == Reduction.NONE:
             loss = weighted_losses
         else:
-            loss = m.reduce_sum(weighted_losses)
+            loss = reduction_ops.reduce_sum(weighted_losses)
             if reduction == Reduction.MEAN:
-                loss = _safe_mean(loss, m.reduce_sum(_a().ones_like(losses) * weights))
+                loss = _safe_mean(loss, reduction_ops.reduce_sum(array_ops.ones_like(losses) * weights))
             elif reduction in (Reduction.SUM_BY_NONZERO_WEIGHTS, Reduction.SUM_OVER_NONZERO_WEIGHTS):
                 loss = _safe_mean(loss, _num_present(losses, weights))
             elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
                 loss = _safe_mean(loss, _num_elements(losses))
-        loss = m.cast(loss, input_dtype)
+        loss = math_ops.cast(loss, input_dtype)
         add_loss(loss, loss_collection)
         return loss
 
@@ -122,8 +120,7 @@ def get_regularization_losses(scope=None):
 def get_regularization_loss(scope=None, name="total_regularization_loss"):
     losses = get_regularization_losses(scope)
     if losses:
-        return _m().add_n(losses, name=name)
-    from tagraph.engine.ops.constant_op import constant
+        return math_ops.add_n(losses, name=name)
     return constant(0.0)
 
 
@@ -131,26 +128,25 @@ def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None
     losses = get_losses(scope=scope)
     if add_regularization_losses:
         losses += get_regularization_losses(scope=scope)
-    return _m().add_n(losses, name=name)
+    return math_ops.add_n(losses, name=name)
 
 
 def _remove_squeezable_dimensions(labels, predictions, weights=None, expected_rank_diff=0):
     """Drops a trailing size-1 dimension of labels or predictions so their ranks differ as expected."""
-    a = _a()
     labels = convert_to_tensor(labels)
     predictions = convert_to_tensor(predictions)
     lr, pr = labels.shape.rank, predictions.shape.rank
     if lr is not None and pr is not None:
         diff = pr - lr
         if diff == expected_rank_diff + 1 and predictions.shape[-1] == 1:
-            predictions = a.squeeze(predictions, [-1])
+            predictions = array_ops.squeeze(predictions, [-1])
         elif diff == expected_rank_diff - 1 and labels.shape[-1] == 1:
-            labels = a.squeeze(labels, [-1])
+            labels = array_ops.squeeze(labels, [-1])
     if weights is None or not isinstance(weights, Tensor):
         return labels, predictions, weights
     wr = weights.shape.rank
     if wr is not None and pr is not None and wr - pr == 1 and weights.shape[-1] == 1:
-        weights = a.squeeze(weights, [-1])
+        weights = array_ops.squeeze(weights, [-1])
     return labels, predictions, weights
 
 
@@ -161,32 +157,29 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collec
         raise ValueError("labels must not be None.")
     if predictions is None:
         raise ValueError("predictions must not be None.")
-    m = _m()
     g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
     with g.as_default(), g.name_scope(scope or "mean_squared_error") as sc:
-        predictions = m.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
-        labels = m.cast(convert_to_tensor(labels), dtype=dtypes.float32)
+        predictions = math_ops.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
+        labels = math_ops.cast(convert_to_tensor(labels), dtype=dtypes.float32)
         if not predictions.shape.is_compatible_with(labels.shape):
             raise ValueError("Shapes %s and %s are incompatible" % (predictions.shape, labels.shape))
-        losses = m.squared_difference(predictions, labels)
+        losses = math_ops.squared_difference(predictions, labels)
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
 
 
 def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
                         reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    m = _m()
     g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
     with g.as_default(), g.name_scope(scope or "absolute_difference") as sc:
-        predictions = m.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
-        labels = m.cast(convert_to_tensor(labels), dtype=dtypes.float32)
-        losses = m.abs(m.subtract(predictions, labels))
+        predictions = math_ops.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
+        labels = math_ops.cast(convert_to_tensor(labels), dtype=dtypes.float32)
+        losses = math_ops.abs(math_ops.subtract(predictions, labels))
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
 
 
 def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
                                  reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """Softmax cross entropy of ``logits`` against integer class ids ``labels``, weighted and reduced."""
-    from tagraph.engine.ops.loss_ops import sparse_softmax_cross_entropy_with_logits
     if labels is None:
         raise ValueError("labels must not be None.")
     if logits is None:
@@ -201,36 +194,32 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None, loss_c
 def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0, scope=None,
                           loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """Softmax cross entropy of ``logits`` against one-hot ``onehot_labels`` (optionally smoothed)."""
-    from tagraph.engine.ops.loss_ops import softmax_cross_entropy_with_logits_v2
     if onehot_labels is None:
         raise ValueError("onehot_labels must not be None.")
     if logits is None:
         raise ValueError("logits must not be None.")
-    m, a = _m(), _a()
     g = _graph_of([v for v in (logits, onehot_labels, weights) if isinstance(v, Tensor)])
     with g.as_default(), g.name_scope(scope or "softmax_cross_entropy_loss") as sc:
         logits = convert_to_tensor(logits)
-        onehot_labels = m.cast(onehot_labels, logits.dtype.base_dtype)
+        onehot_labels = math_ops.cast(onehot_labels, logits.dtype.base_dtype)
         if not logits.shape.is_compatible_with(onehot_labels.shape):
             raise ValueError("Shapes %s and %s are incompatible" % (logits.shape, onehot_labels.shape))
         if label_smoothing > 0:
-            num_classes = m.cast(a.shape(onehot_labels)[-1], logits.dtype.base_dtype)
+            num_classes = math_ops.cast(array_ops.shape(onehot_labels)[-1], logits.dtype.base_dtype)
             smooth_positives = 1.0 - label_smoothing
             smooth_negatives = label_smoothing / num_classes
             onehot_labels = onehot_labels * smooth_positives + smooth_negatives
-        onehot_labels = a.stop_gradient(onehot_labels, name="labels_stop_gradient")
+        onehot_labels = array_ops.stop_gradient(onehot_labels, name="labels_stop_gradient")
         losses = softmax_cross_entropy_with_logits_v2(labels=onehot_labels, logits=logits, name="xentropy")
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
 
 
 def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothing=0, scope=None,
                           loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    from tagraph.engine.ops.loss_ops import sigmoid_cross_entropy_with_logits
-    m = _m()
     g = _graph_of([v for v in (logits, multi_class_labels, weights) if isinstance(v, Tensor)])
     with g.as_default(), g.name_scope(scope or "sigmoid_cross_entropy_loss") as sc:
         logits = convert_to_tensor(logits)
-        labels = m.cast(multi_class_labels, logits.dtype.base_dtype)
+        labels = math_ops.cast(multi_class_labels, logits.dtype.base_dtype)
         if label_smoothing > 0:
             labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
         losses = sigmoid_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")

@@ -10,9 +10,11 @@ import numpy as np
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, convert_to_tensor, get_default_graph
-from tagraph.engine.ops import array_ops, math_ops
+from tagraph.engine.ops import array_ops, comparison_ops, math_ops, reduction_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.variables.variables import Variable
+
+__all__ = ["METRIC_VARIABLES", "mean", "accuracy", "precision", "recall", "auc"]
 
 METRIC_VARIABLES = "metric_variables"
 
@@ -38,8 +40,8 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
         v, w = _weighted(values, weights)
         total = _metric_variable([], dtypes.float32, "total")
         count = _metric_variable([], dtypes.float32, "count")
-        update_total = total.assign_add(math_ops.reduce_sum(v))
-        update_count = count.assign_add(math_ops.reduce_sum(w))
+        update_total = total.assign_add(reduction_ops.reduce_sum(v))
+        update_count = count.assign_add(reduction_ops.reduce_sum(w))
         value = math_ops.div_no_nan(total.value(), count.value(), name="value")
         update = math_ops.div_no_nan(update_total, update_count, name="update_op")
     _collect(metrics_collections, value)
@@ -54,7 +56,7 @@ def accuracy(labels, predictions, weights=None, metrics_collections=None, update
     predictions = convert_to_tensor(predictions)
     if labels.dtype.base_dtype != predictions.dtype.base_dtype:
         predictions = math_ops.cast(predictions, labels.dtype.base_dtype)
-    is_correct = math_ops.cast(math_ops.equal(array_ops.reshape(predictions, [-1]),
+    is_correct = math_ops.cast(comparison_ops.equal(array_ops.reshape(predictions, [-1]),
                                               array_ops.reshape(labels, [-1])), dtypes.float32)
     return mean(is_correct, None if weights is None else array_ops.reshape(weights, [-1]),
                 metrics_collections, updates_collections, name=name or "accuracy")
@@ -72,7 +74,7 @@ def _count_variable(condition, weights, name):
     c = math_ops.cast(condition, dtypes.float32)
     if weights is not None:
         c = c * weights
-    return var, var.assign_add(math_ops.reduce_sum(c))
+    return var, var.assign_add(reduction_ops.reduce_sum(c))
 
 
 def precision(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
@@ -81,8 +83,8 @@ def precision(labels, predictions, weights=None, metrics_collections=None, updat
     g = get_default_graph()
     with g.name_scope(name or "precision"):
         labels, predictions, w = _counts(labels, predictions, weights, name)
-        tp, tp_up = _count_variable(math_ops.logical_and(labels, predictions), w, "true_positives")
-        fp, fp_up = _count_variable(math_ops.logical_and(math_ops.logical_not(labels), predictions), w,
+        tp, tp_up = _count_variable(comparison_ops.logical_and(labels, predictions), w, "true_positives")
+        fp, fp_up = _count_variable(comparison_ops.logical_and(comparison_ops.logical_not(labels), predictions), w,
                                     "false_positives")
         value = math_ops.div_no_nan(tp.value(), tp.value() + fp.value(), name="value")
         update = math_ops.div_no_nan(tp_up, tp_up + fp_up, name="update_op")
@@ -96,8 +98,8 @@ def recall(labels, predictions, weights=None, metrics_collections=None, updates_
     g = get_default_graph()
     with g.name_scope(name or "recall"):
         labels, predictions, w = _counts(labels, predictions, weights, name)
-        tp, tp_up = _count_variable(math_ops.logical_and(labels, predictions), w, "true_positives")
-        fn, fn_up = _count_variable(math_ops.logical_and(labels, math_ops.logical_not(predictions)), w,
+        tp, tp_up = _count_variable(comparison_ops.logical_and(labels, predictions), w, "true_positives")
+        fn, fn_up = _count_variable(comparison_ops.logical_and(labels, comparison_ops.logical_not(predictions)), w,
                                     "false_negatives")
         value = math_ops.div_no_nan(tp.value(), tp.value() + fn.value(), name="value")
         update = math_ops.div_no_nan(tp_up, tp_up + fn_up, name="update_op")
@@ -136,18 +138,18 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
     with g.name_scope(name or "auc"):
         labels = math_ops.cast(array_ops.reshape(convert_to_tensor(labels), [-1, 1]), dtypes.bool)
         preds = array_ops.reshape(math_ops.cast(convert_to_tensor(predictions), dtypes.float32), [-1, 1])
-        above = math_ops.greater(preds, constant(threshold_values.reshape(1, -1), name="thresholds"))
+        above = comparison_ops.greater(preds, constant(threshold_values.reshape(1, -1), name="thresholds"))
         w = None
         if weights is not None:
             w = math_ops.cast(convert_to_tensor(weights), dtypes.float32)
             if w.shape.rank != 0:
                 w = array_ops.reshape(w, [-1, 1])
             w = w * array_ops.ones_like(math_ops.cast(labels, dtypes.float32))     # [N, 1]
-        not_labels, below = math_ops.logical_not(labels), math_ops.logical_not(above)
-        conditions = [("true_positives", math_ops.logical_and(labels, above)),
-                      ("false_negatives", math_ops.logical_and(labels, below)),
-                      ("true_negatives", math_ops.logical_and(not_labels, below)),
-                      ("false_positives", math_ops.logical_and(not_labels, above))]
+        not_labels, below = comparison_ops.logical_not(labels), comparison_ops.logical_not(above)
+        conditions = [("true_positives", comparison_ops.logical_and(labels, above)),
+                      ("false_negatives", comparison_ops.logical_and(labels, below)),
+                      ("true_negatives", comparison_ops.logical_and(not_labels, below)),
+                      ("false_positives", comparison_ops.logical_and(not_labels, above))]
         values, updates = {}, {}
         for key, cond in conditions:
             var = _metric_variable([num_thresholds], dtypes.float32, key)
@@ -155,7 +157,7 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
             if w is not None:
                 c = c * w
             values[key] = var.value()
-            updates[key] = var.assign_add(math_ops.reduce_sum(c, axis=0))
+            updates[key] = var.assign_add(reduction_ops.reduce_sum(c, axis=0))
 
         def area(counts, op_name):
             tp, fn, tn, fp = (counts[k] for k in ("true_positives", "false_negatives", "true_negatives",
@@ -174,7 +176,7 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
                 heights = math_ops.minimum(y[: n - 1], y[1:])
             else:
                 heights = math_ops.maximum(y[: n - 1], y[1:])
-            return math_ops.reduce_sum(dx * heights, name=op_name)
+            return reduction_ops.reduce_sum(dx * heights, name=op_name)
 
         value = area(values, "value")
         update = area(updates, "update_op")

@@ -12,14 +12,15 @@ the ResourceApply* ops for resource variables and Apply* for reference variables
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from tagraph.engine.ops import array_ops, control_flow_ops, math_ops
+from tagraph.engine.train.gradients import gradients
+from tagraph.engine.variables.init_ops import zeros_initializer
+from tagraph.engine.variables.variables import Variable, _store
+
+__all__ = ["Optimizer", "create_slot", "create_slot_with_initializer", "create_zeros_slot"]
 
 _VALID_DTYPES = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64, dtypes.complex64,
                  dtypes.complex128)
-
-
-def _m():
-    from tagraph.engine.ops import math_ops
-    return math_ops
 
 
 def _var_key(var):
@@ -27,7 +28,6 @@ def _var_key(var):
 
 
 def _is_variable(v):
-    from tagraph.engine.variables.variables import Variable
     return isinstance(v, Variable)
 
 
@@ -69,12 +69,10 @@ def create_slot_with_initializer(primary, initializer, shape, dtype, name, coloc
 
 def create_zeros_slot(primary, name, dtype=None, colocate_with_primary=True):
     """A slot variable of zeros shaped like ``primary``."""
-    from tagraph.engine.variables.init_ops import zeros_initializer
     dtype = dtype or primary.dtype.base_dtype
     shape = primary.get_shape()
     if shape.is_fully_defined():
         return create_slot_with_initializer(primary, zeros_initializer(), shape, dtype, name, colocate_with_primary)
-    from tagraph.engine.ops import array_ops
     return create_slot(primary, lambda: array_ops.zeros_like(primary.initialized_value()
                                                              if hasattr(primary, "initialized_value")
                                                              else primary.value(), dtype=dtype),
@@ -82,7 +80,6 @@ def create_zeros_slot(primary, name, dtype=None, colocate_with_primary=True):
 
 
 def _create_slot_var(primary, val, initializer, shape_dtype, name, colocate):
-    from tagraph.engine.variables.variables import Variable, _store
     g = primary.graph
     prefix = primary.op.name
     with g.as_default(), g.name_scope(None), g.control_dependencies(None):
@@ -140,8 +137,6 @@ class Optimizer:
     def compute_gradients(self, loss, var_list=None, gate_gradients=GATE_OP, aggregation_method=None,
                           colocate_gradients_with_ops=False, grad_loss=None):
         """[(gradient or None, variable)] for ``var_list`` (the trainable variables by default)."""
-        from tagraph.engine.train.gradients import gradients
-        from tagraph.engine.ops import control_flow_ops
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
         if gate_gradients not in (Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH):
@@ -256,7 +251,6 @@ class Optimizer:
         return named[_var_key(var)]
 
     def _create_non_slot_variable(self, initial_value, name, colocate_with):
-        from tagraph.engine.variables.variables import Variable
         graph = colocate_with.graph
         key = (name, graph)
         v = self._non_slot_dict.get(key)
@@ -294,15 +288,14 @@ class Optimizer:
         raise NotImplementedError()
 
     def _finish(self, update_ops, name_scope):
-        from tagraph.engine.ops.control_flow_ops import group
-        return group(*update_ops, name=name_scope)
+        return control_flow_ops.group(*update_ops, name=name_scope)
 
     def _call_if_callable(self, param):
         return param() if callable(param) else param
 
     @staticmethod
     def _cast(x, dtype):
-        return _m().cast(x, dtype)
+        return math_ops.cast(x, dtype)
 
 
 def _flatten(v):

@@ -7,12 +7,16 @@
     tg.train.RMSPropOptimizer(1e-3)         # slots "<var>/RMSProp" (rms, starts at 1), "<var>/RMSProp_1" (momentum)
 """
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
-from tagraph.engine.train.optimizer import Optimizer
+from tagraph.engine.ops import math_ops
 from tagraph.engine.ops import training_ops  # noqa: F401  (registers the Apply*/ResourceApply* kernels)
+from tagraph.engine.ops.control_flow_ops import group
+from tagraph.engine.train.optimizer import Optimizer
+from tagraph.engine.variables.init_ops import constant_initializer, ones_initializer
+
+__all__ = ["GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer", "RMSPropOptimizer"]
 
 
 def _cast(x, dtype):
-    from tagraph.engine.ops import math_ops
     return math_ops.cast(x, dtype.base_dtype)
 
 
@@ -130,7 +134,6 @@ class AdamOptimizer(Optimizer):
         return _apply("ResourceApplyAdam", self._args(grad, var, _resource), {"use_locking": self._use_locking})
 
     def _finish(self, update_ops, name_scope):
-        from tagraph.engine.ops.control_flow_ops import group
         g = get_default_graph()
         with g.control_dependencies(update_ops):
             beta1_power, beta2_power = self._get_beta_accumulators()
@@ -153,7 +156,6 @@ class AdagradOptimizer(Optimizer):
         self._initial_accumulator_value = initial_accumulator_value
 
     def _create_slots(self, var_list):
-        from tagraph.engine.variables.init_ops import constant_initializer
         for v in var_list:
             dtype = v.dtype.base_dtype
             init = constant_initializer(self._initial_accumulator_value, dtype=dtype)
@@ -191,7 +193,6 @@ class RMSPropOptimizer(Optimizer):
         self._centered = centered
 
     def _create_slots(self, var_list):
-        from tagraph.engine.variables.init_ops import ones_initializer
         for v in var_list:
             dtype = v.dtype.base_dtype
             self._get_or_make_slot_with_initializer(v, ones_initializer(dtype=dtype), v.get_shape(), dtype, "rms",

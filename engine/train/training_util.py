@@ -7,13 +7,16 @@ import logging
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
+from tagraph.engine.variables.init_ops import zeros_initializer
+from tagraph.engine.variables.variables import Variable, get_variable
+
+__all__ = ["get_global_step", "get_or_create_global_step", "create_global_step", "assert_global_step", "global_step"]
 
 logger = logging.getLogger("tagraph.train")
 
 
 def assert_global_step(global_step_tensor):
     """Raises TypeError unless ``global_step_tensor`` is an integer scalar variable or tensor."""
-    from tagraph.engine.variables.variables import Variable
     if not (isinstance(global_step_tensor, (Variable, Tensor))):
         raise TypeError("Existing \"global_step\" must be a Variable or Tensor: %s." % (global_step_tensor,))
     if not global_step_tensor.dtype.base_dtype.is_integer:
@@ -48,8 +51,6 @@ def get_global_step(graph=None):
 
 def create_global_step(graph=None):
     """Creates the global step: int64, shape [], initialised to 0, in GLOBAL_VARIABLES and GLOBAL_STEP."""
-    from tagraph.engine.variables.init_ops import zeros_initializer
-    from tagraph.engine.variables.variables import get_variable
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
         raise ValueError('"global_step" already exists.')

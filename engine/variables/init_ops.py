@@ -4,7 +4,16 @@
 """
 import math
 
+import numpy as np
+
 from tagraph.engine.framework import dtypes
+from tagraph.engine.ops import random_ops
+from tagraph.engine.ops.array_ops import ones, zeros
+from tagraph.engine.ops.constant_op import constant
+
+__all__ = ["zeros_initializer", "ones_initializer", "constant_initializer", "random_uniform_initializer",
+           "random_normal_initializer", "truncated_normal_initializer", "glorot_uniform_initializer",
+           "glorot_normal_initializer"]
 
 
 class Initializer:
@@ -17,13 +26,11 @@ class Initializer:
 
 class zeros_initializer(Initializer):  # noqa: N801 - TensorFlow's name
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops.array_ops import zeros
         return zeros(shape, dtype or self.dtype)
 
 
 class ones_initializer(Initializer):  # noqa: N801
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops.array_ops import ones
         return ones(shape, dtype or self.dtype)
 
 
@@ -33,8 +40,6 @@ class constant_initializer(Initializer):  # noqa: N801
         self.value = value
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        import numpy as np
-        from tagraph.engine.ops.constant_op import constant
         dtype = dtype or self.dtype
         v = np.asarray(self.value)
         if v.size == 1 or list(v.shape) == list(shape):
@@ -56,7 +61,6 @@ class random_uniform_initializer(_Random):  # noqa: N801
         self.minval, self.maxval = minval, (1.0 if maxval is None else maxval)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops import random_ops
         return random_ops.random_uniform(shape, self.minval, self.maxval, dtype or self.dtype, seed=self.seed)
 
 
@@ -66,13 +70,11 @@ class random_normal_initializer(_Random):  # noqa: N801
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops import random_ops
         return random_ops.random_normal(shape, self.mean, self.stddev, dtype or self.dtype, seed=self.seed)
 
 
 class truncated_normal_initializer(random_normal_initializer):  # noqa: N801
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops import random_ops
         return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or self.dtype, seed=self.seed)
 
 
@@ -80,7 +82,6 @@ class glorot_uniform_initializer(_Random):  # noqa: N801
     """Uniform in +-sqrt(6 / (fan_in + fan_out)), TensorFlow's default for get_variable."""
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops import random_ops
         fan_in, fan_out = _fans(shape)
         limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
         return random_ops.random_uniform(shape, -limit, limit, dtype or self.dtype, seed=self.seed)
@@ -88,7 +89,6 @@ class glorot_uniform_initializer(_Random):  # noqa: N801
 
 class glorot_normal_initializer(_Random):  # noqa: N801
     def __call__(self, shape, dtype=None, partition_info=None):
-        from tagraph.engine.ops import random_ops
         fan_in, fan_out = _fans(shape)
         stddev = math.sqrt(2.0 / max(1.0, fan_in + fan_out)) / 0.87962566103423978
         return random_ops.truncated_normal(shape, 0.0, stddev, dtype or self.dtype, seed=self.seed)

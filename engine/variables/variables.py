@@ -13,8 +13,19 @@ import contextlib
 import threading
 
 from tagraph.engine.framework import dtypes
-from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph, convert_to_tensor
+from tagraph.engine.framework.attr_value import python_to_attr_value
+from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph, get_default_session, convert_to_tensor
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops import comparison_ops, indexing_ops, joining_ops
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.control_flow_ops import group
+from tagraph.engine.variables import init_ops
+from tagraph.protos import variable_pb2
+
+__all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "variable_scope", "get_variable_scope",
+           "global_variables", "all_variables", "local_variables", "trainable_variables", "model_variables",
+           "variables_initializer", "global_variables_initializer", "initialize_all_variables",
+           "local_variables_initializer", "report_uninitialized_variables", "is_variable_initialized"]
 
 AUTO_REUSE = "AUTO_REUSE"
 
@@ -185,13 +196,11 @@ class Variable:
         return self._snapshot.eval(session=session)
 
     def load(self, value, session=None):
-        from tagraph.engine.runtime.session import get_default_session
         session = session or get_default_session()
         session.run(self._initializer_op, {self._initial_value: value})
 
     def to_proto(self, export_scope=None):
         """A VariableDef, as TensorFlow records variables in meta graph collections."""
-        from tagraph.protos import variable_pb2
         vd = variable_pb2.VariableDef(
             variable_name=self.name, initial_value_name=self._initial_value.name,
             initializer_name=self._initializer_op.name, snapshot_name=self._snapshot.name,
@@ -215,7 +224,6 @@ class Variable:
 
 
 def _colocation_attr(op_name):
-    from tagraph.engine.framework.attr_value import python_to_attr_value
     return python_to_attr_value(["loc:@" + op_name], "list(string)")
 
 
@@ -290,7 +298,6 @@ def model_variables(scope=None):
 
 def variables_initializer(var_list, name="init"):
     """One op running the initializers of ``var_list``."""
-    from tagraph.engine.ops.control_flow_ops import group
     if not var_list:
         return get_default_graph().create_op("NoOp", [], {}, name=name)
     return group(*[v.initializer for v in var_list], name=name)
@@ -309,17 +316,15 @@ def local_variables_initializer():
 
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
     """A string tensor with the names of the variables not yet initialized."""
-    from tagraph.engine.ops import array_ops, math_ops
-    from tagraph.engine.ops.constant_op import constant
     if var_list is None:
         var_list = global_variables() + local_variables()
     g = get_default_graph()
     with g.name_scope(name):
         if not var_list:
             return constant([], dtype=dtypes.string)
-        inits = array_ops.stack([v.is_initialized() for v in var_list])
+        inits = joining_ops.stack([v.is_initialized() for v in var_list])
         names = constant([v.op.name for v in var_list])
-        return array_ops.boolean_mask(names, math_ops.logical_not(inits))
+        return indexing_ops.boolean_mask(names, comparison_ops.logical_not(inits))
 
 
 def is_variable_initialized(variable):
@@ -431,7 +436,6 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         with tg.variable_scope("layer"):
             w = tg.get_variable("w", [2, 3], initializer=tg.zeros_initializer)   # "layer/w"
     """
-    from tagraph.engine.variables import init_ops
     scope = get_variable_scope()
     full = scope.name + "/" + name if scope.name else name
     store = _store(get_default_graph())

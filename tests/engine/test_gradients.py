@@ -9,7 +9,7 @@ import pytest
 import tagraph.engine as tg
 from tagraph.devices.kernel_registry import has_kernel
 from tagraph.engine.framework import op_builder
-from tagraph.engine.ops import conv_ops, loss_ops, nn_ops
+from tagraph.engine.ops import batch_norm_ops, conv_ops, loss_ops, nn_ops
 
 
 # --- semantics ----------------------------------------------------------------------------------------
@@ -258,10 +258,10 @@ CASES = {
         "AvgPoolGrad", [_c([1, 3, 3, 1]), g], {"ksize": [1, 2, 2, 1], "strides": [1, 1, 1, 1],
                                                "padding": "SAME"}).outputs[0], [_u(1, 3, 3, 1)], {})],
     "FusedBatchNormV3": [
-        ("training", lambda x, s, o: conv_ops.fused_batch_norm(x, s, o, is_training=True)[0],
+        ("training", lambda x, s, o: batch_norm_ops.fused_batch_norm(x, s, o, is_training=True)[0],
          [_u(2, 2, 2, 3), _pos(3), _u(3)], {"dtype": np.float32}),
-        ("inference", lambda x, s, o: conv_ops.fused_batch_norm(x, s, o, _c([0.1, -0.2, 0.3], np.float32),
-                                                                _c([1.0, 0.5, 2.0], np.float32), is_training=False)[0],
+        ("inference", lambda x, s, o: batch_norm_ops.fused_batch_norm(
+            x, s, o, _c([0.1, -0.2, 0.3], np.float32), _c([1.0, 0.5, 2.0], np.float32), is_training=False)[0],
          [_u(2, 2, 2, 3), _pos(3), _u(3)], {"dtype": np.float32})],
 }
 

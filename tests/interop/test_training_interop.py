@@ -207,7 +207,7 @@ with tf.Session() as s:
     res["bn"] = [t.tolist() for t in s.run([y, m, v, gx, gs, go, yi, gxi, gsi, goi])]
 print(json.dumps(res))
 """, tmp_path, json.dumps([CONV_CASES, POOL_CASES]))
-    from tagraph.engine.ops import conv_ops
+    from tagraph.engine.ops import batch_norm_ops
     with tg.Graph().as_default():
         fetch = {}
         for i, (xs, ws, st, pad, dil) in enumerate(CONV_CASES):
@@ -221,9 +221,9 @@ print(json.dumps(res))
             fetch["pool%d" % i] = [mp, ap] + tg.gradients(tg.reduce_sum(mp * mp), [x]) + \
                 tg.gradients(tg.reduce_sum(ap * ap), [x])
         x, sc, of = tg.constant(arrays["bx"]), tg.constant(arrays["bs"]), tg.constant(arrays["bo"])
-        y, m, v = conv_ops.fused_batch_norm(x, sc, of, is_training=True)
+        y, m, v = batch_norm_ops.fused_batch_norm(x, sc, of, is_training=True)
         g = tg.gradients(tg.reduce_sum(y * y * tg.range(5.0)), [x, sc, of])
-        yi, _, _ = conv_ops.fused_batch_norm(x, sc, of, mean=m * 0.5, variance=v * 2.0, is_training=False)
+        yi, _, _ = batch_norm_ops.fused_batch_norm(x, sc, of, mean=m * 0.5, variance=v * 2.0, is_training=False)
         gi = tg.gradients(tg.reduce_sum(yi * yi), [x, sc, of])
         fetch["bn"] = [y, m, v] + g + [yi] + gi
         with tg.Session() as sess:

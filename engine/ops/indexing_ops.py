@@ -1,0 +1,379 @@
+"""Indexing: gather, boolean masks and the coordinates of true elements (Where), one-hot encoding,
+unique values, and UnsortedSegmentSum (the scatter-add gather's gradient uses).
+
+Each op's kernel, shape function, gradient and Python constructor live together. This family builds on
+array_ops and joining_ops; boolean_mask's product of the masked dimensions builds ``Prod`` by type
+(reduction_ops builds on this family).
+
+    rows = tg.gather(params, [2, 0], axis=0)
+    kept = tg.boolean_mask(x, x > 0)
+    y = tg.one_hot(labels, depth=10)
+"""
+import collections as _collections
+
+import numpy as np
+
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_value
+from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
+from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
+from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework.tensor_util import to_numpy
+from tagraph.engine.ops.array_ops import reshape, shape, squeeze, transpose
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.joining_ops import concat
+from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid, is_tensor_like, reduction, register_folding, scalar_int
+
+__all__ = ["gather", "boolean_mask", "one_hot", "unique"]
+
+
+# --- gathering ----------------------------------------------------------------------------------
+
+def _check_gather_indices(xp, indices, limit):
+    if not indices.size:
+        return
+    bad = (indices < 0) | (indices >= limit)
+    if bool(bad.any()):
+        pos = int(xp.argmax(bad.reshape(-1)))
+        where_ = np.unravel_index(pos, indices.shape) if indices.ndim else ()
+        raise invalid("indices%s = %d is not in [0, %d)", "[%s]" % ",".join(str(int(i)) for i in where_)
+                      if indices.ndim else "", int(indices.reshape(-1)[pos]), limit)
+
+
+def _gather(xp, params, indices, axis, batch_dims):
+    if params.ndim < 1:
+        raise invalid("params must be at least 1 dimensional")
+    _check_gather_indices(xp, indices, params.shape[axis])
+    if not batch_dims:
+        return xp.take(params, indices, axis=axis)
+    batch = params.shape[:batch_dims]
+    nb = int(np.prod(batch, dtype=np.int64))
+    out_shape = params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:]
+    if nb == 0:
+        return xp.empty(out_shape, dtype=params.dtype)
+    p = params.reshape((nb,) + params.shape[batch_dims:])
+    i = indices.reshape((nb,) + indices.shape[batch_dims:])
+    parts = [xp.take(p[k], i[k], axis=axis - batch_dims) for k in range(nb)]
+    return xp.stack(parts).reshape(out_shape)
+
+
+@register_kernel("GatherV2", host_inputs=(2,))
+def _gather_v2(ctx, params, indices, axis):
+    a = scalar_int(np.asarray(axis), "axis")
+    r = params.ndim
+    if not -r <= a < r:
+        raise invalid("Expected axis in the range [%d, %d), but got %d", -r, r, a)
+    if a < 0:
+        a += r
+    bd = ctx.attrs.get("batch_dims", 0)
+    if bd:
+        if not -indices.ndim <= bd <= indices.ndim:
+            raise invalid("Expected batch_dims in the range [%d, %d], but got %d", -indices.ndim, indices.ndim, bd)
+        if bd < 0:
+            bd += indices.ndim
+        if bd >= r:
+            raise invalid("batch_dims (%d) must be less than rank(params) (%d).", bd, r)
+        if a < bd:
+            raise invalid("batch_dims (%d) must be less than or equal to axis (%d).", bd, a)
+        for i in range(bd):
+            if params.shape[i] != indices.shape[i]:
+                raise invalid("params.shape[%d]: %d should be equal to indices.shape[%d]: %d",
+                              i, params.shape[i], i, indices.shape[i])
+    return _gather(ctx.xp, params, indices, a, bd)
+
+
+@register_shape("GatherV2")
+def _gather_v2_shape(op):
+    p, i = op.inputs[0].shape, op.inputs[1].shape
+    if p.rank == 0:
+        raise ValueError("Shape must be at least rank 1 but is rank 0 for 'params'")
+    if op.inputs[2].shape.rank not in (None, 0):
+        raise ValueError("Shape must be rank 0 but is rank %d for 'axis'" % op.inputs[2].shape.rank)
+    axis = constant_value(op.inputs[2])
+    if axis is None:
+        if p.rank is not None and i.rank is not None:
+            return [unknown_shape(p.rank + i.rank - 1 - _batch_dims_of(op, i))]
+        return [unknown_shape()]
+    a = int(axis)
+    if p.rank is not None and not -p.rank <= a < p.rank:
+        raise ValueError("Shape must be at least rank %d but is rank %d" % (-a if a < 0 else a + 1, p.rank))
+    bd = op.get_attr("batch_dims")
+    if i.rank is not None:
+        if abs(bd) > i.rank:
+            raise ValueError("Shape must be at least rank %d but is rank %d for 'indices'" % (abs(bd), i.rank))
+        if bd < 0:
+            bd += i.rank
+    if p.rank is None or i.rank is None:
+        return [unknown_shape()]
+    if bd >= p.rank:
+        raise ValueError("Shape must be at least rank %d but is rank %d for 'params'" % (bd + 1, p.rank))
+    a %= p.rank
+    return [TensorShape(p.dims[:a] + i.dims[bd:] + p.dims[a + 1:])]
+
+
+def _batch_dims_of(op, indices_shape):
+    bd = op.get_attr("batch_dims")
+    return bd + indices_shape.rank if bd < 0 else bd
+
+
+@register_kernel("Gather")
+def _gather_legacy(ctx, params, indices):
+    return _gather(ctx.xp, params, indices, 0, 0)
+
+
+@register_shape("Gather")
+def _gather_legacy_shape(op):
+    p, i = op.inputs[0].shape, op.inputs[1].shape
+    if p.rank == 0:
+        raise ValueError("Shape must be at least rank 1 but is rank 0 for 'params'")
+    if p.rank is None or i.rank is None:
+        return [unknown_shape()]
+    return [TensorShape(i.dims + p.dims[1:])]
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """Slices of ``params`` along ``axis`` at ``indices`` (GatherV2; ``batch_dims`` leading dimensions
+    of params and indices are batch dimensions)."""
+    del validate_indices
+    if axis is None:
+        axis = batch_dims
+    return gen1("GatherV2", [params, indices, axis], {"batch_dims": batch_dims}, name, "GatherV2")
+
+
+@register_gradient("GatherV2")
+def _gather_v2_grad(op, grad):
+    # TensorFlow returns IndexedSlices; tagraph has no sparse gradients, so the dense equivalent:
+    # UnsortedSegmentSum of the gradient's rows into the gathered positions.
+    params, indices, axis = op.inputs
+    axis_v = constant_value(axis)
+    prank, irank = params.shape.rank, indices.shape.rank
+    if axis_v is None or op.get_attr("batch_dims") or prank is None or irank is None:
+        raise LookupError("GatherV2's gradient needs a constant axis, batch_dims=0 and known ranks")
+    axis_v = int(axis_v) % prank
+    params_shape = shape(params)
+    n = gather(params_shape, axis_v)
+    out_rank = prank + irank - 1
+    # Move the gathered axes first: [indices dims..., params dims before axis..., after axis...].
+    perm = list(range(axis_v, axis_v + irank)) + list(range(axis_v)) + list(range(axis_v + irank, out_rank))
+    g = transpose(grad, perm) if perm != list(range(out_rank)) else grad
+    rest = [params.shape[i] for i in range(prank) if i != axis_v]
+    if None in rest:
+        rest_t = gather(params_shape, [i for i in range(prank) if i != axis_v])
+        g = reshape(g, concat([constant(np.array([-1], np.int32), dtype=dtypes.int32), rest_t], 0))
+    else:
+        g = reshape(g, [-1] + rest)
+    g = make_op("UnsortedSegmentSum", [g, reshape(indices, [-1]), n], name="UnsortedSegmentSum")
+    if axis_v:
+        back = list(range(1, axis_v + 1)) + [0] + list(range(axis_v + 1, prank))
+        g = transpose(g, back)
+    return [g, None, None]
+
+
+@register_kernel("UnsortedSegmentSum", host_inputs=(2,))
+def _unsorted_segment_sum(ctx, data, segment_ids, num_segments):
+    xp = ctx.xp
+    n = int(np.asarray(num_segments))
+    ids_shape = segment_ids.shape
+    if tuple(data.shape[:len(ids_shape)]) != tuple(ids_shape):
+        raise errors.InvalidArgumentError(None, None, "data.shape = %s does not start with segment_ids.shape = %s"
+                                          % (list(data.shape), list(ids_shape)))
+    rest = data.shape[len(ids_shape):]
+    flat_ids = segment_ids.reshape(-1)
+    flat = data.reshape((-1,) + tuple(rest))
+    out = xp.zeros((n,) + tuple(rest), dtype=data.dtype)
+    # Ids outside [0, n) are dropped, as TensorFlow's kernel does.
+    keep = (flat_ids >= 0) & (flat_ids < n)
+    xp.add.at(out, flat_ids[keep], flat[keep])
+    return out
+
+
+@register_shape("UnsortedSegmentSum")
+def _unsorted_segment_sum_shape(op):
+    d, i = op.inputs[0].shape, op.inputs[1].shape
+    n = constant_value(op.inputs[2])
+    if d.rank is None or i.rank is None:
+        return [unknown_shape()]
+    return [TensorShape([None if n is None else int(n)] + d.dims[i.rank:])]
+
+
+# --- masks and indices --------------------------------------------------------------------------
+
+@register_kernel("Where", host_outputs=(0,))
+def _where(ctx, x):
+    idx = ctx.xp.argwhere(x)
+    return ctx.device.backend.download(idx).astype(np.int64) if ctx.xp is not np else idx.astype(np.int64)
+
+
+@register_shape("Where")
+def _where_shape(op):
+    r = op.inputs[0].shape.rank
+    return [TensorShape([None, r])]
+
+
+def _where_op(condition, name=None):
+    """The coordinates of the true elements of ``condition`` (Where); ``tg.where`` lives in math_ops."""
+    g = _graph_of([condition])
+    with g.as_default(), g.name_scope(name or "Where") as scope:
+        c = convert_to_tensor(condition, name="condition", preferred_dtype=dtypes.bool)
+        return make_op("Where", [c], name=scope)
+
+
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """The entries of ``tensor`` where ``mask`` (K-D, matching K dimensions of ``tensor`` from
+    ``axis``) is true, flattened over those K dimensions."""
+
+    g = _graph_of([tensor, mask])
+    with g.as_default(), g.name_scope(name or "boolean_mask"):
+        tensor = convert_to_tensor(tensor, name="tensor")
+        mask = convert_to_tensor(mask, name="mask")
+        shape_mask = mask.get_shape()
+        ndims_mask = shape_mask.rank
+        shape_tensor = tensor.get_shape()
+        if ndims_mask == 0:
+            raise ValueError("mask cannot be scalar.")
+        if ndims_mask is None:
+            raise ValueError("Number of mask dimensions must be specified, even if some dimensions are None.  "
+                             "E.g. shape=[None] is ok, but shape=None is not.")
+        axis = 0 if axis is None else axis
+        part = shape_tensor[axis:axis + ndims_mask]
+        if not part.is_compatible_with(shape_mask):
+            raise ValueError("Shapes %s and %s are incompatible" % (part, shape_mask))
+        leading_size = reduction("Prod", shape(tensor)[axis:axis + ndims_mask], [0])
+        tensor = reshape(tensor, concat([shape(tensor)[:axis], [leading_size],
+                                         shape(tensor)[axis + ndims_mask:]], 0))
+        if shape_tensor.rank is not None:
+            tensor.set_shape(shape_tensor.dims[:axis] + [part.num_elements()] +
+                             shape_tensor.dims[axis + ndims_mask:])
+        mask = reshape(mask, [-1])
+        indices = squeeze(_where_op(mask), axis=[1])
+        return gather(tensor, indices, axis=axis)
+
+
+@register_kernel("OneHot", host_inputs=(1,))
+def _one_hot(ctx, indices, depth, on_value, off_value):
+    xp = ctx.xp
+    axis = ctx.attrs["axis"]
+    out_dims = indices.ndim + 1
+    if not (axis == -1 or 0 <= axis < out_dims):
+        raise invalid("Expected axis to be -1 or between [0, %d).  But received: %d", out_dims, axis)
+    d = scalar_int(np.asarray(depth), "depth")
+    if d < 0:
+        raise invalid("depth must be non-negative, got: %d", d)
+    if on_value.ndim != 0:
+        raise invalid("on_value must be a scalar, but got: %s", dbg(on_value.shape))
+    if off_value.ndim != 0:
+        raise invalid("off_value must be a scalar, but got: %s", dbg(off_value.shape))
+    # Indices outside [0, depth), negative ones included, match no column: their rows are off_value.
+    hot = indices[..., None] == xp.arange(d)
+    out = xp.where(hot, on_value, off_value)
+    if out.dtype != on_value.dtype:
+        out = out.astype(on_value.dtype)
+    if axis != -1 and axis != out_dims - 1:
+        out = xp.moveaxis(out, -1, axis).copy()
+    return out
+
+
+@register_shape("OneHot")
+def _one_hot_shape(op):
+    axis = op.get_attr("axis")
+    if axis < -1:
+        raise ValueError("axis must be >= -1")
+    for t, what in ((op.inputs[1], "depth"), (op.inputs[2], "on_value"), (op.inputs[3], "off_value")):
+        if t.shape.rank not in (None, 0):
+            raise ValueError("Shape must be rank 0 but is rank %d for '%s'" % (t.shape.rank, what))
+    depth = constant_value(op.inputs[1])
+    if depth is not None and int(depth) < 0:
+        raise ValueError("Dimension size, given by scalar input 1, must be non-negative but is %d" % int(depth))
+    s = op.inputs[0].shape
+    if s.rank is None:
+        return [unknown_shape()]
+    new_rank = s.rank + 1
+    if axis >= new_rank:
+        raise ValueError("Expected axis to be -1 or between [0, %d).  But received: %d" % (new_rank, axis))
+    at = (axis + new_rank) % new_rank
+    dims = s.dims
+    dims.insert(at, None if depth is None else int(depth))
+    return [TensorShape(dims)]
+
+
+def _dtype_of_value(v):
+    """The dtype ``convert_to_tensor(v)`` would give, without adding a Const to the graph."""
+    if is_tensor_like(v):
+        return v.dtype.base_dtype
+    a = to_numpy(v)
+    return dtypes.string if a.dtype == object else dtypes.as_dtype(a.dtype)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """A one-hot tensor: ``on_value`` where ``indices[...] == j`` along the new ``axis`` (default last),
+    ``off_value`` elsewhere (indices outside ``[0, depth)`` give all-off rows)."""
+    g = _graph_of([indices, depth, on_value, off_value])
+    with g.as_default(), g.name_scope(name or "one_hot") as scope:
+        on_exists, off_exists = on_value is not None, off_value is not None
+        on_dtype = _dtype_of_value(on_value) if on_exists else None
+        off_dtype = _dtype_of_value(off_value) if off_exists else None
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+        if on_exists or off_exists:
+            if dtype is not None:
+                if on_exists and on_dtype != dtype:
+                    raise TypeError("dtype {0} of on_value does not match dtype parameter {1}".format(on_dtype, dtype))
+                if off_exists and off_dtype != dtype:
+                    raise TypeError("dtype {0} of off_value does not match dtype parameter {1}"
+                                    .format(off_dtype, dtype))
+            else:
+                dtype = on_dtype if on_exists else off_dtype
+        elif dtype is None:
+            dtype = dtypes.float32
+        if not on_exists:
+            on_value = convert_to_tensor(1, dtype, name="on_value")
+            on_dtype = dtype
+        if not off_exists:
+            off_value = convert_to_tensor(0, dtype, name="off_value")
+            off_dtype = dtype
+        if on_dtype != off_dtype:
+            raise TypeError("dtype {0} of on_value does not match dtype {1} of off_value".format(on_dtype, off_dtype))
+        attrs = {"axis": -1 if axis is None else axis}
+        return make_op("OneHot", [indices, depth, on_value, off_value], attrs, name=scope)
+
+
+# --- unique ------------------------------------------------------------------------------------------
+
+
+_UniqueResult = _collections.namedtuple("Unique", ["y", "idx"])
+
+
+@register_kernel("Unique")
+def _unique(ctx, x):
+    if x.ndim != 1:
+        raise invalid("unique expects a 1D vector.")
+    xp = ctx.xp
+    out_idx = ctx.attrs["out_idx"].as_numpy_dtype
+    if x.size == 0:
+        return x.copy(), xp.zeros(0, dtype=out_idx)
+    # Unique values in order of first appearance, as TensorFlow's hash-map kernel gives them.
+    values, first, inverse = xp.unique(x, return_index=True, return_inverse=True)
+    order = xp.argsort(first)
+    rank_of = xp.empty(order.shape, dtype=np.int64)
+    rank_of[order] = xp.arange(order.shape[0])
+    return values[order], rank_of[inverse.reshape(-1)].astype(out_idx)
+
+
+@register_shape("Unique")
+def _unique_shape(op):
+    s = op.inputs[0].shape
+    if s.rank not in (None, 1):
+        raise ValueError("Shape must be rank 1 but is rank %d" % s.rank)
+    return [TensorShape([None]), s.with_rank(1) if s.rank is not None else unknown_shape(1)]
+
+
+def unique(x, out_idx=dtypes.int32, name=None):
+    """``(y, idx)``: the distinct values of the 1-D ``x`` in order of appearance, and where each element
+    of ``x`` is in ``y``."""
+    op = gen("Unique", [x], {"out_idx": out_idx}, name, "Unique")
+    return _UniqueResult(*op.outputs)
+
+
+not_differentiable("Where", "OneHot", "Unique")
+register_folding("GatherV2", "Gather")
