@@ -30,7 +30,7 @@ def _sources():
 def test_the_layer_contract_holds():
     r = subprocess.run([LINT_IMPORTS], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "1 kept, 0 broken" in r.stdout
+    assert "%d kept, 0 broken" % len(PYPROJECT["tool"]["importlinter"]["contracts"]) in r.stdout
 
 
 def test_the_layer_contract_fails_on_an_upward_import(tmp_path):
@@ -42,7 +42,7 @@ def test_the_layer_contract_fails_on_an_upward_import(tmp_path):
     (tmp_path / fake["tagraph.engine"] / "graph.py").write_text("import %s\n" % fake["tagraph.devices"])
     (tmp_path / fake["tagraph.devices"] / "placer.py").write_text(
         "def place():\n    from %s import graph  # the upward import\n    return graph\n" % fake["tagraph.engine"])
-    contract = PYPROJECT["tool"]["importlinter"]["contracts"][0]
+    contract = next(c for c in PYPROJECT["tool"]["importlinter"]["contracts"] if "containers" not in c)
     layers = ", ".join('"%s"' % fake[l] for l in contract["layers"])
     (tmp_path / ".importlinter").write_text(textwrap.dedent("""\
         [importlinter]
