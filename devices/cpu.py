@@ -8,8 +8,6 @@
 import contextlib
 import os
 
-import numpy as np
-
 from tagraph.devices.kind import DeviceKind, register_device_kind
 
 __all__ = ["CPUBackend", "KIND"]
@@ -30,6 +28,9 @@ class CPUBackend:
 
     def __init__(self, index=0):
         self.index = int(index)
+        # numpy loads with the first backend, not with this module: the command-line tools import the
+        # kernel registry (and so the device kinds) without running anything.
+        import numpy as np
         self.xp = np
         self.name = "CPU:%d (numpy %s)" % (self.index, np.__version__)
         self.memory_limit = _physical_memory()
@@ -37,13 +38,13 @@ class CPUBackend:
     def upload(self, host_array):
         # Host memory is the CPU's memory: nothing to copy. A GPU array is refused here (numpy's
         # conversion raises), so a missing download surfaces instead of being papered over.
-        return np.asarray(host_array)
+        return self.xp.asarray(host_array)
 
     def download(self, array):
-        return np.asarray(array)
+        return self.xp.asarray(array)
 
     def is_device_array(self, x):
-        return isinstance(x, (np.ndarray, np.generic))
+        return isinstance(x, (self.xp.ndarray, self.xp.generic))
 
     def device_context(self):
         return contextlib.nullcontext()

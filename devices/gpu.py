@@ -13,9 +13,6 @@ backend's arrays should do the same with :meth:`GPUBackend.device_context`.
 
 import logging
 
-import numpy as np
-
-from tagraph.devices import cuda_kernels, simulated_gpu
 from tagraph.devices.kind import DeviceKind, register_device_kind
 
 __all__ = ["GPUBackend", "real_gpu_count", "KIND"]
@@ -66,7 +63,7 @@ class GPUBackend:
             with self.device_context():
                 return cupy.array(host_array, copy=True)   # peer copy onto this device
         with self.device_context():
-            return cupy.asarray(np.asarray(host_array))
+            return cupy.asarray(host_array)
 
     def download(self, array):
         """A numpy array in host memory holding ``array``'s values (host data passes through)."""
@@ -74,7 +71,7 @@ class GPUBackend:
         if isinstance(array, cupy.ndarray):
             with cupy.cuda.Device(array.device.id):
                 return array.get()
-        return np.asarray(array)
+        return cupy.asnumpy(array)
 
     def is_device_array(self, x):
         return isinstance(x, self._cupy.ndarray)
@@ -98,6 +95,7 @@ PROBE_REAL_GPUS = [True]
 
 def _discover():
     """CuPy's GPUs; where there are none, ``TAGRAPH_SIMULATED_GPUS=N`` simulated ones."""
+    from tagraph.devices import simulated_gpu  # lazy: numpy loads when devices are listed, not on import
     simulated = simulated_gpu.simulated_device_count()
     real = real_gpu_count() if PROBE_REAL_GPUS[0] else 0
     if real:
@@ -125,6 +123,7 @@ _FUSABLE_ACTIVATIONS = {"Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", 
 def _fused_kernel(pattern):
     if len(pattern) != 2 or pattern[0] != "BiasAdd" or pattern[1] not in _FUSABLE_ACTIVATIONS:
         return None
+    from tagraph.devices import cuda_kernels  # lazy: numpy and Numba load when a plan first fuses
     return cuda_kernels.fused_bias_activation_kernel(_FUSABLE_ACTIVATIONS[pattern[1]])
 
 

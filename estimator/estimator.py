@@ -28,9 +28,14 @@ import numpy as np
 
 import tagraph.engine as tg
 from tagraph.engine.framework import dtypes
+from tagraph.engine.train import metrics
 from tagraph.estimator import export as _export
 from tagraph.estimator.model_fn import EstimatorSpec, ModeKeys
 from tagraph.estimator.run_config import RunConfig
+from tagraph.serialization.checkpoint_state import get_checkpoint_state, latest_checkpoint
+from tagraph.serialization.checkpoint_utils import list_variables, load_checkpoint
+from tagraph.serialization.saved_model import builder as _builder, device_export, tag_constants
+from tagraph.serialization.saver import Saver
 
 logger = logging.getLogger("tagraph.estimator")
 
@@ -112,17 +117,14 @@ class Estimator:
 
     def latest_checkpoint(self):
         """The prefix of the newest checkpoint in model_dir, or None."""
-        from tagraph.serialization import latest_checkpoint
         return latest_checkpoint(self._model_dir)
 
     def get_variable_names(self):
         """The names of the variables in the latest checkpoint."""
-        from tagraph.serialization import list_variables
         return [name for name, _ in list_variables(self._require_checkpoint())]
 
     def get_variable_value(self, name):
         """A variable's value (numpy) in the latest checkpoint."""
-        from tagraph.serialization import load_checkpoint
         return load_checkpoint(self._require_checkpoint()).get_tensor(name)
 
     def _require_checkpoint(self, checkpoint_path=None):
@@ -203,7 +205,6 @@ class Estimator:
         steps or ``save_checkpoints_secs`` seconds (keeping ``keep_checkpoint_max``), and at the end; logs
         the loss and steps per second every ``log_step_count_steps`` steps.
         """
-        from tagraph.serialization import Saver, get_checkpoint_state
         if hooks:
             raise NotImplementedError("tagraph's Estimator.train does not run SessionRunHooks")
         if steps is not None and max_steps is not None:
@@ -323,8 +324,6 @@ class Estimator:
         Returns a dict of each metric's value, ``loss`` (the mean of the loss over the batches) and
         ``global_step``.
         """
-        from tagraph.engine.train import metrics
-        from tagraph.serialization import Saver
         if hooks:
             raise NotImplementedError("tagraph's Estimator.evaluate does not run SessionRunHooks")
         if steps is not None and steps <= 0:
@@ -372,7 +371,6 @@ class Estimator:
 
         ``predict_keys`` picks some of a dict's keys; ``yield_single_examples=False`` yields whole batches.
         """
-        from tagraph.serialization import Saver
         if hooks:
             raise NotImplementedError("tagraph's Estimator.predict does not run SessionRunHooks")
         path = self._require_checkpoint(checkpoint_path)
@@ -436,8 +434,6 @@ class Estimator:
 
             path = est.export_saved_model("/tmp/export", build_parsing_serving_input_receiver_fn(spec))
         """
-        from tagraph.serialization import Saver
-        from tagraph.serialization.saved_model import builder as _builder, device_export, tag_constants
         if experimental_mode != ModeKeys.PREDICT:
             raise NotImplementedError("tagraph exports PREDICT-mode graphs only (experimental_mode=%r)"
                                       % (experimental_mode,))
@@ -507,7 +503,6 @@ def _show(loss):
 
 def _checkpoint_step(path):
     """The global step stored in a checkpoint (or in its name), or None."""
-    from tagraph.serialization import load_checkpoint
     try:
         reader = load_checkpoint(path)
         if reader.has_tensor("global_step"):

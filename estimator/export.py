@@ -11,12 +11,22 @@ regress ("inputs" -> "outputs"), PredictOutput -> predict (the receiver tensors 
 """
 import collections
 import logging
+import os
+import re
+import shutil
 
 import numpy as np
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.ops import array_ops
+from tagraph.engine.ops import parsing_ops
+from tagraph.serialization.saved_model import signature_constants, signature_def_utils
+
+__all__ = ["ServingInputReceiver", "build_parsing_serving_input_receiver_fn", "build_raw_serving_input_receiver_fn",
+           "ExportOutput", "ClassificationOutput", "RegressionOutput", "PredictOutput", "default_export_outputs",
+           "build_all_signature_defs", "garbage_collect_exports", "SINGLE_FEATURE_DEFAULT_NAME",
+           "SINGLE_RECEIVER_DEFAULT_NAME", "SINGLE_LABEL_DEFAULT_NAME"]
 
 logger = logging.getLogger("tagraph.estimator")
 
@@ -64,7 +74,6 @@ def _check_tensor(name, t):
 def build_parsing_serving_input_receiver_fn(feature_spec, default_batch_size=None):
     """A receiver fn that takes serialized tf.Examples (key "examples") and parses them with feature_spec."""
     def serving_input_receiver_fn():
-        from tagraph.engine.ops import parsing_ops
         serialized = array_ops.placeholder(dtypes.string, [default_batch_size], name="input_example_tensor")
         features = parsing_ops.parse_example(serialized, feature_spec)
         return ServingInputReceiver(features, {"examples": serialized})
@@ -79,8 +88,6 @@ def build_raw_serving_input_receiver_fn(features, default_batch_size=None):
 
         receiver_fn = build_raw_serving_input_receiver_fn({"x": np.zeros([1, 4], np.float32)})
     """
-    import re
-
     def serving_input_receiver_fn():
         receivers = {}
         for name, t in features.items():
@@ -130,7 +137,6 @@ class ClassificationOutput(ExportOutput):
         self.scores, self.classes = scores, classes
 
     def as_signature_def(self, receiver_tensors):
-        from tagraph.serialization.saved_model import signature_def_utils
         examples = _single_string_input(receiver_tensors, "Classification")
         return signature_def_utils.classification_signature_def(examples, self.classes, self.scores)
 
@@ -144,7 +150,6 @@ class RegressionOutput(ExportOutput):
         self.value = value
 
     def as_signature_def(self, receiver_tensors):
-        from tagraph.serialization.saved_model import signature_def_utils
         examples = _single_string_input(receiver_tensors, "Regression")
         return signature_def_utils.regression_signature_def(examples, self.value)
 
@@ -165,14 +170,12 @@ class PredictOutput(ExportOutput):
         self.outputs = dict(outputs)
 
     def as_signature_def(self, receiver_tensors):
-        from tagraph.serialization.saved_model import signature_def_utils
         return signature_def_utils.predict_signature_def(receiver_tensors, self.outputs)
 
 
 def default_export_outputs(export_outputs, predictions):
     """TensorFlow's rule: none given means PredictOutput(predictions) as the default signature; one given is
     also the default; several must name the default."""
-    from tagraph.serialization.saved_model import signature_constants
     default_key = signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY
     if not export_outputs:
         return {default_key: PredictOutput(predictions)}
@@ -199,7 +202,6 @@ def build_all_signature_defs(receiver_tensors, export_outputs, receiver_tensors_
     ({name: tensors}), each alternative adds ``"<name>:<output key>"`` signatures. Outputs that cannot take
     the receivers (a classify or regress head needs one string input) are left out, with a warning.
     """
-    from tagraph.serialization.saved_model import signature_def_utils
     if not isinstance(receiver_tensors, dict):
         receiver_tensors = {SINGLE_RECEIVER_DEFAULT_NAME: receiver_tensors}
     if export_outputs is None or not isinstance(export_outputs, dict):
@@ -240,8 +242,6 @@ def garbage_collect_exports(export_dir_base, exports_to_keep):
     ``temp-<timestamp>`` folder of an export still being written, and anything else, is left alone.
     Returns the deleted paths, oldest first.
     """
-    import os
-    import shutil
     if exports_to_keep is None:
         return []
     if int(exports_to_keep) < 0:

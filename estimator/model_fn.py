@@ -9,6 +9,9 @@
 import collections
 
 from tagraph.engine.framework.graph import Operation, Tensor
+from tagraph.estimator import export as _export
+
+__all__ = ["ModeKeys", "EstimatorSpec"]
 
 
 class ModeKeys:
@@ -54,10 +57,8 @@ class EstimatorSpec(_Spec):
             if not (isinstance(v, tuple) and len(v) == 2):
                 raise TypeError("eval_metric_ops[%r] must be a (value, update_op) tuple, given: %r" % (k, v))
         if mode == ModeKeys.PREDICT:
-            from tagraph.estimator import export as _export
             export_outputs = _export.default_export_outputs(export_outputs, predictions)
         if export_outputs is not None and mode != ModeKeys.PREDICT:
-            from tagraph.estimator import export as _export
             export_outputs = _export.default_export_outputs(export_outputs, predictions)
         return super().__new__(cls, mode, predictions, loss, train_op, eval_metric_ops or {}, export_outputs,
                                tuple(training_chief_hooks or ()), tuple(training_hooks or ()), scaffold,

@@ -1,5 +1,9 @@
 """RunConfig: where and how often an Estimator checkpoints and logs, and how its sessions are set up."""
 
+from tagraph.engine.framework.config import ConfigProto
+
+__all__ = ["RunConfig"]
+
 _FIELDS = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps", "save_checkpoints_secs",
            "session_config", "keep_checkpoint_max", "keep_checkpoint_every_n_hours", "log_step_count_steps",
            "device_fn")
@@ -7,7 +11,6 @@ _FIELDS = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoint
 
 def _default_session_config():
     # TensorFlow's Estimator default: an op asked for a device it cannot run on falls back, logged.
-    from tagraph.engine.framework.config import ConfigProto
     return ConfigProto(allow_soft_placement=True)
 
 

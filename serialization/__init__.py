@@ -6,11 +6,13 @@
     reader = load_checkpoint("/tmp/train")          # the latest checkpoint in the folder
     reader.get_tensor("v1")
 
-The public surface is loaded on first use; the saver ops' kernels (SaveV2, RestoreV2, ...) are registered
-by the modules that build or import graphs holding them (saver, meta_graph), through io_ops. The import stays cheap:
-`tagraph-saved-model-cli show` pays for protobuf, not for the engine.
+Importing this package registers the kernels of the saver ops (SaveV2, RestoreV2, ...: ``io_ops``); the
+public surface is loaded on first use. The import stays cheap: `tagraph-saved-model-cli show` pays for
+protobuf, not for the engine.
 """
 import importlib
+
+from tagraph.serialization import io_ops  # noqa: F401  (registers the saver ops' kernels)
 
 _LAZY = {
     "latest_checkpoint": ("tagraph.serialization.checkpoint_state", "latest_checkpoint"),

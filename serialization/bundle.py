@@ -45,7 +45,8 @@ from tagraph.engine.framework.errors import (
     DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnimplementedError,
     from_os_error,
 )
-from tagraph.serialization.table import Table, TableBuilder, mask_crc, unmask_crc, encode_varint
+from tagraph.serialization.table import (FOOTER_SIZE, TABLE_MAGIC, Table, TableBuilder, encode_varint, mask_crc,
+                                         unmask_crc)
 
 __all__ = [
     "BundleWriter", "BundleReader", "merge_bundles", "data_filename", "meta_filename",
@@ -554,7 +555,6 @@ def v1_fallback_error(path, tensor_name=None):
     TensorFlow's NotFoundError for ``tensor_name``, or None when no tensor was asked for (an empty
     checkpoint, as TensorFlow's reader sees it).
     """
-    from tagraph.serialization.table import FOOTER_SIZE, TABLE_MAGIC
     hint = (": perhaps your file is in a different file format and you need to use a different restore "
             "operator?")
     try:

@@ -11,7 +11,7 @@ Same names and behaviour as TensorFlow's ``tf.train.load_checkpoint`` and its Ch
 import os
 
 from tagraph.engine.framework import dtypes, errors
-from tagraph.serialization import bundle, checkpoint_state
+from tagraph.serialization import bundle, bundle_dtypes, checkpoint_state
 
 __all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable"]
 
@@ -20,7 +20,6 @@ class _UnknownDType:
     """Stands for a DataType tagraph has no DType for; carries TensorFlow's name for it."""
 
     def __init__(self, enum):
-        from tagraph.serialization import bundle_dtypes
         self.as_datatype_enum = enum
         self.name = bundle_dtypes.datatype_name(enum)[3:].lower() if bundle_dtypes.datatype_name(enum) \
             else "unknown_%d" % enum
@@ -104,7 +103,6 @@ class CheckpointReader:
 
     def debug_string(self):
         """``b"v1 (DT_FLOAT) [3]\\n..."``: one line per whole tensor, in key order (TensorFlow's format)."""
-        from tagraph.serialization import bundle_dtypes
         lines = []
         for key in self._reader.keys():
             entry = self._reader.entry(key)

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from tagraph.engine.framework import errors
+from tagraph.serialization.checkpoint_utils import NewCheckpointReader
 
 __all__ = ["print_tensors_in_checkpoint_file", "parse_numpy_printoption", "main"]
 
@@ -46,7 +47,6 @@ def _count_total_params(reader, count_exclude_pattern=""):
 
 def _print_tensors(file_name, tensor_name, all_tensors, all_tensor_names, count_exclude_pattern):
     """TensorFlow's printing; returns the error it reported (a missing tensor included), or None."""
-    from tagraph.serialization.checkpoint_utils import NewCheckpointReader
     try:
         reader = NewCheckpointReader(file_name)
         if all_tensors or all_tensor_names:

@@ -22,12 +22,16 @@ import time
 
 import numpy as np
 
+from tagraph.devices.spec import DeviceSpec
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
-from tagraph.engine.framework.op_builder import get_op_def
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.runtime.session import BaseSession
+from tagraph.engine.variables import variables as _variables
 from tagraph.protos import attr_value_pb2, saver_pb2
 from tagraph.serialization import checkpoint_state as checkpoint_management
-from tagraph.serialization import io_ops  # noqa: F401  (registers the kernels the saver graph runs)
+from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of the ops the saver builds)
+from tagraph.serialization import meta_graph_io
 
 logger = logging.getLogger("tagraph.saver")
 
@@ -61,28 +65,16 @@ def _control_deps(graph, ops):
 
 
 def _const(graph, value, dtype, name):
-    from tagraph.engine.ops.constant_op import constant
     with graph.as_default():
         return constant(value, dtype=dtype, name=name)
 
 
 def _op(graph, op_type, inputs, attrs=None, name=None):
-    """Creates ``op_type`` as TensorFlow's op_def_library does: inside a name scope named after the op,
-    Python values become Consts named after their argument (``save/SaveV2/tensor_names``) and lists of
-    tensors a Pack (``save/MergeV2Checkpoints/checkpoint_prefixes``)."""
-    op_def = get_op_def(op_type)
-    with graph.name_scope(name or op_type) as scope:
-        converted = []
-        for arg, value in zip(op_def.input_arg, inputs):
-            is_list = bool(arg.number_attr or arg.type_list_attr)
-            if isinstance(value, Tensor) or is_list:
-                converted.append(value)
-            elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
-                converted.append(graph.create_op("Pack", [list(value)], {"axis": 0}, name=arg.name).outputs[0])
-            else:
-                dtype = dtypes.as_dtype(arg.type) if arg.type else (attrs or {}).get(arg.type_attr)
-                converted.append(_const(graph, value, dtype, arg.name))
-        return graph.create_op(op_type, converted, attrs or {}, name=scope)
+    """Creates ``op_type`` through the engine's op builder, as TensorFlow's generated wrappers do: inside a
+    name scope named after the op, so that Python values become Consts named after their argument
+    (``save/SaveV2/tensor_names``) and the op takes the scope's name (``save/SaveV2``)."""
+    with graph.as_default(), graph.name_scope(name or op_type) as scope:
+        return graph.create_op(op_type, inputs, attrs or {}, name=scope)
 
 
 def _identity(graph, x, name="Identity"):
@@ -121,7 +113,6 @@ def _group_control_deps(graph, dev, deps, name=None):
 
 
 def _set_cpu0(device_string):
-    from tagraph.devices.spec import DeviceSpec
     return DeviceSpec.from_string(device_string or "").replace(device_type="CPU", device_index=0).to_string()
 
 
@@ -215,8 +206,7 @@ _VARIABLE_OPS = ("Variable", "VariableV2", "AutoReloadVariable", "VarHandleOp", 
 
 
 def _is_variable(x):
-    from tagraph.engine.variables.variables import Variable
-    return isinstance(x, Variable)
+    return isinstance(x, _variables.Variable)
 
 
 def _tensor_comes_from_variable(t):
@@ -684,7 +674,6 @@ class Saver:
         Writes ``<prefix>.data-00000-of-00001`` and ``<prefix>.index``, then ``<prefix>.meta``, then the
         ``checkpoint`` state file, and deletes checkpoints past ``max_to_keep``.
         """
-        from tagraph.engine.runtime.session import BaseSession
         if not self._is_built:
             raise RuntimeError("`build()` should be called before save if defer_build==True")
         if latest_filename is None:
@@ -736,8 +725,7 @@ class Saver:
                           clear_devices=False, clear_extraneous_savers=False, strip_default_attrs=False,
                           save_debug_info=False):
         """Writes the default graph's MetaGraphDef, with this saver's SaverDef, to ``filename``."""
-        from tagraph.serialization import meta_graph
-        return meta_graph.export_meta_graph(
+        return meta_graph_io.export_meta_graph(
             filename=filename, saver_def=self.saver_def, collection_list=collection_list, as_text=as_text,
             graph=get_default_graph(), export_scope=export_scope, clear_devices=clear_devices,
             clear_extraneous_savers=clear_extraneous_savers, strip_default_attrs=strip_default_attrs,
@@ -784,19 +772,24 @@ def _as_saver_def(value):
     return sd
 
 
-def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
-    """Imports a MetaGraphDef (or ``.meta`` file) into the default graph; returns its Saver, or None."""
-    from tagraph.serialization import meta_graph
-    return meta_graph.import_meta_graph(meta_graph_or_file, clear_devices=clear_devices, import_scope=import_scope,
-                                        **kwargs)
+def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **saver_kwargs):
+    """Imports a MetaGraphDef (or ``.meta`` file) into the default graph; returns a Saver built from its
+    SaverDef, a new Saver when it has none but the graph has variables, else None."""
+    mg = meta_graph_io.import_scoped_meta_graph(meta_graph_or_file, clear_devices=clear_devices,
+                                                import_scope=import_scope)
+    if mg.HasField("saver_def"):
+        return Saver(saver_def=mg.saver_def, name=import_scope, **saver_kwargs)
+    if _variables.global_variables():
+        return Saver(**saver_kwargs)
+    meta_graph_io.logger.info("Saver not created because there are no variables in the graph to restore")
+    return None
 
 
 def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None, collection_list=None,
                       as_text=False, graph=None, export_scope=None, clear_devices=False,
                       clear_extraneous_savers=False, strip_default_attrs=False, save_debug_info=False, **kwargs):
     """Returns the MetaGraphDef of ``graph`` (the default graph), writing it to ``filename`` when given."""
-    from tagraph.serialization import meta_graph
-    return meta_graph.export_meta_graph(
+    return meta_graph_io.export_meta_graph(
         filename=filename, meta_info_def=meta_info_def, graph_def=graph_def, saver_def=saver_def,
         collection_list=collection_list, as_text=as_text, graph=graph, export_scope=export_scope,
         clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,

@@ -8,4 +8,8 @@ concurrent requests (``--enable_batching``), and exports health and Prometheus m
 ``main`` (command line), ``server`` (assembly), ``manager`` and ``versions`` (which versions serve),
 ``servable`` (one loaded version), ``inference`` (Predict / Classify / Regress rules), ``grpc_service``
 and ``rest_api`` with ``json_codec`` (the front ends), ``batching``, ``metrics``, ``warmup``, ``config``.
+
+Importing this package loads none of them: ``main`` sets the BLAS thread variables before numpy loads.
 """
+
+__all__ = []

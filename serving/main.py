@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 
+__all__ = ["main", "build_parser", "VERSION"]
+
 VERSION = "tagraph-model-server 0.1.0 (TensorFlow Serving API compatible)"
 
 
@@ -114,13 +116,12 @@ def main(argv=None):
                  "tensorflow_inter_op_parallelism"):
         if getattr(args, name):
             log.warning("--%s is accepted for compatibility with TensorFlow Serving and has no effect here", name)
-    from tagraph.serving.config import ConfigError
-    from tagraph.serving.server import ModelServer, ServerOptions
+    from tagraph.serving import config as config_lib, server as server_lib  # lazy: numpy after the BLAS variables
 
-    options = ServerOptions(**{k: getattr(args, k) for k in _SERVER_OPTIONS})
+    options = server_lib.ServerOptions(**{k: getattr(args, k) for k in _SERVER_OPTIONS})
     try:
-        server = ModelServer(options)
-    except (ConfigError, ValueError) as e:
+        server = server_lib.ModelServer(options)
+    except (config_lib.ConfigError, ValueError) as e:
         log.error("%s", e)
         return 1
 

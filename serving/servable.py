@@ -14,6 +14,11 @@ import logging
 import threading
 import weakref
 
+from tagraph.devices import registry
+from tagraph.engine.framework.config import ConfigProto
+from tagraph.serialization.saved_model import loader
+from tagraph.serialization.saved_model.signature_runner import SignatureRunner
+from tagraph.serialization.saved_model.utils import get_tensor_from_tensor_info
 from tagraph.serving.status import ServingError, as_serving_error
 
 logger = logging.getLogger("tagraph.serving")
@@ -34,7 +39,6 @@ def servables_alive():
 
 def _gpu_present():
     try:
-        from tagraph.devices import registry
         return registry.gpu_available()
     except Exception:  # noqa: BLE001 - a broken GPU probe must not stop CPU serving
         logger.warning("Probing for GPUs failed; serving on the CPU", exc_info=True)
@@ -45,7 +49,6 @@ def choose_tags(export_dir, requested_tags=None):
     """The tag-set to load: ``requested_tags`` if given, else ``serve,gpu`` with a GPU and such a graph."""
     if requested_tags:
         return sorted(requested_tags), "requested by --saved_model_tags"
-    from tagraph.serialization.saved_model import loader
     try:
         tag_sets = [set(mg.meta_info_def.tags) for mg in loader.parse_saved_model(export_dir).meta_graphs]
     except Exception:  # noqa: BLE001 - the load itself reports the error properly
@@ -140,7 +143,6 @@ class Servable:
             raise as_serving_error(e) from None
 
     def _compile(self, cache_key):
-        from tagraph.serialization.saved_model.utils import get_tensor_from_tensor_info
         signature_key, in_keys, out_keys = cache_key
         with self._compile_lock:
             fn = self._callables.get(cache_key)
@@ -175,12 +177,10 @@ class Servable:
 
 def load_servable(name, version, path, saved_model_tags=None, session_config=None):
     """Loads version ``version`` of model ``name`` from ``path``; raises ServingError on failure."""
-    from tagraph.serialization.saved_model.signature_runner import SignatureRunner
     tags, why = choose_tags(path, saved_model_tags)
     logger.info("Reading SavedModel from: %s", path)
     logger.info("Reading meta graph with tags { %s } (%s)", " ".join(tags), why)
     if session_config is None:
-        from tagraph.engine.framework.config import ConfigProto
         # A 'serve,gpu' graph pins nodes to /device:GPU:0; an op without a GPU kernel falls back to the CPU.
         session_config = ConfigProto(allow_soft_placement=True)
     try:

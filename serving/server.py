@@ -27,6 +27,8 @@ from tagraph.serving.servable import load_servable
 from tagraph.serving.status import ServingError
 from tagraph.serving.warmup import run_warmup
 
+__all__ = ["ModelServer", "ServerOptions"]
+
 logger = logging.getLogger("tagraph.serving")
 
 

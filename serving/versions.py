@@ -18,6 +18,8 @@ import logging
 import os
 import re
 
+from tagraph.protos import saved_model_pb2
+
 logger = logging.getLogger("tagraph.serving")
 
 _SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
@@ -73,7 +75,6 @@ def _needs_variables(path):
 
     An unreadable graph file counts as not needing them: the load then reports the real error.
     """
-    from tagraph.protos import saved_model_pb2
     pb = os.path.join(path, _SAVED_MODEL_FILES[0])
     if not os.path.isfile(pb):
         return False

@@ -22,13 +22,22 @@ The layout is TensorFlow's::
 The directory becomes a SavedModel only when ``save()`` writes ``saved_model.pb``, last and atomically: a
 reader never sees a ``saved_model.pb`` whose variables or assets are still being written.
 """
+import filecmp
 import logging
 import os
 import shutil
 
+from google.protobuf import text_format
+
 from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
+from tagraph.protos import meta_graph_pb2, saved_model_pb2
+from tagraph.protos.type_urls import unpack_any
+from tagraph.serialization.atomic_file import remove_quietly, temp_name, write_atomic
+from tagraph.serialization.meta_graph_io import create_meta_graph_def
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
+from tagraph.serialization.saver import Saver
 
 logger = logging.getLogger("tagraph.saved_model")
 
@@ -39,7 +48,6 @@ class SavedModelBuilder:
     """Builds a SavedModel in ``export_dir`` (created if missing; refused if it exists and is not empty)."""
 
     def __init__(self, export_dir):
-        from tagraph.protos import saved_model_pb2
         export_dir = os.fsdecode(export_dir) if isinstance(export_dir, bytes) else os.fspath(export_dir)
         if os.path.exists(export_dir):
             if not os.path.isdir(export_dir):
@@ -108,7 +116,6 @@ class SavedModelBuilder:
         if not self._has_saved_variables:
             raise AssertionError("Graph state including variables and assets has not been saved yet. Please "
                                  "invoke `add_meta_graph_and_variables()` first.")
-        from tagraph.engine.framework.graph import get_default_graph
         graph = get_default_graph()
         signature_def_map = signature_def_map or {}
         tags = self._check_tags(tags)
@@ -123,8 +130,6 @@ class SavedModelBuilder:
 
     def save(self, as_text=False):
         """Writes ``saved_model.pb`` (or ``saved_model.pbtxt``) atomically; returns its path."""
-        from google.protobuf import text_format
-        from tagraph.serialization.atomic_file import write_atomic
         if not self._saved_model.meta_graphs:
             raise AssertionError("Nothing to save: no MetaGraphDef was added. Invoke "
                                  "`add_meta_graph_and_variables()` first.")
@@ -193,14 +198,12 @@ class SavedModelBuilder:
                                  "saved: %s" % (key, side, name, n, e)) from None
 
     def _add_collections(self, graph, assets_collection, main_op):
-        from tagraph.engine.framework.graph import GraphKeys
         if assets_collection is None:
             assets_collection = graph.get_collection(GraphKeys.ASSET_FILEPATHS)
         self._save_and_write_assets(graph, assets_collection)
         self._maybe_add_main_op(graph, main_op)
 
     def _save_and_write_assets(self, graph, assets):
-        from tagraph.protos import meta_graph_pb2
         _normalize_asset_collection(graph)
         if not assets:
             logger.info("No assets to save.")
@@ -219,7 +222,6 @@ class SavedModelBuilder:
         self._copy_assets(filename_map)
 
     def _copy_assets(self, filename_map):
-        from tagraph.serialization.atomic_file import remove_quietly, temp_name
         assets_dir = utils.get_assets_dir(self._export_dir)
         os.makedirs(assets_dir, exist_ok=True)
         for filename, source in filename_map.items():
@@ -243,7 +245,6 @@ class SavedModelBuilder:
 
     @staticmethod
     def _maybe_add_main_op(graph, main_op):
-        from tagraph.engine.framework.graph import Operation
         if main_op is None:
             return
         if not isinstance(main_op, Operation):
@@ -260,16 +261,13 @@ class SavedModelBuilder:
     def _maybe_create_saver(graph, saver):
         if saver is not None:
             return saver
-        from tagraph.engine.framework.graph import GraphKeys
         if not graph.get_collection(GraphKeys.GLOBAL_VARIABLES) and \
                 not graph.get_collection(GraphKeys.SAVEABLE_OBJECTS):
             return None     # TensorFlow's Saver(allow_empty=True) is empty too: no SaverDef, no files
-        from tagraph.serialization.saver import Saver
         return Saver(sharded=True, allow_empty=True)
 
     def _tag_and_add_meta_graph(self, graph, saver_def, tags, signature_def_map, clear_devices,
                                 strip_default_attrs):
-        from tagraph.serialization.meta_graph import create_meta_graph_def
         mg = create_meta_graph_def(graph, saver_def=saver_def, clear_devices=clear_devices,
                                    strip_default_attrs=strip_default_attrs, tags=list(tags),
                                    signature_def_map=signature_def_map)
@@ -287,8 +285,6 @@ def _show_tags(tags):
 
 def _normalize_asset_collection(graph):
     # A graph loaded from a SavedModel holds its AssetFileDefs as packed Anys; export wants the messages.
-    from tagraph.protos import meta_graph_pb2
-    from tagraph.protos.type_urls import unpack_any
     ref = graph.get_collection_ref(constants.ASSETS_KEY)
     for i, item in enumerate(ref):
         if hasattr(item, "type_url") and hasattr(item, "value"):
@@ -298,7 +294,6 @@ def _normalize_asset_collection(graph):
 
 
 def _asset_path_from_tensor(tensor):
-    from tagraph.engine.framework.graph import Tensor
     if not isinstance(tensor, Tensor):
         raise TypeError("Asset path tensor %r must be a Tensor." % (tensor,))
     if tensor.op.type != "Const":
@@ -317,7 +312,6 @@ def _asset_path_from_tensor(tensor):
 
 
 def _asset_filename_to_add(source, filename_map):
-    import filecmp
     filename = os.path.basename(source)
     if filename not in filename_map:
         return filename

@@ -15,7 +15,15 @@ changed: devices are written into the exported NodeDefs only.
 import collections
 import logging
 
-from tagraph.serialization.saved_model import tag_constants
+from tagraph.devices import kernel_registry
+from tagraph.devices.spec import DeviceSpec
+from tagraph.engine.framework.config import ConfigProto
+from tagraph.engine.framework.graph import Graph, GraphKeys
+from tagraph.engine.runtime.session import Session
+from tagraph.serialization.saved_model import loader, tag_constants
+from tagraph.serialization.saved_model.builder import SavedModelBuilder
+from tagraph.serialization.saved_model.loader import MetaGraphNotFoundError
+from tagraph.serialization.saver import Saver
 
 logger = logging.getLogger("tagraph.saved_model")
 
@@ -35,7 +43,6 @@ def _colocated_elsewhere(node_def):
 
 
 def _gpu_capable(op):
-    from tagraph.devices import kernel_registry
     if kernel_registry.get_kernel(op.type, "GPU") is None:
         return False
     for t in list(op.inputs) + op.outputs:
@@ -49,7 +56,6 @@ def assign_devices(graph_def, graph, device_type, cpu_device="/device:CPU:0", gp
 
     ``graph`` is the live graph the NodeDefs came from (for op types and dtypes).
     """
-    from tagraph.devices.spec import DeviceSpec
     for nd in graph_def.node:
         if _colocated_elsewhere(nd):
             nd.device = ""
@@ -80,14 +86,11 @@ def export_for_devices(sess, export_dir, signature_def_map=None, assets_collecti
     Both MetaGraphDefs come from ``sess.graph``, share one SaverDef, one ``variables/`` checkpoint and
     one ``assets/`` folder, and carry the same signatures. Returns the path of ``saved_model.pb``.
     """
-    from tagraph.serialization.saved_model.builder import SavedModelBuilder
     graph = sess.graph
     base_tags = list(base_tags)
     gpu_tags = base_tags + [tag_constants.GPU] if tag_constants.GPU not in base_tags else base_tags
     if saver is None:
-        from tagraph.engine.framework.graph import GraphKeys
         if graph.get_collection(GraphKeys.GLOBAL_VARIABLES) or graph.get_collection(GraphKeys.SAVEABLE_OBJECTS):
-            from tagraph.serialization.saver import Saver
             with graph.as_default():
                 saver = Saver(sharded=True, allow_empty=True)
     builder = SavedModelBuilder(export_dir)
@@ -120,7 +123,6 @@ def choose_tags(tag_sets, gpu_present, base_tags=CPU_TAGS):
 
 
 def _no_tags(base, gpu, sets):
-    from tagraph.serialization.saved_model.loader import MetaGraphNotFoundError
     return MetaGraphNotFoundError(
         None, None, "The SavedModel has neither tag-set {%s} nor {%s}; its tag-sets are: %s"
         % (", ".join(sorted(base)), ", ".join(sorted(gpu)),
@@ -147,12 +149,8 @@ def load_best(sess_or_none, export_dir, base_tags=CPU_TAGS, config=None, import_
     ``sess_or_none=None`` a new Session on a new Graph is made, allowing soft placement (as TensorFlow
     Serving does) unless ``config`` says otherwise. The choice is logged.
     """
-    from tagraph.serialization.saved_model import loader
     own = sess_or_none is None
     if own:
-        from tagraph.engine.framework.config import ConfigProto
-        from tagraph.engine.framework.graph import Graph
-        from tagraph.engine.runtime.session import Session
         if config is None:
             config = ConfigProto(allow_soft_placement=True)
         sess = Session(graph=Graph(), config=config)
@@ -184,7 +182,6 @@ def load_best(sess_or_none, export_dir, base_tags=CPU_TAGS, config=None, import_
 
 def _pins_unrunnable_gpu_nodes(graph_def):
     # A node pinned to a GPU that tagraph's GPU kernels cannot take (no kernel, or string-typed).
-    from tagraph.devices import kernel_registry
     for nd in graph_def.node:
         if "GPU" not in nd.device.upper():
             continue

@@ -17,9 +17,19 @@ missing tag-set a NotFoundError and a RuntimeError.
 import logging
 import os
 
+from google.protobuf import message, text_format
+
+from tagraph.devices import kernel_registry
 from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import get_default_graph
+from tagraph.engine.framework.op_builder import op_defs
+from tagraph.protos import meta_graph_pb2, saved_model_pb2
+from tagraph.protos.type_urls import unpack_any
+from tagraph.serialization.meta_graph_io import import_scoped_meta_graph
+from tagraph.serialization.path_safety import safe_join
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
+from tagraph.serialization.saver import Saver
 
 logger = logging.getLogger("tagraph.saved_model")
 
@@ -66,8 +76,6 @@ def contains_saved_model(export_dir):
 
 def parse_saved_model(export_dir):
     """Reads the SavedModel proto of ``export_dir`` (binary preferred, else text)."""
-    from google.protobuf import message, text_format
-    from tagraph.protos import saved_model_pb2
     export_dir = _path(export_dir)
     if not os.path.isdir(export_dir):
         raise SavedModelNotFoundError(
@@ -143,24 +151,11 @@ def meta_graph_from_tags(saved_model, tags, export_dir=""):
                                 ", ".join(_show_tag_set(p) for p in present) or "none"))
 
 
-def _import_kernel_modules():
-    # Kernels register when their modules are imported; the save/restore ones live in serialization.
-    import importlib
-    for name in ("tagraph.serialization.io_ops",):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            logger.debug("kernel module %s is not available", name)
-
-
 def check_kernels(graph_def, device_types=("CPU",)):
     """Raises MissingKernelsError naming every op type of ``graph_def`` that cannot run here.
 
     An op type is runnable when tagraph knows its OpDef and has a kernel for one of ``device_types``.
     """
-    from tagraph.devices import kernel_registry
-    from tagraph.engine.framework.op_builder import op_defs
-    _import_kernel_modules()
     known = op_defs()
     unknown, no_kernel = {}, {}
     for nd in graph_def.node:
@@ -189,8 +184,6 @@ def _list_ops(by_type):
 
 
 def _asset_file_defs(meta_graph_def):
-    from tagraph.protos import meta_graph_pb2
-    from tagraph.protos.type_urls import unpack_any
     if meta_graph_def.asset_file_def:
         return list(meta_graph_def.asset_file_def)
     out = []
@@ -227,7 +220,6 @@ def get_asset_tensors(export_dir, meta_graph_def_to_load, import_scope=None):
                 None, None, "Asset file name %r (tensor %s) escapes the SavedModel's assets directory %s; "
                 "asset names must be plain relative paths inside it." % (filename, proto.tensor_info.name,
                                                                          assets_dir))
-        from tagraph.serialization.path_safety import safe_join
         safe_join(assets_dir, filename)  # also refuses a symlink in assets/ that leads outside
         if not os.path.exists(target):
             logger.warning("Asset %s of SavedModel %s is missing (%s)", filename, export_dir, target)
@@ -247,7 +239,6 @@ def _op_from_collection(meta_graph_def, key, graph, import_scope):
 
 def get_init_op(meta_graph_def, import_scope=None, graph=None):
     """The op to run after restoring: the ``__saved_model_init_op`` signature, the main op, or legacy init op."""
-    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     sig = meta_graph_def.signature_def.get(constants.INIT_OP_SIGNATURE_KEY)
     if sig is not None and constants.INIT_OP_SIGNATURE_KEY in sig.outputs:
@@ -257,7 +248,6 @@ def get_init_op(meta_graph_def, import_scope=None, graph=None):
 
 
 def get_train_op(meta_graph_def, import_scope=None, graph=None):
-    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     sig = meta_graph_def.signature_def.get(constants.TRAIN_OP_SIGNATURE_KEY)
     if sig is not None and constants.TRAIN_OP_SIGNATURE_KEY in sig.outputs:
@@ -289,7 +279,6 @@ class SavedModelLoader:
 
     def load_graph(self, graph, tags, import_scope=None, clear_devices=False, device_types=("CPU",)):
         """Checks kernels, then imports the tagged graph and its collections into ``graph``."""
-        from tagraph.serialization.meta_graph import import_scoped_meta_graph
         mg = self.get_meta_graph_def_from_tags(tags)
         check_kernels(mg.graph_def, device_types)
         get_asset_tensors(self._export_dir, mg, import_scope)     # refuse escaping asset paths up front
@@ -317,7 +306,6 @@ class SavedModelLoader:
             filename = graph.as_graph_element(_scoped(sd.filename_tensor_name, import_scope))
             sess.run(restore_op, {filename: self._variables_path})
             return
-        from tagraph.serialization.saver import Saver
         with graph.as_default():
             if sd is not None:
                 saver = Saver(saver_def=sd, name=import_scope, **saver_kwargs)

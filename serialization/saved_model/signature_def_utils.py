@@ -7,6 +7,10 @@ A predict signature maps any named inputs to any named outputs. A classify signa
 input (serialized ``tf.Example``s) under ``inputs`` and gives float ``scores`` and/or string ``classes``;
 a regress signature takes the same input and gives float ``outputs``.
 """
+from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import Tensor
+from tagraph.engine.framework.tensor_util import make_tensor_proto
+from tagraph.protos import meta_graph_pb2
 from tagraph.serialization.saved_model import signature_constants as sc
 from tagraph.serialization.saved_model import utils
 
@@ -19,7 +23,6 @@ _DT_FLOAT = 1
 
 
 def _dtype_name(enum):
-    from tagraph.engine.framework import dtypes
     try:
         return dtypes.as_dtype(enum).name
     except (TypeError, ValueError, KeyError):
@@ -31,7 +34,6 @@ def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=No
 
     ``defaults`` maps input names to default values (stored as TensorProtos, as TensorFlow 2 does).
     """
-    from tagraph.protos import meta_graph_pb2
     sig = meta_graph_pb2.SignatureDef()
     for key, info in (inputs or {}).items():
         sig.inputs[key].CopyFrom(info)
@@ -40,7 +42,6 @@ def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=No
     if method_name is not None:
         sig.method_name = method_name
     if defaults is not None:
-        from tagraph.engine.framework.tensor_util import make_tensor_proto
         for key, value in defaults.items():
             if key not in sig.inputs:
                 raise ValueError("Default given for '%s', which is not an input of the signature (inputs: %s)"
@@ -51,7 +52,6 @@ def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=No
 
 
 def _is_tensor(t):
-    from tagraph.engine.framework.graph import Tensor
     return isinstance(t, Tensor)
 
 

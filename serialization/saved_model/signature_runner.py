@@ -18,8 +18,14 @@ import threading
 
 import numpy as np
 
-from tagraph.engine.framework import errors
-from tagraph.serialization.saved_model import constants, signature_constants
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import Graph
+from tagraph.engine.framework.tensor_shape import as_shape
+from tagraph.engine.framework.tensor_util import make_ndarray, to_numpy
+from tagraph.engine.runtime.session import Session
+from tagraph.protos import meta_graph_pb2
+from tagraph.serialization.saved_model import constants, loader, signature_constants
+from tagraph.serialization.saved_model.utils import get_tensor_from_tensor_info
 
 logger = logging.getLogger("tagraph.saved_model")
 
@@ -31,12 +37,10 @@ _RESERVED = (constants.INIT_OP_SIGNATURE_KEY, constants.TRAIN_OP_SIGNATURE_KEY)
 
 
 def _dtype(enum):
-    from tagraph.engine.framework import dtypes
     return dtypes.as_dtype(enum)
 
 
 def _shape_of(info):
-    from tagraph.engine.framework.tensor_shape import as_shape
     return as_shape(info.tensor_shape)
 
 
@@ -68,9 +72,6 @@ class SignatureRunner:
         else:
             if export_dir is None:
                 raise ValueError("SignatureRunner needs export_dir (or use SignatureRunner.from_session)")
-            from tagraph.engine.framework.graph import Graph
-            from tagraph.engine.runtime.session import Session
-            from tagraph.serialization.saved_model import loader
             sess = Session(graph=Graph(), config=config)
             try:
                 kwargs = {"clear_devices": True} if clear_devices else {}
@@ -155,7 +156,6 @@ class SignatureRunner:
         with self._lock:
             fn = self._callables.get(cache_key)
             if fn is None:
-                from tagraph.serialization.saved_model.utils import get_tensor_from_tensor_info
                 g = self._sess.graph
                 feed_list = []
                 for k in in_keys:
@@ -197,7 +197,6 @@ class SignatureRunner:
         out = {}
         for name in sig.defaults:
             if name not in inputs and name in sig.inputs:
-                from tagraph.engine.framework.tensor_util import make_ndarray
                 out[name] = convert_input(key, name, sig.inputs[name], make_ndarray(sig.defaults[name]))
         for name, value in inputs.items():
             info = sig.inputs[name]
@@ -227,7 +226,6 @@ class SignatureRunner:
             raise errors.InvalidArgumentError(
                 None, None, "Input '%s' of signature '%s' is sparse: give (indices, values, dense_shape), got %s"
                 % (name, key, type(value).__name__))
-        from tagraph.protos import meta_graph_pb2
         dense = meta_graph_pb2.TensorInfo(name="values", dtype=info.dtype)
         dense.tensor_shape.unknown_rank = True
         i64 = meta_graph_pb2.TensorInfo(name="indices", dtype=9)
@@ -243,7 +241,6 @@ def _list_infos(infos):
 
 def convert_input(signature_key, name, info, value):
     """``value`` as a numpy array of the TensorInfo's dtype, checked against its shape; else a clear error."""
-    from tagraph.engine.framework.tensor_util import to_numpy
     dt = _dtype(info.dtype)
     where = "Input '%s' of signature '%s'" % (name, signature_key)
     if dt.name == "string":

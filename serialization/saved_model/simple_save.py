@@ -5,7 +5,9 @@
 Writes one MetaGraphDef tagged ``serve`` with a ``serving_default`` predict signature, the session's
 variables, the graph's ``ASSET_FILEPATHS`` assets, devices cleared, as TensorFlow does.
 """
+from tagraph.engine.framework.graph import GraphKeys
 from tagraph.serialization.saved_model import signature_constants, signature_def_utils, tag_constants
+from tagraph.serialization.saved_model.builder import SavedModelBuilder
 
 __all__ = ["simple_save"]
 
@@ -16,8 +18,6 @@ def simple_save(session, export_dir, inputs, outputs, legacy_init_op=None):
     ``inputs`` / ``outputs``: dicts of names to Tensors, making the ``serving_default`` predict signature.
     ``legacy_init_op``: an op run on load (for example to initialize tables).
     """
-    from tagraph.engine.framework.graph import GraphKeys
-    from tagraph.serialization.saved_model.builder import SavedModelBuilder
     signature_def_map = {
         signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY:
             signature_def_utils.predict_signature_def(inputs, outputs)

@@ -3,6 +3,8 @@
     builder.add_meta_graph_and_variables(sess, [tag_constants.SERVING, tag_constants.GPU])
 """
 
+__all__ = ["SERVING", "TRAINING", "EVAL", "GPU", "TPU"]
+
 SERVING = "serve"
 TRAINING = "train"
 EVAL = "eval"

@@ -5,6 +5,11 @@
 """
 import os
 
+from tagraph.engine.framework.common_shapes import constant_value
+from tagraph.engine.framework.graph import Tensor, get_default_graph
+from tagraph.engine.framework.tensor_shape import TensorShape
+from tagraph.engine.ops.parsing_ops import SparseTensor
+from tagraph.protos import meta_graph_pb2
 from tagraph.serialization.saved_model import constants
 
 __all__ = ["build_tensor_info", "build_tensor_info_from_op", "get_tensor_from_tensor_info",
@@ -22,8 +27,6 @@ def build_tensor_info(tensor):
         info = build_tensor_info(tg.placeholder(tg.float32, [None, 1], name="x"))
         assert info.name == "x:0"
     """
-    from tagraph.engine.framework.graph import Tensor
-    from tagraph.protos import meta_graph_pb2
     if _is_sparse(tensor):
         info = meta_graph_pb2.TensorInfo(dtype=tensor.values.dtype.base_dtype.as_datatype_enum)
         info.tensor_shape.CopyFrom(_sparse_shape(tensor).as_proto())
@@ -42,8 +45,6 @@ def build_tensor_info(tensor):
 
 
 def _sparse_shape(sp):
-    from tagraph.engine.framework.tensor_shape import TensorShape
-    from tagraph.engine.framework.common_shapes import constant_value
     ds = sp.dense_shape
     try:
         value = constant_value(ds)
@@ -58,7 +59,6 @@ def _sparse_shape(sp):
 
 def build_tensor_info_from_op(op):
     """A TensorInfo naming an Operation (dtype DT_INVALID, unknown shape), as for init ops in signatures."""
-    from tagraph.protos import meta_graph_pb2
     info = meta_graph_pb2.TensorInfo(name=op.name, dtype=0)
     info.tensor_shape.unknown_rank = True
     return info
@@ -77,7 +77,6 @@ def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
 
     Raises KeyError when the graph has no such tensor, ValueError for a TensorInfo without an encoding.
     """
-    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
 
     def get(name):
@@ -87,7 +86,6 @@ def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
     if encoding == "name":
         return get(tensor_info.name)
     if encoding == "coo_sparse":
-        from tagraph.engine.ops.parsing_ops import SparseTensor
         c = tensor_info.coo_sparse
         return SparseTensor(get(c.indices_tensor_name), get(c.values_tensor_name), get(c.dense_shape_tensor_name))
     raise ValueError("Invalid TensorInfo.encoding: %s. Expected `coo_sparse` or `name` for a dense tensor "
@@ -96,7 +94,6 @@ def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
 
 def get_element_from_tensor_info(tensor_info, graph=None, import_scope=None):
     """The Tensor or Operation a TensorInfo names (``"x:0"`` or ``"init"``)."""
-    from tagraph.engine.framework.graph import get_default_graph
     graph = graph or get_default_graph()
     return graph.as_graph_element(_scoped(tensor_info.name, import_scope))
 

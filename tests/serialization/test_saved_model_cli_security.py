@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tagraph.serialization import saved_model_cli as cli
+from tagraph.serialization.saved_model_cli import run as cli_run
 
 TF = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
 X1X2 = str(TF / "x1_x2_to_y")
@@ -49,7 +50,7 @@ def nothing_runs(monkeypatch):
     for name in ("read_saved_model", "_load_input_files", "_run_signature"):
         def fail(*a, _name=name, **k):
             raise AssertionError("reached %s: the input should have been refused before" % _name)
-        monkeypatch.setattr(cli, name, fail)
+        monkeypatch.setattr(cli_run, name, fail)
 
 
 class _Sentinel:
@@ -202,7 +203,7 @@ def test_pickle_named_npy_is_refused_without_unpickling(capsys, tmp_path, monkey
     sentinel = tmp_path / "unpickled"
     disguised = tmp_path / "x.npy"
     disguised.write_bytes(pickle.dumps(_Sentinel(str(sentinel))))
-    monkeypatch.setattr(cli, "_run_signature", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(cli_run, "_run_signature", lambda *a, **k: pytest.fail("ran"))
     err = refused(capsys, *RUN_X1X2, "--inputs", "x1=%s" % disguised)
     assert "holds neither .npy nor .npz data" in err and "--allow_pickle" in err
     assert not sentinel.exists()
@@ -242,7 +243,7 @@ def _model_with_output_key(path, key):
 @pytest.mark.parametrize("key", ["../escaped", "/abs/escaped", "a/b", ".."])
 def test_outdir_refuses_output_keys_that_are_paths(capsys, tmp_path, monkeypatch, key):
     model = _model_with_output_key(tmp_path / "m", key)
-    monkeypatch.setattr(cli, "_run_signature", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(cli_run, "_run_signature", lambda *a, **k: pytest.fail("ran"))
     outdir = tmp_path / "out"
     err = refused(capsys, "run", "--dir", model, "--tag_set", "serve", "--signature_def", "x1_x2_to_y",
                   "--input_exprs", "x1=[[1]];x2=[[2]]", "--outdir", str(outdir))

@@ -1,0 +1,204 @@
+"""MetaGraphDef building, writing, reading and importing: a graph, its collections, its SaverDef and
+signatures, in one proto. The Saver builds on this module; ``meta_graph`` adds ``import_meta_graph``, which
+returns a Saver.
+
+    meta = export_meta_graph("/tmp/model.meta")
+    with tg.Graph().as_default():
+        import_scoped_meta_graph("/tmp/model.meta")
+"""
+import logging
+import os
+
+from google.protobuf import text_format
+from google.protobuf.message import DecodeError
+
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
+from tagraph.engine.framework.graph_io import _import
+from tagraph.engine.framework.node_def import graph_to_graph_def
+from tagraph.engine.framework.op_builder import op_defs
+from tagraph.engine.variables import variables as _variables
+from tagraph.protos import graph_debug_info_pb2, meta_graph_pb2, op_def_pb2, variable_pb2
+from tagraph.protos.type_urls import pack_any
+from tagraph.serialization.atomic_file import write_atomic
+from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of the saver ops it imports)
+
+logger = logging.getLogger("tagraph.meta_graph")
+
+__all__ = ["create_meta_graph_def", "export_meta_graph", "import_scoped_meta_graph", "read_meta_graph_file",
+           "stripped_op_list"]
+
+# Collections holding Variables, serialized as VariableDef bytes as TensorFlow does.
+_VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES, GraphKeys.LOCAL_VARIABLES,
+                         GraphKeys.MODEL_VARIABLES, GraphKeys.MOVING_AVERAGE_VARIABLES,
+                         "trainable_resource_variables", GraphKeys.GLOBAL_STEP, "metric_variables")
+
+
+def stripped_op_list(graph_def):
+    """The OpDefs the graph uses, sorted by name (MetaInfoDef.stripped_op_list)."""
+    used = sorted({n.op for n in graph_def.node})
+    out = op_def_pb2.OpList()
+    registry = op_defs()
+    for name in used:
+        if name in registry:
+            out.op.add().CopyFrom(registry[name])
+    return out
+
+
+def _collection_def(graph, key, export_scope=None):
+    items = graph.get_collection(key)
+    cd = meta_graph_pb2.CollectionDef()
+    if not items:
+        return None
+    if key in _VARIABLE_COLLECTIONS or all(isinstance(i, _variables.Variable) for i in items):
+        if not all(isinstance(i, _variables.Variable) for i in items):
+            return None
+        cd.bytes_list.value.extend(v.to_proto().SerializeToString() for v in items)
+        return cd
+    if all(isinstance(i, (Tensor, Operation)) for i in items):
+        cd.node_list.value.extend(i.name for i in items)
+        return cd
+    if all(isinstance(i, bool) or not isinstance(i, int) for i in items) and \
+            all(isinstance(i, float) for i in items):
+        cd.float_list.value.extend(items)
+        return cd
+    if all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        cd.int64_list.value.extend(items)
+        return cd
+    if all(isinstance(i, (bytes, str)) for i in items):
+        cd.bytes_list.value.extend(i.encode() if isinstance(i, str) else i for i in items)
+        return cd
+    if all(hasattr(i, "SerializeToString") and hasattr(i, "DESCRIPTOR") for i in items):
+        for i in items:
+            cd.any_list.value.add().CopyFrom(pack_any(i))
+        return cd
+    logger.warning("Collection %r holds items that cannot be serialized; it is not exported.", key)
+    return None
+
+
+def create_meta_graph_def(graph=None, saver_def=None, collection_list=None, clear_devices=False,
+                          strip_default_attrs=False, tags=None, signature_def_map=None, asset_file_defs=None):
+    graph = graph or get_default_graph()
+    mg = meta_graph_pb2.MetaGraphDef()
+    gd = graph_to_graph_def(graph, clear_devices=clear_devices, strip_default_attrs=strip_default_attrs)
+    _set_output_shapes(graph, gd)
+    info = mg.meta_info_def
+    info.stripped_op_list.CopyFrom(stripped_op_list(gd))
+    info.tensorflow_version = ""
+    info.tensorflow_git_version = "tagraph"
+    if strip_default_attrs:
+        info.stripped_default_attrs = True
+    if tags:
+        info.tags.extend(tags)
+    mg.graph_def.CopyFrom(gd)
+    if saver_def is not None:
+        mg.saver_def.CopyFrom(saver_def)
+    keys = collection_list if collection_list is not None else graph.get_all_collection_keys()
+    for key in keys:
+        cd = _collection_def(graph, key)
+        if cd is not None:
+            mg.collection_def[key].CopyFrom(cd)
+    for k, v in (signature_def_map or {}).items():
+        mg.signature_def[k].CopyFrom(v)
+    for a in asset_file_defs or []:
+        mg.asset_file_def.add().CopyFrom(a)
+    return mg
+
+
+def _set_output_shapes(graph, graph_def):
+    """``_output_shapes`` on every node with outputs, as TensorFlow's export writes them (add_shapes)."""
+    for op, nd in zip(graph._ops, graph_def.node):
+        if "_output_shapes" in nd.attr:
+            del nd.attr["_output_shapes"]  # an imported node's stale shapes
+        if op._outputs:
+            nd.attr["_output_shapes"].list.shape.extend(t.shape.as_proto() for t in op._outputs)
+
+
+def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None, collection_list=None,
+                      as_text=False, graph=None, export_scope=None, clear_devices=False,
+                      clear_extraneous_savers=False, strip_default_attrs=False, save_debug_info=False, **kwargs):
+    """Returns the MetaGraphDef of ``graph`` and writes it to ``filename`` (atomically) when given.
+
+    With ``save_debug_info`` an (empty: tagraph records no stack traces) GraphDebugInfo is written
+    beside it as ``<filename without extension>.debug``, as TensorFlow names it.
+    """
+    mg = create_meta_graph_def(graph, saver_def=saver_def, collection_list=collection_list,
+                               clear_devices=clear_devices, strip_default_attrs=strip_default_attrs)
+    if meta_info_def is not None:
+        mg.meta_info_def.MergeFrom(meta_info_def)
+    if graph_def is not None:
+        mg.graph_def.CopyFrom(graph_def)
+    if filename:
+        data = text_format.MessageToString(mg).encode() if as_text else mg.SerializeToString(deterministic=True)
+        write_atomic(filename, data)
+        if save_debug_info:
+            info = graph_debug_info_pb2.GraphDebugInfo()
+            debug_filename = os.path.splitext(os.fspath(filename))[0] + ".debug"
+            write_atomic(debug_filename, text_format.MessageToString(info).encode() if as_text
+                         else info.SerializeToString(deterministic=True))
+    return mg
+
+
+def read_meta_graph_file(filename):
+    """Reads a binary or text MetaGraphDef; DataLossError when it is neither."""
+    if not os.path.exists(filename):
+        raise errors.NotFoundError(None, None, "File %s does not exist." % filename)
+    with open(filename, "rb") as f:
+        data = f.read()
+    mg = meta_graph_pb2.MetaGraphDef()
+    try:
+        mg.ParseFromString(data)
+        return mg
+    except Exception:  # noqa: BLE001 - protobuf raises DecodeError or others on garbage; try text next
+        pass
+    try:
+        text_format.Parse(data.decode("utf-8"), mg)
+        return mg
+    except Exception as e:  # noqa: BLE001
+        raise errors.DataLossError(None, None, "Cannot parse %s as a MetaGraphDef (binary or text): %s"
+                                   % (filename, str(e)[:200])) from None
+
+
+def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None, import_scope=None,
+                             input_map=None):
+    """Imports the graph and its collections; returns the MetaGraphDef (import_meta_graph gives the Saver)."""
+    mg = meta_graph_or_file
+    if isinstance(mg, (str, os.PathLike)):
+        mg = read_meta_graph_file(os.fspath(mg))
+    graph = graph or get_default_graph()
+    _import(graph, mg.graph_def, input_map or {}, None, import_scope or "", clear_devices=clear_devices)
+    prefix = (import_scope + "/") if import_scope else ""
+    # One Variable per variable, whichever collections name it (global_step sorts before variables).
+    existing = {v.op.name: v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)}
+    for key, cd in sorted(mg.collection_def.items()):
+        kind = cd.WhichOneof("kind")
+        try:
+            if key in _VARIABLE_COLLECTIONS and kind == "bytes_list":
+                for raw in cd.bytes_list.value:
+                    vd = variable_pb2.VariableDef.FromString(raw)
+                    name = prefix + vd.variable_name.split(":")[0]
+                    v = existing.get(name) or _variables.from_proto(vd, graph, import_scope)
+                    existing[name] = v
+                    graph.add_to_collection(key, v)
+            elif kind == "node_list":
+                for n in cd.node_list.value:
+                    graph.add_to_collection(key, graph.as_graph_element(prefix + n))
+            elif kind == "bytes_list":
+                for b in cd.bytes_list.value:
+                    graph.add_to_collection(key, b)
+            elif kind == "int64_list":
+                for i in cd.int64_list.value:
+                    graph.add_to_collection(key, i)
+            elif kind == "float_list":
+                for f in cd.float_list.value:
+                    graph.add_to_collection(key, f)
+            elif kind == "any_list":
+                for a in cd.any_list.value:
+                    graph.add_to_collection(key, a)
+        except DecodeError:
+            # Bytes that are not a VariableDef: the file is corrupt, not merely from another graph.
+            raise errors.DataLossError(None, None, "Collection %r of the MetaGraphDef holds bytes that do not "
+                                       "parse as a VariableDef: the file is corrupt" % key) from None
+        except (KeyError, ValueError) as e:
+            logger.warning("Collection %r could not be restored: %s", key, e)
+    return mg
