@@ -96,7 +96,9 @@ def tuple(tensors, name=None, control_inputs=None):
             if t is None:
                 out.append(None)
                 continue
-            with g.control_dependencies([gate]):
+            # Each identity sits with its input, as TensorFlow's with_dependencies puts it: a gradient
+            # computed on one device is not copied to another just to pass the gate.
+            with g.colocate_with(t.op), g.control_dependencies([gate]):
                 out.append(identity(t))
         return out
 

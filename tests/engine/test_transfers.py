@@ -254,3 +254,20 @@ def test_the_fused_step_refuses_what_bias_add_refuses(simulated_gpus):
                     sess.run(y, {x: xs, b: bs})
             np.testing.assert_array_equal(sess.run(y, {x: [[1.0, -2.0]], b: [0.5, 0.5]}), [[1.5, 0.0]])
             assert sess.last_run_stats.fused == 1
+
+
+def test_a_training_graph_pinned_to_the_cpu_moves_nothing_when_a_gpu_exists(simulated_gpus):
+    # The gradient tuples' identities sit with their inputs (TensorFlow's with_dependencies), so ops
+    # placed by no one in the gradient graph do not pull values onto the GPU and back every step.
+    simulated_gpus(1)
+    with tg.Graph().as_default():
+        with tg.device("/device:CPU:0"):
+            x = tg.constant(np.ones((4, 3), np.float32))
+            w = tg.get_variable("w", [3, 2])
+            b = tg.get_variable("b", [2])
+            loss = tg.reduce_sum(tg.nn.relu(tg.nn.bias_add(tg.matmul(x, w), b)) ** 2)
+            train = tg.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            sess.run(train)
+            assert (sess.last_run_stats.uploads, sess.last_run_stats.downloads) == (0, 0)
