@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test interop bench protos opdefs clean fuzz soak
+.PHONY: demo test interop bench protos opdefs clean fuzz soak device-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,7 @@ fuzz: $(STAMP)
 
 soak: $(STAMP)
 	$(PY) benchmarks/soak.py
+
+# The GPU machine's check, run here on a simulated GPU (gpu_tests/device_check.sh says what it runs on hardware).
+device-check: $(STAMP)
+	bash gpu_tests/device_check.sh --dry-run
