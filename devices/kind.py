@@ -12,7 +12,8 @@ outside ``tagraph.devices`` needs to know a kind by its name.
 import dataclasses
 from typing import Callable, Optional, Tuple
 
-__all__ = ["DeviceKind", "register_device_kind", "registered_kinds", "kind_of"]
+__all__ = ["DeviceKind", "register_device_kind", "registered_kinds", "kind_of", "host_kind", "export_kinds",
+           "kind_for_tags"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -65,3 +66,22 @@ def registered_kinds():
 def kind_of(device_type):
     """The registered kind of ``device_type`` ("GPU"), or None."""
     return _KINDS.get(device_type)
+
+
+def host_kind():
+    """The kind whose memory is the host's (the CPU)."""
+    return next(k for k in registered_kinds() if k.host_memory)
+
+
+def export_kinds():
+    """The kinds a SavedModel gets a MetaGraphDef of its own for (those with export tags), by falling priority."""
+    return [k for k in registered_kinds() if k.export_tags and not k.host_memory]
+
+
+def kind_for_tags(tags):
+    """The kind a MetaGraphDef tagged ``tags`` is for: the first whose export tags it carries, or None (the
+    host's)."""
+    for kind in export_kinds():
+        if set(kind.export_tags) <= set(tags):
+            return kind
+    return None

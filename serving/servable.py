@@ -15,6 +15,7 @@ import threading
 import weakref
 
 from tagraph.devices import registry
+from tagraph.devices.kind import export_kinds, host_kind
 from tagraph.engine.framework.config import ConfigProto
 from tagraph.serialization.saved_model import loader
 from tagraph.serialization.saved_model.signature_runner import SignatureRunner
@@ -24,7 +25,6 @@ from tagraph.serving.status import ServingError, as_serving_error
 logger = logging.getLogger("tagraph.serving")
 
 SERVE = "serve"
-GPU = "gpu"
 
 # Servables not yet garbage-collected: an unloaded version must leave this set (its memory freed).
 _alive = weakref.WeakSet()
@@ -37,27 +37,36 @@ def servables_alive():
         return len(_alive)
 
 
-def _gpu_present():
+def _present_device_types():
     try:
-        return registry.gpu_available()
-    except Exception:  # noqa: BLE001 - a broken GPU probe must not stop CPU serving
-        logger.warning("Probing for GPUs failed; serving on the CPU", exc_info=True)
-        return False
+        return {d.device_type for d in registry.list_devices()}
+    except Exception:  # noqa: BLE001 - a broken device probe must not stop serving on the host
+        logger.warning("Probing for devices failed; serving on the %s", host_kind().device_type, exc_info=True)
+        return {host_kind().device_type}
 
 
 def choose_tags(export_dir, requested_tags=None):
-    """The tag-set to load: ``requested_tags`` if given, else ``serve,gpu`` with a GPU and such a graph."""
+    """The tag-set to load: ``requested_tags`` if given, else a device kind's (``serve,gpu``) where such a
+    device is present and the SavedModel has its graph, else ``serve``."""
     if requested_tags:
         return sorted(requested_tags), "requested by --saved_model_tags"
     try:
         tag_sets = [set(mg.meta_info_def.tags) for mg in loader.parse_saved_model(export_dir).meta_graphs]
     except Exception:  # noqa: BLE001 - the load itself reports the error properly
         return [SERVE], "default"
-    if _gpu_present():
-        if {SERVE, GPU} in tag_sets:
-            return [SERVE, GPU], "a GPU is present"
-        return [SERVE], "a GPU is present but the SavedModel has no 'serve,gpu' graph"
-    return [SERVE], "no GPU is present"
+    present = _present_device_types()
+    missing = []
+    for kind in export_kinds():
+        if kind.device_type not in present:
+            continue
+        tags = [SERVE] + [t for t in kind.export_tags if t != SERVE]
+        if set(tags) in tag_sets:
+            return tags, "a %s is present" % kind.device_type
+        missing.append("a %s is present but the SavedModel has no '%s' graph"
+                       % (kind.device_type, ",".join([SERVE] + list(kind.export_tags))))
+    if missing:
+        return [SERVE], missing[0]
+    return [SERVE], "; ".join("no %s is present" % k.device_type for k in export_kinds()) or "default"
 
 
 def _shape_tuple(info):

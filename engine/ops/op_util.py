@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from tagraph.devices.kernel_registry import KernelContext, get_kernel
+from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.common_shapes import constant_value, register_constant_value
@@ -147,9 +148,9 @@ FOLD_LIMIT = 1000
 
 
 def fold(tensor):
-    """The value of ``tensor`` from its op's CPU kernel when every input's value is known, else None."""
+    """The value of ``tensor`` from its op's host kernel when every input's value is known, else None."""
     op = tensor.op
-    kernel = get_kernel(op.type, "CPU")
+    kernel = get_kernel(op.type, host_kind().device_type)
     n = tensor.shape.num_elements()
     if kernel is None or n is None or n > FOLD_LIMIT:
         return None

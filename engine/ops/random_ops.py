@@ -39,7 +39,7 @@ def _dims(shape):
 
 
 def _to_device(ctx, host):
-    return host if ctx.device.device_type == "CPU" else ctx.device.backend.upload(host)
+    return host if ctx.device.host_memory else ctx.device.backend.upload(host)
 
 
 @register_kernel("RandomUniform", host_inputs=(0,))

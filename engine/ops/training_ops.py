@@ -125,7 +125,7 @@ def _fused(name):
     return _NUMBA.get(name)
 
 
-def _run_rule(name, ctx, values, rest):
+def _run_rule(name, ctx, values, rest, fused):
     rule, nslots, args = _OPS[name]
     var = values[0]
     for slot_name, s in zip(_SLOT_NAMES[name], values[1:]):
@@ -135,53 +135,48 @@ def _run_rule(name, ctx, values, rest):
             _check_scalar(arg_name, x)
         else:
             _check_same("var", var, arg_name, x)
-    if ctx.xp is np:
-        fused = _fused(name)
-        if fused is not None and var.dtype in (np.float32, np.float64) and var.flags.c_contiguous:
-            out = fused(ctx.attrs, values, rest)
-            if out is not None:
-                return out
-    elif ctx.device.device_type == "GPU":
-        out = _gpu_fused(name, ctx, values, rest)
+    if fused is not None:
+        out = fused(name, ctx, values, rest)
         if out is not None:
             return out
     return rule(ctx.xp, ctx.attrs, *values, *rest)
 
 
-def _resource_kernel(name):
+def _cpu_fused(name, ctx, values, rest):
+    """Runs the update as one Numba loop over host memory; None where that cannot be done."""
+    fused = _fused(name)
+    var = values[0]
+    if fused is not None and var.dtype in (np.float32, np.float64) and var.flags.c_contiguous:
+        return fused(ctx.attrs, values, rest)
+    return None
+
+
+def _resource_kernel(name, fused=None):
     nslots = _OPS[name][1]
 
     def kernel(ctx, *inputs):
         state = ctx.session_state
         handles = inputs[:1 + nslots]
         values = [read_resource(state, h) for h in handles]
-        new = _run_rule(name, ctx, values, inputs[1 + nslots:])
+        new = _run_rule(name, ctx, values, inputs[1 + nslots:], fused)
         for h, v in zip(handles, new):
             state.variables[h.key] = v
     kernel.__name__ = "resource_apply_" + name.lower()
     return kernel
 
 
-def _ref_kernel(name):
+def _ref_kernel(name, fused=None):
     nslots = _OPS[name][1]
 
     def kernel(ctx, *inputs):
         refs = inputs[:1 + nslots]
         values = [r.read() for r in refs]
-        new = _run_rule(name, ctx, values, inputs[1 + nslots:])
+        new = _run_rule(name, ctx, values, inputs[1 + nslots:], fused)
         for r, v in zip(refs, new):
             r.state.variables[r.key] = v
         return refs[0]
     kernel.__name__ = "apply_" + name.lower()
     return kernel
-
-
-for _name, (_rule, _nslots, _args) in _OPS.items():
-    register_kernel("Apply" + _name)(_ref_kernel(_name))
-    register_kernel("ResourceApply" + _name)(_resource_kernel(_name))
-    register_shape("Apply" + _name)(lambda op: [op.inputs[0].shape])
-    register_shape("ResourceApply" + _name)(lambda op: [])
-    not_differentiable("Apply" + _name, "ResourceApply" + _name)
 
 
 # --- fused CPU kernels (Numba) -----------------------------------------------------------------------
@@ -365,3 +360,15 @@ def _gpu_fused(name, ctx, values, rest):
             others = [others[0], others[2], others[1]]
         launcher.launch(kernel, launcher.blocks(n, threads), threads, n, *flat, *others, *outs)
         return tuple(launcher.result(o.reshape(v.shape)) for o, v in zip(outs, values))
+
+
+for _name, (_rule, _nslots, _args) in _OPS.items():
+    # The rule on any device kind's array namespace; one fused loop on the CPU, one CUDA kernel on a GPU.
+    register_kernel("Apply" + _name)(_ref_kernel(_name))
+    register_kernel("ResourceApply" + _name)(_resource_kernel(_name))
+    for _device_type, _fused_step in (("CPU", _cpu_fused), ("GPU", _gpu_fused)):
+        register_kernel("Apply" + _name, _device_type)(_ref_kernel(_name, _fused_step))
+        register_kernel("ResourceApply" + _name, _device_type)(_resource_kernel(_name, _fused_step))
+    register_shape("Apply" + _name)(lambda op: [op.inputs[0].shape])
+    register_shape("ResourceApply" + _name)(lambda op: [])
+    not_differentiable("Apply" + _name, "ResourceApply" + _name)

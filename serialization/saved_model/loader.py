@@ -20,6 +20,7 @@ import os
 from google.protobuf import message, text_format
 
 from tagraph.devices import kernel_registry
+from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import get_default_graph
 from tagraph.engine.framework.op_builder import op_defs
@@ -151,11 +152,14 @@ def meta_graph_from_tags(saved_model, tags, export_dir=""):
                                 ", ".join(_show_tag_set(p) for p in present) or "none"))
 
 
-def check_kernels(graph_def, device_types=("CPU",)):
+def check_kernels(graph_def, device_types=None):
     """Raises MissingKernelsError naming every op type of ``graph_def`` that cannot run here.
 
-    An op type is runnable when tagraph knows its OpDef and has a kernel for one of ``device_types``.
+    An op type is runnable when tagraph knows its OpDef and has a kernel for one of ``device_types`` (by
+    default the host's).
     """
+    if device_types is None:
+        device_types = (host_kind().device_type,)
     known = op_defs()
     unknown, no_kernel = {}, {}
     for nd in graph_def.node:
@@ -277,7 +281,7 @@ class SavedModelLoader:
     def get_meta_graph_def_from_tags(self, tags):
         return meta_graph_from_tags(self._saved_model, tags, self._export_dir)
 
-    def load_graph(self, graph, tags, import_scope=None, clear_devices=False, device_types=("CPU",)):
+    def load_graph(self, graph, tags, import_scope=None, clear_devices=False, device_types=None):
         """Checks kernels, then imports the tagged graph and its collections into ``graph``."""
         mg = self.get_meta_graph_def_from_tags(tags)
         check_kernels(mg.graph_def, device_types)
@@ -322,10 +326,9 @@ class SavedModelLoader:
     def load(self, sess, tags, import_scope=None, **saver_kwargs):
         """Imports, restores and initializes; returns the MetaGraphDef loaded."""
         clear_devices = bool(saver_kwargs.pop("clear_devices", False))
-        device_types = sorted({d.device_type for d in sess.list_devices()}) if hasattr(sess, "list_devices") \
-            else ["CPU"]
-        mg = self.load_graph(sess.graph, tags, import_scope, clear_devices=clear_devices,
-                             device_types=tuple(device_types))
+        device_types = tuple(sorted({d.device_type for d in sess.list_devices()})) \
+            if hasattr(sess, "list_devices") else None
+        mg = self.load_graph(sess.graph, tags, import_scope, clear_devices=clear_devices, device_types=device_types)
         with sess.graph.as_default():
             self.restore_variables(sess, mg, import_scope, **saver_kwargs)
             self.run_init_ops(sess, mg, import_scope)

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from tagraph.devices import registry
+from tagraph.devices.kind import host_kind, kind_for_tags
 from tagraph.engine.framework.config import ConfigProto
 from tagraph.serialization.atomic_file import write_atomic
 from tagraph.serialization.saved_model.signature_runner import SignatureRunner
@@ -124,10 +125,10 @@ def _run_signature(saved_model_dir, tags, signature_key, feed, output_keys, warn
     The device follows the tag-set: the graph's own placements are honoured with soft placement, so a
     ``gpu`` tag-set runs on the GPU when there is one, and on the CPU (said on stderr) when there is not.
     """
-    if "gpu" in tags:
-        if not registry.gpu_available():
-            warn("the MetaGraphDef tagged %s pins nodes to a GPU, and no GPU is present: running it on the CPU "
-                 "with soft placement" % tags)
+    kind = kind_for_tags(tags)
+    if kind is not None and kind.device_type not in {d.device_type for d in registry.list_devices()}:
+        warn("the MetaGraphDef tagged %s pins nodes to a %s, and no %s is present: running it on the %s "
+             "with soft placement" % (tags, kind.device_type, kind.device_type, host_kind().device_type))
     with _SoftPlacementSummary(warn, verbose):
         with SignatureRunner(saved_model_dir, tags=tags, config=ConfigProto(allow_soft_placement=True)) as runner:
             return runner.run(feed, signature_key, output_keys)

@@ -86,3 +86,24 @@ def test_strings_stay_in_host_memory_off_the_host_kind(toy_kind):
         with tg.Session(config=tg.ConfigProto(allow_soft_placement=True)) as sess:
             assert list(sess.run(s)) == [b"a", b"b"]
             assert _placed(sess, s) == ["/job:localhost/replica:0/task:0/device:CPU:0"]
+
+
+def test_a_savedmodel_gets_the_kinds_metagraph_and_loads_it_where_such_a_device_is(toy_kind, tmp_path):
+    from tagraph.serialization.saved_model import device_export, loader
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [None, 2], name="x")
+        w = tg.get_variable("w", initializer=tg.constant([[1.0], [2.0]]))
+        y = tg.identity(tg.matmul(x, w), name="y")
+        with tg.Session() as sess:
+            sess.run(w.initializer)
+            device_export.export_for_devices(sess, str(tmp_path / "m"))
+    tag_sets = sorted(sorted(t) for t in loader.SavedModelLoader(str(tmp_path / "m")).tag_sets())
+    assert tag_sets == [["gpu", "serve"], ["serve"], ["serve", "toy"]]
+    best = device_export.load_best(None, str(tmp_path / "m"))
+    try:
+        assert sorted(best.tags) == ["serve", "toy"]
+        devices = {nd.name: nd.device for nd in best.meta_graph_def.graph_def.node}
+        assert devices["MatMul"] == "/device:TOY:0"
+        np.testing.assert_allclose(best.session.run("y:0", {"x:0": [[1.0, 1.0]]}), [[3.0]])
+    finally:
+        best.session.close()

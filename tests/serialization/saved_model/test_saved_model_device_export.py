@@ -146,7 +146,7 @@ def test_no_serving_tag_set(tmp_path):
 
 def test_choose_tags():
     c = device_export.choose_tags
-    assert c([["serve"], ["serve", "gpu"]], True) == (["gpu", "serve"], False)
-    assert c([["serve"], ["serve", "gpu"]], False) == (["serve"], False)
-    assert c([["serve", "gpu"]], False) == (["gpu", "serve"], True)
-    assert c([["serve"]], True) == (["serve"], False)
+    assert c([["serve"], ["serve", "gpu"]], {"CPU", "GPU"}) == (["gpu", "serve"], False)
+    assert c([["serve"], ["serve", "gpu"]], {"CPU"}) == (["serve"], False)
+    assert c([["serve", "gpu"]], {"CPU"}) == (["gpu", "serve"], True)
+    assert c([["serve"]], {"CPU", "GPU"}) == (["serve"], False)
