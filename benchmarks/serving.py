@@ -10,7 +10,7 @@ coroutines or REST threads on keep-alive connections, sends its next request as 
 arrives) and reports requests per second and p50 / p99 latency. A last row measures a gRPC server that
 only echoes the request, under the same conditions: the ceiling Python's gRPC itself sets on the machine.
 
-Targets (issue 9, on the 2-core machine): gRPC p50 <= 1 ms at concurrency 1 on the small model; >= 3000
+Targets (on the 2-core machine): gRPC p50 <= 1 ms at concurrency 1 on the small model; >= 3000
 requests/s at concurrency 16 with batching on the MLP (batch-1 requests). The client shares the machine's
 two cores with the server, as in the issue's setting; figures from a busy machine are lower.
 """

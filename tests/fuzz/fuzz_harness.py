@@ -1,7 +1,7 @@
 """What every fuzz target checks, and how long it runs.
 
 A fuzz target hands each generated input to :func:`check`, which runs the parser and enforces the
-hardening contract of issue 10:
+hardening contract:
 
 * the call ends with a result or with one of the exception types the API documents (``tg.errors.*`` by
   default; a target adds ValueError/TypeError only where its API documents them) -- anything else fails
