@@ -3,7 +3,7 @@
 The OpDef registry is TensorFlow's own OpDefs, shipped as a binary OpList (``op_defs.pb``: parsing it takes
 0.1 ms where the text form takes 50 ms of start-up); ``make opdefs`` (tools/build_op_defs.py) rebuilds it
 from TensorFlow's text OpLists ``tests/data/tf/op_defs.pbtxt`` and ``op_defs_extra.pbtxt`` (the ops tagraph
-also uses that the first lacks); tests/engine/test_op_defs.py fails when it is stale. Building an
+also uses that the first lacks); tests/engine/framework/test_op_defs.py fails when it is stale. Building an
 op follows TensorFlow's op_def_library: inputs are matched to the OpDef's input arguments, type and
 length attributes are inferred from them, Python values become Consts of the inferred type, defaults are
 applied, every attribute is checked against its declared type and allowed values, and the shape

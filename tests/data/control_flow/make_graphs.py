@@ -1,4 +1,4 @@
-"""Writes the TensorFlow-made control-flow GraphDefs tests/engine/test_control_flow.py imports and runs.
+"""Writes the TensorFlow-made control-flow GraphDefs tests/engine/runtime/test_control_flow.py imports and runs.
 
     /root/.cache/tagraph-tf-venv/bin/python tests/data/control_flow/make_graphs.py
 

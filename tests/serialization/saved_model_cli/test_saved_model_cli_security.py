@@ -16,7 +16,7 @@ import pytest
 from tagraph.serialization import saved_model_cli as cli
 from tagraph.serialization.saved_model_cli import run as cli_run
 
-TF = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
+TF = pathlib.Path(__file__).resolve().parents[2] / "data" / "tf"
 X1X2 = str(TF / "x1_x2_to_y")
 RUN_X1X2 = ["run", "--dir", X1X2, "--tag_set", "serve", "--signature_def", "x1_x2_to_y"]
 

@@ -9,7 +9,7 @@ from google.protobuf import text_format
 from tagraph.engine.framework import op_builder
 from tagraph.protos import op_def_pb2
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 _spec = importlib.util.spec_from_file_location("build_op_defs", ROOT / "tools" / "build_op_defs.py")
 build_op_defs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_op_defs)

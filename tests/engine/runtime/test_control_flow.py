@@ -14,7 +14,7 @@ import tagraph.engine as tg
 from tagraph.engine.framework import errors
 from tagraph.protos import graph_pb2
 
-CF_DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "control_flow"
+CF_DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "control_flow"
 
 
 def _session(device=None):

@@ -7,7 +7,7 @@ from google.protobuf import text_format
 import tagraph.engine as tg
 from tagraph.protos import meta_graph_pb2, op_def_pb2, saved_model_pb2
 
-TF = pathlib.Path(__file__).parents[1] / "data" / "tf"
+TF = pathlib.Path(__file__).parents[2] / "data" / "tf"
 _TYPE_FIELD = {"string": "s", "int": "i", "float": "f", "bool": "b", "type": "type", "shape": "shape",
                "tensor": "tensor", "func": "func"}
 

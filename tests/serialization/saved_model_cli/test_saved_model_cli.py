@@ -17,8 +17,8 @@ import pytest
 
 from tagraph.serialization import saved_model_cli as cli
 
-TF = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
-CLI_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "saved_model_cli"
+TF = pathlib.Path(__file__).resolve().parents[2] / "data" / "tf"
+CLI_DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "saved_model_cli"
 HALF = str(TF / "half_plus_two")
 X1X2 = str(TF / "x1_x2_to_y")
 FIXTURE = json.loads((TF / "half_plus_two.cli.json").read_text())
