@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any, Optional
 
-from tagraph.devices import cpu, gpu
+from tagraph.devices import cpu, gpu  # noqa: F401  (the built-in device kinds register themselves)
 from tagraph.devices.kind import DeviceKind, registered_kinds
 from tagraph.devices.spec import DeviceSpec
 

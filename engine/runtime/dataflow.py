@@ -32,7 +32,7 @@ from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
 from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_ITERATION_OPS, SWITCH_OPS, Plan,
-                                         RunStats, convert_feed, decode_attr, deref_step, download,
+                                         RunStats, convert_feed, decode_attr, deref_step,
                                          resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
 
 __all__ = ["DataflowPlan"]

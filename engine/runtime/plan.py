@@ -12,7 +12,7 @@ from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.attr_value import attr_value_to_python
-from tagraph.engine.framework.graph import Operation, Tensor
+from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.framework.tensor_util import to_numpy
 
 __all__ = ["Plan", "RunStats", "prune", "resolve_kernel", "fusions", "CONTROL_FLOW_OPS"]
