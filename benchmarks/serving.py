@@ -12,7 +12,7 @@ only echoes the request, under the same conditions: the ceiling Python's gRPC it
 
 Targets (on the 2-core machine): gRPC p50 <= 1 ms at concurrency 1 on the small model; >= 3000
 requests/s at concurrency 16 with batching on the MLP (batch-1 requests). The client shares the machine's
-two cores with the server, as in the issue's setting; figures from a busy machine are lower.
+two cores with the server, as in the targets' setting; figures from a busy machine are lower.
 """
 import argparse
 import json
