@@ -16,7 +16,7 @@ type; a device-specific kernel registered later for one device type replaces it 
 
 from tagraph.devices.kind import kind_of, registered_kinds
 
-__all__ = ["DEAD", "register_kernel", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
+__all__ = ["DEAD", "register_kernel", "takes_resources_anywhere", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
            "device_types_with_kernel", "registered_op_types", "KernelContext"]
 
 class _Dead:
@@ -35,15 +35,22 @@ _HOST_INPUTS = {}    # (op_type, device_type or None) -> indices of inputs that 
 _HOST_OUTPUTS = {}   # (op_type, device_type or None) -> indices of outputs produced in host memory
 
 
-def register_kernel(op_type, device_types=None, host_inputs=(), host_outputs=()):
+_RESOURCES_ANYWHERE = set()   # op types whose kernels take resource handles living on any device
+
+
+def register_kernel(op_type, device_types=None, host_inputs=(), host_outputs=(), resources_anywhere=False):
     """Registers the decorated function as ``op_type``'s kernel on each of ``device_types`` (every
     device kind when None).
 
     ``host_inputs`` lists the inputs a device kernel wants in host memory (shapes, sizes, axes), as
-    TensorFlow's HostMemory() does; ``host_outputs`` the outputs it leaves there.
+    TensorFlow's HostMemory() does; ``host_outputs`` the outputs it leaves there. ``resources_anywhere``:
+    the kernel only passes resource handles on (a function call), so the placer need not put it where
+    the resources live.
     """
     if isinstance(device_types, str):
         device_types = (device_types,)
+    if resources_anywhere:
+        _RESOURCES_ANYWHERE.add(op_type)
 
     def decorate(fn):
         for device_type in (None,) if device_types is None else device_types:
@@ -82,6 +89,10 @@ def host_memory_inputs(op_type, device_type):
 def host_memory_outputs(op_type, device_type):
     key = _key(op_type, device_type)
     return frozenset() if key is None else _HOST_OUTPUTS[key]
+
+
+def takes_resources_anywhere(op_type):
+    return op_type in _RESOURCES_ANYWHERE
 
 
 def device_types_with_kernel(op_type):

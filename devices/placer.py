@@ -72,6 +72,19 @@ class Placer:
         if self.log_device_placement:
             _ensure_visible(logger)
 
+    def soft(self):
+        """This placer with soft placement on (over the same devices): function bodies are placed so, as
+        TensorFlow places them."""
+        if self.allow_soft_placement:
+            return self
+        other = getattr(self, "_soft", None)
+        if other is None:
+            other = self._soft = Placer.__new__(Placer)
+            other.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_soft"})
+            other.allow_soft_placement = True
+            other._logged_fallback = set()
+        return other
+
     def available(self):
         return ", ".join(d.name for d in self.devices)
 
@@ -164,8 +177,9 @@ class Placer:
                     owner = graph_ops.get(g[len("loc:@"):])
                     if owner is not None:
                         union(owner, op)
+            anywhere = kernel_registry.takes_resources_anywhere(op.type)
             for t, is_ref in zip(op._inputs, ref_input_flags(op)):
-                if is_ref or t._dtype.name == "resource":
+                if is_ref or (t._dtype.name == "resource" and not anywhere):
                     union(t.op, op)
         for members in by_group.values():
             for m in members[1:]:

@@ -24,11 +24,14 @@ logger = logging.getLogger("tagraph.session")
 
 
 class SessionState:
-    """What outlives a single run: variable values and per-op state (random generators, tables)."""
+    """What outlives a single run: variable values and per-op state (random generators, tables, compiled
+    function bodies), and the session's placer and placement, which function bodies share."""
 
-    def __init__(self):
+    def __init__(self, placer=None, placement=None):
         self.variables = {}      # variable key -> device array
         self.op_state = {}       # node name -> anything a kernel keeps between runs
+        self.placer = placer
+        self.placement = placement
 
 
 class BaseSession:
@@ -40,13 +43,13 @@ class BaseSession:
         if not isinstance(self._graph, Graph):
             raise TypeError("graph must be a tg.Graph, got %r" % (self._graph,))
         self._config = config
-        self._state = SessionState()
         self._plans = {}
         self._closed = False
         self._lock = threading.RLock()
         self.last_run_stats = RunStats()
         self._placer = Placer(config)
         self._placement = {}    # op -> Device, fixed for the session's life once chosen
+        self._state = SessionState(self._placer, self._placement)
         if self._placer.log_device_placement:
             # TensorFlow's DirectSession prints this when the session is made.
             logging.getLogger("tagraph.placement").info("%s", self._placer.device_mapping())

@@ -30,6 +30,7 @@ from tagraph.serialization.meta_graph_io import import_scoped_meta_graph
 from tagraph.serialization.path_safety import safe_join
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
+from tagraph.serialization.saved_model.object_graph import restore_object_graph_variables
 from tagraph.serialization.saver import Saver
 
 logger = logging.getLogger("tagraph.saved_model")
@@ -309,6 +310,7 @@ class SavedModelLoader:
             restore_op = graph.as_graph_element(_scoped(sd.restore_op_name, import_scope))
             filename = graph.as_graph_element(_scoped(sd.filename_tensor_name, import_scope))
             sess.run(restore_op, {filename: self._variables_path})
+            restore_object_graph_variables(sess, meta_graph_def, self._variables_path, import_scope)
             return
         with graph.as_default():
             if sd is not None:

@@ -1,0 +1,135 @@
+"""Writes the TensorFlow 2 SavedModels tests/engine/runtime/test_tf2_saved_models.py loads, and what
+TensorFlow computes from them (expected.json), and what TensorFlow's saved_model_cli shows (*.show.txt).
+
+    ~/.cache/tagraph-tf-venv/bin/python tests/data/tf2/make_models.py     # TensorFlow 2.21
+
+Each model keeps its computation in the MetaGraphDef's function library, as every TensorFlow 2 SavedModel
+does: StatefulPartitionedCall into tf.functions, If/StatelessIf, While/StatelessWhile and Case from Python
+control flow, variables restored through the object graph.
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+HERE = pathlib.Path(__file__).resolve().parent
+RNG = np.random.RandomState(7)
+
+
+class Branches(tf.Module):
+    """Variables, a data-dependent branch (StatelessIf) and a Python while loop (StatelessWhile)."""
+
+    def __init__(self):
+        self.w = tf.Variable(RNG.randn(3, 2).astype(np.float32), name="w")
+        self.b = tf.Variable([0.5, -1.0], name="b")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        y = tf.matmul(x, self.w) + self.b
+        if tf.reduce_sum(y) > 0:
+            y = y * 2.0
+        else:
+            y = y - 1.0
+        i = tf.constant(0)
+        while i < 3:
+            y = y + tf.cast(i, tf.float32)
+            i += 1
+        return {"y": y}
+
+
+class TwoSignatures(tf.Module):
+    """Two signatures over one variable; a stateful If (a variable read in a branch) and a switch_case."""
+
+    def __init__(self):
+        self.scale = tf.Variable(3.0, name="scale")
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="a"),
+                                  tf.TensorSpec([None], tf.float32, name="b")])
+    def add(self, a, b):
+        return {"sum": a + b, "prod": a * b}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x"),
+                                  tf.TensorSpec([], tf.int32, name="k")])
+    def pick(self, x, k):
+        if tf.reduce_max(x) > 1.0:
+            y = x * self.scale
+        else:
+            y = x + self.scale
+        z = tf.switch_case(k, [lambda: y, lambda: y * 10.0, lambda: -y])
+        return {"z": z}
+
+
+@tf.function
+def _inner(x):
+    return tf.nn.relu(x - 1.0) * 2.0
+
+
+class Nested(tf.Module):
+    """A tf.function calling another (a nested PartitionedCall) and a while_loop with maximum_iterations
+    that accumulates (a loop carrying a tensor and a counter)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([2, 2], tf.float32, name="x")])
+    def __call__(self, x):
+        h = _inner(x)
+        _, acc = tf.while_loop(lambda i, a: i < 100, lambda i, a: (i + 1, a + tf.reduce_sum(h) * tf.cast(i, tf.float32)),
+                               [tf.constant(0), tf.zeros([])], maximum_iterations=5)
+        return {"h": h, "acc": acc}
+
+
+def _keras_dense():
+    model = tf.keras.Sequential([tf.keras.Input([4], name="features"),
+                                 tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(3, activation="softmax")])
+    for v in model.weights:
+        v.assign(RNG.randn(*v.shape).astype(np.float32) * 0.5)
+    return model
+
+
+def main():
+    expected = {}
+    cases = {
+        "branches": (Branches(), None, {"serving_default": {"x": RNG.randn(4, 3).astype(np.float32)}}),
+        "two_signatures": (TwoSignatures(), "module", {
+            "add": {"a": np.float32([1, 2, 3]), "b": np.float32([4, 5, 6])},
+            "pick": {"x": np.float32([0.5, 2.0]), "k": np.int32(1)}}),
+        "nested": (Nested(), None, {"serving_default": {"x": RNG.randn(2, 2).astype(np.float32) + 1.0}}),
+        "keras_dense": (_keras_dense(), None, {"serving_default": {"*": RNG.randn(5, 4).astype(np.float32)}}),
+    }
+    for name, (obj, sigs, runs) in cases.items():
+        path = HERE / name
+        if path.exists():
+            shutil.rmtree(path)
+        if sigs == "module":
+            signatures = {"add": obj.add, "pick": obj.pick}
+        elif isinstance(obj, tf.keras.Model):
+            signatures = None
+        else:
+            signatures = obj.__call__
+        tf.saved_model.save(obj, str(path), signatures=signatures)
+        for extra in ("fingerprint.pb",):
+            (path / extra).unlink(missing_ok=True)
+        loaded = tf.saved_model.load(str(path))
+        expected[name] = {}
+        for sig, feeds in runs.items():
+            if "*" in feeds:      # a Keras model names its one input itself
+                (key,) = loaded.signatures[sig].structured_input_signature[1]
+                feeds = {key: feeds["*"]}
+            out = loaded.signatures[sig](**{k: tf.constant(v) for k, v in feeds.items()})
+            expected[name][sig] = {"inputs": {k: v.tolist() for k, v in feeds.items()},
+                                   "dtypes": {k: str(v.dtype) for k, v in feeds.items()},
+                                   "outputs": {k: v.numpy().tolist() for k, v in out.items()}}
+        cli = pathlib.Path(sys.executable).parent / "saved_model_cli"
+        show = subprocess.run([str(cli), "show", "--dir", str(path), "--all"], capture_output=True, text=True,
+                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), check=True)
+        (HERE / (name + ".show.txt")).write_text(show.stdout)
+    (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
+    print("tensorflow", tf.__version__, "wrote", ", ".join(cases))
+
+
+if __name__ == "__main__":
+    main()
