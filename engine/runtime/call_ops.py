@@ -5,9 +5,9 @@ Each names library functions in its attributes. The first time a session runs su
 body is instantiated (:mod:`tagraph.engine.framework.function`) and compiled through the plan compiler into
 a sub-plan, with the session's placer, placement and state: its variables and resources are the session's,
 and its ops are placed like any others, with soft placement as TensorFlow places function bodies. The
-sub-plan is kept in the session's state and reused. A body's
-arguments arrive and its results leave in host memory, so these kernels run on the host device; the body's
-own ops run wherever they are placed.
+sub-plan is kept in the session's state and reused. A body's arguments arrive and its results leave in
+host memory: a call placed on another device moves them there and back; the body's own ops run wherever
+they are placed.
 
 TensorFlow's semantics: If and Case run one branch (a Case index out of range runs the last, default
 branch); If's predicate is a scalar bool, or any other tensor read as TensorFlow reads it (a number is true
@@ -17,7 +17,6 @@ while ``cond`` holds on the loop variables, whose dtypes the body must keep.
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.function import CALL_OPS, FunctionLibrary, instantiate
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
@@ -76,7 +75,7 @@ def compiled_function(ctx, name, args):
         if state.placer is None:
             raise errors.FailedPreconditionError(None, ctx.op, "Functions run only inside a Session")
         library = state.op_state.get(("library", id(graph)))
-        if library is None or library.proto is not graph._library:
+        if library is None or library.proto is not graph._library or name not in library:
             library = state.op_state[("library", id(graph))] = FunctionLibrary(graph._library)
         fn = state.op_state[key] = CompiledFunction(instantiate(library, name), state, devices)
     return fn
@@ -97,8 +96,19 @@ def _as_array(v):
     return np.asarray(v)
 
 
-def _results(op_outputs, values):
-    n = len(op_outputs)
+def _on_host(ctx, args):
+    # A call placed off the host gets its arguments there; the body takes them in host memory.
+    if ctx.device.host_memory:
+        return list(args)
+    backend = ctx.device.backend
+    return [a if hasattr(a, "key") else backend.download(a) for a in args]
+
+
+def _results(ctx, values):
+    if not ctx.device.host_memory:
+        backend = ctx.device.backend
+        values = [v if hasattr(v, "key") else backend.upload(v) for v in values]
+    n = len(ctx.op.outputs)
     if n == 0:
         return None
     return values[0] if n == 1 else tuple(values)
@@ -121,27 +131,27 @@ def _check_signature(ctx, fn, dtypes_in, role):
 
 
 def _call(ctx, *args):
-    args = list(args)
-    return _results(ctx.op.outputs, compiled_function(ctx, ctx.attrs["f"].name, args)(args))
+    args = _on_host(ctx, args)
+    return _results(ctx, compiled_function(ctx, ctx.attrs["f"].name, args)(args))
 
 
 def _if(ctx, cond, *args):
+    cond, *args = _on_host(ctx, (cond,) + args)
     branch = ctx.attrs["then_branch"] if _truthy(cond) else ctx.attrs["else_branch"]
-    args = list(args)
-    return _results(ctx.op.outputs, compiled_function(ctx, branch.name, args)(args))
+    return _results(ctx, compiled_function(ctx, branch.name, args)(args))
 
 
 def _case(ctx, index, *args):
+    index, *args = _on_host(ctx, (index,) + args)
     branches = ctx.attrs["branches"]
     i = int(np.asarray(index))
     if not 0 <= i < len(branches):
         i = len(branches) - 1       # out of range: the default branch, the last
-    args = list(args)
-    return _results(ctx.op.outputs, compiled_function(ctx, branches[i].name, args)(args))
+    return _results(ctx, compiled_function(ctx, branches[i].name, args)(args))
 
 
 def _while(ctx, *args):
-    values = list(args)
+    values = _on_host(ctx, args)
     cond = compiled_function(ctx, ctx.attrs["cond"].name, values)
     body = compiled_function(ctx, ctx.attrs["body"].name, values)
     types = [t.dtype.as_datatype_enum for t in ctx.op.inputs]
@@ -154,13 +164,13 @@ def _while(ctx, *args):
                                                                                   types, out_types))
     while _truthy(cond(values)[0]):
         values = body(values)
-    return _results(ctx.op.outputs, values)
+    return _results(ctx, values)
 
 
 _KERNELS = {"PartitionedCall": _call, "StatefulPartitionedCall": _call, "If": _if, "StatelessIf": _if,
             "Case": _case, "StatelessCase": _case, "While": _while, "StatelessWhile": _while}
 for _op_type, _kernel in _KERNELS.items():
-    register_kernel(_op_type, host_kind().device_type, resources_anywhere=True)(_kernel)
+    register_kernel(_op_type, resources_anywhere=True)(_kernel)
 not_differentiable(*CALL_OPS)
 
 

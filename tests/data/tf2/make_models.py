@@ -1,7 +1,7 @@
 """Writes the TensorFlow 2 SavedModels tests/engine/runtime/test_tf2_saved_models.py loads, and what
 TensorFlow computes from them (expected.json), and what TensorFlow's saved_model_cli shows (*.show.txt).
 
-    ~/.cache/tagraph-tf-venv/bin/python tests/data/tf2/make_models.py     # TensorFlow 2.21
+    ~/.cache/tagraph-tf-venv/bin/python tests/data/tf2/make_models.py [OUT_DIR]    # TensorFlow 2.21
 
 Each model keeps its computation in the MetaGraphDef's function library, as every TensorFlow 2 SavedModel
 does: StatefulPartitionedCall into tf.functions, If/StatelessIf, While/StatelessWhile and Case from Python
@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-HERE = pathlib.Path(__file__).resolve().parent
+HERE = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent
 RNG = np.random.RandomState(7)
 
 
