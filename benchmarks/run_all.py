@@ -49,6 +49,17 @@ def read_session_overhead(out):
     return rows
 
 
+def read_function_call(out):
+    got = _f(r"^added by the call\s+([\d.-]+) us \(target <= ([\d.]+) us", out)
+    if not got:
+        return []
+    added, target = float(got[0]), float(got[1])
+    theirs = _f(r"^call\s+[\d.]+\s+([\d.]+)", out)
+    figure = "%.1f us added" % added + (" (TF call %.0f us)" % float(theirs[0]) if theirs else "")
+    return [("function call (StatefulPartitionedCall) vs inline, Session.run", figure, "<= %g us" % target,
+             _verdict(added <= target))]
+
+
 def read_train_step(out):
     ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
     if not ours:
@@ -143,6 +154,7 @@ def read_serving(out):
 # name -> (reader, quick arguments); the scripts' own defaults with --full
 BENCHMARKS = collections.OrderedDict([
     ("session_overhead", (read_session_overhead, [])),
+    ("function_call", (read_function_call, ["--runs", "1000"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),
     ("checkpoint_io", (read_checkpoint_io, ["--size-mib", "64", "--repeat", "3"])),
