@@ -256,6 +256,42 @@ def _conv2d_shape(op):
     return [_out_shape(n, oh, ow, co, fmt)]
 
 
+# --- DepthwiseConv2dNative: each input channel convolved with its own channel_multiplier filters ------------
+
+@register_kernel("DepthwiseConv2dNative")
+def _depthwise_conv2d(ctx, x, w):
+    xp = ctx.xp
+    _check_conv(x, w)
+    fmt = _s(ctx.attrs.get("data_format", "NHWC"))
+    xn = _to_nhwc(xp, x, fmt)
+    n, h, wd, c = xn.shape
+    kh, kw, ci, m = w.shape
+    if c != ci:
+        raise invalid("input and filter must have the same depth: %d vs %d" % (c, ci))
+    g = _Geom(ctx.attrs, h, wd, kh, kw)
+    if g.oh <= 0 or g.ow <= 0:
+        raise invalid("Computed output size would be negative: %d" % min(g.oh, g.ow))
+    xpad = _pad(xp, xn, g)
+    out = xp.zeros((n, g.oh, g.ow, c, m), dtype=xn.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += xpad[g.tap(i, j)][..., None] * w[i, j]
+    return _from_nhwc(xp, out.reshape(n, g.oh, g.ow, c * m), fmt)
+
+
+@register_shape("DepthwiseConv2dNative")
+def _depthwise_conv2d_shape(op):
+    fmt = _s(op.get_attr("data_format"))
+    x, w = op.inputs[0].shape, op.inputs[1].shape
+    n, h, wd, c = _spatial(x, fmt)
+    kh, kw, ci, m = (w.dims if w.rank is not None else [None] * 4)
+    if c is not None and ci is not None and c != ci:
+        raise ValueError("Depth of input (%d) does not match the filter's input depth (%d)" % (c, ci))
+    oh, ow = _static_out(op, h, wd, kh, kw)
+    depth = ci * m if ci is not None and m is not None else None
+    return [_out_shape(n, oh, ow, depth, fmt)]
+
+
 @register_shape("Conv2DBackpropInput")
 def _conv2d_backprop_input_shape(op):
     return [constant_shape(op.inputs[0])]

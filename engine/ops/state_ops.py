@@ -212,3 +212,13 @@ def _assign_sub(ctx, ref, value):
 @register_kernel("IsVariableInitialized", host_outputs=(0,))
 def _is_variable_initialized(ctx, ref):
     return np.bool_(ref.key in ref.state.variables)
+
+
+@register_kernel("DisableCopyOnRead")
+def _disable_copy_on_read(ctx, handle):
+    # TensorFlow's hint that a variable's reads may share its buffer: tagraph's reads never copy.
+    return None
+
+
+register_shape("DisableCopyOnRead")(lambda op: [])
+not_differentiable("DisableCopyOnRead")

@@ -89,11 +89,12 @@ def _resource_device(value):
 
 def _as_array(v):
     # A sub-plan hands scalars back as numpy scalars (bytes for strings), as fetches are; kernels pass arrays.
-    if isinstance(v, np.ndarray):
-        return v
+    # Handles and TensorLists pass as they are.
+    if isinstance(v, np.generic):
+        return np.asarray(v)
     if isinstance(v, bytes):
         return np.array(v, dtype=object)
-    return np.asarray(v)
+    return v
 
 
 def _on_host(ctx, args):
@@ -101,13 +102,13 @@ def _on_host(ctx, args):
     if ctx.device.host_memory:
         return list(args)
     backend = ctx.device.backend
-    return [a if hasattr(a, "key") else backend.download(a) for a in args]
+    return [backend.download(a) if backend.is_device_array(a) else a for a in args]
 
 
 def _results(ctx, values):
     if not ctx.device.host_memory:
         backend = ctx.device.backend
-        values = [v if hasattr(v, "key") else backend.upload(v) for v in values]
+        values = [backend.upload(v) if isinstance(v, (np.ndarray, np.generic)) else v for v in values]
     n = len(ctx.op.outputs)
     if n == 0:
         return None

@@ -159,7 +159,7 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
         if src is None:
             src = node_of[t.op]
             port = t.value_index
-        if as_ref or t.dtype.name == "resource":
+        if as_ref or t.dtype.name in ("resource", "variant"):
             return src, port, None
         if t.dtype._enum > 100 and src.kind != _FEED:
             prep = [(deref_step, None, 0)]

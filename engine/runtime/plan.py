@@ -272,7 +272,7 @@ def decode_attr(av):
 
 def convert_feed(v, t, np_dtype, shape):
     if np_dtype is object:
-        if t.dtype.name == "resource":
+        if t.dtype.name in ("resource", "variant"):
             return v
         try:
             arr = to_numpy(v, dtypes.string)

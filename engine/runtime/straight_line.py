@@ -14,6 +14,9 @@ from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Pla
 
 __all__ = ["StraightLinePlan"]
 
+# Handles and variants (resources, TensorLists) are host objects that any device's kernels take as they are.
+_HANDLE_TYPES = frozenset(["resource", "variant"])
+
 
 class StraightLinePlan(Plan):
     """Value slots, kernel steps in one fixed order, transfers, result rebuild."""
@@ -47,7 +50,7 @@ class StraightLinePlan(Plan):
                 return slots[key]
             src = home[t]
             src_slot = slots[(t, src.name)]
-            if t.dtype.name == "resource":
+            if t.dtype.name in _HANDLE_TYPES:
                 dst_slot = new_slot(key)
                 steps.append((identity_step, None, (src_slot,), dst_slot))
                 return dst_slot

@@ -81,13 +81,40 @@ class Nested(tf.Module):
         return {"h": h, "acc": acc}
 
 
-def _keras_dense():
-    model = tf.keras.Sequential([tf.keras.Input([4], name="features"),
-                                 tf.keras.layers.Dense(8, activation="relu"),
-                                 tf.keras.layers.Dense(3, activation="softmax")])
+def _keras(layers, inputs=None, outputs=None):
+    """A Keras model with weights drawn from RNG (variances positive), so that its outputs are fixed."""
+    model = tf.keras.Sequential(layers) if inputs is None else tf.keras.Model(inputs, outputs)
     for v in model.weights:
-        v.assign(RNG.randn(*v.shape).astype(np.float32) * 0.5)
+        if "variance" in v.name:
+            v.assign(RNG.uniform(0.5, 1.5, v.shape).astype(np.float32))
+        else:
+            v.assign(RNG.randn(*v.shape).astype(np.float32) * 0.5)
     return model
+
+
+def _keras_models():
+    k, L = tf.keras, tf.keras.layers
+    attention_in = k.Input([6, 8])
+    return {
+        "keras_dense": _keras([k.Input([4]), L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")]),
+        "keras_conv1d_layernorm": _keras([k.Input([10, 4]), L.Conv1D(6, 3, activation="relu"), L.LayerNormalization(),
+                                          L.GlobalAveragePooling1D(), L.Dense(2)]),
+        "keras_conv2d_batchnorm": _keras([k.Input([8, 8, 3]), L.Conv2D(4, 3, padding="same"), L.BatchNormalization(),
+                                          L.ReLU(), L.DepthwiseConv2D(3), L.MaxPooling2D(), L.Flatten(),
+                                          L.Dense(3, activation="softmax")]),
+        "keras_embedding_lstm": _keras([k.Input([7], dtype="int32"), L.Embedding(20, 5), L.LSTM(6), L.Dense(1)]),
+        "keras_gru": _keras([k.Input([5, 3]), L.GRU(4, return_sequences=True), L.GRU(2)]),
+        "keras_attention": _keras(None, attention_in,
+                                  L.MultiHeadAttention(num_heads=2, key_dim=4)(attention_in, attention_in)),
+    }
+
+
+_KERAS_INPUTS = {"keras_dense": lambda: RNG.randn(5, 4).astype(np.float32),
+                 "keras_conv1d_layernorm": lambda: RNG.randn(3, 10, 4).astype(np.float32),
+                 "keras_conv2d_batchnorm": lambda: RNG.randn(2, 8, 8, 3).astype(np.float32),
+                 "keras_embedding_lstm": lambda: RNG.randint(0, 20, (4, 7)).astype(np.int32),
+                 "keras_gru": lambda: RNG.randn(3, 5, 3).astype(np.float32),
+                 "keras_attention": lambda: RNG.randn(2, 6, 8).astype(np.float32)}
 
 
 def main():
@@ -98,8 +125,9 @@ def main():
             "add": {"a": np.float32([1, 2, 3]), "b": np.float32([4, 5, 6])},
             "pick": {"x": np.float32([0.5, 2.0]), "k": np.int32(1)}}),
         "nested": (Nested(), None, {"serving_default": {"x": RNG.randn(2, 2).astype(np.float32) + 1.0}}),
-        "keras_dense": (_keras_dense(), None, {"serving_default": {"*": RNG.randn(5, 4).astype(np.float32)}}),
     }
+    for name, model in _keras_models().items():
+        cases[name] = (model, None, {"serving_default": {"*": _KERAS_INPUTS[name]()}})
     for name, (obj, sigs, runs) in cases.items():
         path = HERE / name
         if path.exists():
