@@ -81,3 +81,28 @@ def test_tensorflow_loads_a_savedmodel_built_with_tg_function(tmp_path, run_tf):
         print(json.dumps(out.tolist()))
     """, export, json.dumps(FEED.tolist()))
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_a_tf2_savedmodel_reexported_by_tagraph_loads_in_tensorflow(tmp_path, run_tf):
+    from tagraph.serialization import Saver
+    from tagraph.serialization.saved_model.builder import SavedModelBuilder
+    src = pathlib.Path(__file__).resolve().parents[1] / "data" / "tf2" / "branches"
+    case = json.loads((src.parent / "expected.json").read_text())["branches"]["serving_default"]
+    export = tmp_path / "again" / "1"
+    with tg.Session(graph=tg.Graph()) as sess:
+        mg = saved_model.loader.load(sess, ["serve"], str(src))
+        init = mg.signature_def["__saved_model_init_op"].outputs["__saved_model_init_op"].name
+        builder = SavedModelBuilder(str(export))
+        builder.add_meta_graph_and_variables(
+            sess, ["serve"], signature_def_map={k: v for k, v in mg.signature_def.items() if not k.startswith("__")},
+            saver=Saver(saver_def=mg.saver_def), main_op=sess.graph.get_operation_by_name(init))
+        builder.save()
+    theirs = run_tf("""
+        x = np.array(json.loads(sys.argv[2]), np.float32)
+        with tf.Session(graph=tf.Graph()) as s:
+            mg = tf.saved_model.loader.load(s, ["serve"], sys.argv[1])
+            sig = mg.signature_def["serving_default"]
+            v1 = s.run(sig.outputs["y"].name, {sig.inputs["x"].name: x})
+        print(json.dumps(v1.tolist()))
+    """, export, json.dumps(case["inputs"]["x"]))
+    np.testing.assert_allclose(theirs, case["outputs"]["y"], rtol=1e-5)
