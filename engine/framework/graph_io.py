@@ -40,7 +40,12 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
         if nd.name in nodes:
             raise ValueError("GraphDef has two nodes named '%s'" % nd.name)
         nodes[nd.name] = nd
-    unknown_ops = sorted({nd.op for nd in graph_def.node if nd.op not in op_defs()})
+    # A node may call a function of the library by its name as op type (TensorFlow 1's Defun): the
+    # function's signature is its OpDef.
+    functions = {f.signature.name: f.signature for f in graph_def.library.function}
+    if graph._library is not None:
+        functions.update((f.signature.name, f.signature) for f in graph._library.function)
+    unknown_ops = sorted({nd.op for nd in graph_def.node if nd.op not in op_defs() and nd.op not in functions})
     if unknown_ops:
         raise errors.NotFoundError(None, None, "Op type not registered '%s' in binary running tagraph; the "
                                    "GraphDef uses ops tagraph does not know: %s"
@@ -73,7 +78,7 @@ def _import(graph, graph_def, input_map, return_elements, name, clear_devices=Fa
     back_edges = []     # (Merge NodeDef, input indices, data inputs): loop back edges wired last
     with graph._lock:
         for nd in order:
-            op_def = get_op_def(nd.op)
+            op_def = functions[nd.op] if nd.op in functions and nd.op not in op_defs() else get_op_def(nd.op)
             attrs = {}
             for k in nd.attr:
                 attrs[k] = type(nd.attr[k])()

@@ -50,11 +50,11 @@ def _const_cpu(ctx):
 def _const_device(ctx):
     # Off the host, uploaded once per session, then reused: a constant never changes.
     cache = ctx.session_state.op_state
-    v = cache.get(ctx.node_name)
+    v = cache.get(ctx.op)
     if v is None:
         value = ctx.attrs["value"]
         v = value if value.dtype == object else ctx.device.backend.upload(value)
-        cache[ctx.node_name] = v
+        cache[ctx.op] = v
     return v
 
 

@@ -23,11 +23,11 @@ _RANDOM = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUn
 def _generator(ctx):
     # One generator per op per session: successive runs continue the stream, as TensorFlow's kernels do.
     state = ctx.session_state.op_state
-    gen = state.get(ctx.node_name)
+    gen = state.get(ctx.op)
     if gen is None:
         seed, seed2 = ctx.attrs.get("seed", 0), ctx.attrs.get("seed2", 0)
         key = None if seed == 0 and seed2 == 0 else [seed & 0xFFFFFFFFFFFFFFFF, seed2 & 0xFFFFFFFFFFFFFFFF]
-        gen = state[ctx.node_name] = np.random.Generator(np.random.Philox(key=key) if key else np.random.Philox())
+        gen = state[ctx.op] = np.random.Generator(np.random.Philox(key=key) if key else np.random.Philox())
     return gen
 
 

@@ -69,13 +69,13 @@ def _var_handle_shape(op):
 
 @register_kernel("VarHandleOp")
 def _var_handle(ctx):
-    handle = ctx.session_state.op_state.get(ctx.node_name)
+    handle = ctx.session_state.op_state.get(ctx.op)
     if handle is None:
         a = ctx.attrs
         # TensorFlow uses the node name when shared_name is empty (a private variable of this graph).
         name = _str(a["shared_name"]) or ctx.node_name
         handle = ResourceHandle(_str(a["container"]), name, a["dtype"], a["shape"], ctx.device)
-        ctx.session_state.op_state[ctx.node_name] = handle
+        ctx.session_state.op_state[ctx.op] = handle
     return handle
 
 
@@ -166,12 +166,12 @@ def _variable_v2_shape(op):
 
 @register_kernel("VariableV2")
 def _variable_v2(ctx):
-    ref = ctx.session_state.op_state.get(ctx.node_name)
+    ref = ctx.session_state.op_state.get(ctx.op)
     if ref is None:
         a = ctx.attrs
         key = (_str(a["container"]), _str(a["shared_name"]) or ctx.node_name)
         ref = VarRef(key, ctx.node_name, ctx.session_state, a["dtype"], a["shape"])
-        ctx.session_state.op_state[ctx.node_name] = ref
+        ctx.session_state.op_state[ctx.op] = ref
     return ref
 
 

@@ -14,6 +14,7 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.framework.tensor_util import to_numpy
+from tagraph.protos import attr_value_pb2
 
 __all__ = ["Plan", "RunStats", "prune", "resolve_kernel", "fusions", "CONTROL_FLOW_OPS"]
 
@@ -107,6 +108,10 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
         host_in = host_out = frozenset()
     else:
         kernel = kernel_registry.get_kernel(op.type, device.device_type)
+        call = kernel is None and _calls_library_function(op)
+        if call:
+            # A direct call of a library function by name runs as the call op TensorFlow lowers it to.
+            kernel = kernel_registry.get_kernel("StatefulPartitionedCall", device.device_type)
         if kernel is None:
             raise errors.NotFoundError(None, op, "No registered '%s' OpKernel for %s devices compatible with "
                                        "node %s" % (op.type, device.device_type, op.name))
@@ -117,10 +122,18 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
         # CuPy works on its current device: enter this op's device around the kernel.
         kernel = on_device(kernel, device.backend)
     attrs = {k: decode_attr(v) for k, v in op._attrs.items()}
+    if fused is None and call:
+        attrs["f"] = attr_value_pb2.NameAttrList(name=op.type)
     if op.type in ASSIGN_OPS:
         attrs["_value_is_shared"] = value_is_shared(op._inputs[1], fed)
     ctx = kernel_registry.KernelContext(attrs, device.backend.xp, device, op.name, op, state)
     return CompiledOp(kernel, ctx, device, on_host, host_in, host_out, ref_inputs), inputs
+
+
+def _calls_library_function(op):
+    library = op.graph._library
+    return library is not None and op.op_def.name == op.type and any(
+        f.signature.name == op.type for f in library.function)
 
 
 def _all_in(op, host_types):

@@ -29,7 +29,8 @@ class SessionState:
 
     def __init__(self, placer=None, placement=None):
         self.variables = {}      # variable key -> device array
-        self.op_state = {}       # node name -> anything a kernel keeps between runs
+        self.op_state = {}       # Operation -> anything its kernel keeps between runs (per op, not per
+                                 # name: function bodies reuse node names)
         self.placer = placer
         self.placement = placement
 

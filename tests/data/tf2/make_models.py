@@ -117,8 +117,30 @@ _KERAS_INPUTS = {"keras_dense": lambda: RNG.randn(5, 4).astype(np.float32),
                  "keras_attention": lambda: RNG.randn(2, 6, 8).astype(np.float32)}
 
 
+def _defun_graph():
+    """A TensorFlow 1 graph calling Defun functions by their names as op types (no PartitionedCall)."""
+    from tensorflow.python.framework import function
+    g = tf.Graph()
+    with g.as_default():
+        @function.Defun(tf.float32, tf.float32)
+        def scale_add(x, y):
+            return x * 3.0 + y
+
+        @function.Defun(tf.float32)
+        def twice(x):
+            return scale_add(x, x) * 2.0
+
+        x = tf.compat.v1.placeholder(tf.float32, [None], name="x")
+        tf.identity(twice(x) + scale_add(x, 1.0), name="y")
+    feed = np.float32([1.0, -2.0, 0.5])
+    with tf.compat.v1.Session(graph=g) as sess:
+        y = sess.run("y:0", {"x:0": feed})
+    (HERE / "defun_graph.pb").write_bytes(g.as_graph_def().SerializeToString())
+    return {"x": feed.tolist(), "y": y.tolist()}
+
+
 def main():
-    expected = {}
+    expected = {"defun_graph": {"graph": _defun_graph()}}
     cases = {
         "branches": (Branches(), None, {"serving_default": {"x": RNG.randn(4, 3).astype(np.float32)}}),
         "two_signatures": (TwoSignatures(), "module", {
