@@ -60,6 +60,17 @@ def read_function_call(out):
              _verdict(added <= target))]
 
 
+def read_keras_lstm(out):
+    got = _f(r"^tagraph\s+([\d.]+)\s*$", out)
+    theirs = _f(r"^TensorFlow\s+([\d.]+)\s*$", out)
+    ratio = _f(r"^ratio ([\d.]+)x TensorFlow's speed \(target >= ([\d.]+)x", out)
+    if not got or not theirs or not ratio:
+        return []
+    return [("Keras LSTM(64) inference, 50 steps, batch 32 (TF2 SavedModel)",
+             "%.2f ms (TF %.2f ms) = %.2fx TF" % (float(got[0]), float(theirs[0]), float(ratio[0])),
+             ">= %gx TensorFlow" % float(ratio[1]), _verdict(float(ratio[0]) >= float(ratio[1])))]
+
+
 def read_train_step(out):
     ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
     if not ours:
@@ -155,6 +166,7 @@ def read_serving(out):
 BENCHMARKS = collections.OrderedDict([
     ("session_overhead", (read_session_overhead, [])),
     ("function_call", (read_function_call, ["--runs", "1000"])),
+    ("keras_lstm", (read_keras_lstm, ["--runs", "10"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),
     ("checkpoint_io", (read_checkpoint_io, ["--size-mib", "64", "--repeat", "3"])),

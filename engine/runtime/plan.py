@@ -12,6 +12,7 @@ from tagraph.devices import kernel_registry
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.attr_value import attr_value_to_python
+from tagraph.engine.framework.function import CALL_OPS
 from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.framework.tensor_util import to_numpy
 from tagraph.protos import attr_value_pb2
@@ -46,7 +47,7 @@ class RunStats:
 # Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
 ALIASING_OPS = frozenset(["Const", "VariableV2", "ReadVariableOp", "Identity", "Assign", "AssignAdd",
                            "AssignSub", "Reshape", "ExpandDims", "Squeeze",
-                           "PlaceholderWithDefault", "IdentityN"])
+                           "PlaceholderWithDefault", "IdentityN"]) | frozenset(CALL_OPS)
 
 
 class Plan:

@@ -134,34 +134,10 @@ class StraightLinePlan(Plan):
         vals = self.initial_values.copy()
         for (slot, t, np_dtype, shape), v in zip(self.feed_plan, feed_values):
             vals[slot] = convert_feed(v, t, np_dtype, shape)
-        step = None
         # Kernels compute as TensorFlow's do: overflow, 0/0 and the like give inf/nan, never a warning.
         # One errstate per run, rather than one per kernel, keeps the per-op cost down.
-        errstate = np.errstate(all="ignore")
-        errstate.__enter__()
-        try:
-            for step in self.steps:
-                fn, ctx, ins, out = step
-                if out.__class__ is int:
-                    vals[out] = fn(ctx, *[vals[i] for i in ins])
-                elif out is None:
-                    fn(ctx, *[vals[i] for i in ins])
-                else:
-                    r = fn(ctx, *[vals[i] for i in ins])
-                    for o, v in zip(out, r):
-                        if o is not None:
-                            vals[o] = v
-        except errors.OpError as e:
-            raise with_node(e, step) from None
-        # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array
-        # belongs, in a hostile GraphDef) is reported as bad input naming the node, not a crash.
-        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
-                AttributeError) as e:
-            raise with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
-        except MemoryError as e:
-            raise with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e
-        finally:
-            errstate.__exit__(None, None, None)
+        with np.errstate(all="ignore"):
+            _execute(self.steps, vals)
         self.session.last_run_stats = self.stats
         results = [None if s is None else vals[s] for s in self.fetch_slots]
         for i, v in enumerate(results):
@@ -172,5 +148,37 @@ class StraightLinePlan(Plan):
                     results[i] = v.copy()
         return self.rebuild(results)
 
+    def run_nested(self, args):
+        """A function body's run inside a kernel: its arguments are kernel values of the right types
+        already, its results go to kernels (which never change an array in place, so nothing is copied),
+        and the calling run's errstate holds."""
+        vals = self.initial_values.copy()
+        for (slot, _, _, _), v in zip(self.feed_plan, args):
+            vals[slot] = v
+        _execute(self.steps, vals)
+        return [None if s is None else vals[s] for s in self.fetch_slots]
 
 
+def _execute(steps, vals):
+    step = None
+    try:
+        for step in steps:
+            fn, ctx, ins, out = step
+            if out.__class__ is int:
+                vals[out] = fn(ctx, *[vals[i] for i in ins])
+            elif out is None:
+                fn(ctx, *[vals[i] for i in ins])
+            else:
+                r = fn(ctx, *[vals[i] for i in ins])
+                for o, v in zip(out, r):
+                    if o is not None:
+                        vals[o] = v
+    except errors.OpError as e:
+        raise with_node(e, step) from None
+    # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array
+    # belongs, in a hostile GraphDef) is reported as bad input naming the node, not a crash.
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
+            AttributeError) as e:
+        raise with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
+    except MemoryError as e:
+        raise with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e

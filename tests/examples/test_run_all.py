@@ -19,6 +19,17 @@ def load_run_all():
 
 
 SAMPLES = {
+    "function_call": """case                     tagraph us        TF us      TF/ours
+inline                        27.41       189.48         6.9x
+call                          31.64       237.74         7.5x
+added by the call             4.23 us (target <= 10 us: met)
+""",
+    "keras_lstm": """Keras LSTM(64) over 50 steps, batch 32, median of 20 runs (outputs agree)
+                 ms/batch
+tagraph            5.00
+TensorFlow         2.92
+ratio 0.58x TensorFlow's speed (target >= 1.0x: NOT met)
+""",
     "session_overhead": """case         tagraph us     target        TF us    TF/ours
 const              2.20       10.0         93.6      42.5x
 chain10           12.30       30.0        150.2      12.2x
@@ -64,6 +75,8 @@ reference: a gRPC server that only echoes the MLP request, concurrency 16: 2043 
 }
 
 EXPECTED = {
+    "function_call": [("4.2 us added (TF call 238 us)", "<= 10 us", "met")],
+    "keras_lstm": [("5.00 ms (TF 2.92 ms) = 0.58x TF", ">= 1x TensorFlow", "MISSED")],
     "session_overhead": [("2.2 us (TF 94 us)", "<= 10 us", "met"), ("12.3 us (TF 150 us)", "<= 30 us", "met")],
     "train_step": [("30.5 steps/s (TF 86.2) = 0.35x TF", ">= 0.9x TensorFlow", "MISSED")],
     "device_matmul": [("2.21 ms/batch", "-", "-"), ("no GPU", ">= 5x", "n/a: no GPU (simulated GPU matches the CPU)")],
