@@ -24,18 +24,23 @@ from tagraph.engine.framework.function_builder import function
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_ops import no_op, group, tuple, cond, case, while_loop
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
+from tagraph.engine.ops.state_ops import assign, assign_add, assign_sub
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.comparison_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.joining_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.indexing_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.nd_indexing_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.slicing_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.reduction_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.segment_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.matmul_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.nn_ops import top_k
+from tagraph.engine.ops.sort_ops import argsort, sort
+from tagraph.engine.ops.clip_ops import *  # noqa: F401,F403
 from tagraph.engine.ops import nn
 from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
                                                 get_variable_scope, global_variables, all_variables, local_variables,

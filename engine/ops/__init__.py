@@ -9,12 +9,18 @@ The families import each other in one direction only, lowest first:
     comparison_ops               comparisons and logic
     math_ops                     elementwise arithmetic and functions, casts, selects, AddN, Range
     joining_ops                  stack/unstack, concat/split, tile, pad, reverse
-    indexing_ops                 gather, boolean_mask, Where, one_hot, unique
+    indexing_ops                 gather, boolean_mask, Where, one_hot, unique(_with_counts), reverse_sequence,
+                                 setdiff1d
+    nd_indexing_ops              gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub
     slicing_ops                  Slice, StridedSlice, Tensor's ``[]``
     reduction_ops                reductions, arg max/min, cumulative sums and products
-    matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``
+    segment_ops                  segment_* and unsorted_segment_* reductions
+    matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``, Einsum, tensordot
     random_ops, string_ops, state_ops, training_ops, parsing_ops, control_flow_ops
-    nn_ops, conv_ops, batch_norm_ops, loss_ops, and nn (the ``tg.nn`` namespace)
+    nn_ops, conv_ops, batch_norm_ops, loss_ops
+    sort_ops                     sort, argsort (on TopKV2), InTopKV2
+    clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm
+    nn                           the ``tg.nn`` namespace
 
 A gradient that needs an op of a family above its own builds that op by type (``op_util.reduction``,
 ``op_util.gen1``), as TensorFlow's modules call the generated op wrappers.

@@ -1,9 +1,11 @@
 """Indexing: gather, boolean masks and the coordinates of true elements (Where), one-hot encoding,
-unique values, and UnsortedSegmentSum (the scatter-add gather's gradient uses).
+unique values (with their counts), reversing sequences of given lengths (ReverseSequence) and set
+differences (ListDiff).
 
 Each op's kernel, shape function, gradient and Python constructor live together. This family builds on
 array_ops and joining_ops; boolean_mask's product of the masked dimensions builds ``Prod`` by type
-(reduction_ops builds on this family).
+(reduction_ops builds on this family), and gather's gradient builds ``UnsortedSegmentSum`` by type
+(segment_ops).
 
     rows = tg.gather(params, [2, 0], axis=0)
     kept = tg.boolean_mask(x, x > 0)
@@ -14,7 +16,7 @@ import collections as _collections
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
@@ -25,7 +27,7 @@ from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import concat
 from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid, is_tensor_like, reduction, register_folding, scalar_int
 
-__all__ = ["gather", "boolean_mask", "one_hot", "unique"]
+__all__ = ["gather", "boolean_mask", "one_hot", "unique", "unique_with_counts", "setdiff1d", "reverse_sequence"]
 
 
 # --- gathering ----------------------------------------------------------------------------------
@@ -168,33 +170,6 @@ def _gather_v2_grad(op, grad):
         back = list(range(1, axis_v + 1)) + [0] + list(range(axis_v + 1, prank))
         g = transpose(g, back)
     return [g, None, None]
-
-
-@register_kernel("UnsortedSegmentSum", host_inputs=(2,))
-def _unsorted_segment_sum(ctx, data, segment_ids, num_segments):
-    xp = ctx.xp
-    n = int(np.asarray(num_segments))
-    ids_shape = segment_ids.shape
-    if tuple(data.shape[:len(ids_shape)]) != tuple(ids_shape):
-        raise errors.InvalidArgumentError(None, None, "data.shape = %s does not start with segment_ids.shape = %s"
-                                          % (list(data.shape), list(ids_shape)))
-    rest = data.shape[len(ids_shape):]
-    flat_ids = segment_ids.reshape(-1)
-    flat = data.reshape((-1,) + tuple(rest))
-    out = xp.zeros((n,) + tuple(rest), dtype=data.dtype)
-    # Ids outside [0, n) are dropped, as TensorFlow's kernel does.
-    keep = (flat_ids >= 0) & (flat_ids < n)
-    xp.add.at(out, flat_ids[keep], flat[keep])
-    return out
-
-
-@register_shape("UnsortedSegmentSum")
-def _unsorted_segment_sum_shape(op):
-    d, i = op.inputs[0].shape, op.inputs[1].shape
-    n = constant_value(op.inputs[2])
-    if d.rank is None or i.rank is None:
-        return [unknown_shape()]
-    return [TensorShape([None if n is None else int(n)] + d.dims[i.rank:])]
 
 
 # --- masks and indices --------------------------------------------------------------------------
@@ -375,5 +350,134 @@ def unique(x, out_idx=dtypes.int32, name=None):
     return _UniqueResult(*op.outputs)
 
 
-not_differentiable("Where", "OneHot", "Unique")
-register_folding("GatherV2", "Gather")
+_UniqueWithCountsResult = _collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+@register_kernel("UniqueWithCounts")
+def _unique_with_counts(ctx, x):
+    y, idx = _unique(ctx, x)
+    count = ctx.xp.bincount(idx.astype(np.int64), minlength=y.shape[0]) if x.size else ctx.xp.zeros(0, np.int64)
+    return y, idx, count.astype(idx.dtype)
+
+
+@register_shape("UniqueWithCounts")
+def _unique_with_counts_shape(op):
+    # As TensorFlow's: the rank is checked when the op runs, not while building.
+    return [TensorShape([None]), op.inputs[0].shape, TensorShape([None])]
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None):
+    """``(y, idx, count)``: :func:`unique`'s values and positions, and how often each value occurs."""
+    op = gen("UniqueWithCounts", [x], {"out_idx": out_idx}, name, "UniqueWithCounts")
+    return _UniqueWithCountsResult(*op.outputs)
+
+
+# --- reverse_sequence -----------------------------------------------------------------------------
+
+@register_kernel("ReverseSequence")
+def _reverse_sequence(ctx, x, seq_lengths):
+    xp = ctx.xp
+    batch_dim, seq_dim = ctx.attrs.get("batch_dim", 0), ctx.attrs["seq_dim"]
+    if not 0 <= batch_dim < x.ndim:
+        raise invalid("batch_dim must be < input rank ( %d vs. %d)", batch_dim, x.ndim)
+    if not 0 <= seq_dim < x.ndim:
+        raise invalid("seq_dim must be < input rank ( %d vs. %d)", seq_dim, x.ndim)
+    if batch_dim == seq_dim:
+        raise invalid("batch_dim == seq_dim == %d", seq_dim)
+    if seq_lengths.ndim != 1:
+        raise invalid("seq_lengths must be 1-dim, not %d", seq_lengths.ndim)
+    if seq_lengths.shape[0] != x.shape[batch_dim]:
+        raise invalid("Length of seq_lengths != input.dims(%d), (%d vs. %d)", batch_dim, seq_lengths.shape[0],
+                      x.shape[batch_dim])
+    lengths = seq_lengths.astype(np.int64)
+    if lengths.size:
+        low, high = int(lengths.min()), int(lengths.max())
+        if low < 0:
+            raise invalid("seq_lens(%d) < 0", int(xp.argmin(lengths)))
+        if high > x.shape[seq_dim]:
+            raise invalid("seq_lens(%d) > input.dims(%d)", int(xp.argmax(lengths)), seq_dim)
+    moved = xp.moveaxis(x, (batch_dim, seq_dim), (0, 1))
+    pos = xp.arange(x.shape[seq_dim], dtype=np.int64)[None, :]
+    lens = lengths[:, None]
+    src = xp.where(pos < lens, lens - 1 - pos, pos)
+    src = xp.broadcast_to(src.reshape(src.shape + (1,) * (x.ndim - 2)), moved.shape)
+    return xp.moveaxis(xp.take_along_axis(moved, src, axis=1), (0, 1), (batch_dim, seq_dim)).copy()
+
+
+@register_shape("ReverseSequence")
+def _reverse_sequence_shape(op):
+    s, lens = op.inputs[0].shape, op.inputs[1].shape
+    batch_dim, seq_dim = op.get_attr("batch_dim"), op.get_attr("seq_dim")
+    if lens.rank not in (None, 1):
+        raise ValueError("Shape must be rank 1 but is rank %d for 'seq_lengths'" % lens.rank)
+    if s.rank is None:
+        return [s]
+    if batch_dim >= s.rank:
+        raise ValueError("batch_dim must be < input rank: %d vs. %d" % (batch_dim, s.rank))
+    if seq_dim >= s.rank:
+        raise ValueError("seq_dim must be < input rank: %d vs. %d" % (seq_dim, s.rank))
+    b, n = s.dims[batch_dim], lens.dims[0] if lens.rank else None
+    if b is not None and n is not None and b != n:
+        raise ValueError("Dimensions must be equal, but are %d and %d" % (b, n))
+    dims = s.dims
+    dims[batch_dim] = b if b is not None else n
+    return [TensorShape(dims)]
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None, seq_dim=None,  # noqa: A002
+                     batch_dim=None):
+    """Reverses the first ``seq_lengths[b]`` entries along ``seq_axis`` of each slice ``b`` along
+    ``batch_axis`` (ReverseSequence); the rest of each sequence stays in place."""
+    seq_axis = _deprecated_alias(seq_axis, seq_dim, "seq_axis", "seq_dim")
+    batch_axis = _deprecated_alias(batch_axis, batch_dim, "batch_axis", "batch_dim")
+    if seq_axis is None:
+        raise ValueError("seq_axis (or seq_dim) is required")
+    return gen1("ReverseSequence", [input, seq_lengths],
+                {"seq_dim": seq_axis, "batch_dim": 0 if batch_axis is None else batch_axis}, name, "ReverseSequence")
+
+
+def _deprecated_alias(new, old, new_name, old_name):
+    if new is not None and old is not None and new != old:
+        raise ValueError("Cannot specify both '%s' and '%s'" % (new_name, old_name))
+    return new if new is not None else old
+
+
+@register_gradient("ReverseSequence")
+def _reverse_sequence_grad(op, grad):
+    # A permutation: the same reversal puts the gradient back.
+    return [reverse_sequence(grad, op.inputs[1], seq_axis=op.get_attr("seq_dim"),
+                             batch_axis=op.get_attr("batch_dim")), None]
+
+
+# --- set difference ------------------------------------------------------------------------------
+
+_ListDiffResult = _collections.namedtuple("ListDiff", ["out", "idx"])
+
+
+@register_kernel("ListDiff")
+def _list_diff(ctx, x, y):
+    if x.ndim != 1:
+        raise invalid("x should be a 1D vector.")
+    if y.ndim != 1:
+        raise invalid("y should be a 1D vector.")
+    xp = ctx.xp
+    keep = ~xp.isin(x, y)
+    return x[keep], xp.nonzero(keep)[0].astype(ctx.attrs["out_idx"].as_numpy_dtype)
+
+
+@register_shape("ListDiff")
+def _list_diff_shape(op):
+    for t in op.inputs:
+        if t.shape.rank not in (None, 1):
+            raise ValueError("Shape must be rank 1 but is rank %d" % t.shape.rank)
+    return [TensorShape([None]), TensorShape([None])]
+
+
+def setdiff1d(x, y, index_dtype=dtypes.int32, name=None):
+    """``(out, idx)``: the values of the 1-D ``x`` that are not in ``y``, in their order in ``x``, and
+    their positions in ``x`` (ListDiff)."""
+    return _ListDiffResult(*gen("ListDiff", [x, y], {"out_idx": index_dtype}, name, "ListDiff").outputs)
+
+
+not_differentiable("Where", "OneHot", "Unique", "UniqueWithCounts", "ListDiff")
+register_folding("GatherV2", "Gather", "ListDiff")

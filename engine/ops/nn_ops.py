@@ -20,10 +20,11 @@ from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import array_ops, math_ops, random_ops
+from tagraph.engine.ops import array_ops, indexing_ops, joining_ops, math_ops, random_ops
 from tagraph.engine.ops.comparison_ops import greater_equal, logical_and
+from tagraph.engine.ops.nd_indexing_ops import scatter_nd
 from tagraph.engine.ops.op_util import dbg, gen, invalid
-from tagraph.engine.ops.reduction_ops import reduce_sum
+from tagraph.engine.ops.reduction_ops import reduce_prod, reduce_sum
 
 __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax", "top_k",
            "dropout"]
@@ -465,6 +466,26 @@ def top_k(input, k=1, sorted=True, name=None, index_type=dtypes.int32):  # noqa:
     values keep the lower index first."""
     op = gen("TopKV2", [input, k], {"sorted": bool(sorted), "index_type": index_type}, name, "TopKV2")
     return _TopKResult(*op.outputs)
+
+
+@register_gradient("TopKV2")
+def _top_k_grad(op, grad, _=None):
+    # TensorFlow's (nn_grad.py): the values' gradient scattered back to the positions they were taken
+    # from, through indices flattened over the leading dimensions.
+    in_shape = array_ops.shape(op.inputs[0])
+    ind_shape = array_ops.shape(op.outputs[1])
+    ind_lastdim = indexing_ops.gather(math_ops.cast(ind_shape, dtypes.int64),
+                                      math_ops.subtract(array_ops.size(ind_shape), 1))
+    ind_2d = array_ops.reshape(op.outputs[1], joining_ops.stack([-1, ind_lastdim]))
+    in_lastdim = indexing_ops.gather(math_ops.cast(in_shape, dtypes.int64),
+                                     math_ops.subtract(array_ops.size(in_shape), 1))
+    outerdim = array_ops.shape(ind_2d)[0]
+    offsets = math_ops.range(0, math_ops.multiply(math_ops.cast(outerdim, dtypes.int64), in_lastdim), in_lastdim)
+    ind = array_ops.reshape(math_ops.add(ind_2d, math_ops.cast(array_ops.expand_dims(offsets, -1), dtypes.int32)),
+                            [-1])
+    flat = scatter_nd(array_ops.expand_dims(ind, -1), array_ops.reshape(grad, [-1]),
+                      joining_ops.stack([reduce_prod(in_shape)]))
+    return [array_ops.reshape(flat, in_shape), array_ops.zeros([], dtype=dtypes.int32)]
 
 
 # --- dropout -----------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops.op_util import gen1
 
-__all__ = ["ResourceHandle", "VarRef", "read_resource"]
+__all__ = ["ResourceHandle", "VarRef", "read_resource", "assign", "assign_add", "assign_sub"]
 
 
 class ResourceHandle:
@@ -120,14 +121,23 @@ def _assign_variable(ctx, handle, value):
         if ctx.attrs.get("_value_is_shared", True) else value
 
 
+def _read_for_update(state, handle, value):
+    old = read_resource(state, handle)
+    if old.shape != value.shape:
+        raise errors.InvalidArgumentError(
+            None, None, "Cannot update variable with shape %s using a Tensor with shape %s, shapes must be equal."
+            % ("[%s]" % ",".join(map(str, old.shape)), "[%s]" % ",".join(map(str, value.shape))))
+    return old
+
+
 @register_kernel("AssignAddVariableOp")
 def _assign_add_variable(ctx, handle, value):
-    ctx.session_state.variables[handle.key] = read_resource(ctx.session_state, handle) + value
+    ctx.session_state.variables[handle.key] = _read_for_update(ctx.session_state, handle, value) + value
 
 
 @register_kernel("AssignSubVariableOp")
 def _assign_sub_variable(ctx, handle, value):
-    ctx.session_state.variables[handle.key] = read_resource(ctx.session_state, handle) - value
+    ctx.session_state.variables[handle.key] = _read_for_update(ctx.session_state, handle, value) - value
 
 
 @register_kernel("VarIsInitializedOp", host_outputs=(0,))
@@ -177,8 +187,22 @@ def _variable_v2(ctx):
 
 @register_shape("Assign")
 def _assign_shape(op):
-    return [op.inputs[1].shape if op.get_attr("validate_shape") is False else
-            op.inputs[0].shape.merge_with(op.inputs[1].shape)]
+    a, b = op.inputs[0].shape, op.inputs[1].shape
+    if op.get_attr("validate_shape") is False:
+        return [b]
+    if a.rank is not None and b.rank is not None:
+        # TensorFlow's shape inference messages for shapes that do not merge.
+        if a.rank != b.rank:
+            raise ValueError("Shapes must be equal rank, but are %d and %d" % (a.rank, b.rank))
+        for n, (x, y) in enumerate(zip(a.dims, b.dims)):
+            if x is not None and y is not None and x != y:
+                raise ValueError("Dimension %d in both shapes must be equal, but are %d and %d. Shapes are %s and %s."
+                                 % (n, x, y, _shape_text(a), _shape_text(b)))
+    return [a.merge_with(b)]
+
+
+def _shape_text(s):
+    return "[%s]" % ",".join("?" if d is None else str(d) for d in s.dims)
 
 
 register_shape("AssignAdd", "AssignSub")(lambda op: [op.inputs[0].shape])
@@ -197,21 +221,69 @@ def _assign(ctx, ref, value):
     return ref
 
 
+def _check_update(old, value):
+    if old.shape != value.shape:
+        raise errors.InvalidArgumentError(None, None, "Parameters and update must be the same size")
+
+
 @register_kernel("AssignAdd")
 def _assign_add(ctx, ref, value):
-    ref.state.variables[ref.key] = ref.read() + value
+    old = ref.read()
+    _check_update(old, value)
+    ref.state.variables[ref.key] = old + value
     return ref
 
 
 @register_kernel("AssignSub")
 def _assign_sub(ctx, ref, value):
-    ref.state.variables[ref.key] = ref.read() - value
+    old = ref.read()
+    _check_update(old, value)
+    ref.state.variables[ref.key] = old - value
     return ref
 
 
 @register_kernel("IsVariableInitialized", host_outputs=(0,))
 def _is_variable_initialized(ctx, ref):
     return np.bool_(ref.key in ref.state.variables)
+
+
+# --- tg.assign, tg.assign_add, tg.assign_sub ---------------------------------------------------------
+# TensorFlow's state_ops functions: a reference variable (or ref tensor) gets the Assign op itself, anything
+# else (a resource variable) its own assign method.
+
+def _ref_tensor(ref):
+    """The reference tensor of a reference variable or ref tensor, else None."""
+    tensor = ref._ref() if hasattr(ref, "_ref") and not getattr(ref, "is_resource", lambda: False)() else ref
+    dtype = getattr(tensor, "dtype", None)
+    return tensor if dtype is not None and dtype != dtype.base_dtype else None
+
+
+def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    """Sets ``ref`` to ``value``; returns the new value (TensorFlow's ``tf.assign``: the Assign op for a
+    reference variable, ``ref.assign`` otherwise)."""
+    tensor = _ref_tensor(ref)
+    if tensor is None:
+        return ref.assign(value, name=name)
+    attrs = {k: v for k, v in (("validate_shape", validate_shape), ("use_locking", use_locking)) if v is not None}
+    return gen1("Assign", [tensor, value], attrs, name, "Assign")
+
+
+def assign_add(ref, value, use_locking=None, name=None):
+    """Adds ``value`` to ``ref``; returns the new value (AssignAdd, or ``ref.assign_add``)."""
+    tensor = _ref_tensor(ref)
+    if tensor is None:
+        return ref.assign_add(value)
+    return gen1("AssignAdd", [tensor, value], {} if use_locking is None else {"use_locking": use_locking}, name,
+                "AssignAdd")
+
+
+def assign_sub(ref, value, use_locking=None, name=None):
+    """Subtracts ``value`` from ``ref``; returns the new value (AssignSub, or ``ref.assign_sub``)."""
+    tensor = _ref_tensor(ref)
+    if tensor is None:
+        return ref.assign_sub(value)
+    return gen1("AssignSub", [tensor, value], {} if use_locking is None else {"use_locking": use_locking}, name,
+                "AssignSub")
 
 
 @register_kernel("DisableCopyOnRead")

@@ -1,0 +1,529 @@
+"""Records what real TensorFlow computes for the op reference tests in tests/engine/ops/ (test_*_tf.py).
+
+    ~/.cache/tagraph-tf-venv/bin/python tests/data/tf_ops/record.py [family ...]
+
+The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
+case's ``build`` takes a TensorFlow-1 namespace (``tensorflow.compat.v1`` here, ``tagraph.engine`` in the
+tests) and one placeholder per input. For each family, ``<family>.npz`` holds every case's inputs (from
+fixed seeds), its outputs, the upstream gradient fed to each floating output and the gradients of the
+differentiable inputs (``Case.grad``), and for each bad-input case (``Err``) the error class TensorFlow
+raised and its message. Run under TensorFlow 2.21 in graph mode (``tf.disable_eager_execution()``);
+importing this file needs only numpy.
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Case:
+    """``build(tf, *placeholders)`` on ``inputs``; the gradients of the inputs numbered in ``grad``; with
+    ``init``, the graph's variables are initialized (with the same feeds) before the run."""
+
+    def __init__(self, name, build, inputs, grad=(), init=False):
+        self.name, self.build, self.inputs, self.grad = name, build, [np.asarray(a) for a in inputs], tuple(grad)
+        self.init = init
+
+
+class Err:
+    """``build`` on ``inputs`` must fail as TensorFlow's does: while building with fully known shapes
+    (``static``), else when run with placeholders of unknown shape (variables initialized first with
+    ``init``)."""
+
+    def __init__(self, name, build, inputs, static=False, init=False):
+        self.name, self.build, self.inputs, self.static = name, build, [np.asarray(a) for a in inputs], static
+        self.init = init
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def rand(shape, dtype=np.float32, seed=0, low=-3.0, high=3.0):
+    """Deterministic values of ``dtype``: uniform floats, or integers in [low, high]."""
+    r = _rng(seed)
+    if np.dtype(dtype).kind in "iu":
+        return r.integers(int(low), int(high) + 1, size=shape).astype(dtype)
+    return r.uniform(low, high, size=shape).astype(dtype)
+
+
+def i32(v):
+    return np.asarray(v, np.int32)
+
+
+def i64(v):
+    return np.asarray(v, np.int64)
+
+
+# --- nd_indexing: GatherNd, ScatterNd, TensorScatterUpdate/Add/Sub ----------------------------------
+
+_P = rand([4, 3, 2], seed=1)
+ND_INDEXING = [
+    Case("gather_nd_elements", lambda tf, p, i: tf.gather_nd(p, i), [_P, i32([[0, 1, 1], [3, 2, 0], [0, 1, 1]])],
+         grad=[0]),
+    Case("gather_nd_slices", lambda tf, p, i: tf.gather_nd(p, i), [_P, i64([[[1], [3]], [[1], [0]]])], grad=[0]),
+    Case("gather_nd_rows2", lambda tf, p, i: tf.gather_nd(p, i), [_P, i32([[2, 1], [0, 0]])], grad=[0]),
+    Case("gather_nd_1d_index", lambda tf, p: tf.gather_nd(p, [3, 1]), [_P]),   # TF's gradient fails here
+    Case("gather_nd_empty_index", lambda tf, p: tf.gather_nd(p, np.zeros([2, 0], np.int32)), [_P]),
+    Case("gather_nd_int64_params", lambda tf, p, i: tf.gather_nd(p, i),
+         [rand([3, 3], np.int64, seed=2, low=-50, high=50), i32([[2, 2], [0, 1]])]),
+    Case("gather_nd_f64", lambda tf, p: tf.gather_nd(p, [[1, 0], [0, 1]]), [rand([2, 2], np.float64, seed=3)],
+         grad=[0]),
+    Case("gather_nd_batch_dims", lambda tf, p, i: tf.gather_nd(p, i, batch_dims=1),
+         [rand([2, 3, 4], seed=21), i32([[[2], [0]], [[1], [1]]])], grad=[0]),
+    Case("gather_nd_batch_dims_2", lambda tf, p, i: tf.gather_nd(p, i, batch_dims=2),
+         [rand([2, 2, 3], np.float64, seed=22), i64([[[2], [0]], [[1], [2]]])], grad=[0]),
+    Case("gather_nd_batch_dims_elements", lambda tf, p, i: tf.gather_nd(p, i, batch_dims=1, name="bg"),
+         [rand([2, 4, 5], seed=23), i64([[[3, 4], [0, 0], [1, 2]], [[2, 2], [3, 1], [0, 4]]])], grad=[0]),
+    Case("scatter_nd_rows", lambda tf, u: tf.scatter_nd([[1], [3], [1]], u, [5, 2]), [rand([3, 2], seed=4)],
+         grad=[0]),
+    Case("scatter_nd_elements", lambda tf, i, u: tf.scatter_nd(i, u, tf.constant([3, 4], tf.int64)),
+         [i64([[0, 1], [2, 3], [0, 1]]), rand([3], seed=5)], grad=[1]),
+    Case("scatter_nd_int32", lambda tf, u: tf.scatter_nd([[[0], [2]]], u, [3, 2]),
+         [rand([1, 2, 2], np.int32, seed=6, low=-9, high=9)]),
+    Case("scatter_nd_empty", lambda tf, u: tf.scatter_nd(np.zeros([0, 1], np.int32), u, [2, 3]),
+         [np.zeros([0, 3], np.float32)], grad=[0]),
+    Case("tensor_scatter_update", lambda tf, t, u: tf.tensor_scatter_nd_update(t, [[0], [2]], u),
+         [rand([4, 3], seed=7), rand([2, 3], seed=8)], grad=[0, 1]),
+    Case("tensor_scatter_update_elements", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+         [rand([3, 3], np.float64, seed=9), i32([[0, 0], [2, 1]]), rand([2], np.float64, seed=10)], grad=[0, 2]),
+    Case("tensor_scatter_add", lambda tf, t, u: tf.tensor_scatter_nd_add(t, [[1, 0], [1, 0], [3, 1]], u),
+         [rand([4, 2], seed=11), rand([3], seed=12)], grad=[0, 1]),
+    Case("tensor_scatter_sub", lambda tf, t, u: tf.tensor_scatter_nd_sub(t, [[[2]], [[0]]], u),
+         [rand([3, 2], seed=13), rand([2, 1, 2], seed=14)], grad=[0, 1]),
+    Case("tensor_scatter_add_int64", lambda tf, t, u: tf.tensor_scatter_nd_add(t, [[1], [1]], u),
+         [rand([2, 2], np.int64, seed=15, low=-9, high=9), rand([2, 2], np.int64, seed=16, low=-9, high=9)]),
+    Case("gather_nd_ignore_bad", lambda tf, p, i: tf.gather_nd(p, i, bad_indices_policy="IGNORE"),
+         [rand([2, 3], seed=19), i32([[0, 1], [2, 0], [1, -1], [1, 2]])], grad=[0]),
+    Case("scatter_nd_ignore_bad", lambda tf, i, u: tf.scatter_nd(i, u, [4, 2], bad_indices_policy="IGNORE"),
+         [i32([[0], [5], [1], [-1]]), rand([4, 2], seed=20)]),
+    Case("tensor_scatter_v1_names", lambda tf, t, u: [tf.tensor_scatter_update(t, [[1]], u),
+                                                      tf.tensor_scatter_add(t, [[1]], u),
+                                                      tf.tensor_scatter_sub(t, [[0]], u)],
+         [rand([2, 2], seed=17), rand([1, 2], seed=18)], grad=[0, 1]),
+]
+
+_PF = np.arange(6, dtype=np.float32).reshape(2, 3)
+ND_INDEXING_ERRORS = [
+    Err("gather_nd_out_of_range", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32([[0, 1], [2, 0]])]),
+    Err("gather_nd_negative", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32([[[0, 0]], [[0, -1]]])]),
+    Err("gather_nd_1d_out_of_range", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32([2, 0])]),
+    Err("gather_nd_too_deep", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32([[0, 1, 0]])]),
+    Err("gather_nd_too_deep_static", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32([[0, 1, 0]])], static=True),
+    Err("gather_nd_scalar_params", lambda tf, p, i: tf.gather_nd(p, i), [np.float32(1), i32([[0]])]),
+    Err("gather_nd_scalar_indices", lambda tf, p, i: tf.gather_nd(p, i), [_PF, i32(0)]),
+    Err("gather_nd_empty_params", lambda tf, p, i: tf.gather_nd(p, i), [np.zeros([0, 3], np.float32), i32([[0]])]),
+    Err("gather_nd_float_indices", lambda tf, p, i: tf.gather_nd(p, i), [_PF, np.float32([[0, 1]])], static=True),
+    Err("gather_nd_batch_dims_too_large", lambda tf, p, i: tf.gather_nd(p, i, batch_dims=2), [_PF, i32([[0], [1]])],
+        static=True),
+    Err("gather_nd_batch_dims_negative", lambda tf, p, i: tf.gather_nd(p, i, batch_dims=-1), [_PF, i32([[0], [1]])],
+        static=True),
+    Err("scatter_nd_out_of_range", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0], [4]]), np.ones([2, 3], np.float32), i32([4, 3])]),
+    Err("scatter_nd_slice_mismatch", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0], [1]]), np.ones([2, 2], np.float32), i32([4, 3])]),
+    Err("scatter_nd_slice_mismatch_static", lambda tf, u: tf.scatter_nd([[0], [1]], u, [4, 3]),
+        [np.ones([2, 2], np.float32)], static=True),
+    Err("scatter_nd_batch_mismatch", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0], [1]]), np.ones([3, 3], np.float32), i32([4, 3])]),
+    Err("scatter_nd_negative_shape", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0], [1]]), np.ones([2, 3], np.float32), i32([-4, 3])]),
+    Err("scatter_nd_empty_output", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0]]), np.ones([1, 3], np.float32), i32([0, 3])]),
+    Err("scatter_nd_too_deep", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32([[0, 1, 2]]), np.ones([1], np.float32), i32([4, 3])]),
+    Err("scatter_nd_scalar_indices", lambda tf, i, u, s: tf.scatter_nd(i, u, s),
+        [i32(0), np.ones([3], np.float32), i32([4, 3])]),
+    Err("tensor_scatter_update_out_of_range", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+        [np.zeros([4, 3], np.float32), i32([[0], [4]]), np.ones([2, 3], np.float32)]),
+    Err("tensor_scatter_add_negative", lambda tf, t, i, u: tf.tensor_scatter_nd_add(t, i, u),
+        [np.zeros([4, 3], np.float32), i32([[0], [-1]]), np.ones([2, 3], np.float32)]),
+    Err("tensor_scatter_sub_out_of_range", lambda tf, t, i, u: tf.tensor_scatter_nd_sub(t, i, u),
+        [np.zeros([4, 3], np.int32), i64([[1, 3]]), np.ones([1], np.int32)]),
+    Err("tensor_scatter_update_inner_mismatch", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+        [np.zeros([4, 3], np.float32), i32([[0], [1]]), np.ones([2, 2], np.float32)]),
+    Err("tensor_scatter_update_inner_mismatch_static", lambda tf, t, u: tf.tensor_scatter_nd_update(t, [[0], [1]], u),
+        [np.zeros([4, 3], np.float32), np.ones([2, 2], np.float32)], static=True),
+    Err("tensor_scatter_update_outer_mismatch", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+        [np.zeros([4, 3], np.float32), i32([[0], [1]]), np.ones([3, 3], np.float32)]),
+    Err("tensor_scatter_update_rank_mismatch", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+        [np.zeros([4, 3], np.float32), i32([[1]]), np.ones([1, 3, 1], np.float32)]),
+    Err("tensor_scatter_update_empty_tensor", lambda tf, t, i, u: tf.tensor_scatter_nd_update(t, i, u),
+        [np.zeros([0, 3], np.float32), i32([[0]]), np.ones([1, 3], np.float32)]),
+    Err("tensor_scatter_update_dtype", lambda tf, t, u: tf.tensor_scatter_nd_update(t, [[0]], u),
+        [np.zeros([4, 3], np.float32), np.ones([1, 3], np.int32)], static=True),
+]
+
+# --- einsum: Einsum, and tensordot (Reshape, Transpose, MatMul) -------------------------------------
+
+def _einsum(eq):
+    return lambda tf, *xs: tf.einsum(eq, *xs)
+
+
+EINSUM = [
+    Case("matmul", _einsum("ij,jk->ik"), [rand([2, 3], seed=30), rand([3, 4], seed=31)], grad=[0, 1]),
+    Case("batch_matmul_f64", _einsum("bij,bjk->bik"), [rand([2, 2, 3], np.float64, seed=32),
+                                                        rand([2, 3, 2], np.float64, seed=33)], grad=[0, 1]),
+    Case("broadcast_batch", _einsum("...ij,...jk->...ik"), [rand([2, 1, 2, 3], seed=34), rand([3, 3, 4], seed=35)],
+         grad=[0, 1]),
+    Case("ellipsis_one_side", _einsum("...ij,jk->...ik"), [rand([2, 2, 3], seed=36), rand([3, 4], seed=37)],
+         grad=[0, 1]),
+    Case("transpose", _einsum("ij->ji"), [rand([2, 3], seed=38)], grad=[0]),
+    Case("diagonal", _einsum("ii->i"), [rand([3, 3], seed=39)], grad=[0]),
+    Case("trace", _einsum("ii->"), [rand([3, 3], seed=40)], grad=[0]),
+    Case("reduce_transpose", _einsum("ijk->ki"), [rand([2, 3, 4], seed=41)], grad=[0]),
+    Case("reduce_middle", _einsum("abc->ac"), [rand([2, 3, 4], seed=42)], grad=[0]),
+    Case("reduce_all", _einsum("ij->"), [rand([2, 3], seed=43)], grad=[0]),
+    Case("outer", _einsum("i,j->ij"), [rand([3], seed=44), rand([2], seed=45)], grad=[0, 1]),
+    Case("hadamard_sum", _einsum("ij,ij->i"), [rand([2, 3], seed=46), rand([2, 3], seed=47)], grad=[0, 1]),
+    Case("reduced_label_binary", _einsum("abc,cd->ad"), [rand([2, 3, 4], seed=48), rand([4, 2], seed=49)],
+         grad=[0, 1]),
+    Case("attention", _einsum("bhqd,bhkd->bhqk"), [rand([2, 2, 3, 4], seed=50), rand([2, 2, 5, 4], seed=51)],
+         grad=[0, 1]),
+    Case("implicit_output", _einsum("ij,jk"), [rand([2, 3], seed=52), rand([3, 2], seed=53)], grad=[0, 1]),
+    Case("spaces", _einsum(" ij , jk -> ki "), [rand([2, 3], seed=54), rand([3, 2], seed=55)], grad=[0, 1]),
+    Case("three_operands", _einsum("ij,jk,kl->il"), [rand([2, 3], seed=56), rand([3, 4], seed=57),
+                                                      rand([4, 2], seed=58)], grad=[0, 1, 2]),
+    Case("dot", _einsum("i,i->"), [rand([4], seed=59), rand([4], seed=60)], grad=[0, 1]),
+    Case("int32", _einsum("ij,jk->ik"), [rand([2, 3], np.int32, seed=61, low=-5, high=5),
+                                         rand([3, 2], np.int32, seed=62, low=-5, high=5)]),
+    Case("float16", _einsum("ij,jk->ik"), [rand([2, 3], np.float16, seed=63), rand([3, 2], np.float16, seed=64)],
+         grad=[0, 1]),
+    Case("tensordot_1", lambda tf, a, b: tf.tensordot(a, b, 1), [rand([2, 3], seed=65), rand([3, 4], seed=66)],
+         grad=[0, 1]),
+    Case("tensordot_axes", lambda tf, a, b: tf.tensordot(a, b, [[1, 2], [1, 0]]),
+         [rand([2, 3, 5], seed=67), rand([5, 3, 4], seed=68)], grad=[0, 1]),
+    Case("tensordot_0", lambda tf, a, b: tf.tensordot(a, b, 0), [rand([2], seed=69), rand([3], seed=70)],
+         grad=[0, 1]),
+    Case("tensordot_2", lambda tf, a, b: tf.tensordot(a, b, 2), [rand([2, 3, 4], seed=71), rand([3, 4], seed=72)],
+         grad=[0, 1]),
+    Case("tensordot_negative_axes", lambda tf, a, b: tf.tensordot(a, b, [[-1], [0]]),
+         [rand([2, 3], np.float64, seed=73), rand([3, 2, 2], np.float64, seed=74)], grad=[0, 1]),
+    Case("tensordot_tensor_axes", lambda tf, a, b: tf.tensordot(a, b, tf.constant([[1], [0]])),
+         [rand([2, 3], seed=75), rand([3, 2], seed=76)], grad=[0, 1]),
+]
+
+_M = np.ones([2, 3], np.float32)
+EINSUM_ERRORS = [
+    Err("dimension_mismatch", _einsum("ij,jk->ik"), [_M, np.ones([4, 5], np.float32)]),
+    Err("dimension_mismatch_static", _einsum("ij,jk->ik"), [_M, np.ones([4, 5], np.float32)], static=True),
+    Err("rank_mismatch", _einsum("ij,jk->ik"), [np.ones([2, 3, 1], np.float32), np.ones([3, 5], np.float32)]),
+    Err("rank_mismatch_static", _einsum("ij,jk->ik"), [np.ones([2, 3, 1], np.float32), np.ones([3, 5], np.float32)],
+        static=True),
+    Err("inputs_for_equation", _einsum("ij,jk->ik"), [_M]),
+    Err("bad_format", _einsum("ij,jk->ik!"), [_M, _M.T]),
+    Err("output_label_not_in_inputs", _einsum("ij,jk->iz"), [_M, _M.T]),
+    Err("output_label_repeated", _einsum("ij,jk->ii"), [_M, _M.T]),
+    Err("batch_mismatch", _einsum("...ij,...jk->...ik"), [np.ones([2, 2, 3], np.float32),
+                                                           np.ones([3, 3, 4], np.float32)]),
+    Err("dtype_mismatch", _einsum("ij,jk->ik"), [_M, np.ones([3, 4], np.float64)], static=True),
+    Err("tensordot_too_many_axes", lambda tf, a, b: tf.tensordot(a, b, 3), [_M, _M], static=True),
+    Err("tensordot_axes_lengths", lambda tf, a, b: tf.tensordot(a, b, [[0, 1], [0]]), [_M, _M], static=True),
+    Err("tensordot_mismatch", lambda tf, a, b: tf.tensordot(a, b, 1), [_M, np.ones([4, 5], np.float32)]),
+    Err("tensordot_mismatch_static", lambda tf, a, b: tf.tensordot(a, b, 1), [_M, np.ones([4, 5], np.float32)],
+        static=True),
+]
+
+# --- sort: sort and argsort (TopKV2), InTopKV2, UniqueWithCounts, ReverseSequence ------------------
+
+_TIES = np.array([[3, 1, 2, 1, 3], [0, 0, 5, -2, 5]], np.float32)
+_EXTREMES = np.array([[np.iinfo(np.int32).max, 0, np.iinfo(np.int32).min, -1, 7, 0]], np.int32)
+SORT = [
+    Case("sort_last_axis", lambda tf, x: tf.sort(x), [rand([3, 5], seed=80)], grad=[0]),
+    Case("sort_descending_axis0_f64", lambda tf, x: tf.sort(x, axis=0, direction="DESCENDING"),
+         [rand([4, 3], np.float64, seed=81)], grad=[0]),
+    Case("sort_middle_axis", lambda tf, x: tf.sort(x, axis=1), [rand([2, 4, 3], seed=82)], grad=[0]),
+    Case("sort_negative_axis", lambda tf, x: tf.sort(x, axis=-2, direction="DESCENDING"),
+         [rand([2, 4, 3], seed=83)], grad=[0]),
+    Case("sort_1d", lambda tf, x: tf.sort(x, name="s"), [rand([6], seed=84)], grad=[0]),
+    Case("sort_int32_extremes", lambda tf, x: [tf.sort(x), tf.sort(x, direction="DESCENDING")], [_EXTREMES]),
+    Case("sort_uint8", lambda tf, x: tf.sort(x, axis=0), [rand([3, 4], np.uint8, seed=85, low=0, high=255)]),
+    Case("sort_int64_ties", lambda tf, x: tf.sort(x), [rand([2, 6], np.int64, seed=86, low=-2, high=2)]),
+    Case("argsort_ties", lambda tf, x: [tf.argsort(x), tf.argsort(x, direction="DESCENDING")], [_TIES]),
+    Case("argsort_axis0_int64", lambda tf, x: tf.argsort(x, axis=0, stable=True),
+         [rand([4, 2], np.int64, seed=87, low=-3, high=3)]),
+    Case("argsort_uint8", lambda tf, x: tf.argsort(x), [rand([2, 5], np.uint8, seed=88, low=0, high=4)]),
+    Case("in_top_k", lambda tf, p, t: [tf.nn.in_top_k(p, t, 1), tf.nn.in_top_k(p, t, 2), tf.nn.in_top_k(p, t, 0)],
+         [np.array([[1, 2, 2, 0], [4, 4, 4, 4], [0.5, 3, 1, 2], [1, 2, 3, 4]], np.float32), i32([1, 2, 0, 2])]),
+    Case("in_top_k_not_finite_or_out_of_range", lambda tf, p, t: tf.nn.in_top_k(p, t, 3),
+         [np.array([[1, np.nan, 2, 0], [np.inf, 0, 1, 2], [1, 2, 3, 4], [-np.inf, 1, 2, 3], [1, 2, 3, 4]],
+                   np.float32), i64([1, 0, 4, 0, -1])]),
+    Case("in_top_k_k_tensor", lambda tf, p, t, k: tf.nn.in_top_k(p, t, k),
+         [rand([3, 5], seed=89), i32([0, 4, 2]), i32(3)]),
+    Case("unique_with_counts", lambda tf, x: list(tf.unique_with_counts(x)),
+         [np.array([2.5, -1, 2.5, 3, -1, 2.5, 7], np.float32)]),
+    Case("unique_with_counts_int64_idx", lambda tf, x: list(tf.unique_with_counts(x, out_idx=tf.int64)),
+         [i32([4, 4, 1, 0, 1, 4])]),
+    Case("unique_with_counts_empty", lambda tf, x: list(tf.unique_with_counts(x)), [np.zeros([0], np.int64)]),
+    Case("reverse_sequence", lambda tf, x: tf.reverse_sequence(x, [0, 2, 4], seq_axis=1, batch_axis=0),
+         [rand([3, 4], seed=90)], grad=[0]),
+    Case("reverse_sequence_3d", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=0, batch_axis=2),
+         [rand([4, 2, 3], np.float64, seed=91), i64([1, 4, 3])], grad=[0]),
+    Case("reverse_sequence_v1_names", lambda tf, x: tf.reverse_sequence(x, [2, 1], seq_dim=1, batch_dim=0),
+         [rand([2, 3], np.int32, seed=92, low=-9, high=9)]),
+]
+
+_F23 = np.ones([2, 3], np.float32)
+SORT_ERRORS = [
+    Err("sort_axis_tensor", lambda tf, x, a: tf.sort(x, axis=a), [_F23, i32(1)]),
+    Err("sort_direction", lambda tf, x: tf.sort(x, direction="UP"), [_F23], static=True),
+    Err("sort_bool", lambda tf, x: tf.sort(x), [np.ones([2, 3], bool)]),
+    Err("sort_axis_out_of_range", lambda tf, x: tf.sort(x, axis=2), [_F23], static=True),
+    Err("in_top_k_rank3", lambda tf, p, t: tf.nn.in_top_k(p, t, 1), [np.ones([2, 3, 1], np.float32), i32([0, 1])]),
+    Err("in_top_k_targets_rank2", lambda tf, p, t: tf.nn.in_top_k(p, t, 1), [_F23, i32([[0, 1]])]),
+    Err("in_top_k_batch_mismatch", lambda tf, p, t: tf.nn.in_top_k(p, t, 1), [_F23, i32([0, 1, 2])]),
+    Err("in_top_k_batch_mismatch_static", lambda tf, p, t: tf.nn.in_top_k(p, t, 1), [_F23, i32([0, 1, 2])],
+        static=True),
+    Err("in_top_k_k_vector", lambda tf, p, t, k: tf.nn.in_top_k(p, t, k), [_F23, i32([0, 1]), i32([1])]),
+    Err("unique_with_counts_2d", lambda tf, x: tf.unique_with_counts(x)[0], [_F23]),
+    Err("unique_with_counts_2d_static", lambda tf, x: tf.unique_with_counts(x)[0], [_F23], static=True),
+    Err("reverse_sequence_batch_axis", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=2),
+        [_F23, i32([1, 2])]),
+    Err("reverse_sequence_same_axis", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=0, batch_axis=0),
+        [_F23, i32([1, 2])]),
+    Err("reverse_sequence_lengths_rank2", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+        [_F23, i32([[1, 2]])]),
+    Err("reverse_sequence_lengths_count", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+        [_F23, i32([1, 2, 3])]),
+    Err("reverse_sequence_too_long", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+        [_F23, i32([1, 4])]),
+    Err("reverse_sequence_negative", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+        [_F23, i64([1, -1])]),
+    Err("reverse_sequence_count_static", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+        [_F23, i32([1, 2, 3])], static=True),
+    Err("reverse_sequence_seq_axis_static", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=2, batch_axis=0),
+        [_F23, i32([1, 2])], static=True),
+    Err("reverse_sequence_float_lengths", lambda tf, x, n: tf.reverse_sequence(x, n, seq_axis=1),
+        [_F23, np.float32([1, 2])], static=True),
+]
+
+# --- segments: Segment{Sum,Mean,Max,Min,Prod}, UnsortedSegment{Sum,Max,Min,Prod}, mean and sqrt_n -----
+
+_TIED = np.array([[1, 2], [1, 0], [3, 3], [2, 3]], np.float32)
+_ZEROS = np.array([[2, 0], [3, 0], [0, 4], [5, 2], [1, 1]], np.float32)
+SEGMENTS = [
+    Case("segment_sum", lambda tf, x: tf.segment_sum(x, [0, 0, 1, 3, 3]), [rand([5, 3], seed=100)], grad=[0]),
+    Case("segment_mean_f64", lambda tf, x, i: tf.segment_mean(x, i), [rand([5, 2], np.float64, seed=101),
+                                                                      i64([0, 1, 1, 1, 4])], grad=[0]),
+    Case("segment_max_ties", lambda tf, x: tf.segment_max(x, [0, 0, 1, 1]), [_TIED], grad=[0]),
+    Case("segment_min_empty_first", lambda tf, x: tf.segment_min(x, [1, 1, 2, 2, 2]), [rand([5, 2], seed=102)],
+         grad=[0]),
+    Case("segment_prod_zeros", lambda tf, x: tf.segment_prod(x, [0, 0, 0, 1, 2]), [_ZEROS], grad=[0]),
+    Case("segment_prod_f64", lambda tf, x: tf.segment_prod(x, [0, 0, 1, 1, 1, 3]),
+         [rand([6], np.float64, seed=103, low=0.5, high=2.0)], grad=[0]),
+    Case("segment_sum_int32", lambda tf, x: tf.segment_sum(x, [0, 1, 1, 2]),
+         [rand([4, 2], np.int32, seed=104, low=-9, high=9)]),
+    Case("segment_max_int64_3d", lambda tf, x: tf.segment_max(x, [0, 1, 1, 3]),
+         [rand([4, 2, 2], np.int64, seed=105, low=-9, high=9)]),
+    Case("segment_mean_int32", lambda tf, x: tf.segment_mean(x, [0, 0, 0, 1]),
+         [i32([[-7, 8], [0, 1], [1, 2], [5, 5]])]),
+    Case("unsorted_segment_sum", lambda tf, x: tf.unsorted_segment_sum(x, [[0, 2], [2, -1]], 4),
+         [rand([2, 2, 3], seed=106)], grad=[0]),
+    Case("unsorted_segment_max", lambda tf, x: tf.unsorted_segment_max(x, [3, -1, 0, 3, 3], 5),
+         [rand([5, 2], seed=107)], grad=[0]),
+    Case("unsorted_segment_max_ties", lambda tf, x: tf.unsorted_segment_max(x, [1, 1, 0, 0], 2), [_TIED], grad=[0]),
+    Case("unsorted_segment_min_int32", lambda tf, x, i: tf.unsorted_segment_min(x, i, 4),
+         [rand([6], np.int32, seed=108, low=-50, high=50), i64([2, 0, 2, -5, 0, 2])]),
+    Case("unsorted_segment_min_f64", lambda tf, x: tf.unsorted_segment_min(x, [1, 0, 1, 1], 3),
+         [rand([4, 3], np.float64, seed=109)], grad=[0]),
+    Case("unsorted_segment_prod_zeros", lambda tf, x: tf.unsorted_segment_prod(x, [2, 2, 2, 0, -1], 3), [_ZEROS],
+         grad=[0]),
+    Case("unsorted_segment_mean", lambda tf, x, i, n: tf.unsorted_segment_mean(x, i, n),
+         [rand([5, 2], seed=110), i64([0, 2, 2, 2, -1]), i64(4)], grad=[0]),
+    Case("unsorted_segment_sqrt_n", lambda tf, x: tf.unsorted_segment_sqrt_n(x, [[1, 1], [0, 1]], 3),
+         [rand([2, 2, 2], np.float64, seed=111)], grad=[0]),
+]
+
+_D = np.arange(8, dtype=np.float32).reshape(4, 2)
+SEGMENTS_ERRORS = [
+    Err("segment_not_increasing", lambda tf, x, i: tf.segment_sum(x, i), [_D, i32([0, 1, 0, 1])]),
+    Err("segment_negative", lambda tf, x, i: tf.segment_max(x, i), [_D, i32([-1, 0, 1, 1])]),
+    Err("segment_size", lambda tf, x, i: tf.segment_prod(x, i), [_D, i32([0, 0, 1])]),
+    Err("segment_ids_rank2", lambda tf, x, i: tf.segment_mean(x, i), [_D, i32([[0, 0, 1, 1]])]),
+    Err("segment_scalar_data", lambda tf, x, i: tf.segment_min(x, i), [np.float32(1), i32([0])]),
+    Err("segment_float_ids", lambda tf, x, i: tf.segment_sum(x, i), [_D, np.float32([0, 0, 1, 1])], static=True),
+    Err("unsorted_out_of_range", lambda tf, x, i: tf.unsorted_segment_sum(x, i, 3), [_D, i32([0, 1, 3, 1])]),
+    Err("unsorted_out_of_range_2d", lambda tf, x, i: tf.unsorted_segment_max(x, i, 3), [_D[:2], i32([[0, 1], [5, 1]])]),
+    Err("unsorted_prefix", lambda tf, x, i: tf.unsorted_segment_prod(x, i, 3), [_D, i32([0, 1, 2])]),
+    Err("unsorted_prefix_static", lambda tf, x, i: tf.unsorted_segment_min(x, i, 3), [_D, i32([0, 1, 2])],
+        static=True),
+    Err("unsorted_num_segments_vector", lambda tf, x, i, n: tf.unsorted_segment_sum(x, i, n),
+        [_D, i32([0, 1, 2, 0]), i32([3])]),
+    Err("unsorted_num_segments_negative", lambda tf, x, i, n: tf.unsorted_segment_max(x, i, n),
+        [_D, i32([0, 1, 2, 0]), i32(-1)]),
+    Err("unsorted_mean_out_of_range", lambda tf, x, i: tf.unsorted_segment_mean(x, i, 3), [_D, i32([0, 1, 3, 1])]),
+]
+
+# --- clip: clip_by_value (Minimum, Maximum), ClipByValue, clip_by_norm, global norms; tf.assign* -------
+
+def _clip_by_value_op(tf, t, lo, hi):
+    """The ClipByValue op itself (``tf.clip_by_value`` does not build it)."""
+    if hasattr(tf, "raw_ops"):
+        return tf.raw_ops.ClipByValue(t=t, clip_value_min=lo, clip_value_max=hi)
+    return tf.make_op("ClipByValue", [t, lo, hi])
+
+
+def _assigns(use_resource):
+    def build(tf, x):
+        v = tf.Variable(tf.zeros_like(x), use_resource=use_resource)
+        first = tf.assign(v, x * 2.0)
+        with tf.control_dependencies([first]):
+            second = tf.assign_add(v, x)
+        with tf.control_dependencies([second]):
+            third = tf.assign_sub(v, tf.ones_like(x))
+        return third
+    return build
+
+
+def _bad_update(fn, use_resource):
+    def build(tf, p):
+        v = tf.Variable([1.0, 2.0], use_resource=use_resource)
+        return fn(tf, v, p)
+    return build
+
+
+CLIP = [
+    Case("clip_by_value", lambda tf, t: tf.clip_by_value(t, -1.0, 1.5), [rand([3, 4], seed=120)], grad=[0]),
+    Case("clip_by_value_broadcast_bounds", lambda tf, t, lo, hi: tf.clip_by_value(t, lo, hi),
+         [rand([2, 3], seed=121), np.float32([[0.5], [-0.5]]), np.float32(1.0)], grad=[0, 1, 2]),
+    Case("clip_by_value_f64_tensor_bounds", lambda tf, t, lo, hi: tf.clip_by_value(t, lo, hi),
+         [rand([4], np.float64, seed=122), rand([4], np.float64, seed=123, low=-2, high=0),
+          rand([4], np.float64, seed=124, low=0, high=2)], grad=[0, 1, 2]),
+    Case("clip_by_value_int32", lambda tf, t: tf.clip_by_value(t, -3, 3),
+         [rand([5], np.int32, seed=125, low=-9, high=9)]),
+    Case("clip_by_value_op", _clip_by_value_op, [rand([2, 3], seed=126), rand([2, 3], seed=127, low=-1, high=0),
+                                                 np.float32(0.8)], grad=[0, 1, 2]),
+    Case("clip_by_norm", lambda tf, t: tf.clip_by_norm(t, 2.0), [rand([2, 3], seed=128)], grad=[0]),
+    Case("clip_by_norm_axes", lambda tf, t: tf.clip_by_norm(t, 1.5, axes=[1]),
+         [np.float32([[0.1, 0.2, 0.3], [3, -4, 0], [0, 0, 0]])], grad=[0]),
+    Case("clip_by_norm_tensor_clip", lambda tf, t, c: tf.clip_by_norm(t, c), [rand([4], np.float64, seed=129),
+                                                                               np.float64(1.25)], grad=[0, 1]),
+    Case("clip_by_norm_negative_clip", lambda tf, t: tf.clip_by_norm(t, -1.0), [rand([3], seed=130)], grad=[0]),
+    Case("global_norm", lambda tf, a, b: tf.global_norm([a, None, b]), [rand([2, 3], seed=131), rand([4], seed=132)],
+         grad=[0, 1]),
+    Case("clip_by_global_norm", lambda tf, a, b: (lambda r: r[0] + [r[1]])(tf.clip_by_global_norm([a, b], 2.0)),
+         [rand([2, 3], seed=133), rand([4], seed=134)], grad=[0, 1]),
+    Case("clip_by_global_norm_unclipped", lambda tf, a, b: tf.clip_by_global_norm([a, None, b], 100.0)[0][::2],
+         [rand([2, 2], seed=135), rand([3], seed=136)], grad=[0, 1]),
+    Case("clip_by_global_norm_use_norm", lambda tf, a, n: tf.clip_by_global_norm([a], 1.0, use_norm=n)[0],
+         [rand([3], seed=137), np.float32(4.0)], grad=[0, 1]),
+    Case("assign_ref_variable", _assigns(False), [rand([2, 3], seed=138)], init=True),
+    Case("assign_resource_variable", _assigns(True), [rand([3], seed=139)], init=True),
+]
+
+_T23 = np.ones([2, 3], np.float32)
+CLIP_ERRORS = [
+    Err("clip_by_value_bounds_broadcast_t", lambda tf, t, lo: tf.clip_by_value(t, lo, 100.0),
+        [_T23, np.float32([[[2, 1, 0]]])], static=True),
+    Err("clip_by_value_int_with_float_bounds", lambda tf, t: tf.clip_by_value(t, -3.1, 3.1), [i32([[1, 2]])],
+        static=True),
+    Err("clip_by_value_op_bound_shape", _clip_by_value_op, [_T23, np.float32([0, 0, 0]), np.float32(1)]),
+    Err("clip_by_norm_int", lambda tf, t: tf.clip_by_norm(t, 1.0), [i32([1, 2])], static=True),
+    Err("clip_by_norm_axes_out_of_range", lambda tf, t: tf.clip_by_norm(t, 1.0, axes=[2]), [_T23], static=True),
+    Err("global_norm_not_a_list", lambda tf, t: tf.global_norm(t), [_T23], static=True),
+    Err("clip_by_global_norm_not_a_list", lambda tf, t: tf.clip_by_global_norm(t, 1.0), [_T23], static=True),
+    Err("global_norm_mixed_dtypes", lambda tf, a, b: tf.global_norm([a, b]), [_T23, np.ones([2])], static=True),
+    Err("assign_shape", _bad_update(lambda tf, v, p: tf.assign(v, p), False), [np.float32([1, 2, 3])], static=True),
+    Err("assign_shape_run", _bad_update(lambda tf, v, p: tf.assign(v, p), False), [np.float32([1, 2, 3])],
+        init=True),
+    Err("assign_add_shape_run", _bad_update(lambda tf, v, p: tf.assign_add(v, p), False), [np.float32([1, 2, 3])],
+        init=True),
+    Err("assign_sub_scalar_run", _bad_update(lambda tf, v, p: tf.assign_sub(v, p), False), [np.float32(1)],
+        init=True),
+    Err("assign_add_resource_shape_run", _bad_update(lambda tf, v, p: tf.assign_add(v, p), True),
+        [np.float32([1, 2, 3])], init=True),
+    Err("assign_resource_shape_run", _bad_update(lambda tf, v, p: tf.assign(v, p), True), [np.float32([1, 2, 3])],
+        init=True),
+    Err("assign_add_uninitialized", _bad_update(lambda tf, v, p: tf.assign_add(v, p), False), [np.float32([1, 2])]),
+    Err("assign_dtype", _bad_update(lambda tf, v, p: tf.assign(v, p), False), [i32([1, 2])], static=True),
+]
+
+FAMILIES = {
+    "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
+    "einsum": (EINSUM, EINSUM_ERRORS),
+    "sort": (SORT, SORT_ERRORS),
+    "segments": (SEGMENTS, SEGMENTS_ERRORS),
+    "clip": (CLIP, CLIP_ERRORS),
+}
+
+
+# --- recording (TensorFlow) --------------------------------------------------------------------------
+
+def shape_string(s):
+    """A static shape as TensorFlow and tagraph both can write it: ``2,?,3``, ``?`` for an unknown rank."""
+    return "?" if s.rank is None else ",".join("?" if d is None else str(d) for d in s.as_list())
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def _error_message(e):
+    """The part of TensorFlow's message that says what was wrong: an OpError's own text without the
+    traceback of the node that raised it, or a ValueError/TypeError as it is."""
+    msg = getattr(e, "message", None) or str(e)
+    lines = [ln for ln in msg.split("\n") if ln.strip() and not ln.startswith("  ")]
+    lines = [ln for ln in lines if not ln.strip().startswith("[[") and not ln.startswith("Graph execution error")
+             and not ln.startswith("Detected at node")]
+    return lines[-1].strip() if lines else msg
+
+
+def record(tf, family):
+    cases, errs = FAMILIES[family]
+    data = {}
+    for c in cases:
+        g = tf.Graph()
+        with g.as_default():
+            phs = [tf.placeholder(tf.as_dtype(a.dtype), a.shape) for a in c.inputs]
+            outs = _as_list(c.build(tf, *phs))
+            feed = dict(zip(phs, c.inputs))
+            with tf.Session() as sess:
+                if c.init:
+                    sess.run(tf.global_variables_initializer(), feed)
+                values = sess.run(outs, feed)
+                ups = [(k, rand(np.shape(v), v.dtype, seed=1000 + k)) for k, v in enumerate(values)
+                       if outs[k].dtype.is_floating]
+                loss = [tf.reduce_sum(outs[k] * up) for k, up in ups]
+                grads = tf.gradients(tf.add_n(loss), [phs[i] for i in c.grad]) if c.grad else []
+                got = [values, sess.run(grads, feed)]
+        for i, a in enumerate(c.inputs):
+            data["%s:in%d" % (c.name, i)] = a
+        for k, v in enumerate(got[0]):
+            data["%s:out%d" % (c.name, k)] = np.asarray(v)
+            data["%s:shape%d" % (c.name, k)] = np.array(shape_string(outs[k].shape))
+        for k, up in ups:
+            data["%s:up%d" % (c.name, k)] = up
+        for i, v in zip(c.grad, got[1]):
+            data["%s:grad%d" % (c.name, i)] = np.asarray(v)
+    for e in errs:
+        g = tf.Graph()
+        try:
+            with g.as_default():
+                phs = [tf.placeholder(tf.as_dtype(a.dtype), a.shape if e.static else None) for a in e.inputs]
+                out = e.build(tf, *phs)
+                with tf.Session() as sess:
+                    if e.init:
+                        sess.run(tf.global_variables_initializer())
+                    sess.run(out, dict(zip(phs, e.inputs)))
+        except Exception as ex:  # noqa: BLE001 - the error is what is recorded
+            data["%s:error" % e.name] = np.array([type(ex).__name__, _error_message(ex)])
+        else:
+            sys.exit("%s: TensorFlow raised no error" % e.name)
+        for i, a in enumerate(e.inputs):
+            data["%s:in%d" % (e.name, i)] = a
+    path = os.path.join(HERE, family + ".npz")
+    np.savez_compressed(path, **data)
+    print("wrote %s (%d cases, %d errors)" % (path, len(cases), len(errs)))
+
+
+def main(families):
+    import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
+    tf.disable_eager_execution()
+    for family in families or sorted(FAMILIES):
+        record(tf, family)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
