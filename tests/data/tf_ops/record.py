@@ -1,6 +1,7 @@
 """Records what real TensorFlow computes for the op reference tests in tests/engine/ops/ (test_*_tf.py).
 
     ~/.cache/tagraph-tf-venv/bin/python tests/data/tf_ops/record.py [family ...]
+    (TAGRAPH_RECORD_DIR=DIR writes there instead: make interop compares a fresh recording with the stored one)
 
 The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
 case's ``build`` takes a TensorFlow-1 namespace (``tensorflow.compat.v1`` here, ``tagraph.engine`` in the
@@ -513,7 +514,7 @@ def record(tf, family):
             sys.exit("%s: TensorFlow raised no error" % e.name)
         for i, a in enumerate(e.inputs):
             data["%s:in%d" % (e.name, i)] = a
-    path = os.path.join(HERE, family + ".npz")
+    path = os.path.join(os.environ.get("TAGRAPH_RECORD_DIR", HERE), family + ".npz")
     np.savez_compressed(path, **data)
     print("wrote %s (%d cases, %d errors)" % (path, len(cases), len(errs)))
 
