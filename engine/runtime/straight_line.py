@@ -8,6 +8,7 @@ import numpy as np
 
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import Operation, Tensor
+from tagraph.engine.runtime.codegen import StepFailed, compile_steps
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
                                          decode_attr, deref_step, fusions, identity_step, resolve_kernel,
                                          split_sparse_feeds, transfer_steps, with_node)
@@ -124,6 +125,7 @@ class StraightLinePlan(Plan):
             aliasing.append(e.op.type in ALIASING_OPS or e in fed_set)
         self.aliasing = aliasing
         self.steps = steps
+        self._generated = compile_steps(steps, self.fetch_slots)
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
         self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused))
@@ -137,9 +139,8 @@ class StraightLinePlan(Plan):
         # Kernels compute as TensorFlow's do: overflow, 0/0 and the like give inf/nan, never a warning.
         # One errstate per run, rather than one per kernel, keeps the per-op cost down.
         with np.errstate(all="ignore"):
-            _execute(self.steps, vals)
+            results = self._execute(vals)
         self.session.last_run_stats = self.stats
-        results = [None if s is None else vals[s] for s in self.fetch_slots]
         for i, v in enumerate(results):
             if v.__class__ is np.ndarray:
                 if v.ndim == 0:
@@ -155,11 +156,20 @@ class StraightLinePlan(Plan):
         vals = self.initial_values.copy()
         for (slot, _, _, _), v in zip(self.feed_plan, args):
             vals[slot] = v
-        _execute(self.steps, vals)
-        return [None if s is None else vals[s] for s in self.fetch_slots]
+        return self._execute(vals)
+
+    def _execute(self, vals):
+        """Runs the steps over the slot list ``vals``; returns the fetched values."""
+        if self._generated is None:
+            _interpret(self.steps, vals)
+            return [None if s is None else vals[s] for s in self.fetch_slots]
+        try:
+            return self._generated(vals)
+        except StepFailed as failed:
+            _raise_for(failed.error, self.steps[failed.index] if failed.index >= 0 else None)
 
 
-def _execute(steps, vals):
+def _interpret(steps, vals):
     step = None
     try:
         for step in steps:
@@ -173,12 +183,18 @@ def _execute(steps, vals):
                 for o, v in zip(out, r):
                     if o is not None:
                         vals[o] = v
-    except errors.OpError as e:
+    except Exception as e:  # noqa: BLE001 - _raise_for re-raises what it does not translate
+        _raise_for(e, step)
+
+
+def _raise_for(e, step):
+    """Raises ``e``, a kernel's failure in ``step``, as TensorFlow's error naming the node."""
+    if isinstance(e, errors.OpError):
         raise with_node(e, step) from None
     # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array
     # belongs, in a hostile GraphDef) is reported as bad input naming the node, not a crash.
-    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
-            AttributeError) as e:
+    if isinstance(e, (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError, AttributeError)):
         raise with_node(errors.InvalidArgumentError(None, None, str(e)), step) from e
-    except MemoryError as e:
+    if isinstance(e, MemoryError):
         raise with_node(errors.ResourceExhaustedError(None, None, "OOM: %s" % e), step) from e
+    raise e
