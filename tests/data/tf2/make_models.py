@@ -81,6 +81,15 @@ class Nested(tf.Module):
         return {"h": h, "acc": acc}
 
 
+class Checked(tf.Module):
+    """An assertion in a tf.function: the Assert op inside the function body."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+    def __call__(self, x):
+        tf.debugging.assert_positive(x, message="x must be positive")
+        return {"log": tf.math.log(x)}
+
+
 def _keras(layers, inputs=None, outputs=None):
     """A Keras model with weights drawn from RNG (variances positive), so that its outputs are fixed."""
     model = tf.keras.Sequential(layers) if inputs is None else tf.keras.Model(inputs, outputs)
@@ -147,6 +156,7 @@ def main():
             "add": {"a": np.float32([1, 2, 3]), "b": np.float32([4, 5, 6])},
             "pick": {"x": np.float32([0.5, 2.0]), "k": np.int32(1)}}),
         "nested": (Nested(), None, {"serving_default": {"x": RNG.randn(2, 2).astype(np.float32) + 1.0}}),
+        "checked": (Checked(), None, {"serving_default": {"x": np.float32([0.5, 2.0])}}),
     }
     for name, model in _keras_models().items():
         cases[name] = (model, None, {"serving_default": {"*": _KERAS_INPUTS[name]()}})
@@ -177,6 +187,12 @@ def main():
         show = subprocess.run([str(cli), "show", "--dir", str(path), "--all"], capture_output=True, text=True,
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), check=True)
         (HERE / (name + ".show.txt")).write_text(show.stdout)
+    bad = tf.saved_model.load(str(HERE / "checked")).signatures["serving_default"]
+    try:
+        bad(x=tf.constant([-1.0, 2.0]))
+    except tf.errors.InvalidArgumentError as e:
+        message = next(line for line in e.message.split("\n") if line.startswith("assertion failed"))
+        expected["checked_error"] = {"x": [-1.0, 2.0], "message": message}
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     print("tensorflow", tf.__version__, "wrote", ", ".join(cases))
 

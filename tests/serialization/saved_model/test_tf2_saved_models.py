@@ -19,8 +19,8 @@ from tagraph.serialization.saved_model_cli import main as cli_main
 from tagraph.protos import saved_model_pb2
 
 TF2 = pathlib.Path(__file__).resolve().parents[2] / "data" / "tf2"
-EXPECTED = {k: v for k, v in json.loads((TF2 / "expected.json").read_text()).items()
-            if (TF2 / k / "saved_model.pb").exists()}
+ALL_EXPECTED = json.loads((TF2 / "expected.json").read_text())
+EXPECTED = {k: v for k, v in ALL_EXPECTED.items() if (TF2 / k / "saved_model.pb").exists()}
 CASES = [(model, sig) for model in sorted(EXPECTED) for sig in sorted(EXPECTED[model])]
 
 
@@ -35,6 +35,14 @@ def test_tf2_savedmodel_gives_tensorflows_outputs(model, signature, gpus, simula
     assert sorted(got) == sorted(case["outputs"])
     for key, want in case["outputs"].items():
         np.testing.assert_allclose(got[key], np.asarray(want, dtype=got[key].dtype), rtol=1e-5, atol=1e-6)
+
+
+def test_an_assertion_in_a_function_fails_with_tensorflows_message():
+    case = ALL_EXPECTED["checked_error"]
+    with SignatureRunner(str(TF2 / "checked"), tags=["serve"]) as runner:
+        with pytest.raises(tg.errors.InvalidArgumentError) as e:
+            runner.run({"x": np.float32(case["x"])})
+    assert e.value.message.split("\n")[0] == case["message"]
 
 
 def test_the_v1_loader_restores_through_the_restore_function_and_runs_the_init_op():

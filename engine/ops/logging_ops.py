@@ -1,0 +1,70 @@
+"""Assertions: ``tg.Assert`` and the Assert op, with TensorFlow's message.
+
+    check = tg.Assert(tg.reduce_all(x > 0), ["x must be positive", x], summarize=5)
+    with tg.control_dependencies([check]):
+        y = tg.log(x)
+
+When the condition is false, the run fails with InvalidArgumentError("assertion failed: [x must be positive]
+[1 -2]"): each data tensor summarized as TensorFlow summarizes it (its first ``summarize`` values, flat,
+then "..."), in brackets. The kernel runs on the host: it reads its condition and formats its data there.
+"""
+import numpy as np
+
+from tagraph.devices.kernel_registry import register_kernel
+from tagraph.devices.kind import host_kind
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
+from tagraph.engine.framework.op_builder import not_differentiable, register_shape
+
+__all__ = ["Assert"]
+
+
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TensorFlow's name
+    """An op that fails the run with ``data`` summarized when ``condition`` (a scalar bool) is false."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "Assert") as scope:
+        cond = convert_to_tensor(condition, dtype=dtypes.bool, name="condition")
+        values = [convert_to_tensor(d, name="data_%d" % i) for i, d in enumerate(data)]
+        attrs = {"summarize": 3 if summarize is None else int(summarize)}
+        return graph.create_op("Assert", [cond, values], attrs, name=scope)
+
+
+def _number(v):
+    """A number as TensorFlow's StrCat prints it: %.6g (%.15g for doubles), or %.9g (%.17g) where that
+    does not read back as the same value."""
+    if isinstance(v, (np.floating, float)):
+        if not np.isfinite(v):
+            return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+        short, full = (6, 9) if isinstance(v, (np.float32, np.float16)) else (15, 17)
+        s = "%.*g" % (short, v)
+        return s if type(v)(s) == v else "%.*g" % (full, v)
+    if isinstance(v, (np.bool_, bool)):
+        return "1" if v else "0"
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return str(v)
+
+
+def summarize(value, limit):
+    """TensorFlow's Tensor::SummarizeValue: the first ``limit`` values of the flattened tensor, "..." after."""
+    flat = np.asarray(value).reshape(-1)
+    if limit < 0:
+        limit = flat.size
+    shown = " ".join(_number(v) for v in flat[:limit])
+    return shown + ("..." if flat.size > limit else "")
+
+
+@register_kernel("Assert", host_kind().device_type)
+def _assert(ctx, condition, *data):
+    cond = np.asarray(condition)
+    if cond.shape != ():
+        raise errors.InvalidArgumentError(None, None, "In[0] should be a scalar: %s"
+                                          % "[%s]" % ",".join(str(d) for d in cond.shape))
+    if not cond[()]:
+        limit = ctx.attrs.get("summarize", 3)
+        raise errors.InvalidArgumentError(None, None, "assertion failed: %s"
+                                          % " ".join("[%s]" % summarize(d, limit) for d in data))
+
+
+register_shape("Assert")(lambda op: [])
+not_differentiable("Assert")
