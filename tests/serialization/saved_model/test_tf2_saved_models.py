@@ -149,3 +149,24 @@ def test_a_call_with_the_wrong_number_of_arguments_is_refused(tmp_path):
     sess, y, feed = _load_broken(tmp_path, edit)
     with sess, pytest.raises(tg.errors.InvalidArgumentError, match=r"__inference___call__.*takes 3 arguments"):
         sess.run(y, feed)
+
+
+def test_a_function_graph_exports_device_tagged_and_loads_best_on_a_gpu(tmp_path, simulated_gpus):
+    from tagraph.serialization import Saver
+    from tagraph.serialization.saved_model import device_export
+    simulated_gpus(1)
+    case = EXPECTED["branches"]["serving_default"]
+    with tg.Session(graph=tg.Graph()) as sess:
+        mg = saved_model.loader.load(sess, ["serve"], str(TF2 / "branches"))
+        init = mg.signature_def["__saved_model_init_op"].outputs["__saved_model_init_op"].name
+        device_export.export_for_devices(
+            sess, str(tmp_path / "1"), signature_def_map={k: v for k, v in mg.signature_def.items()
+                                                          if not k.startswith("__")},
+            main_op=sess.graph.get_operation_by_name(init), saver=Saver(saver_def=mg.saver_def))
+    best = device_export.load_best(None, str(tmp_path / "1"))
+    with best.session as sess:
+        assert sorted(best.tags) == ["gpu", "serve"]
+        sig = best.meta_graph_def.signature_def["serving_default"]
+        y = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: np.float32(case["inputs"]["x"])})
+        np.testing.assert_allclose(y, case["outputs"]["y"], rtol=1e-5)
+        assert any("GPU" in d for d in sess.last_run_stats.devices)
