@@ -80,7 +80,15 @@ def _batch_matmul(ctx, x, y):
     return _matmul_dtype(ax, ay, xp)
 
 
-@register_shape("BatchMatMulV2")
+@register_kernel("BatchMatMulV3")
+def _batch_matmul_v3(ctx, x, y):
+    # V2 with the operands' and the result's dtypes as attributes (Tout may widen int8 products).
+    r = _batch_matmul(ctx, x, y)
+    out = dtypes.as_dtype(ctx.attrs["Tout"]).as_numpy_dtype
+    return r if r.dtype == out else r.astype(out)
+
+
+@register_shape("BatchMatMulV2", "BatchMatMulV3")
 def _batch_matmul_shape(op):
     a, b = op.inputs[0].shape, op.inputs[1].shape
     for i, s in enumerate((a, b)):

@@ -15,6 +15,7 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops.indexing_ops import _gather
 from tagraph.engine.ops.op_util import gen1
 
 __all__ = ["ResourceHandle", "VarRef", "read_resource", "assign", "assign_add", "assign_sub"]
@@ -294,3 +295,21 @@ def _disable_copy_on_read(ctx, handle):
 
 register_shape("DisableCopyOnRead")(lambda op: [])
 not_differentiable("DisableCopyOnRead")
+
+
+@register_kernel("ResourceGather")
+def _resource_gather(ctx, handle, indices):
+    # Rows of a resource variable's value, as GatherV2 on axis batch_dims would take them.
+    params = read_resource(ctx.session_state, handle)
+    bd = ctx.attrs.get("batch_dims", 0)
+    if bd < 0:
+        bd += indices.ndim
+    if params.ndim <= bd:
+        raise errors.InvalidArgumentError(None, None, "params must be at least %d dimensional but is %d"
+                                          % (bd + 1, params.ndim))
+    return _gather(ctx.xp, params, indices, bd, bd)
+
+
+@register_shape("ResourceGather")
+def _resource_gather_shape(op):
+    return [TensorShape(None)]
