@@ -25,6 +25,7 @@ interop: $(STAMP)
 	test -x $(TF_VENV)/bin/python || ($(PYTHON) -m venv $(TF_VENV) && $(TF_VENV)/bin/pip install --quiet tensorflow-cpu==2.21.0 \
 	  && $(TF_VENV)/bin/pip install --quiet --no-deps tensorflow-serving-api==2.21.0)
 	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/interop
+	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/compat -k stored_results
 
 # Every benchmark with quick settings, then one table of figures beside targets. TensorFlow is timed beside
 # tagraph when `make interop`'s environment exists (or TAGRAPH_TF_PYTHON names a Python with TensorFlow).

@@ -1,0 +1,105 @@
+"""tagraph.compat.v1: TensorFlow 1's namespace, laid out as ``tf.compat.v1``, over tagraph's layers.
+
+    import tagraph.compat.v1 as tf          # the one line a TensorFlow 1 program changes
+    tf.disable_v2_behavior()
+
+    x = tf.placeholder(tf.float32, [None, 784])
+    w = tf.get_variable("w", [784, 10], initializer=tf.zeros_initializer())
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=tf.matmul(x, w)))
+    train_op = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        tf.train.Saver().save(sess, "/tmp/model.ckpt")
+
+Every name is one of TensorFlow 1's, re-exported from tagraph's layers: ``tagraph.engine`` (ops, graphs,
+sessions, variables, training), ``tagraph.serialization`` (checkpoints, meta graphs, SavedModels),
+``tagraph.estimator`` and ``tagraph.protos``, under the name TensorFlow 1 gives it. A name that ``tagraph``'s
+layer has under TensorFlow's own name is found there (``namespace.install``), so the namespace grows with
+those layers; the names below are the ones TensorFlow 1 spells differently, and the switches of TensorFlow
+2's behaviour, which tagraph, graph-only and TensorFlow 1-style, answers for itself.
+
+A TensorFlow 1 name that tagraph does not have yet (``tf.image``, ``tf.data``, ``tf.summary``,
+``tf.nn.ctc_loss``, ...) raises ``tagraph.compat.namespace.NotSupportedYetError`` (a
+``NotImplementedError``) when it is looked up; a name TensorFlow never had is an ``AttributeError``.
+"""
+import tagraph.engine as _tg
+from tagraph.compat import namespace as _namespace
+from tagraph.compat.v1 import app, compat, dtypes, errors, estimator, gfile, graph_util, initializers, io  # noqa: F401
+from tagraph.compat.v1 import layers, linalg, logging, losses, math, metrics, nn, python_io, random  # noqa: F401
+from tagraph.compat.v1 import saved_model, sparse, strings, train  # noqa: F401
+from tagraph.protos import attr_value_pb2 as _attr_value_pb2
+from tagraph.protos import config_pb2 as _config_pb2
+from tagraph.protos import graph_pb2 as _graph_pb2
+from tagraph.protos import meta_graph_pb2 as _meta_graph_pb2
+from tagraph.protos import node_def_pb2 as _node_def_pb2
+
+# TensorFlow 1's other names for tagraph's objects.
+double = _tg.float64
+half = _tg.float16
+floor_div = _tg.floordiv
+NoGradient = _tg.NotDifferentiable
+no_gradient = _tg.not_differentiable
+initialize_variables = _tg.variables_initializer
+initialize_local_variables = _tg.local_variables_initializer
+get_logger = logging.get_logger
+dimension_value = compat.dimension_value
+if app._absl_flags is not None:
+    flags = app._absl_flags
+
+
+def executing_eagerly():
+    """False: tagraph builds graphs and runs them in sessions, as TensorFlow 1 does."""
+    return False
+
+
+def executing_eagerly_outside_functions():
+    return False
+
+
+def disable_eager_execution():
+    """Nothing to do: tagraph is graph-only."""
+
+
+def disable_v2_behavior():
+    """Nothing to do: tagraph behaves as TensorFlow 1 (graphs, sessions, control flow v1, tensors
+    compared by identity). Its variables are resource variables, TensorFlow 2's default, which save,
+    restore and export as TensorFlow 1's do."""
+
+
+def disable_control_flow_v2():
+    """Nothing to do: ``tf.cond`` and ``tf.while_loop`` build TensorFlow 1's Switch/Merge/Enter/Exit graphs."""
+
+
+def control_flow_v2_enabled():
+    return False
+
+
+def disable_tensor_equality():
+    """Nothing to do: tensors compare by identity, as in TensorFlow 1."""
+
+
+def enable_resource_variables():
+    """Nothing to do: tagraph's variables are resource variables by default."""
+
+
+def resource_variables_enabled():
+    return True
+
+
+def _graph_only(name):
+    def refuse(*args, **kwargs):
+        raise _namespace.NotSupportedYetError(
+            name, "%s is not supported by tagraph: tagraph builds graphs and runs them in sessions (TensorFlow 1's "
+                  "graph mode); it has no eager execution" % name)
+    refuse.__name__ = refuse.__qualname__ = name.split(".")[-1]
+    refuse.__doc__ = "Raises NotSupportedYetError: tagraph is graph-only."
+    return refuse
+
+
+enable_eager_execution = _graph_only("tf.enable_eager_execution")
+enable_v2_behavior = _graph_only("tf.enable_v2_behavior")
+
+_namespace.install(globals(), "tf",
+                   sources=(_tg, _tg.dtypes, _tg.errors, _graph_pb2, _node_def_pb2, _meta_graph_pb2, _attr_value_pb2,
+                            _config_pb2),
+                   unavailable={"flags": app._missing_absl("tf.flags")})

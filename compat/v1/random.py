@@ -1,0 +1,13 @@
+"""``tf.random``: TensorFlow 1's random ops under their ``tf.random`` names.
+
+    w = tf.Variable(tf.random.normal([784, 10], stddev=0.1))
+"""
+import tagraph.engine as _tg
+from tagraph.compat import namespace as _namespace
+
+normal = _tg.random_normal
+uniform = _tg.random_uniform
+truncated_normal = _tg.truncated_normal
+set_random_seed = _tg.set_random_seed
+
+_namespace.install(globals(), "tf.random")
