@@ -30,7 +30,9 @@ import time
 
 import numpy as np
 
-from tagraph.serving.status import ServingError, as_serving_error
+from tagraph.serving.status import ServingError, as_serving_error, detached
+
+__all__ = ["Batcher", "BatchingOptions"]
 
 logger = logging.getLogger("tagraph.serving")
 
@@ -88,11 +90,12 @@ class _Task:
     run (waiting on a plain lock costs a fraction of an Event's, a Condition written in Python); a
     caller on an event loop gives ``loop`` and ``future`` instead, resolved from the loop's thread."""
 
-    __slots__ = ("inputs", "size", "done", "outputs", "error", "loop", "future")
+    __slots__ = ("inputs", "size", "done", "outputs", "error", "loop", "future", "queued_at")
 
     def __init__(self, inputs, size, loop=None):
         self.inputs = inputs
         self.size = size
+        self.queued_at = time.monotonic()
         self.loop = loop
         self.outputs = None
         self.error = None
@@ -119,7 +122,8 @@ class _Task:
         if self.future.done():       # cancelled: its caller stopped waiting (a deadline)
             return
         if self.error is not None:
-            self.future.set_exception(self.error)
+            # Each waiter raises its own copy: one shared exception would gather every waiter's frames.
+            self.future.set_exception(ServingError(self.error.code, self.error.message))
         else:
             self.future.set_result(self.outputs)
 
@@ -185,7 +189,7 @@ class Batcher:
         if not task.wait(timeout):
             raise ServingError.deadline_exceeded("Request timed out while waiting in the batching queue")
         if task.error is not None:
-            raise task.error
+            raise ServingError(task.error.code, task.error.message)
         return task.outputs
 
     async def run_async(self, servable, signature_key, inputs, output_keys, timeout=None):
@@ -244,6 +248,18 @@ class Batcher:
         queue.open = []
         queue.open_size = 0
 
+    def queue_depths(self):
+        """{(model, signature): requests waiting} over the queues that have any."""
+        depths = {}
+        with self._cond:
+            for q in self._queues.values():
+                key = (q.servable.name, q.signature_key)
+                depths[key] = depths.get(key, 0) + len(q.open)
+            for q, tasks in self._ready:
+                key = (q.servable.name, q.signature_key)
+                depths[key] = depths.get(key, 0) + len(tasks)
+        return {k: v for k, v in depths.items() if v}
+
     def drop(self, servable):
         """Forget the queues of an unloaded servable (their batches have all run by then)."""
         with self._cond:
@@ -293,10 +309,13 @@ class Batcher:
             try:
                 self._process(queue, tasks)
             except BaseException as e:  # noqa: BLE001 - every waiting request must be answered
-                err = as_serving_error(e)
+                # Detached: a task keeps its error, and the error's traceback would keep the merged batch.
+                err = detached(as_serving_error(e))
                 for t in tasks:
                     t.error = err
                 _finish_all(tasks)
+            finally:
+                queue = tasks = None
 
     def _process(self, queue, tasks):
         total = sum(t.size for t in tasks)
@@ -316,7 +335,9 @@ class Batcher:
                     parts.append(np.repeat(parts[0][:1], padded - total, axis=0))
                 inputs[k] = np.concatenate(parts, axis=0)
         if self._metrics is not None:
-            self._metrics.record_batch(queue.servable.name, queue.signature_key, total, padded)
+            now = time.monotonic()
+            self._metrics.record_batch(queue.servable.name, queue.signature_key, total, padded,
+                                       [now - t.queued_at for t in tasks])
         outputs = queue.servable.run(queue.signature_key, inputs, queue.output_keys)
         for k, arr in outputs.items():
             if getattr(arr, "ndim", 0) == 0:

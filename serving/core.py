@@ -6,6 +6,7 @@ metrics together; the front ends only translate their wire formats to and from i
     core = ServingCore(manager, batcher=None, metrics=Metrics())
     version, key, outputs = core.predict(ModelRef("m"), "", {"x": x}, [], protocol="grpc")
 """
+import asyncio
 import contextlib
 import logging
 import time
@@ -13,7 +14,9 @@ import time
 from tagraph.protos import get_model_metadata_pb2, get_model_status_pb2, model_pb2
 from tagraph.protos.type_urls import pack_any
 from tagraph.serving import inference
-from tagraph.serving.status import CODE_NAMES, OK, ServingError, as_serving_error
+from tagraph.serving.status import CODE_NAMES, OK, ServingError, as_serving_error, detached
+
+__all__ = ["ModelRef", "ServingCore", "model_spec", "SIGNATURE_DEF_FIELD"]
 
 logger = logging.getLogger("tagraph.serving")
 
@@ -69,6 +72,10 @@ class ServingCore:
         started = time.perf_counter()
         record = {"version": None, "key": ""}
         code = OK
+        failure = None
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.request_started(protocol)
         try:
             servable = self.manager.acquire(ref.name, ref.version, ref.label)
             record["version"] = servable.version
@@ -77,15 +84,20 @@ class ServingCore:
             finally:
                 servable.release()
         except Exception as e:  # noqa: BLE001 - every failure is answered with a status
-            err = as_serving_error(e)
-            code = err.code
-            if err.code_name == "INTERNAL":
-                logger.exception("%s request to model %s failed", api, ref.name)
-            raise err from None
+            failure = as_serving_error(e)
+            code = failure.code
+            if failure.code_name == "INTERNAL":
+                logger.error("%s request to model %s failed", api, ref.name, exc_info=e)
+            detached(failure)
         finally:
-            if self.metrics is not None:
-                self.metrics.record_request(ref.name, record["version"], record["key"], api, protocol,
-                                            CODE_NAMES.get(code, str(code)), time.perf_counter() - started)
+            if metrics is not None:
+                metrics.request_finished(ref.name, record["version"], record["key"], api, protocol,
+                                         CODE_NAMES.get(code, str(code)), time.perf_counter() - started)
+        if failure is not None:
+            try:
+                raise failure
+            finally:
+                failure = None       # no cycle through this frame: the request's tensors are freed at once
 
     def _call(self, api, protocol, ref, fn):
         """Runs ``fn(servable)`` -> (signature key, result) on the servable ``ref`` names."""
@@ -107,13 +119,20 @@ class ServingCore:
                                      options=self.options)
         return self._call("predict", protocol, ref, run)
 
-    async def predict_async(self, ref, signature_name, inputs, output_filter, protocol, timeout=None):
-        """:meth:`predict` through the batcher, for a caller on an event loop (the batching gRPC server):
-        the request waits for its batch without blocking the loop."""
+    async def predict_async(self, ref, signature_name, inputs, output_filter, protocol, timeout=None, executor=None):
+        """:meth:`predict` for a caller on an event loop (the REST server, the batching gRPC server): the
+        request waits for its batch, or for its run in ``executor`` (a thread pool; None: the loop's
+        default), without blocking the loop. ``inputs`` may also be a coroutine function of the servable."""
         with self._request("predict", protocol, ref) as (servable, record):
+            if callable(inputs):
+                inputs = await inputs(servable)
             key, output_keys = inference.check_predict(servable, signature_name, inputs, output_filter, self.options)
             record["key"] = key
-            outputs = await self.batcher.run_async(servable, key, inputs, output_keys, timeout)
+            if self.batcher is not None:
+                outputs = await self.batcher.run_async(servable, key, inputs, output_keys, timeout)
+            else:
+                outputs = await asyncio.get_running_loop().run_in_executor(executor, servable.run, key, inputs,
+                                                                           output_keys)
             return servable.version, key, outputs
 
     def classify(self, ref, signature_name, examples, result, protocol, timeout=None):

@@ -1,27 +1,17 @@
 """The two gRPC servers the model server runs its services on, behind one start/stop interface.
 
 Without batching, gRPC's thread-per-request server (lowest latency); with ``--enable_batching``, a
-``grpc.aio`` server on an event loop in its own thread (highest throughput: a request waiting for its
-batch holds no thread). Each class's docstring gives the measurements behind the choice.
+``grpc.aio`` server on the server's event loop (:mod:`tagraph.serving.event_loop`, shared with the REST
+server; highest throughput: a request waiting for its batch holds no thread). Each class's docstring
+gives the measurements behind the choice.
 
-    server = AsyncGrpcServer(channel_options, executor)
+    server = AsyncGrpcServer(channel_options, executor, serving_loop)
     ports = server.start(lambda s: add_services(s, core, asynchronous=True), ["127.0.0.1:8500"])
     server.stop(grace=10)
 """
-import asyncio
-import threading
-
 import grpc
 
-
-def _new_event_loop():
-    """uvloop's event loop where it is installed (the ``serve`` extra): 10-15% less CPU per request than
-    asyncio's own loop in the serving benchmark; asyncio's loop otherwise."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+__all__ = ["ThreadedGrpcServer", "AsyncGrpcServer"]
 
 
 class ThreadedGrpcServer:
@@ -29,7 +19,7 @@ class ThreadedGrpcServer:
     handler's thread, the lowest latency Python's gRPC offers (p50 ~0.65 ms on the small model, against
     0.73-0.94 ms through the event loop, which hands the model run to a thread and back)."""
 
-    def __init__(self, options, executor):
+    def __init__(self, options, executor, serving_loop=None):
         self._server = grpc.server(executor, options=options)
 
     def start(self, add_services_fn, addresses):
@@ -46,13 +36,16 @@ class ThreadedGrpcServer:
 
 def _bind(server, address):
     try:
-        return server.add_insecure_port(address)
+        port = server.add_insecure_port(address)
     except RuntimeError as e:
-        raise OSError("Cannot bind the gRPC port at %s: %s" % (address, e)) from None
+        raise OSError("Failed to start the gRPC server at %s: %s (is the port in use?)" % (address, e)) from None
+    if port == 0 and not address.startswith("unix:") and not address.endswith(":0"):
+        raise OSError("Failed to start the gRPC server at %s: the port is in use (--port)" % address)
+    return port
 
 
 class AsyncGrpcServer:
-    """A ``grpc.aio`` server on an event loop in its own thread, used with batching.
+    """A ``grpc.aio`` server on the server's event loop, used with batching.
 
     Why: on gRPC's thread-per-request server every batched request blocks a thread until its batch has
     run, and waking 16 threads per batch (each then fighting for the GIL) cost more than the model
@@ -62,23 +55,15 @@ class AsyncGrpcServer:
     metadata dump) never holds the loop up.
     """
 
-    def __init__(self, options, executor):
+    def __init__(self, options, executor, serving_loop):
         self._options = options
         self._executor = executor
-        self._loop = None
-        self._thread = None
+        self._loop = serving_loop
         self._server = None
 
     def start(self, add_services_fn, addresses):
         """Binds ``addresses`` and starts serving; returns the bound ports. OSError if one cannot be bound."""
-        self._loop = _new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="tagraph-grpc-loop", daemon=True)
-        self._thread.start()
-        try:
-            return self._call(self._start(add_services_fn, addresses))
-        except BaseException:
-            self._close_loop()
-            raise
+        return self._loop.call(self._start(add_services_fn, addresses))
 
     async def _start(self, add_services_fn, addresses):
         self._server = grpc.aio.server(migration_thread_pool=self._executor, options=self._options)
@@ -87,20 +72,7 @@ class AsyncGrpcServer:
         await self._server.start()
         return ports
 
-    def _call(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
-
     def stop(self, grace):
-        """Refuses new calls, lets those in flight finish (up to ``grace`` seconds), then stops the loop."""
+        """Refuses new calls and lets those in flight finish (up to ``grace`` seconds)."""
         if self._server is not None:
-            self._call(self._server.stop(grace))
-        self._close_loop()
-
-    def _close_loop(self):
-        if self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self._loop.close()
-        self._loop = None
+            self._loop.call(self._server.stop(grace))

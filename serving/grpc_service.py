@@ -19,7 +19,9 @@ from tagraph.protos import (classification_pb2, inference_pb2, model_management_
                             model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc, regression_pb2)
 from tagraph.serving import extra_protos, inference
 from tagraph.serving.core import ModelRef
-from tagraph.serving.status import ServingError, as_serving_error
+from tagraph.serving.status import ServingError, as_serving_error, detached
+
+__all__ = ["PredictionService", "AsyncPredictionService", "ModelService", "HealthState", "add_services"]
 from tagraph.serving.tensors import ndarray_to_proto, proto_to_ndarray
 
 logger = logging.getLogger("tagraph.serving")
@@ -27,7 +29,9 @@ logger = logging.getLogger("tagraph.serving")
 
 def _abort(context, exc):
     err = as_serving_error(exc)
-    context.abort(err.grpc_code, err.message)
+    code, message = err.grpc_code, err.message
+    del err, exc                 # no frame keeps the request's tensors through the error
+    context.abort(code, message)
 
 
 def _timeout(context):
@@ -118,7 +122,7 @@ class AsyncPredictionService(PredictionService):
                 _timeout(context))
             return self._predict_response(ref, version, key, outputs)
         except Exception as e:  # noqa: BLE001 - answered as a gRPC status
-            err = as_serving_error(e)
+            err = detached(as_serving_error(e))
         await context.abort(err.grpc_code, err.message)
 
 

@@ -1,30 +1,36 @@
-"""TensorFlow Serving's REST JSON formats <-> numpy arrays and tf.Examples (``util/json_tensor.cc``).
+"""TensorFlow Serving's REST JSON requests -> numpy arrays and tf.Examples (``util/json_tensor.cc``).
 
 Predict requests come in the row format ``{"instances": [...]}`` (one list element per batch row; with
 several inputs each element is an object keyed by input name) or the columnar format
 ``{"inputs": value-or-object}``; an optional ``"signature_name"`` picks the signature. Binary strings are
-written ``{"b64": "..."}``. Responses use ``"predictions"`` (row) or ``"outputs"`` (columnar); a string
-output whose name ends in ``_bytes`` is written base64-encoded as ``{"b64": ...}``; floats are written
-as TensorFlow Serving writes them (shortest of ``%g`` that reads back exactly, else full precision, a
-trailing ``.0`` on whole numbers, ``NaN`` / ``Infinity``). Classify and regress requests carry
-``"examples"`` (and optionally ``"context"``), each a JSON object of features; they answer
-``{"results": ...}``. Every malformed request is INVALID_ARGUMENT with TensorFlow Serving's wording.
+written ``{"b64": "..."}``. Classify and regress requests carry ``"examples"`` (and optionally
+``"context"``), each a JSON object of features. Every malformed request is INVALID_ARGUMENT with
+TensorFlow Serving's wording; rows are checked in its order (row by row, each row's values before its
+shape), so the first error it would report is the one reported.
 
-    inputs, fmt = predict_inputs_from_json(doc, signature.inputs)
-    body = outputs_to_json(outputs, fmt)
+A document may be Python values or, for a large body, lazy nodes (:mod:`tagraph.serving.json_body`):
+rows and elements are then converted a batch at a time into a tensor allocated once, after its element
+count is checked against the body's size (a dense tensor cannot hold more values than its text has
+bytes, so a request whose first row claims more is refused before anything that size is allocated).
+
+    doc = parse_json(body)
+    inputs, fmt = predict_inputs_from_json(doc, signature.inputs, body_size=len(body))
 """
 import base64
 import binascii
 import json
-import math
 
 import numpy as np
 
 from tagraph.protos import example_pb2
+from tagraph.serving import json_body, json_scan
+from tagraph.serving.json_body import LazyArray, LazyObject, elements, first_element, is_array
+from tagraph.serving.json_output import COLUMNAR, ROW
 from tagraph.serving.status import ServingError
 from tagraph.serving.tensors import dtype_name
 
-ROW, COLUMNAR = "row", "columnar"
+__all__ = ["parse_json", "signature_name_of", "value_to_array", "predict_inputs_from_json", "example_from_json",
+           "examples_from_json", "maybe_has_bools"]
 
 _DT_FLOAT, _DT_DOUBLE, _DT_INT32, _DT_UINT8, _DT_INT16, _DT_INT8, _DT_STRING, _DT_INT64, _DT_BOOL = \
     1, 2, 3, 4, 5, 6, 7, 9, 10
@@ -32,17 +38,20 @@ _DT_UINT32, _DT_UINT64, _DT_UINT16, _DT_HALF = 22, 23, 17, 19
 
 _NUMPY = {_DT_FLOAT: np.float32, _DT_DOUBLE: np.float64, _DT_INT32: np.int32, _DT_UINT8: np.uint8,
           _DT_INT16: np.int16, _DT_INT8: np.int8, _DT_INT64: np.int64, _DT_BOOL: np.bool_,
-          _DT_UINT32: np.uint32, _DT_UINT64: np.uint64}
+          _DT_UINT32: np.uint32, _DT_UINT64: np.uint64, _DT_HALF: np.float16, _DT_STRING: object}
 # rapidjson's IsInt / IsInt64 / IsUint / IsUint64 ranges, per dtype.
 _INT_RANGE = {_DT_INT32: (-2**31, 2**31 - 1), _DT_INT16: (-2**31, 2**31 - 1), _DT_INT8: (-2**31, 2**31 - 1),
               _DT_UINT8: (-2**31, 2**31 - 1), _DT_INT64: (-2**63, 2**63 - 1), _DT_UINT32: (0, 2**32 - 1),
               _DT_UINT64: (0, 2**64 - 1)}
 
 _MAX_DEBUG = 256
+_TOO_DEEP = "JSON Value: nested too deeply"
 
 
 def _debug(val):
-    text = json.dumps(val, separators=(",", ":"), allow_nan=True)
+    if isinstance(val, (LazyArray, LazyObject)):
+        return val.compact(_MAX_DEBUG)
+    text = json.dumps(val, separators=(",", ":"), allow_nan=True, default=lambda v: v.compact(_MAX_DEBUG))
     return text if len(text) <= _MAX_DEBUG else text[:_MAX_DEBUG]
 
 
@@ -55,7 +64,7 @@ def _json_type(val):
         return "False"
     if isinstance(val, dict):
         return "Object"
-    if isinstance(val, list):
+    if is_array(val):
         return "Array"
     if isinstance(val, str):
         return "String"
@@ -64,20 +73,17 @@ def _json_type(val):
 
 def parse_json(body):
     """The request body as a JSON object (TensorFlow Serving reads NaN and Infinity too)."""
-    if not body:
-        raise ServingError.invalid_argument("JSON Parse error: The document is empty")
-    try:
-        doc = json.loads(body)
-    except UnicodeDecodeError as e:
-        raise ServingError.invalid_argument("JSON Parse error: Invalid encoding in string. at offset: %d"
-                                            % e.start) from None
-    except json.JSONDecodeError as e:
-        raise ServingError.invalid_argument("JSON Parse error: %s at offset: %d" % (e.msg, e.pos)) from None
-    except RecursionError:
-        raise ServingError.invalid_argument("JSON Parse error: document nested too deeply") from None
+    doc = json_body.parse(body)
     if not isinstance(doc, dict):
         raise ServingError.invalid_argument("JSON Value: %s Is not object" % _debug(doc))
     return doc
+
+
+def maybe_has_bools(body):
+    """False when the body cannot hold a JSON true / false (so no value needs checking for one)."""
+    if len(body) <= json_body.SMALL_BODY:
+        return b"true" in body or b"false" in body
+    return bool(json_scan.has_bool_literal(np.frombuffer(body, np.uint8)))   # without holding the GIL
 
 
 def signature_name_of(doc):
@@ -96,6 +102,10 @@ def _is_b64(val):
     return isinstance(val, dict) and len(val) == 1 and isinstance(val.get("b64"), str)
 
 
+def _is_object(val):
+    return isinstance(val, dict) and not _is_b64(val)
+
+
 def _b64decode(val):
     if not _is_b64(val):
         raise ServingError.invalid_argument("JSON Value: %s not formatted correctly for base64 data" % _debug(val))
@@ -106,12 +116,14 @@ def _b64decode(val):
 
 
 def _dense_shape(val):
+    """TensorFlow Serving's GetDenseTensorShape: the sizes along the chain of first elements."""
     shape = []
-    while isinstance(val, list):
-        shape.append(len(val))
-        if not val:
+    while is_array(val):
+        n = len(val)
+        shape.append(n)
+        if not n:
             break
-        val = val[0]
+        val = first_element(val)
     return shape
 
 
@@ -146,13 +158,17 @@ def _leaf(val, dtype):
 
 
 def _fill(val, level, shape, dtype, out):
+    """TensorFlow Serving's FillTensorProto: checks ``val`` against ``shape`` depth first, appending its
+    leaves to ``out`` (a list; None only checks)."""
     rank = len(shape)
-    if not isinstance(val, list):
+    if not is_array(val):
         if level != rank:
             raise ServingError.invalid_argument(
                 "JSON Value: %s found at incorrect level: %d in the JSON DOM. Expected at level: %d"
                 % (_debug(val), level + 1, rank))
-        out.append(_leaf(val, dtype))
+        leaf = _leaf(val, dtype)
+        if out is not None:
+            out.append(leaf)
         return
     if level >= rank:
         raise ServingError.invalid_argument("Encountered list at unexpected level: %d expected < %d"
@@ -160,26 +176,23 @@ def _fill(val, level, shape, dtype, out):
     if len(val) != shape[level]:
         raise ServingError.invalid_argument("Encountered list at unexpected size: %d at level: %d expected size: %d"
                                             % (len(val), level, shape[level]))
-    for v in val:
-        _fill(v, level + 1, shape, dtype, out)
+    for _, batch in elements(val):
+        for v in batch:
+            _fill(v, level + 1, shape, dtype, out)
 
 
 def _numpy_type(dtype):
-    if dtype == _DT_HALF:
-        return np.float16
-    if dtype == _DT_STRING:
-        return object
     t = _NUMPY.get(dtype)
     if t is None:
         raise ServingError.unimplemented("Conversion of JSON values to type: %s" % dtype_name(dtype))
     return t
 
 
-def _fast_numeric(val, dtype, shape):
+def _fast_numeric(val, dtype, shape, maybe_bool=True):
     """np.asarray for well-formed numeric input, or None to take the checking path (for its messages)."""
-    if dtype in (_DT_STRING,) or not isinstance(val, list):
+    if dtype == _DT_STRING or not isinstance(val, list):
         return None
-    if _has_bool(val) != (dtype == _DT_BOOL):
+    if (_has_bool(val) if maybe_bool else False) != (dtype == _DT_BOOL):
         return None              # numpy would read true as 1 (or 1 as true); JSON Serving's types would not
     try:
         arr = np.asarray(val)
@@ -192,9 +205,11 @@ def _fast_numeric(val, dtype, shape):
         ok = kind in "if"
     elif dtype == _DT_BOOL:
         ok = kind == "b"
-    else:
+    elif dtype in _INT_RANGE:
         lo, hi = _INT_RANGE[dtype]
         ok = kind == "i" and (arr.size == 0 or (arr.min() >= lo and arr.max() <= hi))
+    else:
+        return None
     return arr.astype(_numpy_type(dtype), copy=False) if ok else None
 
 
@@ -206,124 +221,233 @@ def _has_bool(values):
     return list in types and any(_has_bool(v) for v in values if type(v) is list)
 
 
-def value_to_array(val, dtype):
-    """One JSON value (scalar or nested lists) as a numpy array of TensorFlow dtype enum ``dtype``."""
-    shape = _dense_shape(val)
-    np_type = _numpy_type(dtype)
-    arr = _fast_numeric(val, dtype, shape)
-    if arr is not None:
-        return arr
-    flat = []
-    _fill(val, 0, shape, dtype, flat)
+def _from_leaves(flat, dtype, shape):
     if dtype == _DT_STRING:
         out = np.empty(len(flat), dtype=object)
         out[:] = flat
         return out.reshape(shape)
-    return np.array(flat, dtype=np_type).reshape(shape)
+    return np.array(flat, dtype=_numpy_type(dtype)).reshape(shape)
 
 
-def _instances(instances, infos):
+class _Limits:
+    """What a request's size allows: at most ``max_elements`` values; ``maybe_bool``: whether its text has
+    a true / false at all (if not, no value needs the per-list check for one)."""
+
+    __slots__ = ("max_elements", "maybe_bool")
+
+    def __init__(self, max_elements=None, maybe_bool=True):
+        self.max_elements = max_elements
+        self.maybe_bool = maybe_bool
+
+    def allows(self, count):
+        return self.max_elements is None or count <= self.max_elements
+
+
+def _to_array(val, dtype, limits):
+    shape = _dense_shape(val)
+    np_type = _numpy_type(dtype)
+    if not limits.allows(int(np.prod(shape, dtype=np.int64))):
+        _fill(val, 0, shape, dtype, None)          # the first row's shape cannot be the tensor's: find the error
+        raise ServingError.invalid_argument("JSON Value: %s has more values than its text" % _debug(val))
+    if isinstance(val, LazyArray):
+        out = np.empty(shape, dtype=np_type)
+        _fill_lazy(val, 0, shape, dtype, out, limits)
+        return out
+    arr = _fast_numeric(val, dtype, shape, limits.maybe_bool)
+    if arr is not None:
+        return arr
+    flat = []
+    _fill(val, 0, shape, dtype, flat)
+    return _from_leaves(flat, dtype, shape)
+
+
+def _fill_lazy(val, level, shape, dtype, out, limits):
+    """_fill for a LazyArray at ``level`` of ``shape``, converting a batch of elements at a time into ``out``
+    (the array of shape[level:])."""
+    rank = len(shape)
+    if level >= rank:
+        raise ServingError.invalid_argument("Encountered list at unexpected level: %d expected < %d"
+                                            % (level, rank))
+    if len(val) != shape[level]:
+        raise ServingError.invalid_argument("Encountered list at unexpected size: %d at level: %d expected size: %d"
+                                            % (len(val), level, shape[level]))
+    inner = shape[level + 1:]
+    for i0, batch in val.batches():
+        if LazyArray not in set(map(type, batch)):
+            arr = _fast_numeric(batch, dtype, [len(batch)] + inner, limits.maybe_bool)
+            if arr is not None:
+                out[i0:i0 + len(batch)] = arr
+                continue
+        for j, v in enumerate(batch):
+            if isinstance(v, LazyArray):
+                _fill_lazy(v, level + 1, shape, dtype, out[i0 + j], limits)
+            else:
+                flat = []
+                _fill(v, level + 1, shape, dtype, flat)
+                out[i0 + j] = _from_leaves(flat, dtype, inner) if inner else flat[0]
+
+
+def value_to_array(val, dtype):
+    """One JSON value (scalar or nested lists) as a numpy array of TensorFlow dtype enum ``dtype``."""
+    try:
+        return _to_array(val, dtype, _Limits())
+    except RecursionError:
+        raise ServingError.invalid_argument(_TOO_DEEP) from None
+
+
+class _Rows:
+    """The tensors of the row format, filled row by row in TensorFlow Serving's order."""
+
+    def __init__(self, n, infos, limits):
+        self.n = n
+        self.infos = infos
+        self.limits = limits
+        self.shapes = {}
+        self.outs = {}
+
+    def start(self, name, shape):
+        self.shapes[name] = shape
+        count = self.n * int(np.prod(shape, dtype=np.int64))
+        # None: the first row claims more values than the body has; some later row must fail its check.
+        self.outs[name] = (np.empty([self.n] + shape, dtype=_numpy_type(self.infos[name].dtype))
+                           if self.limits.allows(count) else None)
+
+    def add(self, i, name, value, where):
+        """TensorFlow Serving's AddInstanceItem for row ``i``."""
+        dtype = self.infos[name].dtype
+        try:
+            shape = _dense_shape(value)
+            if name in self.shapes and shape == self.shapes[name] and isinstance(value, LazyArray) \
+                    and self.outs[name] is not None:
+                _fill_lazy(value, 0, shape, dtype, self.outs[name][i], self.limits)
+                return
+            arr = _to_array(value, dtype, self.limits)
+        except ServingError as e:
+            raise ServingError.invalid_argument("Failed to process element: %s of 'instances' list. Error: %s: %s"
+                                                % (where, e.code_name, e.message)) from None
+        if name not in self.shapes:
+            self.start(name, shape)
+        elif shape != self.shapes[name]:
+            size, expected = int(np.prod(shape)), int(np.prod(self.shapes[name]))
+            detail = ("Expecting tensor size: %d but got: %d" % (expected, size) if size != expected else
+                      "Expecting shape [%s] but got: [%s]" % (",".join(map(str, self.shapes[name])),
+                                                             ",".join(map(str, shape))))
+            raise ServingError.invalid_argument("Failed to process element: %s of 'instances' list. Error: "
+                                                "INVALID_ARGUMENT: %s" % (where, detail))
+        out = self.outs[name]
+        if out is not None:
+            out[i] = arr[()] if arr.ndim == 0 else arr     # a 0-d object array would be stored as an object
+
+    def add_batch(self, i0, columns):
+        """The fast path: a batch whose every column converts at once; False to check it row by row."""
+        arrays = {}
+        for name, column in columns.items():
+            if name not in self.shapes:
+                if isinstance(column[0], LazyArray):
+                    return False
+                self.start(name, _dense_shape(column[0]))
+            arr = _fast_numeric(column, self.infos[name].dtype, [len(column)] + self.shapes[name],
+                                self.limits.maybe_bool)
+            if arr is None:
+                return False
+            arrays[name] = arr
+        for name, arr in arrays.items():
+            if len(arr) == self.n:
+                self.outs[name] = arr               # the whole column at once: no copy
+            elif self.outs[name] is not None:
+                self.outs[name][i0:i0 + len(arr)] = arr
+        return True
+
+
+_LAZY_OR_OBJECT = frozenset([dict, LazyArray, LazyObject])
+
+
+def _instances(instances, infos, limits):
     names = sorted(infos)
-    first = instances[0]
+    name_set = set(names)
+    first = first_element(instances)
     if not isinstance(first, dict) and len(infos) > 1:
         raise ServingError.invalid_argument(
             "instances is a plain list, but expecting list of objects as multiple input tensors required as "
             "per tensorinfo_map")
-
-    def is_object(v):
-        return isinstance(v, dict) and not _is_b64(v)
-
-    objects = is_object(first)
-    columns = {n: [] for n in names}
-    shapes = {}
-    for i, elem in enumerate(instances):
+    objects = _is_object(first)
+    rows = _Rows(len(instances), infos, limits)
+    for i0, batch in elements(instances):
         if objects:
-            if not is_object(elem):
-                raise ServingError.invalid_argument("Expecting object but got list at item %d of input list" % i)
-            for key in elem:
-                if key not in infos:
+            if all(type(e) is dict and e.keys() == name_set for e in batch) and \
+                    rows.add_batch(i0, {n: [e[n] for e in batch] for n in names}):
+                continue
+        elif not _LAZY_OR_OBJECT & set(map(type, batch)) and rows.add_batch(i0, {names[0]: batch}):
+            continue
+        for i, elem in enumerate(batch, i0):
+            if objects:
+                if not _is_object(elem):
+                    raise ServingError.invalid_argument("Expecting object but got list at item %d of input list"
+                                                        % i)
+                for key, value in elem.items():
+                    if key not in infos:
+                        raise ServingError.invalid_argument(
+                            "Failed to process element: %d key: %s of 'instances' list. Error: INVALID_ARGUMENT: "
+                            "JSON object: does not have named input: %s" % (i, key, key))
+                    rows.add(i, key, value, "%d key: %s" % (i, key))
+                if elem.keys() != name_set:
                     raise ServingError.invalid_argument(
-                        "Failed to process element: %d key: %s of 'instances' list. Error: INVALID_ARGUMENT: JSON "
-                        "object: does not have named input: %s" % (i, key, key))
-            if set(elem) != set(names):
-                raise ServingError.invalid_argument(
-                    "Failed to process element: %d of 'instances' list. JSON object: %s keys must be equal to: %s"
-                    % (i, _debug(elem), ",".join(names)))
-            items = elem.items()
-        else:
-            if is_object(elem):
-                raise ServingError.invalid_argument(
-                    "Expecting value/list but got object at item %d of input list" % i)
-            items = ((names[0], elem),)
-        for name, value in items:
-            shape = _dense_shape(value)
-            if name not in shapes:
-                shapes[name] = shape
-            elif shapes[name] != shape:
-                size, expected = int(np.prod(shape)), int(np.prod(shapes[name]))
-                detail = ("Expecting tensor size: %d but got: %d" % (expected, size) if size != expected else
-                          "Expecting shape [%s] but got: [%s]" % (",".join(map(str, shapes[name])),
-                                                                 ",".join(map(str, shape))))
-                where = ("%d key: %s" % (i, name)) if objects else ("%d" % i)
-                raise ServingError.invalid_argument("Failed to process element: %s of 'instances' list. Error: "
-                                                    "INVALID_ARGUMENT: %s" % (where, detail))
-            columns[name].append(value)
-    inputs = {}
-    for name in names:
-        dtype = infos[name].dtype
-        column = columns[name]
-        arr = _fast_numeric(column, dtype, [len(column)] + shapes[name])
-        if arr is None:
-            rows = []
-            for i, value in enumerate(column):
-                try:
-                    rows.append(value_to_array(value, dtype))
-                except ServingError as e:
-                    where = ("%d key: %s" % (i, name)) if objects else ("%d" % i)
+                        "Failed to process element: %d of 'instances' list. JSON object: %s keys must be equal "
+                        "to: %s" % (i, _debug(elem), ",".join(names)))
+            else:
+                if _is_object(elem):
                     raise ServingError.invalid_argument(
-                        "Failed to process element: %s of 'instances' list. Error: %s: %s"
-                        % (where, e.code_name, e.message)) from None
-            arr = np.stack(rows) if rows else np.empty([0], dtype=_numpy_type(dtype))
-        inputs[name] = arr
-    return inputs
+                        "Expecting value/list but got object at item %d of input list" % i)
+                rows.add(i, names[0], elem, "%d" % i)
+    if any(out is None for out in rows.outs.values()):
+        raise ServingError.invalid_argument("Failed to process 'instances' list: its rows claim more values than "
+                                            "the request holds")
+    return {name: rows.outs[name] for name in names}
 
 
-def _columnar(val, infos):
+def _columnar(val, infos, limits):
     if not isinstance(val, dict) or _is_b64(val):
         if len(infos) > 1:
             raise ServingError.invalid_argument(
                 "inputs is a plain value/list, but expecting an object as multiple input tensors required as per "
                 "tensorinfo_map")
         name = next(iter(infos))
-        return {name: value_to_array(val, infos[name].dtype)}
+        return {name: _to_array(val, infos[name].dtype, limits)}
     inputs = {}
     for name in sorted(infos):
         if name not in val:
             raise ServingError.invalid_argument("Missing named input: %s in 'inputs' object." % name)
-        inputs[name] = value_to_array(val[name], infos[name].dtype)
+        inputs[name] = _to_array(val[name], infos[name].dtype, limits)
     return inputs
 
 
-def predict_inputs_from_json(doc, infos, signature_label=""):
-    """(inputs {name: array}, format) of a predict request; ``infos``: the signature's TensorInfo map."""
+def predict_inputs_from_json(doc, infos, signature_label="", body_size=None, maybe_bool=True):
+    """(inputs {name: array}, format) of a predict request; ``infos``: the signature's TensorInfo map.
+
+    ``body_size``: the body's length, which bounds the element count of every tensor; ``maybe_bool``: see
+    :func:`maybe_has_bools`."""
     if not infos:
         raise ServingError.invalid_argument("Failed to get input map for signature: %s"
                                             % (signature_label or "DEFAULT"))
+    limits = _Limits(body_size, maybe_bool)
     has_instances, has_inputs = "instances" in doc, "inputs" in doc
     if has_instances and has_inputs:
         raise ServingError.invalid_argument(
             "JSON Value: %s Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist "
             % _debug(doc))
-    if has_instances:
-        instances = doc["instances"]
-        if not isinstance(instances, list):
-            raise ServingError.invalid_argument("JSON Value: %s Expecting 'instances' to be an list/array"
-                                                % _debug(doc))
-        if not instances:
-            raise ServingError.invalid_argument("JSON Value: %s No values in 'instances' array" % _debug(doc))
-        return _instances(instances, infos), ROW
-    if has_inputs:
-        return _columnar(doc["inputs"], infos), COLUMNAR
+    try:
+        if has_instances:
+            instances = doc["instances"]
+            if not is_array(instances):
+                raise ServingError.invalid_argument("JSON Value: %s Expecting 'instances' to be an list/array"
+                                                    % _debug(doc))
+            if not len(instances):
+                raise ServingError.invalid_argument("JSON Value: %s No values in 'instances' array" % _debug(doc))
+            return _instances(instances, infos, limits), ROW
+        if has_inputs:
+            return _columnar(doc["inputs"], infos, limits), COLUMNAR
+    except RecursionError:
+        raise ServingError.invalid_argument(_TOO_DEEP) from None
     raise ServingError.invalid_argument("Missing 'inputs' or 'instances' key")
 
 
@@ -342,7 +466,7 @@ def _add_feature_value(val, name, feature):
     def want(k):
         if kind not in (None, k):
             raise _feature_kind_error(name, feature)
-    if val is None or isinstance(val, list) or (isinstance(val, dict) and not _is_b64(val)):
+    if val is None or is_array(val) or (isinstance(val, dict) and not _is_b64(val)):
         raise ServingError.invalid_argument("Feature: %s has element with unexpected JSON type: %s"
                                             % (name, _json_type(val)))
     if isinstance(val, bool):
@@ -373,8 +497,9 @@ def example_from_json(obj):
     example = example_pb2.Example()
     for name, content in obj.items():
         feature = example.features.feature[name]
-        for v in (content if isinstance(content, list) else [content]):
-            _add_feature_value(v, name, feature)
+        for _, batch in (elements(content) if is_array(content) else [(0, [content])]):
+            for v in batch:
+                _add_feature_value(v, name, feature)
     return example
 
 
@@ -387,121 +512,14 @@ def examples_from_json(doc, method):
         raise ServingError.invalid_argument("JSON Value: %s When method is %s, key 'examples' is expected and was "
                                             "not found" % (_debug(doc), method))
     examples = doc["examples"]
-    if not isinstance(examples, list):
+    if not is_array(examples):
         raise ServingError.invalid_argument("JSON Value: %s Expecting 'examples' value to be an list/array"
                                             % _debug(doc))
-    if not examples:
+    if not len(examples):
         raise ServingError.invalid_argument("JSON Value: %s 'examples' value is an empty array" % _debug(doc))
-    serialized = [example_from_json(e).SerializeToString() for e in examples]
-    if context is not None:
-        serialized = [context + s for s in serialized]
+    serialized = []
+    for _, batch in elements(examples):
+        serialized.extend((context or b"") + example_from_json(e).SerializeToString() for e in batch)
     out = np.empty(len(serialized), dtype=object)
     out[:] = serialized
     return out
-
-
-# --- numpy -> JSON --------------------------------------------------------------------------------
-
-def format_decimal(value, double=False):
-    """A float as TensorFlow Serving's WriteDecimal writes it."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "-Infinity" if value < 0 else "Infinity"
-    text = "%g" % value
-    back = float(text)
-    if (back != value) if double else (np.float32(back) != np.float32(value)):
-        text = "%.17g" % value if double else "%.9g" % value
-    if "." not in text and "e" not in text:
-        text += ".0"
-    return text
-
-
-def _writer(arr, as_b64):
-    kind = arr.dtype.kind
-    if kind == "f":
-        double = arr.dtype == np.float64
-        return lambda v: format_decimal(v, double)
-    if kind == "b":
-        return lambda v: "true" if v else "false"
-    if kind in "iu":
-        return str
-    if kind in ("O", "S", "U"):
-        if as_b64:
-            return lambda v: '{"b64": "%s"}' % base64.b64encode(_as_bytes(v)).decode("ascii")
-        return lambda v: json.dumps(_as_bytes(v).decode("utf-8", "replace"), ensure_ascii=False)
-    raise ServingError.invalid_argument("Failed to write JSON value for tensor type: %s" % arr.dtype)
-
-
-def _as_bytes(v):
-    if isinstance(v, bytes):
-        return v
-    if isinstance(v, str):
-        return v.encode("utf-8")
-    return bytes(v)
-
-
-def _nested(values, shape, write):
-    """JSON text of a flat list of Python values laid out as nested lists of ``shape``."""
-    if not shape:
-        return write(values[0])
-    if len(shape) == 1:
-        return "[" + ", ".join(write(v) for v in values) + "]"
-    step = len(values) // shape[0] if shape[0] else 0
-    return "[" + ", ".join(_nested(values[i * step:(i + 1) * step], shape[1:], write)
-                           for i in range(shape[0])) + "]"
-
-
-def _array_json(arr, name):
-    arr = np.asarray(arr)
-    write = _writer(arr, arr.dtype.kind in ("O", "S", "U") and name.endswith("_bytes"))
-    values = arr.reshape(-1).tolist() if arr.dtype.kind != "O" else list(arr.reshape(-1))
-    return _nested(values, list(arr.shape), write)
-
-
-def outputs_to_json(outputs, fmt):
-    """``{"predictions": ...}`` (row format) or ``{"outputs": ...}`` (columnar) for a predict response."""
-    if not outputs:
-        raise ServingError.invalid_argument("Cannot convert empty tensor map to JSON")
-    names = sorted(outputs)
-    if fmt == COLUMNAR:
-        if len(names) == 1:
-            return '{"outputs": %s}' % _array_json(outputs[names[0]], names[0])
-        return '{"outputs": {%s}}' % ", ".join("%s: %s" % (json.dumps(n), _array_json(outputs[n], n))
-                                              for n in names)
-    batch = None
-    for n in names:
-        arr = outputs[n]
-        if arr.ndim == 0:
-            raise ServingError.invalid_argument("Tensor name: %s has no shape information " % n)
-        if batch is not None and arr.shape[0] != batch:
-            raise ServingError.invalid_argument("Tensor name: %s has inconsistent batch size: %d expecting: %d"
-                                                % (n, arr.shape[0], batch))
-        batch = arr.shape[0]
-    if len(names) == 1:
-        arr = outputs[names[0]]
-        rows = [_array_json(arr[i, ...], names[0]) for i in range(batch)]
-    else:
-        rows = ["{%s}" % ", ".join("%s: %s" % (json.dumps(n), _array_json(outputs[n][i, ...], n)) for n in names)
-                for i in range(batch)]
-    return '{"predictions": [%s]}' % ", ".join(rows)
-
-
-def classification_to_json(result):
-    if not result.classifications:
-        raise ServingError.invalid_argument("Cannot convert empty ClassificationResults to JSON")
-    rows = []
-    for classifications in result.classifications:
-        rows.append("[%s]" % ", ".join("[%s, %s]" % (json.dumps(c.label, ensure_ascii=False),
-                                                     format_decimal(c.score)) for c in classifications.classes))
-    return '{"results": [%s]}' % ", ".join(rows)
-
-
-def regression_to_json(result):
-    if not result.regressions:
-        raise ServingError.invalid_argument("Cannot convert empty RegressionResults to JSON")
-    return '{"results": [%s]}' % ", ".join(format_decimal(r.value) for r in result.regressions)
-
-
-def error_json(message):
-    return json.dumps({"error": message}, ensure_ascii=False)

@@ -7,8 +7,11 @@
 Flags are written ``--flag=value`` (or ``--flag value``); a boolean flag alone means true. Beyond
 TensorFlow Serving's flags: ``--host`` (bind address), ``--metrics_path`` (Prometheus metrics on the
 REST port, the simple form of ``--monitoring_config_file``), ``--max_request_size_bytes`` (refuse larger
-gRPC messages and HTTP bodies) and ``--shutdown_grace_seconds``. SIGTERM or SIGINT stops accepting
-requests, lets those in flight finish, and exits.
+gRPC messages and HTTP bodies; 64 MiB), the REST server's limits (``--rest_api_max_connections``,
+``--rest_api_max_concurrent_requests``, ``--rest_api_header_timeout_seconds``,
+``--rest_api_idle_timeout_seconds``), ``--open_ports_early`` and ``--shutdown_grace_seconds``. As
+TensorFlow Serving does, the server loads its models before it opens its ports. SIGTERM or SIGINT stops
+accepting requests, lets those in flight finish, and exits.
 """
 import argparse
 import faulthandler
@@ -46,7 +49,15 @@ def build_parser():
     flag("grpc_socket_path", str, "", "If non-empty, also listen on this UNIX socket for the gRPC API")
     flag("host", str, "0.0.0.0", "Address to bind the gRPC and REST ports to (e.g. 127.0.0.1)")
     flag("rest_api_port", int, 0, "Port for the HTTP/REST API (0: no REST API)")
-    flag("rest_api_num_threads", int, 0, "Accepted for compatibility (one thread per connection is used)")
+    flag("rest_api_num_threads", int, 0, "Threads running REST requests' models (0: 2 per CPU thread)")
+    flag("rest_api_max_connections", int, 10000, "Open REST connections at most; one more is answered 503")
+    flag("rest_api_max_concurrent_requests", int, 1024, "REST requests in flight at most; one more is answered 429")
+    flag("rest_api_header_timeout_seconds", float, 10.0,
+         "A REST request's line and headers must arrive within this long of its first byte (else 408)")
+    flag("rest_api_idle_timeout_seconds", float, 60.0,
+         "Close a keep-alive REST connection idle this long, or one whose body stops arriving this long")
+    flag("open_ports_early", bool, False, "Open the gRPC and REST ports before the models have loaded (liveness "
+         "and /readyz during a slow load); by default they open once the first load is done")
     flag("rest_api_timeout_in_ms", int, 30000, "Timeout for a REST request waiting on the batching queue")
     flag("rest_api_enable_cors_support", bool, False, "Answer REST requests with CORS headers")
     flag("enable_batching", bool, False, "Merge concurrent requests into batches")
@@ -77,7 +88,7 @@ def build_parser():
     flag("num_request_iterations_for_warmup", int, 1, "Times each warmup request is replayed")
     flag("monitoring_config_file", str, "", "MonitoringConfig in text format (prometheus_config { enable, path })")
     flag("metrics_path", str, "", "Serve Prometheus metrics at this REST path (e.g. /monitoring/prometheus/metrics)")
-    flag("max_request_size_bytes", int, 1 << 30, "Refuse gRPC messages and HTTP bodies larger than this")
+    flag("max_request_size_bytes", int, 64 << 20, "Refuse gRPC messages and HTTP bodies larger than this")
     flag("enable_grpc_healthcheck_service", bool, True, "Serve grpc.health.v1.Health")
     flag("enable_signature_method_name_check", bool, False, "Check signatures' method names as TF 1 did")
     flag("enable_serialization_as_tensor_content", bool, False,
@@ -89,7 +100,9 @@ def build_parser():
 
 
 _SERVER_OPTIONS = ("host", "port", "grpc_socket_path", "rest_api_port", "rest_api_timeout_in_ms",
-                   "rest_api_enable_cors_support", "model_name", "model_base_path", "model_config_file",
+                   "rest_api_enable_cors_support", "rest_api_num_threads", "rest_api_max_connections",
+                   "rest_api_max_concurrent_requests", "rest_api_header_timeout_seconds",
+                   "rest_api_idle_timeout_seconds", "open_ports_early", "model_name", "model_base_path", "model_config_file",
                    "model_config_file_poll_wait_seconds", "allow_version_labels_for_unavailable_models",
                    "file_system_poll_wait_seconds", "saved_model_tags", "enable_batching", "batching_parameters_file",
                    "max_num_load_retries", "load_retry_interval_micros", "num_load_threads", "num_unload_threads",
@@ -112,7 +125,7 @@ def main(argv=None):
         # Must precede the first import of numpy: the BLAS library reads these once, when it loads.
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.tensorflow_intra_op_parallelism)
-    for name in ("rest_api_num_threads", "enable_per_model_batching_parameters", "tensorflow_session_parallelism",
+    for name in ("enable_per_model_batching_parameters", "tensorflow_session_parallelism",
                  "tensorflow_inter_op_parallelism"):
         if getattr(args, name):
             log.warning("--%s is accepted for compatibility with TensorFlow Serving and has no effect here", name)

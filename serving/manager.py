@@ -146,7 +146,12 @@ class ServableManager:
                 if rec.removed or self._models.get(rec.name) is not rec:
                     continue
                 if ready is None:
-                    continue         # base path unreadable: keep serving what is loaded
+                    # Base path unreadable: keep serving what is loaded; with nothing loaded, requests are
+                    # answered NOT_FOUND rather than "loading" (nothing is).
+                    if not rec.polled:
+                        rec.polled = True
+                        self._publish()
+                    continue
                 aspired = apply_policy(rec.config.model_version_policy, ready.keys())
                 if not ready and not rec.polled:
                     logger.warning("No versions of servable %s found under base path %s", rec.name,

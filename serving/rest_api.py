@@ -10,35 +10,30 @@ Routes (TensorFlow Serving's, matched case-insensitively as it does)::
     GET  <metrics path> Prometheus text (``--metrics_path`` or ``--monitoring_config_file``)
 
 Errors are ``{"error": "..."}`` with TensorFlow Serving's HTTP status for the error code (400, 404, 429,
-500, 503, 504, ...); a body over ``--max_request_size_bytes`` is refused with 413 before it is read.
-
-The HTTP server is the standard library's ``http.server.ThreadingHTTPServer``: it is maintained with
-Python itself, parses HTTP/1.1 (request line, headers, keep-alive) so nothing here parses HTTP by hand,
-and runs each connection on its own thread, so model execution never blocks the accept loop. An
-asyncio framework would add a dependency and an event loop only to hand the CPU-bound model runs back
-to threads; the throughput-critical path is gRPC anyway.
+500, 503, 504, ...). :class:`RestApi` maps (method, path, body) to an answer and knows nothing of HTTP
+connections (:mod:`tagraph.serving.rest_server` serves it): ``handle_async`` on the event loop, where a
+small body is decoded in place and a large one (over ``json_body.SMALL_BODY``) in the decode pool, a
+thread pool sized to the CPU's threads whose scans release the GIL, so a 50 MB body holds up no other
+request; ``handle`` runs the same in the calling thread (for in-process use).
 """
-import http.server
+import asyncio
 import json
-import logging
 import re
-import socket
-import threading
-import time
 import urllib.parse
 
 from google.protobuf import json_format
 
 from tagraph.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 from tagraph.protos.type_urls import unpack_any
-from tagraph.serving import json_codec
+from tagraph.serving import json_body, json_codec
 from tagraph.serving.core import SIGNATURE_DEF_FIELD, ModelRef
 from tagraph.serving.inference import signature_key_of
+from tagraph.serving.json_output import (classification_to_json, error_json, outputs_to_json, outputs_to_json_parts,
+                                         regression_to_json)
 from tagraph.serving.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from tagraph.serving.servable import servables_alive
-from tagraph.serving.status import ServingError, as_serving_error
+from tagraph.serving.status import ServingError, as_serving_error, detached
 
-logger = logging.getLogger("tagraph.serving")
+__all__ = ["RestApi", "JSON_TYPE"]
 
 # tensorflow_serving/model_servers/http_rest_api_util.cc
 _PREDICTION_API = re.compile(
@@ -47,90 +42,166 @@ _MODEL_STATUS_API = re.compile(
     r"(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?")
 
 JSON_TYPE = "application/json"
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, GET",
+         "Access-Control-Allow-Headers": "Content-Type"}
+_LARGE_OUTPUT = 1 << 16          # output values above which the response is written in the decode pool
 
 
 class RestApi:
-    """Maps (method, path, body) to (HTTP status, content type, body); independent of the transport."""
+    """Maps (method, path, body) to (HTTP status, content type, body); independent of the transport.
 
-    def __init__(self, core, metrics_path=None, timeout_seconds=None, cors=False):
+    ``run_pool``: where model runs and other blocking work go from the event loop (without batching);
+    ``decode_pool``: where large bodies are decoded and large answers written."""
+
+    def __init__(self, core, metrics_path=None, timeout_seconds=None, cors=False, run_pool=None, decode_pool=None):
         self._core = core
         self._metrics_path = metrics_path or None
         self._timeout = timeout_seconds
         self.cors = cors
+        self._run_pool = run_pool
+        self._decode_pool = decode_pool
+
+    # --- in the calling thread ----------------------------------------------------------------------
 
     def handle(self, method, path, body):
+        """(status, content type, body text), all in the calling thread."""
         try:
-            return self._dispatch(method, path, body)
+            kind, args = self._route(method, path)
+            if kind == "predict":
+                return self._predict(args, body)
+            if kind in ("classify", "regress"):
+                return self._classify_regress(args, kind, body)
+            return self._simple(kind, args)
         except Exception as e:  # noqa: BLE001 - every failure is a JSON error
             err = as_serving_error(e)
-            return err.http_status, JSON_TYPE, json_codec.error_json(err.message)
-
-    def _dispatch(self, method, raw_path, body):
-        path = urllib.parse.urlsplit(raw_path).path
-        if method == "GET":
-            if path == "/healthz":
-                return 200, JSON_TYPE, '{"status": "alive"}'
-            if path == "/readyz":
-                ready, reason = self._core.manager.readiness()
-                return (200 if ready else 503), JSON_TYPE, json.dumps(
-                    {"status": "ready" if ready else "not ready", "reason": reason})
-            if self._metrics_path and path == self._metrics_path:
-                if self._core.metrics is None:
-                    raise ServingError.not_found("Metrics are not enabled")
-                return 200, METRICS_CONTENT_TYPE, self._core.metrics.exposition(self._core.manager,
-                                                                                servables_alive())
-        if not path.lower().startswith("/v1/"):
-            raise ServingError.not_found("Not found: %s %s" % (method, path))
-        malformed = ServingError.invalid_argument("Malformed request: %s %s" % (method, path))
-        if method == "POST":
-            m = _PREDICTION_API.fullmatch(path)
-            if m is None:
-                raise malformed
-            ref = _model_ref(*m.group(1, 2, 3))
-            api = m.group(4).lower()
-            if api == "predict":
-                return self._predict(ref, body)
-            return self._classify_regress(ref, api, body)
-        if method == "GET":
-            m = _MODEL_STATUS_API.fullmatch(path)
-            if m is None:
-                raise malformed
-            if not m.group(1):
-                raise ServingError.invalid_argument("Missing model name in request.")
-            ref = _model_ref(*m.group(1, 2, 3))
-            if m.group(4):
-                return self._metadata(ref)
-            return 200, JSON_TYPE, json_format.MessageToJson(self._core.model_status(ref), indent=2,
-                                                             always_print_fields_with_no_presence=True)
-        raise malformed
+            return err.http_status, JSON_TYPE, error_json(err.message)
 
     def _predict(self, ref, body):
         doc = json_codec.parse_json(body)
         signature_name = json_codec.signature_name_of(doc)
         holder = {}
 
-        def decode(servable_signatures):
-            key = signature_key_of(signature_name)
-            sig = servable_signatures.get(key)
-            if sig is None:
-                raise ServingError.invalid_argument('Serving signature name: "%s" not found in signature def' % key)
-            inputs, fmt = json_codec.predict_inputs_from_json(doc, sig.inputs, signature_name)
-            holder["format"] = fmt
+        def decode(signature_defs):
+            inputs, holder["format"] = _decode_inputs(signature_defs, signature_name, doc, body)
             return inputs
-        version, key, outputs = self._core.predict(ref, signature_name, decode, [], "rest", self._timeout)
-        return 200, JSON_TYPE, json_codec.outputs_to_json(outputs, holder["format"])
+        _, _, outputs = self._core.predict(ref, signature_name, decode, [], "rest", self._timeout)
+        return 200, JSON_TYPE, outputs_to_json(outputs, holder["format"])
 
     def _classify_regress(self, ref, api, body):
         doc = json_codec.parse_json(body)
         signature_name = json_codec.signature_name_of(doc)
         examples = json_codec.examples_from_json(doc, api)
+        del doc
         if api == "classify":
             result = classification_pb2.ClassificationResult()
             self._core.classify(ref, signature_name, examples, result, "rest", self._timeout)
-            return 200, JSON_TYPE, json_codec.classification_to_json(result)
+            return 200, JSON_TYPE, classification_to_json(result)
         result = regression_pb2.RegressionResult()
         self._core.regress(ref, signature_name, examples, result, "rest", self._timeout)
-        return 200, JSON_TYPE, json_codec.regression_to_json(result)
+        return 200, JSON_TYPE, regression_to_json(result)
+
+    # --- on the event loop --------------------------------------------------------------------------
+
+    async def handle_async(self, method, path, request):
+        """(status, content type, body, extra headers), on the event loop. ``request``: a list holding the
+        body, taken out of it when decoded, so that nothing keeps the body while the model runs. The
+        answer's body is text, bytes, or a list of byte chunks (a large answer)."""
+        headers = _CORS if self.cors else {}
+        failure = None
+        try:
+            kind, args = self._route(method, path)
+            loop = asyncio.get_running_loop()
+            if kind == "predict":
+                return (*await self._predict_async(loop, args, request), headers)
+            if kind in ("classify", "regress"):
+                pool = self._decode_pool if len(request[0]) > json_body.SMALL_BODY else self._run_pool
+                return (*await loop.run_in_executor(pool, self._classify_regress, args, kind, request.pop()),
+                        headers)
+            if kind in ("health", "ready", "options"):
+                return (*self._simple(kind, args), headers)
+            return (*await loop.run_in_executor(self._run_pool, self._simple, kind, args), headers)
+        except Exception as e:  # noqa: BLE001 - every failure is a JSON error
+            failure = detached(as_serving_error(e))
+        return failure.http_status, JSON_TYPE, error_json(failure.message), headers
+
+    async def _predict_async(self, loop, ref, request):
+        body = request.pop()
+        large = len(body) > json_body.SMALL_BODY
+        if large:
+            doc = await loop.run_in_executor(self._decode_pool, json_codec.parse_json, body)
+        else:
+            doc = json_codec.parse_json(body)
+        signature_name = json_codec.signature_name_of(doc)
+        pending = [doc, body]
+        del doc, body                        # decode() takes them: the model runs without the request's text
+        holder = {}
+
+        async def decode(servable):
+            doc, body = pending
+            pending.clear()
+            if large:
+                inputs, holder["format"] = await loop.run_in_executor(
+                    self._decode_pool, _decode_inputs, servable.signature_defs, signature_name, doc, body)
+            else:
+                inputs, holder["format"] = _decode_inputs(servable.signature_defs, signature_name, doc, body)
+            return inputs
+        _, _, outputs = await self._core.predict_async(ref, signature_name, decode, [], "rest", self._timeout,
+                                                       executor=self._run_pool)
+        pending.clear()
+        if sum(getattr(a, "size", 0) for a in outputs.values()) > _LARGE_OUTPUT:
+            return 200, JSON_TYPE, await loop.run_in_executor(self._decode_pool, _encode, outputs, holder["format"])
+        return 200, JSON_TYPE, outputs_to_json(outputs, holder["format"])
+
+    # --- routes -------------------------------------------------------------------------------------
+
+    def _route(self, method, raw_path):
+        """(kind, arguments) of a request; raises NOT_FOUND / INVALID_ARGUMENT as TensorFlow Serving does."""
+        path = urllib.parse.urlsplit(raw_path).path
+        if method == "OPTIONS":
+            return "options", None
+        if method == "GET":
+            if path == "/healthz":
+                return "health", None
+            if path == "/readyz":
+                return "ready", None
+            if self._metrics_path and path == self._metrics_path:
+                return "metrics", None
+        if not path.lower().startswith("/v1/"):
+            raise ServingError.not_found("Not found: %s %s" % (method, path))
+        malformed = ServingError.invalid_argument("Malformed request: %s %s" % (method, path))
+        if method not in ("GET", "POST"):
+            raise malformed
+        if method == "POST":
+            m = _PREDICTION_API.fullmatch(path)
+            if m is None:
+                raise malformed
+            return m.group(4).lower(), _model_ref(*m.group(1, 2, 3))
+        m = _MODEL_STATUS_API.fullmatch(path)
+        if m is None:
+            raise malformed
+        if not m.group(1):
+            raise ServingError.invalid_argument("Missing model name in request.")
+        return ("metadata" if m.group(4) else "status"), _model_ref(*m.group(1, 2, 3))
+
+    def _simple(self, kind, ref):
+        if kind == "health":
+            return 200, JSON_TYPE, '{"status": "alive"}'
+        if kind == "ready":
+            ready, reason = self._core.manager.readiness()
+            return (200 if ready else 503), JSON_TYPE, json.dumps(
+                {"status": "ready" if ready else "not ready", "reason": reason})
+        if kind == "options":
+            if not self.cors:
+                raise _MethodNotAllowed("OPTIONS")
+            return 204, JSON_TYPE, b""
+        if kind == "metrics":
+            if self._core.metrics is None:
+                raise ServingError.not_found("Metrics are not enabled")
+            return 200, METRICS_CONTENT_TYPE, self._core.metrics.exposition()
+        if kind == "metadata":
+            return self._metadata(ref)
+        return 200, JSON_TYPE, json_format.MessageToJson(self._core.model_status(ref), indent=2,
+                                                         always_print_fields_with_no_presence=True)
 
     def _metadata(self, ref):
         response = self._core.metadata(ref, [SIGNATURE_DEF_FIELD], "rest")
@@ -141,6 +212,28 @@ class RestApi:
         # TensorFlow Serving prints the two parts separately and joins them (http_rest_api_util.cc).
         return 200, JSON_TYPE, '{\n"model_spec":%s,\n"metadata": {"signature_def": %s}\n}\n' % (
             json_format.MessageToJson(response.model_spec, **opts), json_format.MessageToJson(sig_map, **opts))
+
+
+class _MethodNotAllowed(ServingError):
+    def __init__(self, method):
+        super().__init__(0, "Method %s is not allowed" % method)
+
+    @property
+    def http_status(self):
+        return 405
+
+
+def _decode_inputs(signature_defs, signature_name, doc, body):
+    key = signature_key_of(signature_name)
+    sig = signature_defs.get(key)
+    if sig is None:
+        raise ServingError.invalid_argument('Serving signature name: "%s" not found in signature def' % key)
+    return json_codec.predict_inputs_from_json(doc, sig.inputs, signature_name, body_size=len(body),
+                                               maybe_bool=json_codec.maybe_has_bools(body))
+
+
+def _encode(outputs, fmt):
+    return outputs_to_json_parts(outputs, fmt)
 
 
 def _model_ref(name, version, label):
@@ -156,118 +249,3 @@ def _model_ref(name, version, label):
         if version > 2**63 - 1:
             raise ServingError.invalid_argument("Failed to convert version: %s to numeric." % version)
     return ModelRef(name, version=version, label=urllib.parse.unquote(label) if label is not None else None)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"      # keep-alive: clients reuse one connection
-    disable_nagle_algorithm = True     # headers and body go out at once, no 40 ms delayed-ACK stalls
-    timeout = 120                      # an idle keep-alive connection is closed after this long
-    server_version = "tagraph-model-server"
-
-    def log_message(self, fmt, *args):
-        logger.debug("%s - %s", self.address_string(), fmt % args)
-
-    def _send(self, status, content_type, body, extra_headers=()):
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        if self.server.api.cors:
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Access-Control-Allow-Methods", "POST, GET")
-            self.send_header("Access-Control-Allow-Headers", "Content-Type")
-        for k, v in extra_headers:
-            self.send_header(k, v)
-        if self.server.draining.is_set():
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _serve(self, method):
-        self.server.begin_request()
-        try:
-            body = b""
-            if method == "POST":
-                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                    self.close_connection = True
-                    return self._send(411, JSON_TYPE, json_codec.error_json(
-                        "Chunked request bodies are not supported; send a Content-Length"))
-                try:
-                    length = int(self.headers.get("Content-Length", "0"))
-                except ValueError:
-                    self.close_connection = True
-                    return self._send(400, JSON_TYPE, json_codec.error_json("Invalid Content-Length header"))
-                if length < 0:
-                    self.close_connection = True
-                    return self._send(400, JSON_TYPE, json_codec.error_json("Invalid Content-Length header"))
-                if length > self.server.max_body:
-                    # Refused unread; the connection is closed because its unread body would follow.
-                    self.close_connection = True
-                    return self._send(413, JSON_TYPE, json_codec.error_json(
-                        "Request body of %d bytes exceeds the limit of %d bytes (--max_request_size_bytes)"
-                        % (length, self.server.max_body)))
-                body = self.rfile.read(length)
-            status, content_type, payload = self.server.api.handle(method, self.path, body)
-            self._send(status, content_type, payload)
-        finally:
-            self.server.end_request()
-
-    def do_GET(self):  # noqa: N802 - http.server's method names
-        self._serve("GET")
-
-    def do_POST(self):  # noqa: N802
-        self._serve("POST")
-
-    def do_OPTIONS(self):  # noqa: N802 - CORS preflight
-        self._send(204 if self.server.api.cors else 405, JSON_TYPE, b"")
-
-    def _not_allowed(self):
-        self._send(405, JSON_TYPE, json_codec.error_json("Method %s is not allowed" % self.command))
-
-    do_PUT = do_DELETE = do_PATCH = _not_allowed
-
-
-class RestServer(http.server.ThreadingHTTPServer):
-    """ThreadingHTTPServer that counts requests in flight, so that shutdown can let them finish."""
-
-    daemon_threads = True
-    request_queue_size = 128
-    allow_reuse_address = True
-
-    def __init__(self, address, api, max_body):
-        host = address[0]
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-        self.api = api
-        self.max_body = max_body
-        self.draining = threading.Event()
-        self._active = 0
-        self._idle = threading.Condition()
-        self._thread = None
-
-    def begin_request(self):
-        with self._idle:
-            self._active += 1
-
-    def end_request(self):
-        with self._idle:
-            self._active -= 1
-            if self._active == 0:
-                self._idle.notify_all()
-
-    def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="tagraph-rest", daemon=True)
-        self._thread.start()
-
-    def stop(self, grace_seconds):
-        """Stop accepting, then wait up to ``grace_seconds`` for requests in flight to finish."""
-        self.draining.set()
-        self.shutdown()
-        deadline = time.monotonic() + grace_seconds
-        with self._idle:
-            self._idle.wait_for(lambda: self._active == 0, timeout=max(0.0, deadline - time.monotonic()))
-        self.server_close()

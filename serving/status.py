@@ -100,3 +100,17 @@ def as_serving_error(exc):
     if isinstance(exc, MemoryError):
         return ServingError(RESOURCE_EXHAUSTED, "Out of memory: %s" % (exc,))
     return ServingError(INTERNAL, "%s: %s" % (type(exc).__name__, exc))
+
+
+def detached(err):
+    """``err`` without its traceback and chained exceptions, to be kept or re-raised.
+
+    A traceback keeps every frame it passed through alive, with their locals: a refused request's
+    decoded tensors, a batch's merged inputs. An error stored past its ``except`` block (a batch task's
+    result, a local beside the frame that raised it) would form a cycle that only the garbage collector
+    breaks, so refused requests would hold their memory for a while; a detached error holds nothing.
+    """
+    err.__traceback__ = None
+    err.__context__ = None
+    err.__cause__ = None
+    return err

@@ -42,8 +42,8 @@ def test_batching_merges_concurrent_requests(start_server, hpt_base, tmp_path):
         results = [make_ndarray(f.result(timeout=10).outputs["y"]).tolist() for f in futures]
     assert results == [[[0.5 * i + 2]] for i in range(8)]        # each request gets its own row back
     _, text = server.get("/metrics")
-    count = int(re.search(r'^tagraph_serving_batch_size_count\{model="hpt",signature="serving_default"\} (\d+)$',
-                          text, re.M).group(1))
+    count = float(re.search(r'^tagraph_serving_batch_size_count\{model="hpt",signature="serving_default"\} (\S+)$',
+                            text, re.M).group(1))
     total = float(re.search(r'^tagraph_serving_batch_size_sum\{model="hpt",signature="serving_default"\} (\S+)$',
                             text, re.M).group(1))
     assert total == 8 and count < 8, text                         # rows were merged into fewer runs
@@ -89,7 +89,8 @@ def test_gpu_graph_is_chosen_where_a_gpu_is_present(start_server, hpt_base):
 
 def test_unknown_tags_fail_the_load_and_sigterm_still_stops_the_retrying_server(start_server, hpt_base):
     server = start_server(["--model_name=hpt", "--model_base_path=%s" % hpt_base, "--saved_model_tags=bogus",
-                           "--max_num_load_retries=100", "--load_retry_interval_micros=5000000"], wait_ready=False)
+                           "--max_num_load_retries=100", "--load_retry_interval_micros=5000000", "--open_ports_early"],
+                          wait_ready=False)
     server.wait_for(lambda: "Retrying load of {name: hpt version: 1} in 5 s (retry 1 of 100)" in server.log(),
                     what="the failed load")
     assert "MetaGraphDef associated with tags {bogus} could not be found in SavedModel" in server.log()

@@ -93,7 +93,7 @@ def _status(server, version=None):
 
 def _alive(server):
     _, text = server.get("/metrics")
-    return int(re.search(r"^tagraph_serving_servables_alive (\d+)$", text, re.M).group(1))
+    return int(float(re.search(r"^tagraph_serving_servables_alive (\S+)$", text, re.M).group(1)))
 
 
 def test_slow_copy_switches_versions_without_failures_and_delete_unloads(start_server, tmp_path):

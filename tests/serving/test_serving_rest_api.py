@@ -76,8 +76,8 @@ def test_model_status_and_metadata(shared_server):
      "Unrecognized servable version label: beta"),
     ("POST", "/v1/models/m:predict", {"signature_name": "zzz", "instances": [[1.0, 1.0]]}, 400,
      'Serving signature name: "zzz" not found in signature def'),
-    ("POST", "/v1/models/m:predict", "{not json", 400, "JSON Parse error: Expecting property name enclosed in "
-                                                       "double quotes at offset: 1"),
+    ("POST", "/v1/models/m:predict", "{not json", 400, "JSON Parse error: Missing a name for object member. at "
+                                                       "offset: 1"),
     ("POST", "/v1/models/m:predict", "", 400, "JSON Parse error: The document is empty"),
     ("POST", "/v1/models/m:predict", {"instances": [[1.0, 1.0]], "inputs": [[1.0]]}, 400,
      'JSON Value: {"instances":[[1.0,1.0]],"inputs":[[1.0]]} Not formatted correctly expecting only one of '
@@ -150,13 +150,22 @@ def test_prometheus_metrics(shared_server):
     status, text = shared_server.get("/monitoring/prometheus/metrics")
     assert status == 200
     lines = text.splitlines()
-    assert any(line.startswith('tagraph_serving_requests_total{model="m",version="1",signature="serving_default",'
-                               'api="predict",protocol="rest",code="OK"} ') for line in lines)
-    assert any(line.startswith('tagraph_serving_requests_total{model="nope",version="",signature="",'
-                               'api="predict",protocol="rest",code="NOT_FOUND"} ') for line in lines)
-    assert any(line.startswith('tagraph_serving_request_latency_seconds_bucket{model="m",version="1",'
-                               'signature="serving_default",api="predict",protocol="rest",le="+Inf"} ')
-               for line in lines)
+    # prometheus-client writes labels in name order and values as floats.
+    assert any(line.startswith('tagraph_serving_requests_total{api="predict",code="OK",model="m",protocol="rest",'
+                               'signature="serving_default",version="1"} ') for line in lines)
+    assert any(line.startswith('tagraph_serving_requests_total{api="predict",code="NOT_FOUND",model="nope",'
+                               'protocol="rest",signature="",version=""} ') for line in lines)
+    assert any(line.startswith('tagraph_serving_request_latency_seconds_bucket{api="predict",le="+Inf",model="m",'
+                               'protocol="rest",signature="serving_default",version="1"} ') for line in lines)
+    # TensorFlow Serving's own names: its request count (no _total), its latency histogram in microseconds.
+    assert "# TYPE :tensorflow:serving:request_count untyped" in lines
     assert any(line.startswith(':tensorflow:serving:request_count{model_name="m",status="OK"} ') for line in lines)
-    assert 'tagraph_serving_model_version_state{model="m",version="2",state="AVAILABLE"} 1' in lines
-    assert "tagraph_serving_servables_alive 3" in lines
+    assert any(line.startswith(':tensorflow:serving:request_count{model_name="nope",status="NOT_FOUND"} ')
+               for line in lines)
+    assert "# TYPE :tensorflow:serving:request_latency histogram" in lines
+    assert any(line.startswith(':tensorflow:serving:request_latency_bucket{API="predict",entrypoint="REST",'
+                               'le="10.0",model_name="m"} ') for line in lines)
+    assert 'tagraph_serving_model_version_state{model="m",state="AVAILABLE",version="2"} 1.0' in lines
+    assert "tagraph_serving_servables_alive 3.0" in lines
+    assert any(line.startswith('tagraph_serving_in_flight_requests{protocol="rest"} ') for line in lines)
+    assert not any("_created" in line for line in lines)

@@ -15,7 +15,7 @@ from tagraph.protos import file_system_storage_path_source_pb2 as fs_pb2
 from tagraph.protos import predict_pb2
 from tagraph.engine.framework.tensor_util import make_tensor_proto
 from tagraph.serving import config as config_lib
-from tagraph.serving import extra_protos, json_codec, versions
+from tagraph.serving import extra_protos, json_codec, json_output, versions
 from tagraph.serving.batching import Batcher, BatchingOptions
 from tagraph.serving.status import ServingError
 from tagraph.serving.tensors import ndarray_to_proto, proto_to_ndarray
@@ -31,12 +31,12 @@ TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
     (float("nan"), "NaN"), (float("inf"), "Infinity"), (-float("inf"), "-Infinity"), (-1.5, "-1.5"),
 ])
 def test_float32_written_as_tensorflow_serving_does(value, text):
-    assert json_codec.format_decimal(float(np.float32(value))) == text
+    assert json_output.format_decimal(float(np.float32(value))) == text
 
 
 def test_float64_keeps_full_precision():
-    assert json_codec.format_decimal(0.1, double=True) == "0.1"
-    assert json_codec.format_decimal(1 / 3, double=True) == "0.33333333333333331"
+    assert json_output.format_decimal(0.1, double=True) == "0.1"
+    assert json_output.format_decimal(1 / 3, double=True) == "0.33333333333333331"
 
 
 def test_json_values_to_arrays():
@@ -55,13 +55,13 @@ def test_json_values_to_arrays():
 
 def test_outputs_to_json_row_columnar_and_bytes():
     outputs = {"scores": np.float32([[0.5], [1.0]]), "ids_bytes": np.array([b"\x00", b"\xff"], dtype=object)}
-    row = json_codec.outputs_to_json(outputs, json_codec.ROW)
+    row = json_output.outputs_to_json(outputs, json_output.ROW)
     assert row == ('{"predictions": [{"ids_bytes": {"b64": "AA=="}, "scores": [0.5]}, '
                    '{"ids_bytes": {"b64": "/w=="}, "scores": [1.0]}]}')
-    col = json_codec.outputs_to_json({"y": np.int64([[1, 2]])}, json_codec.COLUMNAR)
+    col = json_output.outputs_to_json({"y": np.int64([[1, 2]])}, json_output.COLUMNAR)
     assert col == '{"outputs": [[1, 2]]}'
     with pytest.raises(ServingError, match="has inconsistent batch size"):
-        json_codec.outputs_to_json({"a": np.zeros((2, 1)), "b": np.zeros((3, 1))}, json_codec.ROW)
+        json_output.outputs_to_json({"a": np.zeros((2, 1)), "b": np.zeros((3, 1))}, json_output.ROW)
 
 
 def test_examples_from_json_kinds():
@@ -357,9 +357,9 @@ def test_warmup_replays_requests_and_fails_on_a_bad_one(tmp_path):
 
 
 def test_event_loop_falls_back_to_asyncio_without_uvloop(monkeypatch):
-    from tagraph.serving import grpc_servers
+    from tagraph.serving import event_loop
     monkeypatch.setitem(sys.modules, "uvloop", None)          # `import uvloop` now raises ImportError
-    loop = grpc_servers._new_event_loop()
+    loop = event_loop.new_event_loop()
     try:
         assert isinstance(loop, asyncio.BaseEventLoop) and "uvloop" not in type(loop).__module__
         assert loop.run_until_complete(asyncio.sleep(0, result=7)) == 7
