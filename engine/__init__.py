@@ -38,6 +38,10 @@ from tagraph.engine.ops.segment_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.matmul_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.string_hash_ops import (string_to_hash_bucket, string_to_hash_bucket_fast,
+                                               string_to_hash_bucket_strong)
+from tagraph.engine.ops.lookup_ops import tables_initializer, initialize_all_tables
+from tagraph.engine.ops import lookup
 from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.nn_ops import top_k
 from tagraph.engine.ops.sort_ops import argsort, sort
@@ -48,7 +52,8 @@ from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_RE
                                                 trainable_variables, model_variables, variables_initializer,
                                                 global_variables_initializer, initialize_all_variables,
                                                 local_variables_initializer, report_uninitialized_variables,
-                                                is_variable_initialized)
+                                                is_variable_initialized, enable_resource_variables,
+                                                disable_resource_variables, resource_variables_enabled)
 from tagraph.engine.variables.init_ops import (zeros_initializer, ones_initializer, constant_initializer,
                                                random_uniform_initializer, random_normal_initializer,
                                                truncated_normal_initializer, glorot_uniform_initializer,

@@ -16,7 +16,11 @@ The families import each other in one direction only, lowest first:
     reduction_ops                reductions, arg max/min, cumulative sums and products
     segment_ops                  segment_* and unsorted_segment_* reductions
     matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``, Einsum, tensordot
-    random_ops, string_ops, state_ops, training_ops, parsing_ops, control_flow_ops
+    random_ops, string_hash_ops (StringToHashBucket*), string_ops, state_ops, training_ops, parsing_ops,
+    control_flow_ops
+    lookup_tables, lookup_ops    lookup tables (hash, mutable, dense) and their ops
+    lookup                       the ``tg.lookup`` namespace: StaticHashTable, StaticVocabularyTable, initializers,
+                                 index_table_from_file, ...
     nn_ops, conv_ops, batch_norm_ops, loss_ops
     sort_ops                     sort, argsort (on TopKV2), InTopKV2
     clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm

@@ -272,14 +272,14 @@ def _parse(serialized, names, sparse_keys, sparse_types, dense_keys, dense_types
                     raise errors.InvalidArgumentError(
                         None, None, "Name: %s, Feature: %s (data type: %s) is required but could not be found "
                         "(example index %d)." % (_example_name(names, i), key_s, _type_word(dt), i))
-                out[i] = default
+                out[i, ...] = default
                 continue
             if v.size != n:
                 raise errors.InvalidArgumentError(
                     None, None, "Name: %s, Key: %s, Index: %d.  Number of %s values != expected.  Values size: %d "
                     "but output shape: %s" % (_example_name(names, i), key_s, i, _type_word(dt), v.size,
                                               list(dims)))
-            out[i] = v.reshape(dims)
+            out[i, ...] = v.reshape(dims)   # element-wise: an object array never holds arrays
         dense_values.append(out if batch_shape else out.reshape(tuple(dims)))
     return sparse_indices, sparse_values, sparse_shapes, dense_values
 

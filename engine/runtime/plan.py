@@ -352,14 +352,6 @@ def prune(fetch_tensors, targets, fed):
             continue
         state[op] = 1
         stack.append((op, True))
-        for c in reversed(op._control_inputs):
-            cs = state.get(c)
-            if cs == 1:
-                raise errors.InvalidArgumentError(None, op, "Graph has a cycle: %s depends on %s, which is "
-                                                  "already on the path to it (control dependency cycle)."
-                                                  % (op.name, c.name))
-            if cs is None:
-                stack.append((c, False))
         loop_merge = op._type in MERGE_OPS
         for t in reversed(op._inputs):
             if t in fed:
@@ -373,4 +365,14 @@ def prune(fetch_tensors, targets, fed):
                                                   % (op.name, t.op.name))
             if ts is None:
                 stack.append((t.op, False))
+        # Control inputs go on the stack last, so they run first: an update the op depends on runs before
+        # the reads among its data inputs (TensorFlow's reference reads alias the variable, and see it).
+        for c in reversed(op._control_inputs):
+            cs = state.get(c)
+            if cs == 1:
+                raise errors.InvalidArgumentError(None, op, "Graph has a cycle: %s depends on %s, which is "
+                                                  "already on the path to it (control dependency cycle)."
+                                                  % (op.name, c.name))
+            if cs is None:
+                stack.append((c, False))
     return needed

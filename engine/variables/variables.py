@@ -25,9 +25,28 @@ from tagraph.protos import variable_pb2
 __all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "variable_scope", "get_variable_scope",
            "global_variables", "all_variables", "local_variables", "trainable_variables", "model_variables",
            "variables_initializer", "global_variables_initializer", "initialize_all_variables",
-           "local_variables_initializer", "report_uninitialized_variables", "is_variable_initialized"]
+           "local_variables_initializer", "report_uninitialized_variables", "is_variable_initialized",
+           "enable_resource_variables", "disable_resource_variables", "resource_variables_enabled"]
 
 AUTO_REUSE = "AUTO_REUSE"
+
+# The kind a variable gets when its maker does not say: resource variables, as TensorFlow 2's compat.v1; its
+# disable_v2_behavior() (or disable_resource_variables()) switches to TensorFlow 1's reference variables.
+_DEFAULT_USE_RESOURCE = [True]
+
+
+def enable_resource_variables():
+    """Variables made without ``use_resource`` are resource variables (the default)."""
+    _DEFAULT_USE_RESOURCE[0] = True
+
+
+def disable_resource_variables():
+    """Variables made without ``use_resource`` are TensorFlow 1's reference variables (VariableV2)."""
+    _DEFAULT_USE_RESOURCE[0] = False
+
+
+def resource_variables_enabled():
+    return _DEFAULT_USE_RESOURCE[0]
 
 
 class Variable:
@@ -42,7 +61,7 @@ class Variable:
         graph = get_default_graph()
         self._graph = graph
         self._trainable = trainable
-        self._use_resource = True if use_resource is None else bool(use_resource)
+        self._use_resource = _DEFAULT_USE_RESOURCE[0] if use_resource is None else bool(use_resource)
         self.constraint = constraint
         if collections is None:
             collections = [GraphKeys.GLOBAL_VARIABLES]

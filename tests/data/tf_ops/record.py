@@ -1,6 +1,7 @@
 """Records what real TensorFlow computes for the op reference tests in tests/engine/ops/ (test_*_tf.py).
 
     ~/.cache/tagraph-tf-venv/bin/python tests/data/tf_ops/record.py [family ...]
+    (family "lookup" is record_lookup.py's: lookup tables and hash buckets)
     (TAGRAPH_RECORD_DIR=DIR writes there instead: make interop compares a fresh recording with the stored one)
 
 The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
@@ -522,8 +523,13 @@ def record(tf, family):
 def main(families):
     import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
     tf.disable_eager_execution()
-    for family in families or sorted(FAMILIES):
-        record(tf, family)
+    for family in families or sorted(FAMILIES) + ["lookup"]:
+        if family == "lookup":
+            # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
+            import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
+            record_lookup.record(tf)
+        else:
+            record(tf, family)
 
 
 if __name__ == "__main__":

@@ -154,3 +154,17 @@ def test_empty_batch():
     assert out["x"].shape == (0, 1)
     assert out["v"].indices.shape == (0, 2)
     np.testing.assert_array_equal(out["v"].dense_shape, [0, 0])
+
+
+def test_parsed_scalar_strings_are_bytes_as_tensorflow_returns_them():
+    from tagraph.protos import example_pb2
+    ex = example_pb2.Example()
+    ex.features.feature["label"].bytes_list.value.append(b"cat")
+    s = ex.SerializeToString()
+    with tg.Graph().as_default():
+        batch = tg.parse_example(tg.constant([s, b""]), {"label": tg.FixedLenFeature([], tg.string, default_value="dog")})
+        one = tg.parse_single_example(tg.constant(s), {"label": tg.FixedLenFeature([], tg.string)})
+        with tg.Session() as sess:
+            got_batch, got_one = sess.run([batch["label"], one["label"]])
+    assert got_batch.dtype == object and [type(v) for v in got_batch] == [bytes, bytes]
+    assert list(got_batch) == [b"cat", b"dog"] and got_one == b"cat"

@@ -38,3 +38,10 @@ def test_batch_matmul_v3_is_v2_with_an_output_dtype(device):
         assert y.shape.as_list() == [2, 3, 5]
         with tg.Session() as sess:
             np.testing.assert_allclose(sess.run(y), a @ b, rtol=1e-5)
+
+
+def test_batch_matmul_v3_gradient_against_central_differences(device):
+    from gradient_checks import check_gradient
+    rng = np.random.RandomState(1)
+    check_gradient(device, lambda a, b: make_op("BatchMatMulV3", [a, b], {"Tout": tg.float64, "adj_y": True}),
+                   [rng.randn(2, 3, 4), rng.randn(2, 5, 4)], rtol=1e-5)

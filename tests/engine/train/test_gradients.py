@@ -275,7 +275,7 @@ TESTED_ELSEWHERE = {"ReadVariableOp",
                     "ClipByValue", "Einsum", "GatherNd", "ReverseSequence", "ScatterNd", "SegmentMax", "SegmentMean",
                     "SegmentMin", "SegmentProd", "SegmentSum", "TensorScatterAdd", "TensorScatterSub",
                     "TensorScatterUpdate", "TopKV2", "UnsortedSegmentMax", "UnsortedSegmentMin", "UnsortedSegmentProd",
-                    "UnsortedSegmentSum"}
+                    "UnsortedSegmentSum", "BatchMatMulV3"}
 
 
 def test_every_op_with_a_gradient_is_checked():
