@@ -12,6 +12,16 @@ DATA = pathlib.Path(__file__).parent / "data"
 TF_DATA = DATA / "tf"
 
 
+@pytest.fixture(autouse=True)
+def _default_variable_kind():
+    """TensorFlow 1 programs switch the process to reference variables (disable_v2_behavior): each test
+    starts with, and leaves, tagraph's default."""
+    from tagraph.engine.variables import variables  # noqa: the engine loads after the simulator is set up
+    variables.enable_resource_variables()
+    yield
+    variables.enable_resource_variables()
+
+
 @pytest.fixture
 def tf_data():
     return TF_DATA

@@ -61,9 +61,10 @@ def disable_eager_execution():
 
 
 def disable_v2_behavior():
-    """Nothing to do: tagraph behaves as TensorFlow 1 (graphs, sessions, control flow v1, tensors
-    compared by identity). Its variables are resource variables, TensorFlow 2's default, which save,
-    restore and export as TensorFlow 1's do."""
+    """As TensorFlow's: variables made without ``use_resource`` become TensorFlow 1's reference variables
+    (VariableV2, ``v/read``, ``sess.run("v:0")`` gives the value). The rest of TensorFlow 2's behaviour is
+    not tagraph's anyway: it is graph-only, with control flow v1 and tensors compared by identity."""
+    _tg.disable_resource_variables()
 
 
 def disable_control_flow_v2():

@@ -30,23 +30,7 @@ RTOL, ATOL = 2e-5, 1e-6
 # Results where tagraph differs from TensorFlow today, each for a reason that lies in another layer:
 # (program, key in its results) -> why. They are left out of the comparison and checked apart (strict
 # xfail), so that the entry goes once the difference does.
-KNOWN_DIFFERENCES = {
-    ("example_parsing", "label"):
-        "parse_example's FixedLenFeature([], tf.string) comes back as an object array of 0-d arrays, not of "
-        "bytes",
-    ("layers_mlp", "kernel"):
-        "tagraph's variables are resource variables: running 'logits/kernel:0' gives the handle, where "
-        "TensorFlow 1's reference variable gives its value",
-    ("meta_graph", "exported_ops"):
-        "a resource variable's ops (w/Read/ReadVariableOp, w/IsInitialized) where TensorFlow 1 builds a "
-        "reference variable's (w/read)",
-    ("saver_roundtrip", "from_meta"):
-        "running 'v2:0' after import_meta_graph gives the resource variable's handle, where TensorFlow 1's "
-        "reference variable gives its value",
-    ("placeholders_feeds", "fed_variable"):
-        "feeding a resource variable leaves its value unchanged (as in TensorFlow with resource variables); "
-        "TensorFlow 1's reference variable takes the fed value",
-}
+KNOWN_DIFFERENCES = {}
 
 
 def _load_codec():
