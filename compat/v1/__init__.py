@@ -25,7 +25,7 @@ A TensorFlow 1 name that tagraph does not have yet (``tf.image``, ``tf.data``, `
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import app, compat, dtypes, errors, estimator, gfile, graph_util, initializers, io  # noqa: F401
-from tagraph.compat.v1 import layers, linalg, logging, losses, math, metrics, nn, python_io, random  # noqa: F401
+from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nn, python_io, random  # noqa: F401
 from tagraph.compat.v1 import saved_model, sparse, strings, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2
 from tagraph.protos import config_pb2 as _config_pb2

@@ -208,3 +208,15 @@ def test_flags_with_absl():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "7 ['--unknown=1', 'extra']"
+
+
+def test_tf_lookup_is_tagraphs_lookup_tables():
+    import tagraph.compat.v1 as tf
+    with tf.Graph().as_default():
+        table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]), tf.constant([1, 2], tf.int64)), -1)
+        ids = table.lookup(tf.constant(["b", "z"]))
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            assert list(sess.run(ids)) == [2, -1]
+    assert "MutableHashTable" in dir(tf.lookup.experimental)
