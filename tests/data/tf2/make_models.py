@@ -90,6 +90,26 @@ class Checked(tf.Module):
         return {"log": tf.math.log(x)}
 
 
+class Vocabulary(tf.Module):
+    """A vocabulary table from an asset file with OOV buckets: the table's initializer runs in the
+    SavedModel's init op, reading the file from the SavedModel's assets/ folder."""
+
+    def __init__(self, vocab_file):
+        init = tf.lookup.TextFileInitializer(vocab_file, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+                                             tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+        self.table = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=3)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
+    def __call__(self, words):
+        return {"ids": self.table.lookup(words)}
+
+
+def _vocabulary():
+    vocab = HERE / "vocab.txt"
+    vocab.write_text("the\ncat\nsat\non\nmat\n")
+    return Vocabulary(str(vocab))
+
+
 def _keras(layers, inputs=None, outputs=None):
     """A Keras model with weights drawn from RNG (variances positive), so that its outputs are fixed."""
     model = tf.keras.Sequential(layers) if inputs is None else tf.keras.Model(inputs, outputs)
@@ -148,6 +168,11 @@ def _defun_graph():
     return {"x": feed.tolist(), "y": y.tolist()}
 
 
+def _jsonable(v):
+    # Strings travel as text (the test feeds them back as Python strings).
+    return [s.decode() for s in v.tolist()] if v.dtype.kind == "S" else v.tolist()
+
+
 def main():
     expected = {"defun_graph": {"graph": _defun_graph()}}
     cases = {
@@ -157,6 +182,7 @@ def main():
             "pick": {"x": np.float32([0.5, 2.0]), "k": np.int32(1)}}),
         "nested": (Nested(), None, {"serving_default": {"x": RNG.randn(2, 2).astype(np.float32) + 1.0}}),
         "checked": (Checked(), None, {"serving_default": {"x": np.float32([0.5, 2.0])}}),
+        "vocabulary": (_vocabulary(), None, {"serving_default": {"words": np.array([b"cat", b"dog", b"mat", b""])}}),
     }
     for name, model in _keras_models().items():
         cases[name] = (model, None, {"serving_default": {"*": _KERAS_INPUTS[name]()}})
@@ -180,8 +206,9 @@ def main():
                 (key,) = loaded.signatures[sig].structured_input_signature[1]
                 feeds = {key: feeds["*"]}
             out = loaded.signatures[sig](**{k: tf.constant(v) for k, v in feeds.items()})
-            expected[name][sig] = {"inputs": {k: v.tolist() for k, v in feeds.items()},
-                                   "dtypes": {k: str(v.dtype) for k, v in feeds.items()},
+            expected[name][sig] = {"inputs": {k: _jsonable(v) for k, v in feeds.items()},
+                                   "dtypes": {k: "object" if v.dtype.kind == "S" else str(v.dtype)
+                                              for k, v in feeds.items()},
                                    "outputs": {k: v.numpy().tolist() for k, v in out.items()}}
         cli = pathlib.Path(sys.executable).parent / "saved_model_cli"
         show = subprocess.run([str(cli), "show", "--dir", str(path), "--all"], capture_output=True, text=True,
@@ -193,6 +220,7 @@ def main():
     except tf.errors.InvalidArgumentError as e:
         message = next(line for line in e.message.split("\n") if line.startswith("assertion failed"))
         expected["checked_error"] = {"x": [-1.0, 2.0], "message": message}
+    (HERE / "vocab.txt").unlink()            # the SavedModel has its own copy, in assets/
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     print("tensorflow", tf.__version__, "wrote", ", ".join(cases))
 
