@@ -228,12 +228,12 @@ def _sigmoid(xp, x):
     if x.dtype.kind == "c":
         return 1 / (1 + xp.exp(-x))
     if xp is np and x.dtype.kind == "f":
-        # 1 / (1 + exp(-x)) in one buffer: exp() overflowing to inf gives exactly 0, never NaN.
-        with np.errstate(over="ignore"):
-            out = np.negative(x, out=np.empty_like(x))
-            np.exp(out, out=out)
-            out += 1
-            return np.reciprocal(out, out=out)
+        # 1 / (1 + exp(-x)) in one buffer: exp() overflowing to inf gives exactly 0, never NaN (kernels run
+        # under the session's errstate, so the overflow warns no one).
+        out = np.negative(x, out=np.empty_like(x))
+        np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
     # Split by sign so that exp() never overflows: large |x| give 0 and 1, not NaN or a warning.
     e = xp.exp(-xp.abs(x))
     one = x.dtype.type(1)
