@@ -65,7 +65,7 @@ from tagraph.engine.framework.tensor_util import make_tensor_proto, make_ndarray
 # Training: tg.gradients, tg.train, tg.losses, tg.layers, tg.metrics.
 from tagraph.engine.train.gradients import gradients, AggregationMethod, UnconnectedGradients
 from tagraph.engine import train, layers
-from tagraph.engine.train import losses, metrics
+from tagraph.engine.train import losses, metrics, summary
 
 # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
 # that shape functions use.

@@ -1,4 +1,5 @@
-"""``tg.train``: optimizers with TensorFlow 1's update rules and slot names, and the global step.
+"""``tg.train``: optimizers with TensorFlow 1's update rules and slot names, the global step, learning-rate
+schedules and ExponentialMovingAverage.
 
     import tagraph.engine as tg
     step = tg.train.get_or_create_global_step()
@@ -12,7 +13,13 @@ from tagraph.engine.train.optimizers import (GradientDescentOptimizer, MomentumO
                                              AdagradOptimizer, RMSPropOptimizer)
 from tagraph.engine.train.training_util import (get_global_step, get_or_create_global_step,  # noqa: F401
                                                 create_global_step, assert_global_step, global_step)
+from tagraph.engine.train.learning_rate_decay import (exponential_decay, piecewise_constant,  # noqa: F401
+                                                      polynomial_decay, cosine_decay, inverse_time_decay,
+                                                      natural_exp_decay)
+from tagraph.engine.train.moving_averages import ExponentialMovingAverage  # noqa: F401
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer",
            "RMSPropOptimizer", "get_global_step", "get_or_create_global_step", "create_global_step",
-           "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot"]
+           "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot",
+           "exponential_decay", "piecewise_constant", "polynomial_decay", "cosine_decay", "inverse_time_decay",
+           "natural_exp_decay", "ExponentialMovingAverage"]
