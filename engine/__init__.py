@@ -24,6 +24,8 @@ from tagraph.engine.ops.logging_ops import Assert
 from tagraph.engine.framework.function_builder import function
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_ops import no_op, group, tuple, cond, case, while_loop
+from tagraph.engine.ops.tensor_array_ops import TensorArray
+from tagraph.engine.ops.functional_ops import map_fn, scan, foldl, foldr
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
 from tagraph.engine.ops.state_ops import assign, assign_add, assign_sub
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403

@@ -17,7 +17,10 @@ The families import each other in one direction only, lowest first:
     segment_ops                  segment_* and unsorted_segment_* reductions
     matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``, Einsum, tensordot
     random_ops, string_hash_ops (StringToHashBucket*), string_ops, state_ops, training_ops, parsing_ops,
-    control_flow_ops
+    summary_ops (scalar, histogram, text summaries and MergeSummary)
+    tensor_array_ops             TensorArrayV3 and its ops (host kernels), TensorFlow 1's TensorArray object
+    control_flow_ops             cond, case, while_loop (TensorArrays ride loops as their flow)
+    functional_ops               map_fn, scan, foldl, foldr (while_loop over TensorArrays)
     lookup_tables, lookup_ops    lookup tables (hash, mutable, dense) and their ops
     lookup                       the ``tg.lookup`` namespace: StaticHashTable, StaticVocabularyTable, initializers,
                                  index_table_from_file, ...

@@ -47,6 +47,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity
 from tagraph.engine.ops.comparison_ops import equal, logical_and
 from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.tensor_array_ops import TensorArray
 
 __all__ = ["no_op", "group", "tuple", "cond", "case", "while_loop"]
 
@@ -241,6 +242,12 @@ def _pack_as(structure, flat):
     return pack(structure)
 
 
+def _pack_loop_vars(structure, flat):
+    """``flat`` packed as ``structure``, each TensorArray of it rebuilt around its new flow."""
+    flat = [v._with_flow(t) if isinstance(v, TensorArray) else t for v, t in zip(_flatten(structure), flat)]
+    return _pack_as(structure, flat)
+
+
 def _same_structure(a, b):
     if isinstance(a, dict) or isinstance(b, dict):
         return isinstance(a, dict) and isinstance(b, dict) and sorted(a) == sorted(b) and \
@@ -258,7 +265,10 @@ def _unpack_if_singleton(x):
 
 
 def _as_value_tensor(v):
-    """A branch or body result as a tensor (variables are read; Python values become constants)."""
+    """A branch or body result as a tensor (variables are read; Python values become constants; a
+    TensorArray is its flow, which a loop carries in its place, as TensorFlow's does)."""
+    if isinstance(v, TensorArray):
+        return v.flow
     if isinstance(v, Tensor):
         return v
     return convert_to_tensor(v)
@@ -595,7 +605,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         loop.inside.update(e.op for e in enters)
 
         start = len(g._ops)
-        c = convert_to_tensor(cond(*_pack_as(loop_vars, merges)))
+        c = convert_to_tensor(cond(*_pack_loop_vars(loop_vars, merges)))
         if c.dtype.base_dtype != dtypes.bool:
             raise TypeError("'cond' must return a bool tensor, got %s (%s)" % (c.name, c.dtype.name))
         with g.control_dependencies(None):
@@ -612,7 +622,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         loop.inside.update(b.op for b in body_vars)
 
         start = len(g._ops)
-        packed = _pack_as(loop_vars, body_vars)
+        packed = _pack_loop_vars(loop_vars, body_vars)
         result = body(*packed)
         if not _is_nested(result):
             result = [result]
@@ -645,7 +655,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             exits = [make_op("Exit", [s[0]], name="Exit") for s in switches]
         for x, inv in zip(exits, flat_inv):
             x._shape = inv
-        packed_exits = _pack_as(result, exits)
+        packed_exits = _pack_loop_vars(result, exits)
         if not return_same_structure and maximum_iterations is None:
             packed_exits = packed_exits[0] if len(exits) == 1 else packed_exits
         if maximum_iterations is not None:

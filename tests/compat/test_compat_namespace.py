@@ -83,7 +83,7 @@ def test_dir_shows_the_names():
     ("tf.python_io.TFRecordWriter", "tf.python_io.TFRecordWriter"),
     ("tf.io.TFRecordWriter", "tf.io.TFRecordWriter"),
     ("tf.train.MonitoredTrainingSession", "tf.train.MonitoredTrainingSession"),
-    ("tf.train.exponential_decay", "tf.train.exponential_decay"),
+    ("tf.train.SessionRunHook", "tf.train.SessionRunHook"),
     ("tf.estimator.DNNClassifier", "tf.estimator.DNNClassifier"),
     ("tf.saved_model.main_op.main_op", "tf.saved_model.main_op.main_op"),
     ("tf.io.gfile.get_registered_schemes", "tf.io.gfile.get_registered_schemes"),

@@ -523,11 +523,19 @@ def record(tf, family):
 def main(families):
     import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
     tf.disable_eager_execution()
-    for family in families or sorted(FAMILIES) + ["lookup"]:
+    for family in families or sorted(FAMILIES) + ["lookup", "training", "tensor_array"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
             record_lookup.record(tf)
+        elif family == "training":
+            # Schedules and moving averages over 100 steps, and summaries' bytes: record_training.py's cases.
+            import record_training  # noqa: beside this file, on sys.path when it runs as a script
+            record_training.main()
+        elif family == "tensor_array":
+            # Version 1 loops over TensorArrays (it turns control flow v2 off, so it runs last).
+            import record_tensor_array  # noqa: beside this file, on sys.path when it runs as a script
+            record_tensor_array.main()
         else:
             record(tf, family)
 
