@@ -1,8 +1,7 @@
 """Model warmup: replay ``assets.extra/tf_serving_warmup_requests`` before a version serves.
 
-The file is a TFRecord of ``PredictionLog`` records, as TensorFlow Serving reads it: each record is
-``uint64 length, uint32 masked CRC32C(length), data, uint32 masked CRC32C(data)``, and both checksums
-are verified (a mismatch fails the load with DATA_LOSS). Predict, Classify, Regress and MultiInference
+The file is a TFRecord of ``PredictionLog`` records, as TensorFlow Serving reads it; both checksums of
+each record are verified (a mismatch or a cut record fails the load with DATA_LOSS). Predict, Classify, Regress and MultiInference
 logs are replayed ``num_request_iterations`` times each; any failure fails the load. At most 1000
 records, TensorFlow Serving's limit.
 
@@ -10,10 +9,10 @@ records, TensorFlow Serving's limit.
 """
 import logging
 import os
-import struct
 
 from tagraph.protos import classification_pb2, inference_pb2, predict_pb2, regression_pb2
-from tagraph.serialization.table import crc32c, mask_crc
+from tagraph.engine.framework.errors import DataLossError
+from tagraph.serialization.tfrecord import tf_record_iterator
 from tagraph.serving import extra_protos, inference
 from tagraph.serving.status import DATA_LOSS, ServingError
 from tagraph.serving.tensors import proto_to_ndarray
@@ -24,42 +23,11 @@ WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 MAX_NUM_RECORDS = 1000
 
 
-def read_tfrecords(path):
-    """Yields the records of a TFRecord file, verifying both checksums of each."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        offset = 0
-        while True:
-            header = f.read(12)
-            if not header:
-                return
-            if len(header) < 12:
-                raise ServingError(DATA_LOSS, "truncated record at %d in %s" % (offset, path))
-            length, length_crc = struct.unpack("<QI", header)
-            if mask_crc(crc32c(header[:8])) != length_crc:
-                raise ServingError(DATA_LOSS, "corrupted record at %d in %s: length checksum mismatch"
-                                   % (offset, path))
-            if length > size - offset - 16:  # checked before reading: a forged length allocates nothing
-                raise ServingError(DATA_LOSS, "truncated record at %d in %s: it claims %d bytes, the file "
-                                   "holds %d more" % (offset, path, length, max(0, size - offset - 16)))
-            data = f.read(length)
-            footer = f.read(4)
-            if len(data) < length or len(footer) < 4:
-                raise ServingError(DATA_LOSS, "truncated record at %d in %s" % (offset, path))
-            if mask_crc(crc32c(data)) != struct.unpack("<I", footer)[0]:
-                raise ServingError(DATA_LOSS, "corrupted record at %d in %s: data checksum mismatch"
-                                   % (offset, path))
-            yield data
-            offset += 16 + length
-
-
-def write_tfrecords(path, records):
-    """Writes ``records`` (bytes) as a TFRecord file (for making warmup files)."""
-    with open(path, "wb") as f:
-        for data in records:
-            header = struct.pack("<Q", len(data))
-            f.write(header + struct.pack("<I", mask_crc(crc32c(header))))
-            f.write(data + struct.pack("<I", mask_crc(crc32c(data))))
+def _records(path):
+    try:
+        yield from tf_record_iterator(path)
+    except DataLossError as e:
+        raise ServingError(DATA_LOSS, "%s in %s" % (e.message, path)) from None
 
 
 def _replay(servable, log, options):
@@ -96,7 +64,7 @@ def run_warmup(servable, num_request_iterations=1, options=inference.DEFAULT_OPT
     logger.info("Starting to read warmup data for model at %s (%d iteration(s) per record)", path,
                 num_request_iterations)
     count = 0
-    for data in read_tfrecords(path):
+    for data in _records(path):
         count += 1
         if count > MAX_NUM_RECORDS:
             raise ServingError.invalid_argument("Number of warmup records exceeds the maximum (%d) at %s"

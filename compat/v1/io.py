@@ -1,7 +1,5 @@
-"""``tf.io``: Example parsing (``tagraph.engine``) and ``tf.io.gfile``, TensorFlow's lower-case file API.
-
-TFRecord files (``TFRecordWriter``, ``tf_record_iterator``) are not supported yet: those names raise
-``NotSupportedYetError``.
+"""``tf.io``: Example parsing (``tagraph.engine``), TFRecord files (``tagraph.serialization.tfrecord``) and
+``tf.io.gfile``, TensorFlow's lower-case file API.
 
     features = tf.io.parse_single_example(serialized, {"x": tf.io.FixedLenFeature([2], tf.float32)})
     tf.io.gfile.makedirs("/tmp/run")
@@ -9,8 +7,9 @@ TFRecord files (``TFRecordWriter``, ``tf_record_iterator``) are not supported ye
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import _files
+from tagraph.serialization import tfrecord as _tfrecord
 
 gfile = _namespace.new_module(__name__ + ".gfile", "tf.io.gfile", "``tf.io.gfile``: see ``tf.gfile``.",
                               sources=(_files,))
 
-_namespace.install(globals(), "tf.io", sources=(_tg,))
+_namespace.install(globals(), "tf.io", sources=(_tg, _tfrecord))

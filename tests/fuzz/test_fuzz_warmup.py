@@ -15,7 +15,8 @@ from tagraph.serialization.table import crc32c, mask_crc
 from tagraph.serving import extra_protos
 from tagraph.serving.servable import load_servable
 from tagraph.serving.status import ServingError
-from tagraph.serving.warmup import WARMUP_FILE, read_tfrecords, run_warmup, write_tfrecords
+from tagraph.serialization.tfrecord import encode_record, tf_record_iterator
+from tagraph.serving.warmup import WARMUP_FILE, run_warmup
 
 from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations
 from test_fuzz_tensor_proto import tensor_protos
@@ -63,11 +64,7 @@ _VALID = [_predict_log({"x": tensor_util.make_tensor_proto(np.float32([[1.0], [2
 
 
 def _framed(records):
-    out = b""
-    for data in records:
-        header = struct.pack("<Q", len(data))
-        out += header + struct.pack("<I", mask_crc(crc32c(header))) + data + struct.pack("<I", mask_crc(crc32c(data)))
-    return out
+    return b"".join(map(encode_record, records))
 
 
 def _warm(data):
@@ -77,9 +74,10 @@ def _warm(data):
 
 
 def test_valid_warmup_file_replays():
-    write_tfrecords(_PATH, _VALID)
+    with open(_PATH, "wb") as f:
+        f.write(_framed(_VALID))
     assert run_warmup(_SERVABLE, 2) == len(_VALID)
-    assert list(read_tfrecords(_PATH)) == _VALID
+    assert list(tf_record_iterator(_PATH)) == _VALID
 
 
 @fuzz_settings(150)

@@ -12,7 +12,7 @@ import numpy as np
 
 from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
 from tagraph.protos import get_model_status_pb2, model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc
-from tagraph.serving.warmup import write_tfrecords
+from tagraph.serialization.tfrecord import TFRecordWriter
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
 
@@ -110,7 +110,8 @@ def test_slow_copy_switches_versions_without_failures_and_delete_unloads(start_s
         staging = tmp_path / "v3"
         shutil.copytree(TF_DATA / "model_base" / "0001", staging)
         os.makedirs(staging / "assets.extra")
-        write_tfrecords(staging / "assets.extra" / "tf_serving_warmup_requests", [_warmup_record()])
+        with TFRecordWriter(staging / "assets.extra" / "tf_serving_warmup_requests") as w:
+            w.write(_warmup_record())
         _slow_copy(staging, base / "0003", POLL / 3)
         server.wait_for(lambda: client.latest_grpc_version() == 3, what="version 3 to serve")
         server.wait_for(lambda: _status(server).get(2, ("",))[0] == "END", what="version 2 to unload")

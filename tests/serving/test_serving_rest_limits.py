@@ -257,7 +257,7 @@ def test_nan_infinity_and_trailing_text_are_accepted_as_tensorflow_serving_accep
 def test_ports_open_only_after_the_first_load(hpt_base, tmp_path):
     # A slow load: warmup replays 3,000 requests before the version may serve.
     from tagraph.serving import extra_protos
-    from tagraph.serving.warmup import write_tfrecords
+    from tagraph.serialization.tfrecord import TFRecordWriter
     from tagraph.engine.framework.tensor_util import make_tensor_proto
     from tagraph.protos import predict_pb2
     req = predict_pb2.PredictRequest()
@@ -266,7 +266,8 @@ def test_ports_open_only_after_the_first_load(hpt_base, tmp_path):
     log = extra_protos.PredictionLog()
     log.predict_log.request = req.SerializeToString()
     os.makedirs(hpt_base / "1" / "assets.extra", exist_ok=True)
-    write_tfrecords(hpt_base / "1" / "assets.extra" / "tf_serving_warmup_requests", [log.SerializeToString()])
+    with TFRecordWriter(hpt_base / "1" / "assets.extra" / "tf_serving_warmup_requests") as w:
+        w.write(log.SerializeToString())
     rest_port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "tagraph.serving", "--host=127.0.0.1", "--port=%d" % free_port(),
                              "--rest_api_port=%d" % rest_port, "--model_name=hpt", "--model_base_path=%s" % hpt_base,

@@ -3,7 +3,6 @@ import asyncio
 import os
 import pathlib
 import shutil
-import struct
 import sys
 import threading
 import time
@@ -19,7 +18,8 @@ from tagraph.serving import extra_protos, json_codec, json_output, versions
 from tagraph.serving.batching import Batcher, BatchingOptions
 from tagraph.serving.status import ServingError
 from tagraph.serving.tensors import ndarray_to_proto, proto_to_ndarray
-from tagraph.serving.warmup import read_tfrecords, run_warmup, write_tfrecords
+from tagraph.serialization.tfrecord import encode_record
+from tagraph.serving.warmup import run_warmup
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
 
@@ -316,21 +316,6 @@ def test_batcher_on_an_event_loop_reports_deadlines_errors_and_unbatchable_input
 
 # --- warmup ----------------------------------------------------------------------------------------
 
-def test_tfrecord_checksums(tmp_path):
-    path = tmp_path / "records"
-    write_tfrecords(path, [b"one", b"two"])
-    assert list(read_tfrecords(path)) == [b"one", b"two"]
-    data = bytearray(path.read_bytes())
-    data[13] ^= 0xFF                                      # a byte of the first record's data
-    path.write_bytes(bytes(data))
-    with pytest.raises(ServingError, match="corrupted record at 0") as info:
-        list(read_tfrecords(path))
-    assert info.value.code_name == "DATA_LOSS"
-    path.write_bytes(struct.pack("<Q", 100))
-    with pytest.raises(ServingError, match="truncated record"):
-        list(read_tfrecords(path))
-
-
 def test_warmup_replays_requests_and_fails_on_a_bad_one(tmp_path):
     from tagraph.serving.servable import load_servable
     shutil.copytree(TF_DATA / "model_base" / "0002", tmp_path / "2")
@@ -347,9 +332,9 @@ def test_warmup_replays_requests_and_fails_on_a_bad_one(tmp_path):
     warmup = tmp_path / "2" / "assets.extra" / "tf_serving_warmup_requests"
     servable = load_servable("m", 2, str(tmp_path / "2"))
     try:
-        write_tfrecords(warmup, records[:1])
+        warmup.write_bytes(encode_record(records[0]))
         assert run_warmup(servable, num_request_iterations=2) == 1
-        write_tfrecords(warmup, records)
+        warmup.write_bytes(b"".join(map(encode_record, records)))
         with pytest.raises(ServingError, match="Warmup request 2 from .* failed: input tensor alias not found"):
             run_warmup(servable)
     finally:

@@ -1,0 +1,221 @@
+"""TFRecord files, as TensorFlow writes and reads them: ``TFRecordWriter``, ``tf_record_iterator`` and
+``TFRecordOptions`` (``tf.io`` / ``tf.python_io``).
+
+    with TFRecordWriter("/tmp/data.tfrecord") as writer:
+        writer.write(example.SerializeToString())
+    for record in tf_record_iterator("/tmp/data.tfrecord"):
+        ...
+
+A record is ``uint64 length, uint32 masked CRC-32C of the length, data, uint32 masked CRC-32C of the
+data``, all little-endian; a ZLIB or GZIP file compresses the whole stream of records (zlib with
+TensorFlow's settings, so the files are byte-for-byte TensorFlow's). Reading checks both checksums and
+raises TensorFlow's ``DataLossError`` with its messages; as TensorFlow does, a header cut short at the
+end of the file ends the records silently, and a record whose data is cut short is an error. A forged
+length never allocates more than the file holds.
+"""
+import os
+import struct
+import zlib
+
+from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
+from tagraph.serialization.table import crc32c, mask_crc
+
+__all__ = ["TFRecordWriter", "tf_record_iterator", "TFRecordOptions", "TFRecordCompressionType",
+           "encode_record"]
+
+_HEADER = 12            # length (8) + its masked CRC (4)
+_FOOTER = 4
+_CHUNK = 1 << 20
+
+
+class TFRecordCompressionType:
+    NONE = 0
+    ZLIB = 1
+    GZIP = 2
+
+
+_TYPE_STRINGS = {TFRecordCompressionType.NONE: "", TFRecordCompressionType.ZLIB: "ZLIB",
+                 TFRecordCompressionType.GZIP: "GZIP"}
+
+
+class TFRecordOptions:
+    """How a TFRecord file is compressed: ``TFRecordOptions("GZIP")``, ``"ZLIB"`` or ``""`` (none).
+
+    ``compression_level`` (0-9, -1 for zlib's default) and ``mem_level`` tune zlib as in TensorFlow."""
+
+    compression_type_map = {"ZLIB": TFRecordCompressionType.ZLIB, "GZIP": TFRecordCompressionType.GZIP,
+                            "": TFRecordCompressionType.NONE}
+
+    def __init__(self, compression_type=None, flush_mode=None, input_buffer_size=None, output_buffer_size=None,
+                 window_bits=None, compression_level=None, compression_method=None, mem_level=None,
+                 compression_strategy=None):
+        if compression_type is None:
+            compression_type = ""
+        if isinstance(compression_type, str):
+            if compression_type not in self.compression_type_map:
+                raise ValueError('Unsupported compression type %r: use "ZLIB", "GZIP" or ""' % compression_type)
+            compression_type = self.compression_type_map[compression_type]
+        if compression_type not in _TYPE_STRINGS:
+            raise ValueError("Unsupported compression type %r" % (compression_type,))
+        self.compression_type = compression_type
+        self.compression_level = -1 if compression_level is None else compression_level
+        self.mem_level = 9 if mem_level is None else mem_level       # TensorFlow's ZlibCompressionOptions
+        self.window_bits = window_bits
+        self.compression_strategy = zlib.Z_DEFAULT_STRATEGY if compression_strategy is None else compression_strategy
+        self.flush_mode, self.input_buffer_size, self.output_buffer_size = flush_mode, input_buffer_size, \
+            output_buffer_size
+        self.compression_method = compression_method
+
+    @classmethod
+    def get_compression_type_string(cls, options):
+        """``"GZIP"``, ``"ZLIB"`` or ``""`` for TFRecordOptions, a compression type or a string."""
+        if options is None:
+            return ""
+        if isinstance(options, TFRecordOptions):
+            return _TYPE_STRINGS[options.compression_type]
+        return _TYPE_STRINGS[TFRecordOptions(options).compression_type]
+
+    def _wbits(self):
+        bits = self.window_bits or zlib.MAX_WBITS
+        return bits + 16 if self.compression_type == TFRecordCompressionType.GZIP else bits
+
+
+def _as_options(options):
+    return options if isinstance(options, TFRecordOptions) else TFRecordOptions(options)
+
+
+def encode_record(data):
+    """One record's bytes: the framed, checksummed ``data``."""
+    header = struct.pack("<Q", len(data))
+    return b"".join((header, struct.pack("<I", mask_crc(crc32c(header))), data,
+                     struct.pack("<I", mask_crc(crc32c(data)))))
+
+
+class TFRecordWriter:
+    """Writes records to a TFRecord file (``tf.io.TFRecordWriter``).
+
+        with TFRecordWriter(path, TFRecordOptions("GZIP")) as w:
+            w.write(b"record")
+    """
+
+    def __init__(self, path, options=None):
+        self._options = _as_options(options)
+        self._path = os.fspath(path)
+        try:
+            self._file = open(self._path, "wb")
+        except OSError as e:
+            raise from_os_error(e, self._path) from None
+        self._zip = None
+        if self._options.compression_type != TFRecordCompressionType.NONE:
+            self._zip = zlib.compressobj(self._options.compression_level, zlib.DEFLATED, self._options._wbits(),
+                                         self._options.mem_level, self._options.compression_strategy)
+
+    def write(self, record):
+        """Appends one record (bytes)."""
+        if self._file is None:
+            raise InvalidArgumentError(None, None, "Writer to %s is closed" % self._path)
+        if isinstance(record, str):
+            record = record.encode()
+        self._put(encode_record(bytes(record)))
+
+    def _put(self, data):
+        try:
+            self._file.write(self._zip.compress(data) if self._zip else data)
+        except OSError as e:
+            raise from_os_error(e, self._path) from None
+
+    def flush(self):
+        """Hands what is written to the operating system. As in TensorFlow (zlib's Z_NO_FLUSH), a compressed
+        stream keeps what zlib holds until more records or ``close``."""
+        if self._file is None:
+            return
+        try:
+            self._file.flush()
+        except OSError as e:
+            raise from_os_error(e, self._path) from None
+
+    def close(self):
+        """Finishes the file; later writes raise."""
+        if self._file is None:
+            return
+        try:
+            if self._zip:
+                self._file.write(self._zip.flush())
+            self._file.close()
+        except OSError as e:
+            raise from_os_error(e, self._path) from None
+        finally:
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Decompressed:
+    """A file's decompressed bytes, read in bounded pieces (a forged length cannot allocate past the data)."""
+
+    def __init__(self, raw, wbits):
+        self._raw, self._z, self._buf = raw, zlib.decompressobj(wbits), b""
+
+    def read(self, n):
+        while len(self._buf) < n and not self._z.eof:
+            chunk = self._raw.read(_CHUNK)
+            if not chunk:
+                break
+            self._buf += self._z.decompress(chunk, max(n - len(self._buf), _CHUNK))
+            while self._z.unconsumed_tail and len(self._buf) < n:
+                self._buf += self._z.decompress(self._z.unconsumed_tail, max(n - len(self._buf), _CHUNK))
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def _read_bounded(stream, n):
+    parts, left = [], n
+    while left:
+        part = stream.read(min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def tf_record_iterator(path, options=None):
+    """Yields the records (bytes) of a TFRecord file, checking both checksums of each."""
+    options = _as_options(options)
+    path = os.fspath(path)
+    try:
+        raw = open(path, "rb")
+    except OSError as e:
+        raise from_os_error(e, path) from None
+    with raw:
+        compressed = options.compression_type != TFRecordCompressionType.NONE
+        stream = _Decompressed(raw, options._wbits()) if compressed else raw
+        size = None if compressed else os.fstat(raw.fileno()).st_size
+        offset = 0
+        while True:
+            try:
+                header = stream.read(_HEADER)
+            except zlib.error as e:
+                raise DataLossError(None, None, "%s: %s" % (path, e)) from None
+            if len(header) < _HEADER:
+                return
+            length, length_crc = struct.unpack("<QI", header)
+            if mask_crc(crc32c(header[:8])) != length_crc:
+                raise DataLossError(None, None, "corrupted record at %d%s" % (
+                    offset, " (Is this even a TFRecord file?)" if offset == 0 else ""))
+            if size is not None and length > size - offset - _HEADER:
+                data = b""
+            else:
+                data = _read_bounded(stream, length + _FOOTER)
+            if len(data) < length + _FOOTER:
+                raise DataLossError(None, None, "truncated record at %d' failed with Read less bytes than "
+                                                "requested" % offset)
+            data, footer = data[:length], data[length:]
+            if mask_crc(crc32c(data)) != struct.unpack("<I", footer)[0]:
+                raise DataLossError(None, None, "corrupted record at %d" % (offset + _HEADER))
+            yield data
+            offset += _HEADER + length + _FOOTER
