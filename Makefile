@@ -24,6 +24,7 @@ TF_VENV ?= $(HOME)/.cache/tagraph-tf-venv
 interop: $(STAMP)
 	test -x $(TF_VENV)/bin/python || ($(PYTHON) -m venv $(TF_VENV) && $(TF_VENV)/bin/pip install --quiet tensorflow-cpu==2.21.0 \
 	  && $(TF_VENV)/bin/pip install --quiet --no-deps tensorflow-serving-api==2.21.0)
+	$(TF_VENV)/bin/python -c "import tf_keras" 2>/dev/null || $(TF_VENV)/bin/pip install --quiet --no-deps tf-keras==2.21.0
 	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/interop
 	TAGRAPH_TF_PYTHON=$(TF_VENV)/bin/python $(PY) -m pytest -q tests/compat -k stored_results
 

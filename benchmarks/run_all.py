@@ -86,6 +86,56 @@ def read_train_step(out):
     return [("training steps/s, MLP 784-512-512-10, Adam", figure, ">= 0.9x TensorFlow", NO_TF)]
 
 
+def read_layers_cnn(out):
+    ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
+    if not ours:
+        return []
+    theirs = _f(r"^TensorFlow\s+([\d.]+)\s+([\d.]+)", out)
+    ratio = _f(r"^ratio\s+([\d.]+)x\s+\(target >= ([\d.]+)x: (met|NOT met)\)", out)
+    what = "training steps/s, tf.layers CNN (2 conv 5x5 + pool, dense 1024), batch 64, Adam"
+    figure = "%.1f steps/s" % float(ours[0])
+    if theirs and ratio:
+        return [(what, figure + " (TF %.1f) = %.2fx TF" % (float(theirs[0]), float(ratio[0])),
+                 ">= %gx TensorFlow" % float(ratio[1]), _verdict(ratio[2] == "met"))]
+    return [(what, figure, ">= 1x TensorFlow", NO_TF)]
+
+
+def read_sparse_update(out):
+    sparse = _f(r"^sparse step\s+([\d.]+)", out)
+    dense = _f(r"^dense step\s+([\d.]+)", out)
+    ratio = _f(r"^dense / sparse\s+([\d.]+)x\s+\(target > ([\d.]+)x: (met|NOT met)\)", out)
+    if not (sparse and dense and ratio):
+        return []
+    theirs = _f(r"^TensorFlow sparse step\s+([\d.]+)", out)
+    figure = "%.2f ms sparse vs %.0f ms dense = %.0fx" % (float(sparse[0]), float(dense[0]), float(ratio[0]))
+    if theirs:
+        figure += " (TF sparse %.2f ms)" % float(theirs[0])
+    return [("sparse Adagrad step, 1M x 64 embedding, 1,000 rows, vs dense", figure, "> %gx" % float(ratio[1]),
+             _verdict(ratio[2] == "met"))]
+
+
+def read_input_pipeline(out):
+    rows = []
+    for kind, what in (("single", "map(parse_single_example) -> batch(256)"),
+                       ("batched", "batch(256) -> map(parse_example)")):
+        ours = _f(r"^tagraph\s+%s\s+([\d.]+)\s+([\d.]+)" % kind, out)
+        if not ours:
+            continue
+        theirs = _f(r"^TensorFlow\s+%s\s+([\d.]+)\s+([\d.]+)" % kind, out)
+        ratio = _f(r"^ratio %s\s+([\d.]+)x(?:\s+\(target >= ([\d.]+)x: (met|NOT met)\))?" % kind, out)
+        measure = "input pipeline records/s, TFRecordDataset of MNIST-sized Examples, " + what
+        figure = "%.0f records/s" % float(ours[0])
+        if theirs and ratio:
+            figure += " (TF %.0f) = %.2fx TF" % (float(theirs[0]), float(ratio[0]))
+            if ratio[1]:
+                rows.append((measure, figure, ">= %gx TensorFlow" % float(ratio[1]), _verdict(ratio[2] == "met")))
+            else:
+                rows.append((measure, figure, "-", "-"))
+        else:
+            rows.append((measure, figure, ">= 1x TensorFlow" if kind == "batched" else "-", NO_TF))
+    return rows
+
+
 def read_device_matmul(out):
     rows = []
     cpu = _f(r"device:CPU:0\s+(\d+)\s+([\d.]+)\s+(\d+)", out)
@@ -168,11 +218,14 @@ BENCHMARKS = collections.OrderedDict([
     ("function_call", (read_function_call, ["--runs", "1000"])),
     ("keras_lstm", (read_keras_lstm, ["--runs", "10"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
+    ("layers_cnn", (read_layers_cnn, ["--rounds", "4", "--steps", "2", "--pause", "0.2"])),
+    ("sparse_update", (read_sparse_update, ["--rounds", "3"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),
     ("checkpoint_io", (read_checkpoint_io, ["--size-mib", "64", "--repeat", "3"])),
     ("load_latency", (read_load_latency, ["--runs", "3"])),
     ("saved_model_cli", (read_saved_model_cli, ["--runs", "3"])),
     ("serving", (read_serving, ["--seconds", "1", "--warmup", "0.3"])),
+    ("input_pipeline", (read_input_pipeline, ["--rounds", "3", "--batches", "10", "--records", "2048"])),
 ])
 
 

@@ -13,6 +13,7 @@ from tagraph.engine.framework.dtypes import (DType, as_dtype, float16, bfloat16,
                                              int64, uint8, uint16, uint32, uint64, bool, complex64, complex128, string,
                                              resource, variant)
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape, unknown_shape
+from tagraph.engine.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
 from tagraph.engine.framework.graph import (Graph, GraphKeys, Operation, Tensor, get_default_graph, reset_default_graph,
                                             name_scope, control_dependencies, device, colocate_with, add_to_collection,
                                             add_to_collections, get_collection, get_collection_ref, set_random_seed,
@@ -28,6 +29,10 @@ from tagraph.engine.ops.tensor_array_ops import TensorArray
 from tagraph.engine.ops.functional_ops import map_fn, scan, foldl, foldr
 from tagraph.engine.ops import state_ops as _state_ops  # noqa: F401  (registers the variable ops)
 from tagraph.engine.ops.state_ops import assign, assign_add, assign_sub
+from tagraph.engine.ops.state_ops import (scatter_update, scatter_add, scatter_sub, scatter_mul, scatter_div,
+                                          scatter_min, scatter_max)
+from tagraph.engine.ops.partition_ops import dynamic_partition, dynamic_stitch, parallel_dynamic_stitch
+from tagraph.engine.ops.sparse_segment_ops import sparse_segment_sum, sparse_segment_mean, sparse_segment_sqrt_n
 from tagraph.engine.ops.array_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.comparison_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.math_ops import *  # noqa: F401,F403
@@ -56,6 +61,8 @@ from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_RE
                                                 local_variables_initializer, report_uninitialized_variables,
                                                 is_variable_initialized, enable_resource_variables,
                                                 disable_resource_variables, resource_variables_enabled)
+from tagraph.engine.variables.partitioned_variables import (fixed_size_partitioner, variable_axis_size_partitioner,
+                                                           min_max_variable_partitioner, PartitionedVariable)
 from tagraph.engine.variables.init_ops import (zeros_initializer, ones_initializer, constant_initializer,
                                                random_uniform_initializer, random_normal_initializer,
                                                truncated_normal_initializer, glorot_uniform_initializer,
@@ -68,6 +75,7 @@ from tagraph.engine.framework.tensor_util import make_tensor_proto, make_ndarray
 from tagraph.engine.train.gradients import gradients, AggregationMethod, UnconnectedGradients
 from tagraph.engine import train, layers
 from tagraph.engine.train import losses, metrics, summary
+from tagraph.engine import data  # tg.data: input pipelines (TensorFlow's dataset ops)
 
 # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
 # that shape functions use.

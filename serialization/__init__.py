@@ -13,6 +13,7 @@ protobuf, not for the engine.
 import importlib
 
 from tagraph.serialization import io_ops  # noqa: F401  (registers the saver ops' kernels)
+from tagraph.serialization import dataset_io_kernels  # noqa: F401  (registers the file datasets' kernels)
 
 _LAZY = {
     "latest_checkpoint": ("tagraph.serialization.checkpoint_state", "latest_checkpoint"),

@@ -9,6 +9,8 @@ A checkpoint with prefix ``P`` is
 * ``P.index``: a table (:mod:`tagraph.serialization.table`) mapping the empty key to a
   ``BundleHeaderProto`` (num_shards, endianness, version) and each tensor name, in bytewise order,
   to a ``BundleEntryProto`` (dtype, shape, shard_id, offset, size, masked CRC32C of the bytes).
+  A tensor saved in slices (a partitioned variable) has an entry listing them and one entry per slice
+  (:mod:`tagraph.serialization.bundle_slices`).
 
 :class:`BundleWriter` writes byte-for-byte what TensorFlow's ``BundleWriter`` writes, atomically
 (temporary names, flush, fsync, rename; data before index). :class:`BundleReader` checks every
@@ -37,7 +39,7 @@ import google_crc32c
 from google.protobuf.message import DecodeError
 
 from tagraph.protos import tensor_bundle_pb2, types_pb2
-from tagraph.serialization import bundle_dtypes
+from tagraph.serialization import bundle_dtypes, bundle_slices
 from tagraph.serialization.atomic_file import (
     fsync_dir as _fsync_dir, remove_quietly as _remove_quietly, temp_name as _temp_name,
     write_atomic as _write_file_atomically)
@@ -293,6 +295,23 @@ class BundleWriter:
         entry.crc32c = mask_crc(crc)
         self._size += size
         self._entries[key] = entry
+
+    def add_slice(self, name, full_shape, slice_spec, value, dtype=None):
+        """Appends ``value`` as slice ``slice_spec`` (a :class:`bundle_slices.TensorSlice`) of tensor ``name``
+        of shape ``full_shape``, as TensorFlow's ``BundleWriter::AddSlice``: the full tensor's entry lists
+        its slices, each slice's data is an entry of its own. A slice that is the whole tensor is added whole.
+        """
+        self._check_open()
+        if slice_spec.covers(full_shape):
+            return self.add(name, value, dtype)
+        key = _key_bytes(name)
+        if key == HEADER_ENTRY_KEY:
+            raise InvalidArgumentError(None, None, "the empty tensor name is reserved for the bundle header")
+        array, datatype = self._prepare(name, value, dtype)
+        entries = dict(self._entries)   # recorded only once the slice's data is written
+        slice_key = bundle_slices.add_slice_entry(entries, key, tuple(full_shape), slice_spec, datatype)
+        self.add(slice_key, array, dtype)
+        self._entries[key] = entries[key]
 
     def _prepare(self, name, value, dtype):
         array = value if isinstance(value, np.ndarray) else np.asarray(value)
@@ -677,13 +696,18 @@ class BundleReader:
         entry = self._lookup(name)
         return entry.dtype, tuple(d.size for d in entry.shape.dim)
 
+    def _variable_entries(self):
+        # As TensorFlow's CheckpointReader: a partitioned tensor under its full name, not its slices' keys.
+        hidden = bundle_slices.slice_keys(self._entries)
+        return [(k, e) for k, e in self._entries.items() if k not in hidden]
+
     def get_variable_to_shape_map(self):
         """``{name: [dims]}`` like TensorFlow's ``CheckpointReader``."""
-        return {_key_str(k): [d.size for d in e.shape.dim] for k, e in self._entries.items()}
+        return {_key_str(k): [d.size for d in e.shape.dim] for k, e in self._variable_entries()}
 
     def get_variable_to_dtype_map(self):
         """``{name: DataType enum value}``."""
-        return {_key_str(k): e.dtype for k, e in self._entries.items()}
+        return {_key_str(k): e.dtype for k, e in self._variable_entries()}
 
     # -- reading
 
@@ -700,8 +724,19 @@ class BundleReader:
         return f
 
     def read(self, name):
-        """The value of tensor ``name`` as a numpy array, checksum verified."""
+        """The value of tensor ``name`` as a numpy array, checksum verified (assembled from its slices when
+        it was saved in parts)."""
+        entry = self._lookup(name)
+        if entry.slices:
+            return self.read_slice(name, bundle_slices.TensorSlice.full(len(entry.shape.dim)))
         return self._finish(self._start(name))
+
+    def read_slice(self, name, slice_spec):
+        """Slice ``slice_spec`` (a :class:`bundle_slices.TensorSlice`) of tensor ``name``, whether it was
+        saved whole or in slices (TensorFlow's ``BundleReader::LookupSlice``)."""
+        key = _key_bytes(name)
+        return bundle_slices.read_slice(key, self._lookup(key), slice_spec, self._lookup,
+                                        lambda k: self._finish(self._start(k)))
 
     def read_many(self, names):
         """The values of ``names``, in order, each checksum verified.
@@ -716,7 +751,8 @@ class BundleReader:
             entry = self._lookup(name)
             if entry.dtype != types_pb2.DT_STRING:
                 total += max(entry.size, 0)
-        if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None or not _HAVE_PREADV:
+        if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None or not _HAVE_PREADV or \
+                any(self._lookup(name).slices for name in names):
             return [self.read(name) for name in names]
         for name in names:  # open every shard here: the workers then only read
             entry = self._lookup(name)
@@ -736,10 +772,6 @@ class BundleReader:
         key = _key_bytes(name)
         entry = self._lookup(key)
         tensor = _key_str(key)
-        if entry.slices:
-            raise UnimplementedError(
-                None, None, "tensor %s in %s is saved as slices (a partitioned variable); reading "
-                "slices is not supported" % (tensor, self._prefix))
         datatype = entry.dtype
         if not bundle_dtypes.is_valid_datatype(datatype) or datatype == types_pb2.DT_INVALID:
             raise DataLossError(

@@ -6,6 +6,9 @@ The kernels are registered by ``io_ops`` when ``tagraph.serialization`` is impor
 this module is imported by the modules that build or import graphs holding these ops (``saver``,
 ``meta_graph``), which registers the shape functions, and at the latest when a kernel first runs.
 
+A non-empty ``shape_and_slices`` entry (``"10 3 0,4:0,3"``) saves the tensor as that slice of a larger one,
+or restores only that slice, from a tensor saved whole or in slices (:mod:`bundle_slices`).
+
 A value placed on a GPU reaches SaveV2 through the download step the session's plan inserts, because
 SaveV2 has only a CPU kernel; RestoreV2's outputs are host arrays that the plan uploads where the
 assigning op runs.
@@ -21,9 +24,10 @@ import os
 import numpy as np
 
 from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape
-from tagraph.serialization import bundle
+from tagraph.serialization import bundle, bundle_slices
 
 __all__ = ["sharded_filename", "sharded_filespec", "save_v2", "restore_v2", "merge_v2_checkpoints",
            "sharded_filename_kernel", "sharded_filespec_kernel"]
@@ -56,8 +60,18 @@ def _restore_v2_shape(op):
     _check_rank(op.inputs[0], 0, "prefix", op)
     _check_rank(op.inputs[1], 1, "tensor_names", op)
     _check_rank(op.inputs[2], 1, "shape_and_slices", op)
-    # As in TensorFlow: with whole-tensor specs ("") nothing is known until the file is read.
-    return [TensorShape(None)] * len(op.outputs)
+    # As in TensorFlow: a constant slice spec gives the slice's shape (and a bad one fails here, with the
+    # kernel's error); a whole-tensor spec ("") is known only once the file is read.
+    specs = constant_value(op.inputs[2])
+    if specs is None:
+        return [TensorShape(None)] * len(op.outputs)
+    specs = [_to_str(s) for s in np.asarray(specs, dtype=object).reshape(-1)]
+    if len(specs) != len(op.outputs):
+        raise ValueError("The number of shape_and_slice doesn't match tensor outputs.")
+    try:
+        return [TensorShape(bundle_slices.parse_shape_and_slice(s)[2]) if s else TensorShape(None) for s in specs]
+    except errors.InvalidArgumentError as e:
+        raise ValueError(e.message) from None   # as TensorFlow reports a bad value while building
 
 
 register_shape("MergeV2Checkpoints")(lambda op: [])
@@ -99,14 +113,6 @@ def _scalar_int(x, what):
     return int(arr)
 
 
-def _check_whole_tensors(shape_and_slices, op_type):
-    for spec in shape_and_slices:
-        if spec:
-            raise errors.UnimplementedError(
-                None, None, "%s: saving or restoring a slice (shape_and_slices %r) is not supported by "
-                "tagraph; only whole tensors (\"\")" % (op_type, spec))
-
-
 def _string_out(s):
     return np.array(s.encode("utf-8", "surrogateescape"), dtype=object)
 
@@ -121,7 +127,6 @@ def save_v2(ctx, prefix, tensor_names, shape_and_slices, *tensors):
         raise errors.InvalidArgumentError(
             None, None, "Got %d tensor names and %d shape_and_slices for %d tensors to save"
             % (len(names), len(specs), len(tensors)))
-    _check_whole_tensors(specs, "SaveV2")
     wanted = ctx.attrs.get("dtypes") or []
     # The data file is streamed tensor by tensor, then renamed into place, then the index is written:
     # a reader sees the previous checkpoint at this prefix or the complete new one.
@@ -136,7 +141,16 @@ def save_v2(ctx, prefix, tensor_names, shape_and_slices, *tensors):
                     raise errors.InvalidArgumentError(
                         None, None, "SaveV2: tensor %s holds %s values, but its dtype is %s"
                         % (name, value.dtype, dt.name))
-            writer.add(name, value, dtype=dt.as_datatype_enum if dt is not None else None)
+            datatype = dt.as_datatype_enum if dt is not None else None
+            if specs[i]:
+                full_shape, piece, piece_shape = bundle_slices.parse_shape_and_slice(specs[i])
+                if piece_shape != value.shape:
+                    raise errors.InvalidArgumentError(
+                        None, None, "Slice in shape_and_slice specification does not match the shape of the "
+                        "tensor to  save: %s, tensor: %s" % (specs[i], bundle_slices.shape_debug_string(value.shape)))
+                writer.add_slice(name, full_shape, piece, value, dtype=datatype)
+            else:
+                writer.add(name, value, dtype=datatype)
 
 
 def restore_v2(ctx, prefix, tensor_names, shape_and_slices):
@@ -148,7 +162,6 @@ def restore_v2(ctx, prefix, tensor_names, shape_and_slices):
         raise errors.InvalidArgumentError(
             None, None, "RestoreV2: got %d tensor names, %d shape_and_slices and %d dtypes"
             % (len(names), len(specs), len(wanted)))
-    _check_whole_tensors(specs, "RestoreV2")
     reader = _open_reader(prefix, names)
     try:
         # Every key and dtype is checked before any tensor is read, as TensorFlow's RestoreV2 does.
@@ -158,11 +171,27 @@ def restore_v2(ctx, prefix, tensor_names, shape_and_slices):
                 raise errors.InvalidArgumentError(
                     None, None, "tensor_name = %s; expected dtype %s does not equal original dtype %s"
                     % (name, _dtype_string(want.as_datatype_enum), _dtype_string(datatype)))
-        values = reader.read_many(names)
+        if not any(specs):
+            values = reader.read_many(names)
+        else:
+            values = [_restore_one(reader, name, spec) for name, spec in zip(names, specs)]
     finally:
         reader.close()
     # A kernel returns its only output itself, several as a tuple.
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def _restore_one(reader, name, spec):
+    if not spec:
+        return reader.read(name)
+    _, stored_shape = reader.dtype_and_shape(name)
+    full_shape, piece, _ = bundle_slices.parse_shape_and_slice(spec)
+    if full_shape != stored_shape:
+        raise errors.InvalidArgumentError(
+            None, None, "tensor_name = %s; shape in shape_and_slice spec %s does not match the shape stored in "
+            "checkpoint: %s" % (name, bundle_slices.shape_debug_string(full_shape),
+                                bundle_slices.shape_debug_string(stored_shape)))
+    return reader.read_slice(name, piece)
 
 
 def _dtype_string(enum):

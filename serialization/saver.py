@@ -28,6 +28,7 @@ from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.runtime.session import BaseSession
 from tagraph.engine.variables import variables as _variables
+from tagraph.engine.variables.partitioned_variables import PartitionedVariable
 from tagraph.protos import attr_value_pb2, saver_pb2
 from tagraph.serialization import checkpoint_state as checkpoint_management
 from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of the ops the saver builds)
@@ -157,10 +158,16 @@ class SaveableObject:
 
 
 class ReferenceVariableSaveable(SaveableObject):
-    """A reference variable (VariableV2): saved from its reference, restored with ``Assign``."""
+    """A reference variable (VariableV2): saved from its reference (its snapshot when given the Variable, as a
+    slice of a partitioned one is), restored with ``Assign``."""
 
     def __init__(self, var, slice_spec, name):
-        super().__init__(var, [SaveSpec(var, slice_spec, name, dtype=var.dtype)], name)
+        if _is_variable(var):
+            spec = SaveSpec(var.value(), slice_spec, name, dtype=var.dtype, device=var.device)
+            var = var._ref()
+        else:
+            spec = SaveSpec(var, slice_spec, name, dtype=var.dtype)
+        super().__init__(var, [spec], name)
 
     def restore(self, restored_tensors, restored_shapes):
         restored = restored_tensors[0]
@@ -179,8 +186,14 @@ class ResourceVariableSaveable(SaveableObject):
     def __init__(self, var, slice_spec, name):
         self._var_device = var.device
         self._var_shape = var.shape
-        self.handle_op = var.op.inputs[0]
-        super().__init__(var, [SaveSpec(var, slice_spec, name, dtype=var.dtype, device=var.device)], name)
+        if _is_variable(var):
+            # Given the Variable (a slice of a partitioned one), the value is read when the save op is built.
+            self.handle_op = var.handle
+            tensor = _read_no_copy(var)
+        else:
+            self.handle_op = var.op.inputs[0]
+            tensor = var
+        super().__init__(var, [SaveSpec(tensor, slice_spec, name, dtype=var.dtype, device=var.device)], name)
 
     def restore(self, restored_tensors, restored_shapes):
         restored = restored_tensors[0]
@@ -194,6 +207,22 @@ class ResourceVariableSaveable(SaveableObject):
                                  "with shape %s and name %s." % (restored.shape, self._var_shape, self.name))
             return graph.create_op("AssignVariableOp", [self.handle_op, restored],
                                    {"dtype": restored.dtype.base_dtype}, name="AssignVariableOp")
+
+
+def _read_no_copy(var):
+    """TensorFlow's read of a resource variable given to a saveable as a Variable: ``Read/DisableCopyOnRead``,
+    ``Read/ReadVariableOp`` and an Identity where the variable is, then an Identity on the CPU."""
+    def read():
+        graph = var.graph
+        with graph.as_default(), graph.device(var.device):
+            with graph.name_scope("Read"):
+                graph.create_op("DisableCopyOnRead", [var.handle], {}, name="DisableCopyOnRead")
+                value = graph.create_op("ReadVariableOp", [var.handle], {"dtype": var.dtype},
+                                        name="ReadVariableOp").outputs[0]
+            value = _identity(graph, value)
+            with graph.device("/device:CPU:0"):
+                return _identity(graph, value)
+    return read
 
 
 def _reshape(graph, tensor, shape):
@@ -231,10 +260,22 @@ def op_list_to_dict(op_list):
         if isinstance(var, SaveableObject):
             names_to_saveables[var.name] = var
             continue
+        if isinstance(var, PartitionedVariable):
+            if var.name in names_to_saveables:
+                raise ValueError("At least two variables have the same name: %s" % var.name)
+            names_to_saveables[var.name] = var
+            continue
+        if _is_variable(var) and var._get_save_slice_info():
+            # A part of a partitioned variable: saved with its siblings under the full variable's name.
+            name = var._get_save_slice_info().full_name
+            if name in names_to_saveables:
+                if not isinstance(names_to_saveables[name], list):
+                    raise ValueError("Mixing slices and non-slices with the same name: %s" % name)
+                names_to_saveables[name].append(var)
+            else:
+                names_to_saveables[name] = [var]
+            continue
         if _is_variable(var):
-            if getattr(var, "_save_slice_info", None):
-                raise errors.UnimplementedError(None, None, "Saving partitioned variables (%s) is not supported"
-                                                % var.name)
             var = _variable_tensor(var)
         if not _tensor_comes_from_variable(var):
             raise TypeError("Variable to save is not a Variable: %s" % (var,))
@@ -252,8 +293,9 @@ def saveable_objects_for_op(op, name):
     if isinstance(op, SaveableObject):
         yield op
         return
-    if isinstance(op, (list, tuple)):
-        raise errors.UnimplementedError(None, None, "Saving a list of variable slices (%s) is not supported" % name)
+    if isinstance(op, (list, tuple, PartitionedVariable)):
+        yield from _slice_saveables(list(op), name)
+        return
     if _is_variable(op):
         op = _variable_tensor(op)
     if not _tensor_comes_from_variable(op):
@@ -265,6 +307,28 @@ def saveable_objects_for_op(op, name):
         yield ResourceVariableSaveable(op, "", name)
     else:
         raise TypeError("Can't save the handle %s itself; pass the variable or its read tensor" % op.name)
+
+
+def _slice_saveables(variables, name):
+    """One saveable per slice, each under the full name with its slice spec (``"10 3 0,4:0,3"``)."""
+    slice_name = None
+    for variable in variables:
+        if isinstance(variable, SaveableObject):
+            yield variable
+            continue
+        if not _is_variable(variable):
+            raise ValueError("Slices must all be Variables: %s" % (variable,))
+        info = variable._get_save_slice_info()
+        if not info:
+            raise ValueError("Slices must all be slices: %s" % (variable,))
+        if slice_name is None:
+            slice_name = info.full_name
+        elif slice_name != info.full_name:
+            raise ValueError("Slices must all be from the same tensor: %s != %s" % (slice_name, info.full_name))
+        if variable.is_resource():
+            yield ResourceVariableSaveable(variable, info.spec, name)
+        else:
+            yield ReferenceVariableSaveable(variable, info.spec, name)
 
 
 def validate_and_slice_inputs(names_to_saveables):
@@ -466,11 +530,11 @@ class BulkSaverBuilder(BaseSaverBuilder):
 
 
 def _graph_of_saveables(saveables):
+    # The saveables' ops, not their specs' tensors: a spec may build its tensor when asked for it.
     for s in saveables:
-        for spec in s.specs:
-            t = spec.tensor
-            if isinstance(t, Tensor):
-                return t.graph
+        graph = getattr(s.op, "graph", None)
+        if graph is not None:
+            return graph
     return get_default_graph()
 
 

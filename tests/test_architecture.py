@@ -127,3 +127,16 @@ def test_few_function_local_imports_each_with_a_reason():
         len(local), "\n".join("%s:%d" % (p, n) for p, n, _ in local))
     unexplained = [(p, n) for p, n, line in local if "#" not in line]
     assert not unexplained, "function-local imports without a reason comment: %s" % unexplained
+
+
+def test_every_package_folder_is_installed():
+    # pyproject.toml lists the packages one by one (package-dir maps them under tagraph.*): a folder left out
+    # imports in the editable install and fails in a wheel.
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = set()
+    for package, folder in PYPROJECT["tool"]["setuptools"]["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join((package,) + rel))
+    assert found == listed, "only on disk: %s; only in pyproject.toml: %s" % (sorted(found - listed),
+                                                                               sorted(listed - found))

@@ -712,6 +712,9 @@ def name_scope(name, default_name=None, values=None):
 
 
 def _graph_of(values):
+    default = get_default_graph()
+    if getattr(default, "captures_outer_tensors", False):
+        return default      # a function body being traced takes the outer tensors it uses as arguments
     for v in values:
         if isinstance(v, (Tensor, Operation)):
             return v.graph

@@ -17,16 +17,21 @@ The families import each other in one direction only, lowest first:
     segment_ops                  segment_* and unsorted_segment_* reductions
     matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``, Einsum, tensordot
     random_ops, string_hash_ops (StringToHashBucket*), string_ops, state_ops, training_ops, parsing_ops,
-    summary_ops (scalar, histogram, text summaries and MergeSummary)
+    summary_ops (scalar, histogram, text, tensor, image and audio summaries, MergeSummary)
     tensor_array_ops             TensorArrayV3 and its ops (host kernels), TensorFlow 1's TensorArray object
+    stack_ops                    StackV2 and its push, pop and close (host kernels), for loop gradients
+    control_flow_context         the cond branch or while loop each op belongs to (CondContext, WhileContext)
     control_flow_ops             cond, case, while_loop (TensorArrays ride loops as their flow)
     functional_ops               map_fn, scan, foldl, foldr (while_loop over TensorArrays)
     lookup_tables, lookup_ops    lookup tables (hash, mutable, dense) and their ops
     lookup                       the ``tg.lookup`` namespace: StaticHashTable, StaticVocabularyTable, initializers,
                                  index_table_from_file, ...
-    nn_ops, conv_ops, batch_norm_ops, loss_ops
+    nn_ops, conv_ops, depthwise_conv_ops, conv3d_ops, batch_norm_ops, loss_ops
     sort_ops                     sort, argsort (on TopKV2), InTopKV2
     clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm
+    partition_ops                dynamic_partition, dynamic_stitch, parallel_dynamic_stitch
+    sparse_segment_ops           sparse_segment_sum/mean/sqrt_n and their gradient ops
+    embedding_ops                embedding_lookup, embedding_lookup_sparse (gradients: IndexedSlices)
     nn                           the ``tg.nn`` namespace
 
 A gradient that needs an op of a family above its own builds that op by type (``op_util.reduction``,

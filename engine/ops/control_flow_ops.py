@@ -17,7 +17,7 @@ with their branches and bodies in a FunctionDefLibrary:
   and a GraphDef or SavedModel that tagraph writes reads in TensorFlow as if TensorFlow 1 had built it.
 - It needs no function library, no function instantiation, and no second graph per branch: the branch
   and body ops are ordinary ops of the graph, placed, named, exported and differentiated as any other
-  (``tg.gradients`` through a cond uses the Switch and Merge gradients below).
+  (``tg.gradients`` through a cond uses TensorFlow's Switch and Merge gradients).
 - Dead-value propagation gives the lazy semantics users expect: ops created inside a branch (side
   effects included) run only when that branch is taken.
 
@@ -28,12 +28,13 @@ constant Enter, a loop invariant); an op with no input from inside (a constant) 
 the branch's or the loop's pivot, so it runs only when that branch, or that iteration, does; a control
 input from outside a loop is replaced by one from inside it, ordered after the original. Nested conds and
 loops compose: the inner construct is built first, and the outer one rewrites what the inner one left
-outside.
+outside. Each op built is then marked with its context (control_flow_context.py: the branch or the loop
+it belongs to), which the gradients need.
 
-Gradients: through ``cond`` (TensorFlow's Switch and Merge gradients). Not through ``while_loop``:
-TensorFlow 1 differentiates a loop by building a second, backward loop that pops the forward values from
-stacks, which needs the gradient walk (engine/train/gradients.py) to treat a loop as a unit; Enter, Exit and
-NextIteration have no gradient, so ``tg.gradients`` stops at a loop's Exit with a LookupError.
+Gradients (engine/train/control_flow_grad.py), as TensorFlow 1 builds them: through a ``cond``, a Switch
+and a Merge of the gradients; through a ``while_loop``, a second, backward loop that runs as many
+iterations as the forward one did and pops from stacks the forward values it needs, which the forward
+loop pushes.
 """
 import builtins
 
@@ -42,11 +43,13 @@ import numpy as np
 from tagraph.devices.kernel_registry import DEAD, register_kernel
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation, Tensor, _graph_of, convert_to_tensor, get_default_graph
-from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient, not_differentiable
+from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity
-from tagraph.engine.ops.comparison_ops import equal, logical_and
+from tagraph.engine.ops.comparison_ops import logical_and
 from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.control_flow_context import (CondContext, WhileContext, current_context, set_context,
+                                                     set_current_context, update_input as _update_input)
 from tagraph.engine.ops.tensor_array_ops import TensorArray
 
 __all__ = ["no_op", "group", "tuple", "cond", "case", "while_loop"]
@@ -184,34 +187,8 @@ def _loop_cond_shape(op):
 not_differentiable("LoopCond")
 
 
-@register_gradient("Switch", "RefSwitch")
-def _switch_grad(op, grad_false, grad_true):
-    # TensorFlow's Switch gradient outside a context: each side's gradient is switched on the same
-    # predicate (so a gradient that is live regardless, such as a constant zero, counts only when its
-    # side ran), and the Merge takes the side that ran. tg.gradients fills a missing side with zeros.
-    pred = op.inputs[1]
-    if grad_false is None or grad_true is None:
-        # A resource handle (no zeros for it): the gradient exists only when its side ran.
-        g = grad_true if grad_false is None else grad_false
-        return (None if g is None else make_op("Identity", [g], name="cond_grad")), None
-    with op.graph.control_dependencies(None):
-        false_grad = make_op("Switch", [grad_false, pred], name="Switch")[0]
-        true_grad = make_op("Switch", [grad_true, pred], name="Switch_1")[1]
-        return make_op("Merge", [[false_grad, true_grad]], name="cond_grad")[0], None
-
-
-@register_gradient("Merge", "RefMerge")
-def _merge_grad(op, grad, _):
-    # The gradient goes back to the input the Merge forwarded: switched on its value_index.
-    out = []
-    with op.graph.control_dependencies(None):
-        for i in range(len(op.inputs)):
-            taken = equal(op.outputs[1], np.int32(i), name="cond_%d" % i)
-            out.append(make_op("Switch", [grad, taken], name="Switch_%d" % i)[1])
-    return out
-
-
-# Enter, Exit and NextIteration have no gradient: tg.gradients stops at a loop's Exit with a LookupError.
+# Their gradients (and those of Enter, Exit and NextIteration) are in engine/train/control_flow_grad.py:
+# through a loop they build a second, backward loop.
 
 
 # --- nested structures (lists, tuples, namedtuples, dicts) ----------------------------------------
@@ -276,19 +253,6 @@ def _as_value_tensor(v):
 
 # --- rewriting what a branch or a body created ------------------------------------------------------
 
-def _update_input(op, index, tensor):
-    """Replaces ``op``'s ``index``-th input (TensorFlow's Operation._update_input)."""
-    old = op._inputs[index]
-    if old is tensor:
-        return
-    op._inputs[index] = tensor
-    try:
-        old._consumers.remove(op)
-    except ValueError:
-        pass
-    tensor._consumers.append(op)
-
-
 def _remove_control_input(op, c):
     op._control_inputs.remove(c)
     try:
@@ -298,11 +262,13 @@ def _remove_control_input(op, c):
 
 
 class _CondBranches:
-    """What one ``cond`` shares between its branches: the predicate and the Switch of each outside value."""
+    """What one ``cond`` shares between its branches: the predicate, the Switch of each outside value,
+    and the context of each branch (false, true), recorded on the ops built in it."""
 
-    def __init__(self, graph, pred):
+    def __init__(self, graph, pred, contexts):
         self.graph = graph
         self.pred = pred
+        self.contexts = contexts
         self.switches = {}     # (outside tensor, as reference) -> Switch op
 
     def switched(self, t, branch):
@@ -312,13 +278,21 @@ class _CondBranches:
                 # A reference stays one (RefSwitch), as in TensorFlow: it is read, or assigned, where used.
                 sw = self.graph.create_op("RefSwitch" if t.dtype._enum > 100 else "Switch", [t, self.pred], {},
                                           name="Switch")
+            # One Switch serves both branches: each output is in the context of its branch.
+            set_context(sw, self.contexts[0].outer_context)
+            sw._cond_branch_contexts = self.contexts
             self.switches[t] = sw
         return sw.outputs[branch]
 
     def build(self, fn, pivot, branch, which):
         g = self.graph
         start = len(g._ops)
-        result = fn()
+        outer = current_context(g)
+        set_current_context(g, self.contexts[branch])
+        try:
+            result = fn()
+        finally:
+            set_current_context(g, outer)
         if result is None:
             raise ValueError("'%s' must have a return value." % which)
         if isinstance(result, Operation):
@@ -347,6 +321,8 @@ class _CondBranches:
                 conditional = True
             if not conditional and not any(c in inside or c is pivot.op for c in op._control_inputs):
                 op._add_control_input(pivot.op)
+            if not hasattr(op, "_control_flow_context"):
+                set_context(op, self.contexts[branch])
         # A result from outside the branch (``lambda: x``) is switched too, so the Merge sees it only
         # when this branch is taken.
         flat = [v if v.op in inside or v.op is pivot.op else self.switched(v, branch) for v in flat]
@@ -395,7 +371,9 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         pivot_t = make_op("Identity", [p_t], name="switch_t")
         pivot_f = make_op("Identity", [p_f], name="switch_f")
         pred_id = make_op("Identity", [pred], name="pred_id")
-        branches = _CondBranches(g, pred_id)
+        outer = current_context(g)
+        branches = _CondBranches(g, pred_id, (CondContext(g, pred_id, pivot_f, 0, outer),
+                                              CondContext(g, pred_id, pivot_t, 1, outer)))
         orig_t, res_t = branches.build(true_fn, pivot_t, 1, "true_fn")
         orig_f, res_f = branches.build(false_fn, pivot_f, 0, "false_fn")
         if not strict:
@@ -480,6 +458,7 @@ class _Loop:
         self.invariants = {}      # outside tensor -> constant Enter output
         self.ordered = {}         # outside op -> constant Enter op ordered after it
         self.inside = set()
+        self.outside = set()      # ops made while building the loop that run outside it
 
     def enter(self, t, is_constant):
         # A reference stays one (RefEnter), as in TensorFlow: it is read, or assigned, where used.
@@ -502,6 +481,7 @@ class _Loop:
             g = self.graph
             with g.control_dependencies(None), g.control_dependencies([c]):
                 z = constant(False, name="control_input")
+            self.outside.add(z.op)
             e = self.ordered[c] = self.enter(z, True).op
         return e
 
@@ -534,7 +514,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     tensors). Each variable keeps its shape across iterations unless ``shape_invariants`` (the same
     structure, of shapes) gives a less specific one. ``maximum_iterations`` stops the loop after that many
     iterations. A single loop variable comes back as a tensor unless ``return_same_structure``.
-    (``back_prop`` and ``swap_memory`` are accepted for TensorFlow's signature and do nothing.)
+    ``tg.gradients`` differentiates the loop (as TensorFlow 1 does: engine/train/control_flow_grad.py)
+    unless ``back_prop`` is false; then the loop's values get no gradient. (``swap_memory`` is accepted
+    for TensorFlow's signature: saved values always stay in host memory.)
 
         i, total = tg.while_loop(lambda i, t: i < n, lambda i, t: (i + 1, t + i), [0, 0])
     """
@@ -587,6 +569,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         else:
             flat_inv = _flatten_shapes_as(loop_vars, shape_invariants)
         loop = _Loop(g, scope + "while_context", parallel_iterations)
+        outer = current_context(g)
+        ctxt = WhileContext(g, loop.frame_name, parallel_iterations, back_prop, swap_memory,
+                            max_iter if maximum_iterations is not None else None, outer)
+        loop_start = len(g._ops)
         enters = []
         for v, inv in zip(flat_vars, flat_inv):
             if not _shape_less_or_equal(v.shape, inv):
@@ -605,7 +591,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         loop.inside.update(e.op for e in enters)
 
         start = len(g._ops)
-        c = convert_to_tensor(cond(*_pack_loop_vars(loop_vars, merges)))
+        set_current_context(g, ctxt)
+        try:
+            c = convert_to_tensor(cond(*_pack_loop_vars(loop_vars, merges)))
+        finally:
+            set_current_context(g, outer)
         if c.dtype.base_dtype != dtypes.bool:
             raise TypeError("'cond' must return a bool tensor, got %s (%s)" % (c.name, c.dtype.name))
         with g.control_dependencies(None):
@@ -623,7 +613,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 
         start = len(g._ops)
         packed = _pack_loop_vars(loop_vars, body_vars)
-        result = body(*packed)
+        set_current_context(g, ctxt)
+        try:
+            result = body(*packed)
+        finally:
+            set_current_context(g, outer)
         if not _is_nested(result):
             result = [result]
         if not _same_structure(list(packed), list(result)):
@@ -655,6 +649,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             exits = [make_op("Exit", [s[0]], name="Exit") for s in switches]
         for x, inv in zip(exits, flat_inv):
             x._shape = inv
+        ctxt.pivot, ctxt.pivot_for_pred, ctxt.pivot_for_body = loop_cond, pivot_for_pred, pivot_for_body
+        ctxt.loop_enters, ctxt.loop_exits = enters, exits
+        for op in g._ops[loop_start:]:
+            if op not in loop.outside and not hasattr(op, "_control_flow_context"):
+                set_context(op, ctxt)
         packed_exits = _pack_loop_vars(result, exits)
         if not return_same_structure and maximum_iterations is None:
             packed_exits = packed_exits[0] if len(exits) == 1 else packed_exits

@@ -1,15 +1,20 @@
-"""2-D convolution and pooling, with their gradient ops, on CPU and GPU.
+"""2-D convolution and pooling, with their gradient ops, on CPU and GPU, and the 1-D forms built on them.
 
     y = tg.nn.conv2d(x, w, strides=[1, 2, 2, 1], padding="SAME")      # x: NHWC, w: [kh, kw, in, out]
     p = tg.nn.max_pool(y, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+    s = tg.nn.conv1d(seq, w1, stride=1, padding="VALID")                # seq: NWC, w1: [kw, in, out]
 
-Kernels are written once against ``ctx.xp``. A convolution is an im2col (one strided slice per filter
-tap, copied into a [N, OH, OW, KH, KW, C] block) followed by one matrix product; its input gradient is
-the transposed product scattered back tap by tap (col2im). Padding follows TensorFlow exactly: SAME gives
+Kernels are written once against ``ctx.xp``. A convolution is an im2col (a strided [N, OH, OW, KH, KW, C]
+view of the padded input, copied once) followed by one matrix product; its filter gradient is the same
+matrix's transposed product; its input gradient is one product per filter tap, added back where the tap
+reads. Padding follows TensorFlow exactly: SAME gives
 ``ceil(in / stride)`` outputs and pads ``max((out - 1) * stride + k_eff - in, 0)`` in total, the smaller
 half before; VALID pads nothing; EXPLICIT takes ``explicit_paddings``. NCHW is computed by transposing
-to NHWC and back.
+to NHWC and back. The helpers that read a window's attributes (``Geom``, ``pad_nhwc``, ``list4``, ...) serve
+the depthwise convolution (``depthwise_conv_ops``) too.
 """
+import threading
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -21,11 +26,11 @@ from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.ops import array_ops
 from tagraph.engine.ops.op_util import invalid
 
-__all__ = ["output_size_and_padding", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose",
-           "max_pool", "avg_pool", "max_pool2d", "avg_pool2d"]
+__all__ = ["output_size_and_padding", "conv1d", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
+           "conv2d_transpose", "max_pool", "avg_pool", "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d"]
 
 
-def _s(v):
+def attr_str(v):
     return v.decode() if isinstance(v, bytes) else v
 
 
@@ -66,12 +71,12 @@ def _explicit(attrs, fmt):
     return (pairs[1], pairs[2]) if fmt == "NHWC" else (pairs[2], pairs[3])
 
 
-class _Geom:
+class Geom:
     """Everything a conv/pool kernel needs about its window, from the op's attributes."""
 
     def __init__(self, attrs, in_h, in_w, kh, kw, window_attr=None):
-        self.fmt = _s(attrs.get("data_format", "NHWC"))
-        self.padding = _s(attrs["padding"])
+        self.fmt = attr_str(attrs.get("data_format", "NHWC"))
+        self.padding = attr_str(attrs["padding"])
         sh, sw, sn, sc = _attrs4(attrs, "strides", self.fmt)
         if sn != 1 or sc != 1:
             raise invalid("Current implementation does not yet support strides in the batch and depth dimensions.")
@@ -97,15 +102,15 @@ class _Geom:
                 slice(w0, w0 + self.sw * (self.ow - 1) + 1, self.sw), slice(None))
 
 
-def _to_nhwc(xp, x, fmt):
+def to_nhwc(xp, x, fmt):
     return x if fmt == "NHWC" else xp.transpose(x, (0, 2, 3, 1))
 
 
-def _from_nhwc(xp, x, fmt):
+def from_nhwc(xp, x, fmt):
     return x if fmt == "NHWC" else xp.ascontiguousarray(xp.transpose(x, (0, 3, 1, 2)))
 
 
-def _pad(xp, x, g, value=0):
+def pad_nhwc(xp, x, g, value=0):
     if not (g.pt or g.pb or g.pl or g.pr):
         return x
     n, h, w, c = x.shape
@@ -114,32 +119,73 @@ def _pad(xp, x, g, value=0):
     return out
 
 
+# Host im2col matrices of this many bytes are kept per thread for the next step's kernel of the same shape:
+# a fresh one that large is a new mapping whose page faults cost more than the copy into it.
+_REUSE_BYTES = (16 << 20, 256 << 20)
+_REUSED_PER_THREAD = 2
+_reusable = threading.local()
+
+
+def _matrix(xp, shape, dtype):
+    nbytes = shape[0] * shape[1] * np.dtype(dtype).itemsize
+    if xp is not np or not _REUSE_BYTES[0] <= nbytes <= _REUSE_BYTES[1]:
+        return xp.empty(shape, dtype=dtype)
+    kept = getattr(_reusable, "matrices", None)
+    if kept is None:
+        kept = _reusable.matrices = {}
+    key = (shape, np.dtype(dtype).str)
+    m = kept.pop(key, None)
+    if m is None:
+        m = np.empty(shape, dtype=dtype)
+        while len(kept) >= _REUSED_PER_THREAD:
+            kept.pop(next(iter(kept)))
+    kept[key] = m
+    return m
+
+
 def _im2col(xp, xpad, g):
+    """The [N * OH * OW, KH * KW * C] matrix of every output position's window: one copy of a strided view
+    of the padded input (rows: output positions; columns: taps, then channels). Valid until this thread's
+    next im2col of the same shape: a kernel uses it and lets it go before returning."""
     n, c = xpad.shape[0], xpad.shape[3]
-    cols = xp.empty((n, g.oh, g.ow, g.kh, g.kw, c), dtype=xpad.dtype)
-    for i in range(g.kh):
-        for j in range(g.kw):
-            cols[:, :, :, i, j, :] = xpad[g.tap(i, j)]
+    s0, s1, s2, s3 = xpad.strides
+    shape = (n, g.oh, g.ow, g.kh, g.kw, c)
+    windows = xp.lib.stride_tricks.as_strided(xpad, shape, (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3))
+    cols = _matrix(xp, (n * g.oh * g.ow, g.kh * g.kw * c), xpad.dtype)
+    xp.copyto(cols.reshape(shape), windows)
     return cols
 
 
-def _col2im(xp, cols, g, n, c, dtype):
-    hp, wp = g.in_h + g.pt + g.pb, g.in_w + g.pl + g.pr
-    out = xp.zeros((n, hp, wp, c), dtype=dtype)
-    for i in range(g.kh):
-        for j in range(g.kw):
-            out[g.tap(i, j)] += cols[:, :, :, i, j, :]
+def _input_gradient(xp, dy2, w, g, n, dtype):
+    """The input gradient of a convolution whose [N * OH * OW, CO] output gradient is ``dy2``: for each
+    filter tap one matrix product, added into the padded input where that tap reads."""
+    kh, kw, ci, co = w.shape
+    out = xp.zeros((n, g.in_h + g.pt + g.pb, g.in_w + g.pl + g.pr, ci), dtype=dtype)
+    part = xp.empty((dy2.shape[0], ci), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            xp.matmul(dy2, w[i, j].T, out=part)
+            out[g.tap(i, j)] += part.reshape(n, g.oh, g.ow, ci)
     return out[:, g.pt:g.pt + g.in_h, g.pl:g.pl + g.in_w, :]
 
 
-def _nhwc_dims(shape, fmt):
+def rank_error(op, rank, got):
+    """TensorFlow's shape-inference error for an input of ``op`` that is not of ``rank``."""
+    def dims(s):
+        return "?" if s.rank is None else "[%s]" % ",".join("?" if d is None else str(d) for d in s.dims)
+    return ValueError("Shape must be rank %d but is rank %d for '{{node %s}} = %s(%s)' with input shapes: %s."
+                      % (rank, got, op.name, op.type, ", ".join(t.op.name for t in op.inputs),
+                         ", ".join(dims(t.shape) for t in op.inputs)))
+
+
+def nhwc_dims(shape, fmt):
     n, a, b, c = shape
     return (n, a, b, c) if fmt == "NHWC" else (n, b, c, a)
 
 
 # --- Conv2D and its two gradient ops ------------------------------------------------------------------
 
-def _check_conv(x, w):
+def check_conv(x, w):
     if x.ndim != 4:
         raise invalid("input must be 4-dimensional%s" % (list(x.shape),))
     if w.ndim != 4:
@@ -147,9 +193,9 @@ def _check_conv(x, w):
 
 
 def _conv_forward(xp, x, w, attrs):
-    _check_conv(x, w)
-    fmt = _s(attrs.get("data_format", "NHWC"))
-    xn = _to_nhwc(xp, x, fmt)
+    check_conv(x, w)
+    fmt = attr_str(attrs.get("data_format", "NHWC"))
+    xn = to_nhwc(xp, x, fmt)
     n, h, wd, c = xn.shape
     kh, kw, ci, co = w.shape
     if c % ci or c != ci:
@@ -157,13 +203,13 @@ def _conv_forward(xp, x, w, attrs):
             raise errors.UnimplementedError(None, None, "Grouped convolutions (input depth %d, filter depth %d) "
                                             "are not supported" % (c, ci))
         raise invalid("input depth must be evenly divisible by filter depth: %d vs %d" % (c, ci))
-    g = _Geom(attrs, h, wd, kh, kw)
+    g = Geom(attrs, h, wd, kh, kw)
     if g.oh <= 0 or g.ow <= 0:
         raise invalid("Computed output size would be negative: %d [input_size: %d, effective_filter_size: %d, "
                       "stride: %d]" % (min(g.oh, g.ow), min(h, wd), (kh - 1) * g.dh + 1, g.sh))
-    cols = _im2col(xp, _pad(xp, xn, g), g)
+    cols = _im2col(xp, pad_nhwc(xp, xn, g), g)
     out = xp.matmul(cols.reshape(n * g.oh * g.ow, kh * kw * c), w.reshape(kh * kw * ci, co))
-    return _from_nhwc(xp, out.reshape(n, g.oh, g.ow, co), fmt)
+    return from_nhwc(xp, out.reshape(n, g.oh, g.ow, co), fmt)
 
 
 @register_kernel("Conv2D")
@@ -174,55 +220,54 @@ def _conv2d(ctx, x, w):
 @register_kernel("Conv2DBackpropInput", host_inputs=(0,))
 def _conv2d_backprop_input(ctx, input_sizes, w, dy):
     xp = ctx.xp
-    fmt = _s(ctx.attrs.get("data_format", "NHWC"))
+    fmt = attr_str(ctx.attrs.get("data_format", "NHWC"))
     sizes = [int(v) for v in np.asarray(input_sizes).reshape(-1)]
     if len(sizes) != 4:
         raise invalid("input_sizes must be 4-dimensional, got %s" % sizes)
-    n, h, wd, c = _nhwc_dims(sizes, fmt)
+    n, h, wd, c = nhwc_dims(sizes, fmt)
     kh, kw, ci, co = w.shape
-    g = _Geom(ctx.attrs, h, wd, kh, kw)
-    dyn = _to_nhwc(xp, dy, fmt)
+    g = Geom(ctx.attrs, h, wd, kh, kw)
+    dyn = to_nhwc(xp, dy, fmt)
     if tuple(dyn.shape) != (n, g.oh, g.ow, co):
         raise invalid("Conv2DBackpropInput: out_backprop shape %s does not match the computed output %s"
                       % (list(dyn.shape), [n, g.oh, g.ow, co]))
-    dcols = xp.matmul(dyn.reshape(n * g.oh * g.ow, co), w.reshape(kh * kw * ci, co).T)
-    dx = _col2im(xp, dcols.reshape(n, g.oh, g.ow, kh, kw, ci), g, n, ci, dy.dtype)
-    return _from_nhwc(xp, xp.ascontiguousarray(dx), fmt)
+    dx = _input_gradient(xp, dyn.reshape(n * g.oh * g.ow, co), w, g, n, dy.dtype)
+    return from_nhwc(xp, xp.ascontiguousarray(dx), fmt)
 
 
 @register_kernel("Conv2DBackpropFilter", host_inputs=(1,))
 def _conv2d_backprop_filter(ctx, x, filter_sizes, dy):
     xp = ctx.xp
-    fmt = _s(ctx.attrs.get("data_format", "NHWC"))
+    fmt = attr_str(ctx.attrs.get("data_format", "NHWC"))
     kh, kw, ci, co = [int(v) for v in np.asarray(filter_sizes).reshape(-1)]
-    xn = _to_nhwc(xp, x, fmt)
+    xn = to_nhwc(xp, x, fmt)
     n, h, wd, c = xn.shape
-    g = _Geom(ctx.attrs, h, wd, kh, kw)
-    dyn = _to_nhwc(xp, dy, fmt)
-    cols = _im2col(xp, _pad(xp, xn, g), g).reshape(n * g.oh * g.ow, kh * kw * c)
+    g = Geom(ctx.attrs, h, wd, kh, kw)
+    dyn = to_nhwc(xp, dy, fmt)
+    cols = _im2col(xp, pad_nhwc(xp, xn, g), g)
     dw = xp.matmul(cols.T, dyn.reshape(n * g.oh * g.ow, co))
     return dw.reshape(kh, kw, ci, co)
 
 
-def _spatial(shape, fmt):
+def spatial_dims(shape, fmt):
     if shape.rank is None:
         return None, None, None, None
     d = shape.dims
     return (d[0], d[1], d[2], d[3]) if fmt == "NHWC" else (d[0], d[2], d[3], d[1])
 
 
-def _out_shape(n, oh, ow, c, fmt):
+def out_shape(n, oh, ow, c, fmt):
     return TensorShape([n, oh, ow, c] if fmt == "NHWC" else [n, c, oh, ow])
 
 
-def _static_out(op, in_h, in_w, kh, kw, window_attr=None):
+def static_out(op, in_h, in_w, kh, kw, window_attr=None):
     attrs = {k: op.get_attr(k) for k in op.attr_names if not k.startswith("_")}
-    fmt = _s(attrs.get("data_format", "NHWC"))
+    fmt = attr_str(attrs.get("data_format", "NHWC"))
     if window_attr is not None:
         kh, kw, _, _ = _attrs4(attrs, window_attr, fmt)
     if in_h is None or in_w is None or kh is None or kw is None:
         sh, sw, _, _ = _attrs4(attrs, "strides", fmt)
-        pad = _s(attrs["padding"])
+        pad = attr_str(attrs["padding"])
 
         def one(i, k, s):
             if i is None:
@@ -232,7 +277,7 @@ def _static_out(op, in_h, in_w, kh, kw, window_attr=None):
             return None
         return one(in_h, kh, sh), one(in_w, kw, sw)
     try:
-        g = _Geom(attrs, in_h, in_w, kh, kw)
+        g = Geom(attrs, in_h, in_w, kh, kw)
     except errors.OpError as e:
         raise ValueError(e.message) from None
     if g.oh <= 0 or g.ow <= 0:
@@ -242,54 +287,18 @@ def _static_out(op, in_h, in_w, kh, kw, window_attr=None):
 
 @register_shape("Conv2D")
 def _conv2d_shape(op):
-    fmt = _s(op.get_attr("data_format"))
+    fmt = attr_str(op.get_attr("data_format"))
     x, w = op.inputs[0].shape, op.inputs[1].shape
     if x.rank is not None and x.rank != 4:
-        raise ValueError("Shape must be rank 4 but is rank %d for input" % x.rank)
+        raise rank_error(op, 4, x.rank)
     if w.rank is not None and w.rank != 4:
-        raise ValueError("Shape must be rank 4 but is rank %d for filter" % w.rank)
-    n, h, wd, c = _spatial(x, fmt)
+        raise rank_error(op, 4, w.rank)
+    n, h, wd, c = spatial_dims(x, fmt)
     kh, kw, ci, co = (w.dims if w.rank is not None else [None] * 4)
     if c is not None and ci is not None and c != ci:
         raise ValueError("Depth of input (%d) is not a multiple of input depth of filter (%d)" % (c, ci))
-    oh, ow = _static_out(op, h, wd, kh, kw)
-    return [_out_shape(n, oh, ow, co, fmt)]
-
-
-# --- DepthwiseConv2dNative: each input channel convolved with its own channel_multiplier filters ------------
-
-@register_kernel("DepthwiseConv2dNative")
-def _depthwise_conv2d(ctx, x, w):
-    xp = ctx.xp
-    _check_conv(x, w)
-    fmt = _s(ctx.attrs.get("data_format", "NHWC"))
-    xn = _to_nhwc(xp, x, fmt)
-    n, h, wd, c = xn.shape
-    kh, kw, ci, m = w.shape
-    if c != ci:
-        raise invalid("input and filter must have the same depth: %d vs %d" % (c, ci))
-    g = _Geom(ctx.attrs, h, wd, kh, kw)
-    if g.oh <= 0 or g.ow <= 0:
-        raise invalid("Computed output size would be negative: %d" % min(g.oh, g.ow))
-    xpad = _pad(xp, xn, g)
-    out = xp.zeros((n, g.oh, g.ow, c, m), dtype=xn.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out += xpad[g.tap(i, j)][..., None] * w[i, j]
-    return _from_nhwc(xp, out.reshape(n, g.oh, g.ow, c * m), fmt)
-
-
-@register_shape("DepthwiseConv2dNative")
-def _depthwise_conv2d_shape(op):
-    fmt = _s(op.get_attr("data_format"))
-    x, w = op.inputs[0].shape, op.inputs[1].shape
-    n, h, wd, c = _spatial(x, fmt)
-    kh, kw, ci, m = (w.dims if w.rank is not None else [None] * 4)
-    if c is not None and ci is not None and c != ci:
-        raise ValueError("Depth of input (%d) does not match the filter's input depth (%d)" % (c, ci))
-    oh, ow = _static_out(op, h, wd, kh, kw)
-    depth = ci * m if ci is not None and m is not None else None
-    return [_out_shape(n, oh, ow, depth, fmt)]
+    oh, ow = static_out(op, h, wd, kh, kw)
+    return [out_shape(n, oh, ow, co, fmt)]
 
 
 @register_shape("Conv2DBackpropInput")
@@ -336,11 +345,11 @@ def _conv2d_backprop_filter_grad(op, grad):
 # --- pooling --------------------------------------------------------------------------------------
 
 def _pool_geom(attrs, x_shape):
-    fmt = _s(attrs.get("data_format", "NHWC"))
+    fmt = attr_str(attrs.get("data_format", "NHWC"))
     if len(x_shape) != 4:
         raise invalid("input must be 4-dimensional")
-    n, h, w, c = _nhwc_dims(x_shape, fmt)
-    g = _Geom(attrs, h, w, 1, 1, window_attr="ksize")
+    n, h, w, c = nhwc_dims(x_shape, fmt)
+    g = Geom(attrs, h, w, 1, 1, window_attr="ksize")
     if g.oh <= 0 or g.ow <= 0:
         raise invalid("Computed output size would be negative: the window (%d, %d) is larger than the input "
                       "(%d, %d)" % (g.kh, g.kw, h, w))
@@ -351,17 +360,30 @@ def _lowest(dtype):
     return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
+def _tiled(xp, x, g):
+    """``x`` (NHWC) as [N, OH, KH, OW, KW, C] when the windows tile it exactly (no padding, no overlap,
+    nothing left over, as a 2x2 pool with stride 2 on even sizes), else None: then one reduction over a
+    reshaped view does what a pass per window tap does otherwise."""
+    if (g.kh, g.kw) != (g.sh, g.sw) or g.pt or g.pb or g.pl or g.pr or \
+            (g.oh * g.kh, g.ow * g.kw) != (g.in_h, g.in_w):
+        return None
+    return x.reshape(x.shape[0], g.oh, g.kh, g.ow, g.kw, x.shape[3])
+
+
 @register_kernel("MaxPool")
 def _max_pool(ctx, x):
     xp = ctx.xp
     fmt, n, c, g = _pool_geom(ctx.attrs, x.shape)
-    xpad = _pad(xp, _to_nhwc(xp, x, fmt), g, _lowest(x.dtype))
+    tiles = _tiled(xp, to_nhwc(xp, x, fmt), g)
+    if tiles is not None:
+        return from_nhwc(xp, tiles.max(axis=(2, 4)), fmt)
+    xpad = pad_nhwc(xp, to_nhwc(xp, x, fmt), g, _lowest(x.dtype))
     out = None
     for i in range(g.kh):
         for j in range(g.kw):
             t = xpad[g.tap(i, j)]
             out = t.copy() if out is None else xp.maximum(out, t)
-    return _from_nhwc(xp, out, fmt)
+    return from_nhwc(xp, out, fmt)
 
 
 @register_kernel("MaxPoolGrad")
@@ -370,8 +392,19 @@ def _max_pool_grad(ctx, orig_input, orig_output, grad):
     # kernel (SpatialMaxPoolWithArgMaxHelper) routes it.
     xp = ctx.xp
     fmt, n, c, g = _pool_geom(ctx.attrs, orig_input.shape)
-    xpad = _pad(xp, _to_nhwc(xp, orig_input, fmt), g, _lowest(orig_input.dtype))
-    gy = _to_nhwc(xp, grad, fmt)
+    gy = to_nhwc(xp, grad, fmt)
+    tiles = _tiled(xp, to_nhwc(xp, orig_input, fmt), g)
+    if tiles is not None:
+        best = tiles.max(axis=(2, 4))
+        taken = xp.zeros(gy.shape, dtype=bool)
+        out = xp.zeros(tiles.shape, dtype=grad.dtype)
+        for i in range(g.kh):
+            for j in range(g.kw):
+                hit = (tiles[:, :, i, :, j, :] == best) & ~taken
+                taken |= hit
+                out[:, :, i, :, j, :] = xp.where(hit, gy, xp.zeros_like(gy))
+        return from_nhwc(xp, out.reshape(n, g.in_h, g.in_w, c), fmt)
+    xpad = pad_nhwc(xp, to_nhwc(xp, orig_input, fmt), g, _lowest(orig_input.dtype))
     best = None
     taken = xp.zeros(gy.shape, dtype=bool)
     out = xp.zeros(xpad.shape, dtype=grad.dtype)
@@ -384,7 +417,7 @@ def _max_pool_grad(ctx, orig_input, orig_output, grad):
             taken |= hit
             out[g.tap(i, j)] += xp.where(hit, gy, xp.zeros_like(gy))
     out = out[:, g.pt:g.pt + g.in_h, g.pl:g.pl + g.in_w, :]
-    return _from_nhwc(xp, xp.ascontiguousarray(out), fmt)
+    return from_nhwc(xp, xp.ascontiguousarray(out), fmt)
 
 
 def _avg_counts(xp, g, dtype):
@@ -403,13 +436,16 @@ def _avg_counts(xp, g, dtype):
 def _avg_pool(ctx, x):
     xp = ctx.xp
     fmt, n, c, g = _pool_geom(ctx.attrs, x.shape)
-    xpad = _pad(xp, _to_nhwc(xp, x, fmt), g, 0)
+    tiles = _tiled(xp, to_nhwc(xp, x, fmt), g)
+    if tiles is not None:
+        return from_nhwc(xp, tiles.mean(axis=(2, 4), dtype=x.dtype), fmt)
+    xpad = pad_nhwc(xp, to_nhwc(xp, x, fmt), g, 0)
     total = None
     for i in range(g.kh):
         for j in range(g.kw):
             t = xpad[g.tap(i, j)]
             total = t.copy() if total is None else total + t
-    return _from_nhwc(xp, (total / _avg_counts(xp, g, x.dtype)).astype(x.dtype, copy=False), fmt)
+    return from_nhwc(xp, (total / _avg_counts(xp, g, x.dtype)).astype(x.dtype, copy=False), fmt)
 
 
 @register_kernel("AvgPoolGrad", host_inputs=(0,))
@@ -417,24 +453,24 @@ def _avg_pool_grad(ctx, orig_input_shape, grad):
     xp = ctx.xp
     shape = [int(v) for v in np.asarray(orig_input_shape).reshape(-1)]
     fmt, n, c, g = _pool_geom(ctx.attrs, shape)
-    gy = _to_nhwc(xp, grad, fmt) / _avg_counts(xp, g, grad.dtype)
+    gy = to_nhwc(xp, grad, fmt) / _avg_counts(xp, g, grad.dtype)
     out = xp.zeros((n, g.in_h + g.pt + g.pb, g.in_w + g.pl + g.pr, c), dtype=grad.dtype)
     for i in range(g.kh):
         for j in range(g.kw):
             out[g.tap(i, j)] += gy
     out = out[:, g.pt:g.pt + g.in_h, g.pl:g.pl + g.in_w, :]
-    return _from_nhwc(xp, xp.ascontiguousarray(out).astype(grad.dtype, copy=False), fmt)
+    return from_nhwc(xp, xp.ascontiguousarray(out).astype(grad.dtype, copy=False), fmt)
 
 
 @register_shape("MaxPool", "AvgPool")
 def _pool_shape(op):
-    fmt = _s(op.get_attr("data_format"))
+    fmt = attr_str(op.get_attr("data_format"))
     x = op.inputs[0].shape
     if x.rank is not None and x.rank != 4:
-        raise ValueError("Shape must be rank 4 but is rank %d" % x.rank)
-    n, h, w, c = _spatial(x, fmt)
-    oh, ow = _static_out(op, h, w, None, None, window_attr="ksize")
-    return [_out_shape(n, oh, ow, c, fmt)]
+        raise rank_error(op, 4, x.rank)
+    n, h, w, c = spatial_dims(x, fmt)
+    oh, ow = static_out(op, h, w, None, None, window_attr="ksize")
+    return [out_shape(n, oh, ow, c, fmt)]
 
 
 register_shape("MaxPoolGrad")(lambda op: [op.inputs[0].shape])
@@ -464,7 +500,7 @@ def _avg_pool_grad_grad(op, grad):
 
 # --- tg.nn functions ---------------------------------------------------------------------------------
 
-def _list4(v, name, fmt, default=1):
+def list4(v, name, fmt, default=1):
     """An int or a list of 1, 2 or 4 ints as the 4-element attribute TensorFlow's wrappers make."""
     if v is None:
         v = default
@@ -480,7 +516,7 @@ def _list4(v, name, fmt, default=1):
     raise ValueError("%s should be of length 1, 2 or 4, got %d" % (name, len(v)))
 
 
-def _padding_attrs(padding, fmt):
+def padding_attrs(padding, fmt):
     if isinstance(padding, (list, tuple)):
         flat = [int(p) for pair in padding for p in pair]
         if len(flat) != 8:
@@ -494,7 +530,7 @@ def _padding_attrs(padding, fmt):
     return padding, []
 
 
-def _scope(values, name, default):
+def scope_of(values, name, default):
     g = _graph_of([v for v in values if isinstance(v, Tensor) or hasattr(v, "_as_graph_tensor")])
     return g, g.name_scope(name or default)
 
@@ -507,11 +543,11 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
     if filter is None or padding is None:
         raise ValueError("conv2d needs filter and padding")
     data_format = data_format or "NHWC"
-    pad, explicit = _padding_attrs(padding, data_format)
-    attrs = {"strides": _list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
+    pad, explicit = padding_attrs(padding, data_format)
+    attrs = {"strides": list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
              "use_cudnn_on_gpu": bool(use_cudnn_on_gpu), "data_format": data_format,
-             "dilations": _list4(dilations, "dilations", data_format)}
-    g, cm = _scope([input, filter], name, "Conv2D")
+             "dilations": list4(dilations, "dilations", data_format)}
+    g, cm = scope_of([input, filter], name, "Conv2D")
     with g.as_default(), cm as scope:
         x = convert_to_tensor(input, name="input")
         w = convert_to_tensor(filter, dtype=x.dtype.base_dtype, name="filter")
@@ -520,20 +556,20 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
 
 def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding, use_cudnn_on_gpu=True,  # noqa: A002
                           data_format="NHWC", dilations=None, name=None):
-    pad, explicit = _padding_attrs(padding, data_format)
-    attrs = {"strides": _list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
+    pad, explicit = padding_attrs(padding, data_format)
+    attrs = {"strides": list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
              "use_cudnn_on_gpu": bool(use_cudnn_on_gpu), "data_format": data_format,
-             "dilations": _list4(dilations, "dilations", data_format)}
+             "dilations": list4(dilations, "dilations", data_format)}
     sizes = input_sizes if isinstance(input_sizes, Tensor) else convert_to_tensor(input_sizes, dtype=dtypes.int32)
     return make_op("Conv2DBackpropInput", [sizes, filter, out_backprop], attrs, name=name or "Conv2DBackpropInput")
 
 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, use_cudnn_on_gpu=True,  # noqa: A002
                            data_format="NHWC", dilations=None, name=None):
-    pad, explicit = _padding_attrs(padding, data_format)
-    attrs = {"strides": _list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
+    pad, explicit = padding_attrs(padding, data_format)
+    attrs = {"strides": list4(strides, "strides", data_format), "padding": pad, "explicit_paddings": explicit,
              "use_cudnn_on_gpu": bool(use_cudnn_on_gpu), "data_format": data_format,
-             "dilations": _list4(dilations, "dilations", data_format)}
+             "dilations": list4(dilations, "dilations", data_format)}
     sizes = filter_sizes if isinstance(filter_sizes, Tensor) else convert_to_tensor(filter_sizes, dtype=dtypes.int32)
     return make_op("Conv2DBackpropFilter", [input, sizes, out_backprop], attrs, name=name or "Conv2DBackpropFilter")
 
@@ -541,7 +577,7 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, 
 def conv2d_transpose(value, filter, output_shape, strides, padding="SAME", data_format="NHWC", name=None,  # noqa: A002
                      dilations=None):
     """The gradient of conv2d with respect to its input, as a layer ("deconvolution")."""
-    g, cm = _scope([value, filter], name, "conv2d_transpose")
+    g, cm = scope_of([value, filter], name, "conv2d_transpose")
     with g.as_default(), cm as scope:
         return conv2d_backprop_input(output_shape, filter, value, strides, padding, data_format=data_format,
                                      dilations=dilations, name=scope)
@@ -551,9 +587,9 @@ def _pool(op_type, value, ksize, strides, padding, data_format, name, default):
     data_format = data_format or "NHWC"
     if isinstance(padding, bytes):
         padding = padding.decode()
-    attrs = {"ksize": _list4(ksize, "ksize", data_format), "strides": _list4(strides, "strides", data_format),
+    attrs = {"ksize": list4(ksize, "ksize", data_format), "strides": list4(strides, "strides", data_format),
              "padding": padding.upper(), "data_format": data_format}
-    g, cm = _scope([value], name, default)
+    g, cm = scope_of([value], name, default)
     with g.as_default(), cm as scope:
         x = convert_to_tensor(value, name="input")
         return make_op(op_type, [x], attrs, name=scope)
@@ -573,3 +609,76 @@ def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NH
 
 max_pool2d = max_pool
 avg_pool2d = avg_pool
+
+
+# --- 1-D forms: a 2-D op over an added spatial dimension of size 1 --------------------------------------
+
+def _one_d(v, name, default=1):
+    """An int or a list of 1 or 3 ints (``[1, w, 1]``) as the width entry of a 1-D op."""
+    if v is None:
+        return default
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    v = [int(i) for i in v]
+    if len(v) == 1:
+        return v[0]
+    if len(v) == 3:
+        return v[1] if v[0] == 1 and v[2] == 1 else v[2]
+    raise ValueError("%s should be of length 1 or 3, got %d" % (name, len(v)))
+
+
+def _one_d_format(data_format):
+    if data_format in (None, "NWC", "NHWC"):
+        return "NHWC", 1
+    if data_format in ("NCW", "NCHW"):
+        return "NCHW", 2
+    raise ValueError("data_format must be \"NWC\" or \"NCW\", got %r" % data_format)
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None, data_format=None,
+           name=None, input=None, dilations=None):  # noqa: A002
+    """1-D convolution of NWC ``value`` with ``filters`` of shape [kw, in_channels, out_channels], as
+    TensorFlow computes it: a Conv2D over ``[batch, 1, width, channels]``, squeezed back.
+
+        y = tg.nn.conv1d(x, w, stride=2, padding="SAME")
+    """
+    value = input if value is None else value
+    if value is None or filters is None or padding is None:
+        raise ValueError("conv1d needs value, filters and padding")
+    fmt, spatial_start = _one_d_format(data_format)
+    g, cm = scope_of([value, filters], name, "conv1d")
+    with g.as_default(), cm as scope:
+        x = convert_to_tensor(value, name="value")
+        w = convert_to_tensor(filters, dtype=x.dtype.base_dtype, name="filters")
+        if x.shape.rank is not None and x.shape.rank != 3:
+            raise ValueError("conv1d expects a rank 3 input [batch, width, channels] (NWC) or [batch, channels, "
+                             "width] (NCW), got shape %s" % x.shape)
+        x4 = array_ops.expand_dims(x, spatial_start - 4)
+        w4 = array_ops.expand_dims(w, 0)
+        s, d = _one_d(stride, "stride"), _one_d(dilations, "dilations")
+        y = conv2d(x4, w4, strides=[1, 1, s, 1] if fmt == "NHWC" else [1, 1, 1, s], padding=padding,
+                   use_cudnn_on_gpu=True if use_cudnn_on_gpu is None else use_cudnn_on_gpu, data_format=fmt,
+                   dilations=[1, 1, d, 1] if fmt == "NHWC" else [1, 1, 1, d], name=scope)
+        return array_ops.squeeze(y, [spatial_start - 4])
+
+
+def _pool1d(op_type, value, ksize, strides, padding, data_format, name, default):
+    fmt, axis = _one_d_format(data_format)
+    g, cm = scope_of([value], name, default)
+    with g.as_default(), cm as scope:
+        x = array_ops.expand_dims(convert_to_tensor(value, name="input"), axis)
+        k, s = _one_d(ksize, "ksize"), _one_d(strides, "strides")
+        window = [1, 1, k, 1] if fmt == "NHWC" else [1, 1, 1, k]
+        step = [1, 1, s, 1] if fmt == "NHWC" else [1, 1, 1, s]
+        y = _pool(op_type, x, window, step, padding, fmt, scope, op_type)
+        return array_ops.squeeze(y, [axis])
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+    """The maximum of each ``ksize`` window of an NWC ``input``, moved by ``strides``."""
+    return _pool1d("MaxPool", input, ksize, strides, padding, data_format, name, "MaxPool1d")
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+    """The mean of each ``ksize`` window of an NWC ``input`` over its real (unpadded) elements."""
+    return _pool1d("AvgPool", input, ksize, strides, padding, data_format, name, "AvgPool1D")

@@ -8,8 +8,9 @@ TensorFlow's with control flow v1, so a GraphDef either side writes runs on the 
     total = tg.foldl(lambda acc, row: acc + row, x)               # their sum
 
 ``elems`` may be a (nested) list, tuple or dict of tensors of the same length; ``fn`` gets one element of
-each, in that structure. ``back_prop`` and ``swap_memory`` are accepted for TensorFlow's signature and do
-nothing (there are no loop gradients yet); ``parallel_iterations`` sets the loop's.
+each, in that structure. ``tg.gradients`` goes through them as through any loop (and the TensorArrays'
+gradients), unless ``back_prop`` is false; ``parallel_iterations`` sets the loop's; ``swap_memory`` is
+accepted for TensorFlow's signature.
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph

@@ -19,10 +19,11 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
+from tagraph.engine.framework.indexed_slices import IndexedSlices, dense_of
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.framework.tensor_util import to_numpy
-from tagraph.engine.ops.array_ops import reshape, shape, squeeze, transpose
+from tagraph.engine.ops.array_ops import expand_dims, reshape, shape, size, squeeze, transpose
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import concat
 from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid, is_tensor_like, reduction, register_folding, scalar_int
@@ -136,22 +137,55 @@ def _gather_legacy_shape(op):
 
 def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
     """Slices of ``params`` along ``axis`` at ``indices`` (GatherV2; ``batch_dims`` leading dimensions
-    of params and indices are batch dimensions)."""
+    of params and indices are batch dimensions). Rows of a resource variable (axis 0) are read with
+    ResourceGather, as TensorFlow's ``sparse_read`` reads them, without reading the whole variable."""
     del validate_indices
     if axis is None:
         axis = batch_dims
+    is_resource = getattr(params, "is_resource", None)
+    if is_resource is not None and is_resource() and _is_zero(axis):
+        g = params.graph
+        with g.as_default(), g.name_scope(name or "Gather") as scope:
+            return make_op("ResourceGather", [params.handle, indices], {"dtype": params.dtype.base_dtype},
+                           name=scope)
     return gen1("GatherV2", [params, indices, axis], {"batch_dims": batch_dims}, name, "GatherV2")
+
+
+def _is_zero(axis):
+    value = constant_value(axis) if is_tensor_like(axis) else axis
+    return value is not None and np.ndim(value) == 0 and int(value) == 0
+
+
+def _rows_gradient(params_shape, indices, grad):
+    """TensorFlow's gradient of a gather along axis 0: the upstream rows as an IndexedSlices of params."""
+    indices_size = expand_dims(size(indices), 0)
+    values_shape = concat([indices_size, params_shape[1:]], 0)
+    values = reshape(dense_of(grad), values_shape)
+    return IndexedSlices(values, reshape(indices, indices_size), params_shape)
+
+
+@register_gradient("Gather")
+def _gather_grad(op, grad):
+    params = op.inputs[0]
+    with params.graph.colocate_with(params.op):
+        params_shape = shape(params)
+    return [_rows_gradient(params_shape, op.inputs[1], grad), None]
 
 
 @register_gradient("GatherV2")
 def _gather_v2_grad(op, grad):
-    # TensorFlow returns IndexedSlices; tagraph has no sparse gradients, so the dense equivalent:
-    # UnsortedSegmentSum of the gradient's rows into the gathered positions.
+    # Axis 0: an IndexedSlices, as TensorFlow's. Another axis: the dense gradient, UnsortedSegmentSum of
+    # the gradient's rows into the gathered positions.
     params, indices, axis = op.inputs
     axis_v = constant_value(axis)
+    if axis_v is not None and int(axis_v) == 0 and not op.get_attr("batch_dims"):
+        with params.graph.colocate_with(params.op):
+            params_shape = shape(params)
+        return [_rows_gradient(params_shape, indices, grad), None, None]
     prank, irank = params.shape.rank, indices.shape.rank
     if axis_v is None or op.get_attr("batch_dims") or prank is None or irank is None:
         raise LookupError("GatherV2's gradient needs a constant axis, batch_dims=0 and known ranks")
+    grad = dense_of(grad)
     axis_v = int(axis_v) % prank
     params_shape = shape(params)
     n = gather(params_shape, axis_v)

@@ -18,7 +18,7 @@ from tagraph.engine.framework.common_shapes import constant_shape, constant_valu
 from tagraph.engine.framework.common_shapes import register_constant_shape as _register_constant_shape
 from tagraph.engine.framework.graph import (Tensor, _graph_of, convert_to_tensor,
                                             register_tensor_conversion_function)
-from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
+from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import math_ops
 from tagraph.engine.ops.array_ops import identity, rank, reshape, shape, size, transpose, zeros_like
@@ -241,6 +241,41 @@ def _concat_v2_grad(op, grad):
     sizes = stack([gen1("GatherV2", [shape(v), _normalized_axis(axis, v), 0], {"batch_dims": 0},
                         default_name="GatherV2") for v in values])
     return split(grad, sizes, axis=axis, num=len(values)) + [None]
+
+
+@register_kernel("ConcatOffset", "CPU")
+def _concat_offset(ctx, concat_dim, *shapes):
+    # Where each input of a ConcatV2 starts in its output: TensorFlow's ConcatV2 gradients slice with these.
+    if concat_dim.ndim != 0:
+        raise invalid("Concat dim tensor should be a scalar integer, but got shape %s", dbg(concat_dim.shape))
+    for i, s in enumerate(shapes, 1):
+        if s.ndim != 1:
+            raise invalid("input %d should be a vector, but got shape %s", i, dbg(s.shape))
+    cdim, dims = int(concat_dim), shapes[0].size
+    axis = cdim + dims if cdim < 0 else cdim
+    if not 0 <= axis < dims:
+        raise invalid("Concat dim is out of range: %d vs. %d", cdim, dims)
+    offsets, offset = [], 0
+    for i, s in enumerate(shapes):
+        if s.size != dims:
+            raise invalid("input %d should contain %d elements, but got %d", i, dims, s.size)
+        for j in range(dims):
+            if j != axis and s[j] != shapes[0][j]:
+                raise invalid("All dimensions except %d must match. Input %d has shape [%s] and doesn't match input 0 "
+                              "with shape [%s].", axis, i, " ".join(map(str, s)), " ".join(map(str, shapes[0])))
+        out = np.zeros(dims, dtype=s.dtype)
+        out[axis] = offset
+        offset += int(s[axis])
+        offsets.append(out)
+    return results(offsets)
+
+
+@register_shape("ConcatOffset")
+def _concat_offset_shape(op):
+    return [t.shape for t in op.inputs[1:]]
+
+
+not_differentiable("ConcatOffset")
 
 
 def _normalized_axis(axis, like):

@@ -6,19 +6,34 @@ Reference variables: ``VariableV2`` outputs a reference; ``Assign`` / ``AssignAd
 ``IsVariableInitialized`` take it. A consumer that reads a reference as a plain value gets the current
 value through a read step the runtime's plan inserts, as TensorFlow dereferences ref edges.
 
+Rows: ``ResourceGather`` reads rows of a resource variable (its gradient is an IndexedSlices);
+``Scatter{Update,Add,Sub,Mul,Div,Min,Max}`` and their ``ResourceScatter*`` forms update rows.
+
 Values live in the session (``SessionState.variables``), on the variable's device, keyed by
 (container, shared name); assignment stores a new array, so a value handed out earlier never changes.
+Row updates (scatters, the sparse optimizer updates) write into the variable's buffer, in time
+proportional to the rows named, when nothing else holds it, and into a copy otherwise
+(:func:`writable_value`), which keeps that promise.
+
+    tg.scatter_add(v, [0, 2], [[1.0, 1.0], [2.0, 2.0]])     # rows 0 and 2 of v grow
 """
+import sys
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework.graph import convert_to_tensor
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
-from tagraph.engine.ops.indexing_ops import _gather
+from tagraph.engine.framework.op_builder import make_op
+from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.indexing_ops import _gather, _rows_gradient
 from tagraph.engine.ops.op_util import gen1
 
-__all__ = ["ResourceHandle", "VarRef", "read_resource", "assign", "assign_add", "assign_sub"]
+__all__ = ["ResourceHandle", "VarRef", "read_resource", "assign", "assign_add", "assign_sub", "variable_shape",
+           "writable_value", "check_rows", "scatter_update", "scatter_add", "scatter_sub", "scatter_mul",
+           "scatter_div", "scatter_min", "scatter_max"]
 
 
 class ResourceHandle:
@@ -310,6 +325,188 @@ def _resource_gather(ctx, handle, indices):
     return _gather(ctx.xp, params, indices, bd, bd)
 
 
+def _handle_shape(handle):
+    """The static shape of the variable behind ``handle`` (from its VarHandleOp), else unknown."""
+    if handle.op.type == "VarHandleOp":
+        return as_shape(handle.op.get_attr("shape"))
+    return TensorShape(None)
+
+
 @register_shape("ResourceGather")
 def _resource_gather_shape(op):
-    return [TensorShape(None)]
+    params, indices = _handle_shape(op.inputs[0]), op.inputs[1].shape
+    bd = op.get_attr("batch_dims")
+    if params.rank is None or indices.rank is None:
+        return [TensorShape(None)]
+    if bd < 0:
+        bd += indices.rank
+    return [TensorShape(indices.dims + params.dims[bd + 1:])]
+
+
+@register_gradient("ResourceGather")
+def _resource_gather_grad(op, grad):
+    # TensorFlow's: the upstream rows as an IndexedSlices of the variable.
+    return [_rows_gradient(variable_shape(op.inputs[0]), op.inputs[1], grad), None]
+
+
+# --- VariableShape -------------------------------------------------------------------------------
+
+@register_kernel("VariableShape", host_outputs=(0,))
+def _variable_shape(ctx, handle):
+    value = read_resource(ctx.session_state, handle)
+    return np.array(value.shape, dtype=ctx.attrs.get("out_type", dtypes.int32).as_numpy_dtype)
+
+
+@register_shape("VariableShape")
+def _variable_shape_shape(op):
+    return [TensorShape([_handle_shape(op.inputs[0]).rank])]
+
+
+def variable_shape(handle, out_type=dtypes.int32):
+    """The shape of the variable behind ``handle``: a constant when its VarHandleOp knows it (as TensorFlow
+    takes it from the handle's data), else a VariableShape op."""
+    known = _handle_shape(handle)
+    if known.is_fully_defined():
+        return constant(known.as_list(), dtype=out_type)
+    return make_op("VariableShape", [handle], {"out_type": out_type})
+
+
+not_differentiable("VariableShape")
+
+
+# --- scatter updates of rows: Scatter* on reference variables, ResourceScatter* on resource ones ---------
+# A scatter writes into the variable's buffer, in O(rows named), when nothing else holds that buffer
+# (see writable_value); else into a copy, as TensorFlow copies a variable's buffer that a read still shares.
+
+def writable_value(values, key, xp):
+    """``values[key]`` (a variable's array), safe to update in place: itself when no one else holds it,
+    else a copy put in its place, so that a value handed out before (a read earlier in this run, a fetched
+    array) keeps what it was."""
+    shared = sys.getrefcount(values[key]) > 2   # the dict's reference and getrefcount's own
+    v = values[key]
+    if shared or getattr(v, "base", None) is not None or (isinstance(v, np.ndarray) and not v.flags.writeable) \
+            or not hasattr(v, "shape") or not v.shape:
+        v = xp.array(v, copy=True)
+        values[key] = v
+    return v
+
+
+def check_rows(xp, indices, limit, message="indices[%d] = %d is not in [0, %d)"):
+    """Raises InvalidArgumentError (TensorFlow's message) for the first index of the flat ``indices``
+    outside ``[0, limit)``."""
+    if not indices.size:
+        return
+    bad = (indices < 0) | (indices >= limit)
+    if bool(bad.any()):
+        pos = int(xp.argmax(bad))
+        raise errors.InvalidArgumentError(None, None, message % (pos, int(indices[pos]), limit))
+
+
+def _scatter_rows(kind, xp, params, indices, updates):
+    """Applies ``updates`` to the rows ``indices`` of ``params`` in place (repeated rows combine)."""
+    if params.ndim < 1:
+        raise errors.InvalidArgumentError(None, None, "params must be at least 1-D, got shape %s" % _dbg(params.shape))
+    if updates.ndim != 0 and tuple(updates.shape) != tuple(indices.shape) + tuple(params.shape[1:]):
+        raise errors.InvalidArgumentError(
+            None, None, "Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = [], got "
+            "updates.shape %s, indices.shape %s, params.shape %s"
+            % (_dbg(updates.shape), _dbg(indices.shape), _dbg(params.shape)))
+    rows = indices.reshape(-1).astype(np.int64, copy=False)
+    check_rows(xp, rows, params.shape[0])
+    if updates.ndim:
+        updates = updates.reshape((rows.shape[0],) + tuple(params.shape[1:]))
+    if updates.dtype != params.dtype:
+        updates = updates.astype(params.dtype)
+    if kind == "Update":
+        params[rows] = updates
+    else:
+        _SCATTER_UFUNCS[kind](xp).at(params, rows, updates)
+
+
+_SCATTER_UFUNCS = {"Add": lambda xp: xp.add, "Sub": lambda xp: xp.subtract, "Mul": lambda xp: xp.multiply,
+                   "Div": lambda xp: xp.true_divide, "Min": lambda xp: xp.minimum, "Max": lambda xp: xp.maximum}
+
+
+def _dbg(shape):
+    return "[%s]" % ",".join(str(int(d)) for d in shape)
+
+
+def _ref_scatter(kind):
+    def kernel(ctx, ref, indices, updates):
+        ref.read()    # FailedPreconditionError when uninitialized
+        _scatter_rows(kind, ctx.xp, writable_value(ref.state.variables, ref.key, ctx.xp), indices, updates)
+        return ref
+    kernel.__name__ = "scatter_" + kind.lower()
+    return kernel
+
+
+def _resource_scatter(kind):
+    def kernel(ctx, handle, indices, updates):
+        state = ctx.session_state
+        read_resource(state, handle)
+        _scatter_rows(kind, ctx.xp, writable_value(state.variables, handle.key, ctx.xp), indices, updates)
+    kernel.__name__ = "resource_scatter_" + kind.lower()
+    return kernel
+
+
+def _check_scatter_shapes(params, indices, updates):
+    """TensorFlow's build-time check: updates shaped indices.shape + params.shape[1:], or a scalar."""
+    if updates.rank == 0 or params.rank is None or indices.rank is None or updates.rank is None:
+        return
+    want = TensorShape(indices.dims + params.dims[1:]) if params.rank else None
+    if want is None or not updates.is_compatible_with(want):
+        raise ValueError("Shapes must be equal rank, but are %d and %d" % (updates.rank, want.rank)
+                         if want is not None and updates.rank != want.rank else
+                         "Dimensions of updates %s and indices.shape + params.shape[1:] %s must match"
+                         % (updates, want))
+
+
+def _ref_scatter_shape(op):
+    _check_scatter_shapes(op.inputs[0].shape, op.inputs[1].shape, op.inputs[2].shape)
+    return [op.inputs[0].shape]
+
+
+def _resource_scatter_shape(op):
+    _check_scatter_shapes(_handle_shape(op.inputs[0]), op.inputs[1].shape, op.inputs[2].shape)
+    return []
+
+
+_SCATTER_KINDS = ("Update", "Add", "Sub", "Mul", "Div", "Min", "Max")
+for _kind in _SCATTER_KINDS:
+    # Multiply and divide have no ``ufunc.at`` in CuPy: those run on the CPU.
+    _devices = ("CPU",) if _kind in ("Mul", "Div") else None
+    register_kernel("Scatter" + _kind, _devices)(_ref_scatter(_kind))
+    register_kernel("ResourceScatter" + _kind, _devices)(_resource_scatter(_kind))
+    register_shape("Scatter" + _kind)(_ref_scatter_shape)
+    register_shape("ResourceScatter" + _kind)(_resource_scatter_shape)
+    not_differentiable("Scatter" + _kind, "ResourceScatter" + _kind)
+
+
+def _scatter_fn(kind, what):
+    def scatter(ref, indices, updates, use_locking=False, name=None):
+        tensor = _ref_tensor(ref)
+        if tensor is not None:
+            return gen1("Scatter" + kind, [tensor, indices, updates], {"use_locking": use_locking}, name,
+                        "Scatter" + kind)
+        # A resource variable: the op, then the variable's value read after it (TensorFlow's _lazy_read).
+        g = ref.graph
+        with g.as_default(), g.name_scope(name or "ResourceScatter" + kind) as scope:
+            updates = convert_to_tensor(updates, dtype=ref.dtype.base_dtype, name="updates")
+            op = g.create_op("ResourceScatter" + kind, [ref.handle, indices, updates], {}, name=scope)
+        with g.control_dependencies([op]):
+            return ref.value()
+    scatter.__name__ = "scatter_" + kind.lower()
+    scatter.__doc__ = ("%s the rows ``indices`` of the variable ``ref`` by ``updates`` (Scatter%s, or "
+                       "ResourceScatter%s for a resource variable); returns the variable's new value."
+                       % (what, kind, kind))
+    return scatter
+
+
+scatter_update = _scatter_fn("Update", "Sets")
+scatter_add = _scatter_fn("Add", "Adds to")
+scatter_sub = _scatter_fn("Sub", "Subtracts from")
+scatter_mul = _scatter_fn("Mul", "Multiplies")
+scatter_div = _scatter_fn("Div", "Divides")
+scatter_min = _scatter_fn("Min", "Takes the minimum of")
+scatter_max = _scatter_fn("Max", "Takes the maximum of")
+del _kind, _devices

@@ -17,6 +17,12 @@ one cleared by an earlier read (``clear_after_read``), an index past a fixed siz
 shape that disagrees, an array used after ``close``. An index never written reads as zeros when the element
 shape is fully known, as TensorFlow's does.
 
+**Gradients** (TensorFlow's tensor_array_grad): the gradient of each op goes through the *gradient array*
+of its array, ``TensorArrayGradV3``, one per array and ``tg.gradients`` call (named by the call's scope),
+of the array's size, holding the shape of each element written so far: a read's gradient is written to
+it, a write's gradient read from it (zeros of the element's shape where no gradient was written), writes
+to one index add up. In a loop, the gradient loop runs these in reverse.
+
 The kernels run on the host, as the TensorList ops do: the array holds its items in host memory, and the
 values a device computes cross to the host when written and back when read, as explicit transfers.
 """
@@ -30,7 +36,7 @@ from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, get_default_graph
-from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_shape
+from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity, shape
 from tagraph.engine.ops.math_ops import cast, range as _range
@@ -81,7 +87,7 @@ class ArrayStore:
     """The value of a TensorArray handle: one array of one run."""
 
     __slots__ = ("name", "dtype", "items", "cleared", "dynamic", "clear_after_read", "identical", "element_shape",
-                 "closed")
+                 "closed", "shapes", "is_grad", "grads")
 
     def __init__(self, name, dtype, size, dynamic, clear_after_read, identical, element_shape):
         self.name = name
@@ -93,6 +99,25 @@ class ArrayStore:
         self.identical = identical
         self.element_shape = element_shape
         self.closed = False
+        # The shape of each index written, kept after a read clears it: a gradient array starts with its
+        # forward array's, and reads zeros of that shape where no gradient was written.
+        self.shapes = {}
+        self.is_grad = False
+        self.grads = {}           # gradients() call -> this array's gradient array
+
+    def gradient(self, source):
+        """The gradient array of this one for the ``tg.gradients`` call ``source``, made on first use: the
+        same size, the shapes written so far, and writes to one index summed (TensorArrayGradV3)."""
+        g = self.grads.get(source)
+        if g is None:
+            # Once gradients are computed the forward array may no longer grow.
+            self.dynamic = False
+            g = ArrayStore("%s@%s" % (self.name, source), self.dtype, len(self.items), False, True, self.identical,
+                           self.element_shape)
+            g.shapes = dict(self.shapes)
+            g.is_grad = True
+            self.grads[source] = g
+        return g
 
     def __repr__(self):
         return "<TensorArray %s: %d %s>" % (self.name, len(self.items), self.dtype.name)
@@ -112,7 +137,18 @@ class ArrayStore:
                            self.name, index, n)
         if index >= n:
             self.items.extend([None] * (index + 1 - n))
-        if self.items[index] is not None or index in self.cleared:
+        if self.is_grad and index not in self.cleared:
+            if self.items[index] is not None or index in self.shapes:
+                have = self.items[index].shape if self.items[index] is not None else self.shapes[index]
+                if tuple(have) != tuple(value.shape):
+                    raise _invalid("TensorArray %s: Could not aggregate to TensorArray index %d because the existing "
+                                   "shape is %s but the new input shape is %s", self.name, index, _shape_str(have),
+                                   _shape_str(value.shape))
+            if self.items[index] is not None:
+                # Gradients written to one index add up.
+                self.items[index] = self.items[index] + value
+                return
+        elif self.items[index] is not None or index in self.cleared:
             raise _invalid("TensorArray %s: Could not write to TensorArray index %d because it has already been "
                            "written to.", self.name, index)
         if not _compatible(self.element_shape, value.shape):
@@ -124,16 +160,23 @@ class ArrayStore:
             self.element_shape = tuple(value.shape)
         # The array keeps the value it was given: kernels never change an input in place.
         self.items[index] = value
+        self.shapes[index] = value.shape
 
     def read(self, index):
         n = len(self.items)
+        if self.is_grad and index >= n and _defined(self.element_shape):
+            self.items.extend([None] * (index + 1 - n))
+            n = index + 1
         if not 0 <= index < n:
             raise _invalid("Tried to read from index %d but array size is: %d", index, n)
         if index in self.cleared:
             raise _invalid("TensorArray %s: Could not read index %d twice because it was cleared after a previous "
                            "read (perhaps try setting clear_after_read = false?).", self.name, index)
         v = self.items[index]
-        if v is None:
+        if v is None and self.is_grad and index in self.shapes:
+            # No gradient reached this element: zeros of its forward value's shape.
+            v = np.zeros(self.shapes[index], self.dtype)
+        elif v is None:
             if not _defined(self.element_shape):
                 raise _invalid("TensorArray %s: Could not read from TensorArray index %d.  Furthermore, the element "
                                "shape is not fully defined: %s.  It is possible you are working with a resizeable "
@@ -277,6 +320,31 @@ def _size(ctx, store, flow_in):
     return np.int32(len(store.items))
 
 
+@register_kernel("TensorArrayGradV3", _HOST)
+def _grad(ctx, store, flow_in):
+    store.check_open()
+    return store.gradient(_source(ctx)), flow_in
+
+
+@register_kernel("TensorArrayGradWithShape", _HOST)
+def _grad_with_shape(ctx, store, flow_in, shape_to_prepend):
+    store.check_open()
+    prefix = tuple(int(d) for d in np.asarray(shape_to_prepend).reshape(-1))
+    key = "%s:%s" % (_source(ctx), prefix)
+    g = store.grads.get(key)
+    if g is None:
+        g = store.gradient(key)
+        g.shapes = {i: prefix + tuple(s) for i, s in g.shapes.items()}
+        g.element_shape = None if store.element_shape is None else prefix + tuple(store.element_shape)
+        g.identical = False
+    return g, flow_in
+
+
+def _source(ctx):
+    source = ctx.attrs["source"]
+    return source.decode("utf-8") if isinstance(source, bytes) else source
+
+
 @register_kernel("TensorArrayCloseV3", _HOST)
 def _close(ctx, store):
     store.check_open()
@@ -287,7 +355,8 @@ def _close(ctx, store):
 
 # --- static shapes ---------------------------------------------------------------------------------------
 
-register_shape("TensorArrayV3")(lambda op: [TensorShape([2]), TensorShape([])])
+register_shape("TensorArrayV3", "TensorArrayGradV3", "TensorArrayGradWithShape")(
+    lambda op: [TensorShape([2]), TensorShape([])])
 register_shape("TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3")(lambda op: [TensorShape([])])
 register_shape("TensorArraySizeV3")(lambda op: [TensorShape([])])
 register_shape("TensorArrayCloseV3")(lambda op: [])
@@ -306,7 +375,75 @@ def _concat_shape(op):
     return [TensorShape(None) if rest.rank is None else TensorShape([None] + list(rest.dims)), TensorShape([None])]
 
 
-not_differentiable("TensorArrayV3", "TensorArraySizeV3", "TensorArrayCloseV3")
+not_differentiable("TensorArrayV3", "TensorArraySizeV3", "TensorArrayCloseV3", "TensorArrayGradV3",
+                   "TensorArrayGradWithShape")
+
+
+# --- gradients: each op's gradient goes through the gradient array of its array -------------------------
+
+def _grad_source(t):
+    """Which ``tg.gradients`` call made the gradient ``t`` (the scope up to its last ``gradients``): each
+    call gets its own gradient arrays, so two calls on one forward graph do not add into each other."""
+    tokens = t.name.split("/")
+    at = [i for i, x in enumerate(tokens) if x.startswith("gradients")]
+    if not at:
+        raise ValueError("Expected op/tensor name to start with gradients (excluding scope), got: %s. This means "
+                         "that a tf.gradients op with this op in its dependency path has a custom name that does "
+                         "not start with 'gradients'. Please make sure all calls to tf.gradients that have "
+                         "non-empty `name` arguments use names that start with 'gradients'." % t.name)
+    return "/".join(tokens[:at[-1] + 1])
+
+
+def _grad_array(op, dtype_attr, flow, source):
+    ta = TensorArray(dtype=op.get_attr(dtype_attr), handle=op.inputs[0], flow=flow,
+                     colocate_with_first_write_call=False)
+    return ta.grad(source=source, flow=flow)
+
+
+def _barrier(op, flow):
+    """``flow``, once ``op`` (a write) has run: the gradient array is made after the last forward write."""
+    flow_out = identity(op.outputs[0], name="flow_out")
+    with op.graph.control_dependencies([flow_out]):
+        return identity(flow, name="write_barrier")
+
+
+@register_gradient("TensorArrayReadV3")
+def _read_grad(op, grad):
+    g = _grad_array(op, "dtype", op.inputs[2], _grad_source(grad))
+    return [None, None, g.write(op.inputs[1], grad).flow]
+
+
+@register_gradient("TensorArrayWriteV3")
+def _write_grad(op, flow):
+    source = _grad_source(flow)
+    flow = _barrier(op, flow)
+    return [None, None, _grad_array(op, "T", flow, source).read(op.inputs[1]), flow]
+
+
+@register_gradient("TensorArrayGatherV3")
+def _gather_grad(op, grad):
+    g = _grad_array(op, "dtype", op.inputs[2], _grad_source(grad))
+    return [None, None, g.scatter(op.inputs[1], grad).flow]
+
+
+@register_gradient("TensorArrayScatterV3")
+def _scatter_grad(op, flow):
+    source = _grad_source(flow)
+    flow = _barrier(op, flow)
+    return [None, None, _grad_array(op, "T", flow, source).gather(op.inputs[1]), flow]
+
+
+@register_gradient("TensorArrayConcatV3")
+def _concat_grad(op, grad, _):
+    g = _grad_array(op, "dtype", op.inputs[1], _grad_source(grad))
+    return [None, g.split(grad, lengths=op.outputs[1]).flow]
+
+
+@register_gradient("TensorArraySplitV3")
+def _split_grad(op, flow):
+    source = _grad_source(flow)
+    flow = _barrier(op, flow)
+    return [None, _grad_array(op, "T", flow, source).concat(), None, flow]
 
 
 # --- the Python object -----------------------------------------------------------------------------------
@@ -475,6 +612,22 @@ class TensorArray:
 
     def close(self, name=None):
         return scoped("TensorArrayCloseV3", "TensorArrayCloseV3", [self._handle], name=name)
+
+    def grad(self, source, flow=None, name=None):
+        """The gradient array of this one for the ``tg.gradients`` call ``source`` (TensorArrayGradV3): made
+        once ``flow`` (this array's, by default) is, of the array's size then, and the same array each time
+        it is asked for in a run."""
+        flow = self._flow if flow is None else flow
+        g = self._handle.graph
+        with g.as_default(), g.name_scope(name or "TensorArrayGrad"), _colocated(g, self._handle):
+            handle, _ = make_op("TensorArrayGradV3", [self._handle, flow], {"source": source},
+                                name="TensorArrayGradV3")
+            with g.control_dependencies([handle.op]):
+                flow = identity(flow, name="gradient_flow")
+            ta = TensorArray(self._dtype, handle=handle, flow=flow, infer_shape=self._infer_shape,
+                             colocate_with_first_write_call=False)
+            ta._element_shape = self._element_shape
+            return ta
 
 
 def _graph_of_any(values):

@@ -15,10 +15,12 @@ order of operations, so a model trained here follows TensorFlow's trajectory to 
                      var -= mom
     CenteredRMSProp  as RMSProp, with mg += (grad - mg) * (1 - rho) and sqrt(ms - mg^2 + epsilon)
 
-Updates store new arrays rather than writing into the old ones, so a value read earlier in the same run
-(a ReadVariableOp's output still waiting for a consumer) stays the value it was, as TensorFlow's
-copy-on-write resource variables guarantee. ``use_locking`` is accepted and has nothing to do: a
-session runs one step's kernels one at a time.
+Dense updates store new arrays rather than writing into the old ones, so a value read earlier in the same
+run (a ReadVariableOp's output still waiting for a consumer) stays the value it was, as TensorFlow's
+copy-on-write resource variables guarantee. The sparse updates (SparseApply*, ResourceSparseApply*: rows
+of an IndexedSlices gradient) write the rows they name into the variable's buffer when nothing else
+holds it, and into a copy otherwise, so a step touching 1,000 rows of a million costs 1,000 rows.
+``use_locking`` is accepted and has nothing to do: a session runs one step's kernels one at a time.
 """
 import os
 
@@ -28,7 +30,8 @@ from tagraph.devices import cuda_kernels
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
-from tagraph.engine.ops.state_ops import read_resource
+from tagraph.engine.ops.state_ops import read_resource, writable_value
+
 
 def _invalid(msg):
     return errors.InvalidArgumentError(None, None, msg)
@@ -372,3 +375,202 @@ for _name, (_rule, _nslots, _args) in _OPS.items():
     register_shape("Apply" + _name)(lambda op: [op.inputs[0].shape])
     register_shape("ResourceApply" + _name)(lambda op: [])
     not_differentiable("Apply" + _name, "ResourceApply" + _name)
+
+
+# --- sparse updates: SparseApply* on reference variables, ResourceSparseApply* on resource variables ----
+# The rows ``indices`` of the variable and its slots are updated in place (in time proportional to the rows
+# named, not to the variable; see state_ops.writable_value), each row by TensorFlow's formula:
+#
+#     Adagrad          accum += grad^2 (when update_slots);  var -= lr * grad * rsqrt(accum)
+#     AdagradV2        accum += grad^2 (when update_slots);  var -= lr * grad / (sqrt(accum) + epsilon)
+#     Momentum         accum = accum * momentum + grad;  var -= accum * lr
+#                      (use_nesterov: var -= grad * lr + accum * momentum * lr)
+#     RMSProp          ms = ms * rho + grad^2 * (1 - rho);  mom = mom * momentum + rsqrt(ms + epsilon) * lr * grad
+#                      var -= mom
+#     CenteredRMSProp  as RMSProp, with mg = mg * rho + grad * (1 - rho) and rsqrt(ms + epsilon - mg^2)
+#
+# A row named twice is updated twice, one after the other, as TensorFlow's kernels loop over indices.
+
+def _sparse_adagrad(xp, attrs, rows, var, accum, lr, grad):
+    a = accum[rows]
+    if attrs.get("update_slots", True):
+        a = a + grad * grad
+        accum[rows] = a
+    var[rows] = var[rows] - (lr * grad) * (1 / xp.sqrt(a))
+
+
+def _sparse_adagrad_v2(xp, attrs, rows, var, accum, lr, epsilon, grad):
+    a = accum[rows]
+    if attrs.get("update_slots", True):
+        a = a + grad * grad
+        accum[rows] = a
+    var[rows] = var[rows] - (lr * grad) / (xp.sqrt(a) + epsilon)
+
+
+def _sparse_momentum(xp, attrs, rows, var, accum, lr, grad, momentum):
+    a = accum[rows] * momentum + grad
+    accum[rows] = a
+    if attrs.get("use_nesterov", False):
+        var[rows] = var[rows] - (grad * lr + a * momentum * lr)
+    else:
+        var[rows] = var[rows] - a * lr
+
+
+def _sparse_rmsprop(xp, attrs, rows, var, ms, mom, lr, rho, momentum, epsilon, grad):
+    one = var.dtype.type(1)
+    s = ms[rows] * rho + grad * grad * (one - rho)
+    ms[rows] = s
+    m = mom[rows] * momentum + (1 / xp.sqrt(s + epsilon)) * lr * grad
+    mom[rows] = m
+    var[rows] = var[rows] - m
+
+
+def _sparse_centered_rmsprop(xp, attrs, rows, var, mg, ms, mom, lr, rho, momentum, epsilon, grad):
+    one = var.dtype.type(1)
+    s = ms[rows] * rho + grad * grad * (one - rho)
+    ms[rows] = s
+    a = mg[rows] * rho + grad * (one - rho)
+    mg[rows] = a
+    m = mom[rows] * momentum + (1 / xp.sqrt(s + epsilon - a * a)) * lr * grad
+    mom[rows] = m
+    var[rows] = var[rows] - m
+
+
+# name -> (rule, slot names, the arguments after the slots: (kind, name) with kind "s" scalar, "g" gradient,
+# "i" indices)
+_SPARSE_OPS = {
+    "Adagrad": (_sparse_adagrad, ("accum",), [("s", "lr"), ("g", "grad"), ("i", "indices")]),
+    "AdagradV2": (_sparse_adagrad_v2, ("accum",), [("s", "lr"), ("s", "epsilon"), ("g", "grad"), ("i", "indices")]),
+    "Momentum": (_sparse_momentum, ("accum",), [("s", "lr"), ("g", "grad"), ("i", "indices"), ("s", "momentum")]),
+    "RMSProp": (_sparse_rmsprop, ("ms", "mom"), [("s", "lr"), ("s", "rho"), ("s", "momentum"), ("s", "epsilon"),
+                                                 ("g", "grad"), ("i", "indices")]),
+    "CenteredRMSProp": (_sparse_centered_rmsprop, ("mg", "ms", "mom"),
+                        [("s", "lr"), ("s", "rho"), ("s", "momentum"), ("s", "epsilon"), ("g", "grad"),
+                         ("i", "indices")]),
+}
+
+
+def _occurrence_rounds(xp, indices):
+    """Positions of ``indices`` in rounds without a repeated row: round k holds each row's k-th occurrence,
+    so applying the rounds in order updates a repeated row once per occurrence, in order. None when no
+    row repeats (one round of everything)."""
+    n = indices.shape[0]
+    if n < 2:
+        return None
+    order = xp.argsort(indices, kind="stable")
+    ranked = indices[order]
+    starts = xp.concatenate([xp.ones(1, dtype=bool), ranked[1:] != ranked[:-1]])
+    if bool(starts.all()):
+        return None
+    group_start = xp.nonzero(starts)[0][xp.cumsum(starts) - 1]
+    rank = xp.empty(n, dtype=np.int64)
+    rank[order] = xp.arange(n) - group_start
+    return [xp.nonzero(rank == k)[0] for k in range(int(rank.max()) + 1)]
+
+
+def _run_sparse(name, ctx, var, slots, rest):
+    rule, slot_names, args = _SPARSE_OPS[name]
+    for slot_name, s in zip(slot_names, slots):
+        _check_same("var", var, slot_name, s)
+    scalars, grad, indices = [], None, None
+    for (kind, arg_name), x in zip(args, rest):
+        if kind == "s":
+            _check_scalar(arg_name, x)
+            scalars.append(x.reshape(()) if x.ndim else x)
+        elif kind == "g":
+            grad = x
+        else:
+            indices = x
+    if var.ndim < 1:
+        raise _invalid("var must be at least 1 dimensional")
+    if indices.ndim != 1:
+        raise _invalid("indices must be one-dimensional")
+    for d in range(1, var.ndim):
+        if grad.ndim <= d or var.shape[d] != grad.shape[d]:
+            raise _invalid("var and grad must match in dimension %d" % d)
+    if grad.ndim < 1 or grad.shape[0] != indices.shape[0]:
+        raise _invalid("grad must be the same size as indices in the first dimension.")
+    rows = indices.astype(np.int64, copy=False)
+    if rows.size:
+        bad = (rows < 0) | (rows >= var.shape[0])
+        if bool(bad.any()):
+            pos = int(ctx.xp.argmax(bad))
+            raise _invalid("Index %d at offset %d in indices is out of range" % (int(rows[pos]), pos))
+    if grad.dtype != var.dtype:
+        grad = grad.astype(var.dtype)
+    rounds = _occurrence_rounds(ctx.xp, rows)
+    # The scalars (lr, rho, ...) go before the gradient in every rule's signature, as in the ops'.
+    order = [k for k, _ in args if k != "i"]
+    for sel in [None] if rounds is None else rounds:
+        g = grad if sel is None else grad[sel]
+        r = rows if sel is None else rows[sel]
+        it = iter(scalars)
+        call = [next(it) if k == "s" else g for k in order]
+        if name == "Momentum":          # the op's order is (lr, grad, momentum)
+            call = [call[0], g, call[2]]
+        rule(ctx.xp, ctx.attrs, r, var, *slots, *call)
+
+
+def _resource_sparse_kernel(name):
+    nslots = len(_SPARSE_OPS[name][1])
+
+    def kernel(ctx, *inputs):
+        state = ctx.session_state
+        handles = inputs[:1 + nslots]
+        for h in handles:
+            read_resource(state, h)     # FailedPreconditionError when uninitialized
+        arrays = [writable_value(state.variables, h.key, ctx.xp) for h in handles]
+        _run_sparse(name, ctx, arrays[0], arrays[1:], inputs[1 + nslots:])
+    kernel.__name__ = "resource_sparse_apply_" + name.lower()
+    return kernel
+
+
+def _ref_sparse_kernel(name):
+    nslots = len(_SPARSE_OPS[name][1])
+
+    def kernel(ctx, *inputs):
+        refs = inputs[:1 + nslots]
+        for r in refs:
+            r.read()
+        arrays = [writable_value(r.state.variables, r.key, ctx.xp) for r in refs]
+        _run_sparse(name, ctx, arrays[0], arrays[1:], inputs[1 + nslots:])
+        return refs[0]
+    kernel.__name__ = "sparse_apply_" + name.lower()
+    return kernel
+
+
+def _sparse_shape(resource):
+    def shape(op):
+        nslots = len(_SPARSE_OPS[op.type[len("ResourceSparseApply" if resource else "SparseApply"):]][1])
+        if resource:
+            return []
+        s = op.inputs[0].shape
+        for t in op.inputs[1:1 + nslots]:
+            s = _merge_shapes(s, t.shape)
+        return [s]
+    return shape
+
+
+def _merge_shapes(a, b):
+    # TensorFlow's shape inference message for a slot shaped unlike its variable.
+    if a.rank is not None and b.rank is not None:
+        if a.rank != b.rank:
+            raise ValueError("Shapes must be equal rank, but are %d and %d" % (a.rank, b.rank))
+        for n, (x, y) in enumerate(zip(a.dims, b.dims)):
+            if x is not None and y is not None and x != y:
+                raise ValueError("Dimension %d in both shapes must be equal, but are %d and %d. Shapes are %s and %s."
+                                 % (n, x, y, _shape_text(a), _shape_text(b)))
+    return a.merge_with(b)
+
+
+def _shape_text(s):
+    return "[%s]" % ",".join("?" if d is None else str(d) for d in s.dims)
+
+
+for _name in _SPARSE_OPS:
+    # Fancy indexing of the array namespace: the same kernel on every device kind.
+    register_kernel("SparseApply" + _name)(_ref_sparse_kernel(_name))
+    register_kernel("ResourceSparseApply" + _name)(_resource_sparse_kernel(_name))
+    register_shape("SparseApply" + _name)(_sparse_shape(False))
+    register_shape("ResourceSparseApply" + _name)(_sparse_shape(True))
+    not_differentiable("SparseApply" + _name, "ResourceSparseApply" + _name)

@@ -14,6 +14,7 @@ from tagraph.devices.placer import Placer, PlacementError
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import (Graph, Operation, Tensor, default_session_stack, get_default_graph,
                                             get_default_session)
+from tagraph.engine.framework.indexed_slices import IndexedSlicesValue
 from tagraph.engine.ops.parsing_ops import SparseTensorValue
 from tagraph.engine.runtime.compiler import compile_plan
 from tagraph.engine.runtime.plan import RunStats
@@ -33,6 +34,14 @@ class SessionState:
                                  # name: function bodies reuse node names)
         self.placer = placer
         self.placement = placement
+
+    def close(self):
+        """Ends what the state's resources run in the background (input pipelines' threads): each value
+        with a ``close_with_session`` method is closed."""
+        for value in list(self.op_state.values()):
+            close = getattr(value, "close_with_session", None)
+            if close is not None:
+                close()
 
 
 class BaseSession:
@@ -84,6 +93,7 @@ class BaseSession:
         if self._closed:
             return
         self._closed = True
+        self._state.close()
         self._state = SessionState()
         self._plans.clear()
         for dev in self._placer.devices:
@@ -192,9 +202,15 @@ def _structure_key(f):
         return ("n", t) + tuple(_structure_key(x) for x in f)
     if hasattr(f, "_as_graph_element"):
         return f
+    if getattr(t, "_tg_indexed_slices", False):
+        return ("s",) + tuple(_structure_key(x) for x in _slices_parts(f))
     if f is None:
         raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
     return ("o", id(f))
+
+
+def _slices_parts(f):
+    return [f.values, f.indices] + ([f.dense_shape] if f.dense_shape is not None else [])
 
 
 def _flatten_fetches(f, out):
@@ -203,6 +219,10 @@ def _flatten_fetches(f, out):
         # A SparseTensor is fetched as its three components and comes back as a SparseTensorValue.
         builders = [_flatten_fetches(x, out) for x in f]
         return lambda vals: SparseTensorValue(*[b(vals) for b in builders])
+    if getattr(type(f), "_tg_indexed_slices", False):
+        # An IndexedSlices (a sparse gradient) comes back as an IndexedSlicesValue, as in TensorFlow.
+        builders = [_flatten_fetches(x, out) for x in _slices_parts(f)]
+        return lambda vals: IndexedSlicesValue(*[b(vals) for b in builders], *[None] * (3 - len(builders)))
     if isinstance(f, (list,)) or (type(f) is tuple):
         builders = [_flatten_fetches(x, out) for x in f]
         kind = type(f)

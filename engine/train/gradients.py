@@ -17,10 +17,13 @@ import collections
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import Operation, Tensor, convert_to_tensor, _graph_of
+from tagraph.engine.framework.indexed_slices import IndexedSlices, aggregate_gradients
 from tagraph.engine.framework.op_builder import get_gradient_fn, is_not_differentiable
 from tagraph.engine.ops import array_ops, control_flow_ops, math_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.op_util import is_zeros_tensor, mark_zeros_gradient
+from tagraph.engine.train import control_flow_grad  # noqa: F401  (registers the control-flow gradients)
+from tagraph.engine.train import control_flow_state
 from tagraph.engine.variables.variables import Variable
 
 __all__ = ["gradients", "AggregationMethod", "UnconnectedGradients", "is_zeros_tensor"]
@@ -206,7 +209,10 @@ def _aggregate(grads, op):
                 if len({g.dtype.base_dtype for g in gs}) > 1:
                     raise TypeError("Gradients of %s:%d have different dtypes: %s"
                                     % (op.name, i, ", ".join(g.dtype.name for g in gs)))
-                out_grads[i] = math_ops.add_n(gs, name="AddN")
+                if any(isinstance(g, IndexedSlices) for g in gs):
+                    out_grads[i] = aggregate_gradients(gs)
+                else:
+                    out_grads[i] = math_ops.add_n(gs, name="AddN")
     return out_grads
 
 
@@ -228,6 +234,8 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
     from_ops = [t.op for t in xs]
     stop_gradient_ops = [t.op for t in stop_gradients]
     reachable_to_ops, pending, between = _pending_count(to_ops, from_ops)
+    # Through while loops: the backward loops' state (None when there are none).
+    loop_state = control_flow_state.maybe_create_state(graph, between, pending, _set_grad, _is_trainable)
 
     grads = {}
     for y, gy in zip(ys, grad_ys):
@@ -239,12 +247,15 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
         if pending[op] == 0 and op not in queued and op in reachable_to_ops:
             queued.add(op)
             queue.append(op)
+    if loop_state is not None:
+        loop_state.process_unused_loop_exits(grads, pending, queued, queue)
 
     stop_ops = _stop_ops(from_ops, stop_gradient_ops, pending)
     while queue:
         op = queue.popleft()
-        with _maybe_colocate(graph, op, colocate):
+        with _maybe_colocate(graph, op, colocate), control_flow_state.phases(loop_state, op) as phase:
             out_grads = _aggregate(grads, op)
+            phase.aggregated()
             has_out_grads = any(g is not None for g in out_grads)
             grad_fn = None
             if has_out_grads and op not in stop_ops:
@@ -258,7 +269,8 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
             if grad_fn is not None and has_out_grads:
                 for i, g in enumerate(out_grads):
                     if g is None and _is_trainable(op._outputs[i]):
-                        out_grads[i] = _zeros_like_output(op, i)
+                        out_grads[i] = (_zeros_like_output(op, i) if loop_state is None
+                                        else loop_state.zeros_like(op, i, _zeros_like_output))
                 with graph.name_scope(op.name + "_grad"):
                     in_grads = grad_fn(op, *out_grads)
                     in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
@@ -277,9 +289,9 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
             for t_in, g in zip(op._inputs, in_grads):
                 if g is None:
                     continue
-                if not isinstance(g, Tensor):
+                if not isinstance(g, (Tensor, IndexedSlices)):
                     g = convert_to_tensor(g)
-                if t_in.dtype.base_dtype != dtypes.resource:
+                if t_in.dtype.base_dtype != dtypes.resource and isinstance(g, Tensor):
                     try:
                         g.set_shape(t_in.shape)
                     except ValueError:
@@ -288,10 +300,15 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
                                          "Calculated input gradient shape: %s"
                                          % (op.name, op._inputs.index(t_in), t_in.shape, g.shape)) from None
                 _set_grad(grads, t_in, g)
+        if loop_state is not None:
+            loop_state.enqueue_ready_inputs(grads, op, queue, pending)
+            continue
         for t in op._inputs:
             pending[t.op] -= 1
             if pending[t.op] == 0:
                 queue.append(t.op)
+    if loop_state is not None:
+        loop_state.post_processing()
 
     results = []
     for x in xs:
@@ -301,7 +318,7 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
             g = op_grads[x.value_index]
             if isinstance(g, list):  # x's op was never processed (e.g. reached only as a y)
                 gs = [v for v in g if v is not None]
-                g = None if not gs else (gs[0] if len(gs) == 1 else math_ops.add_n(gs, name="AddN"))
+                g = aggregate_gradients(gs)
         if g is None and unconnected == UnconnectedGradients.ZERO:
             if x.dtype.base_dtype == dtypes.resource:
                 raise ValueError("unconnected_gradients='zero' needs the shape of resource %s" % x.name)

@@ -9,10 +9,19 @@ the two mid-training: ``<var op name>/<optimizer name>`` (then ``_1``, ``_2`` fo
 same optimizer), colocated with their variable, of the same kind (resource or reference), not trainable.
 Non-slot variables (Adam's ``beta1_power``) are colocated with the first variable by name. Updates use
 the ResourceApply* ops for resource variables and Apply* for reference variables.
+
+A sparse gradient (an IndexedSlices, from a gather or an embedding lookup) takes TensorFlow 1's sparse
+path: ``_apply_sparse_duplicate_indices`` / ``_resource_apply_sparse_duplicate_indices`` first sum the
+rows of repeated indices (Unique, UnsortedSegmentSum), then ``_apply_sparse`` / ``_resource_apply_sparse``
+update only those rows (SparseApply*, ResourceSparseApply*, or scatters); optimizers that add repeated
+rows correctly themselves (GradientDescent) override the first pair and skip the summing.
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.indexed_slices import IndexedSlices, convert_to_tensor_or_indexed_slices
 from tagraph.engine.ops import array_ops, control_flow_ops, math_ops
+from tagraph.engine.ops.indexing_ops import unique
+from tagraph.engine.ops.segment_ops import unsorted_segment_sum
 from tagraph.engine.train.gradients import gradients
 from tagraph.engine.variables.init_ops import zeros_initializer
 from tagraph.engine.variables.variables import Variable, _store
@@ -42,6 +51,12 @@ class _Processor:
 
     def update_op(self, optimizer, g):
         v = self._v
+        if isinstance(g, IndexedSlices):
+            if v.constraint is not None:
+                raise RuntimeError("Cannot use a constraint function on a sparse variable.")
+            if v.is_resource():
+                return optimizer._resource_apply_sparse_duplicate_indices(g.values, v, g.indices)
+            return optimizer._apply_sparse_duplicate_indices(g, v)
         op = optimizer._resource_apply_dense(g, v) if v.is_resource() else optimizer._apply_dense(g, v)
         if v.constraint is not None:
             with get_default_graph().control_dependencies([op]):
@@ -161,7 +176,7 @@ class Optimizer:
                               aggregation_method=aggregation_method,
                               colocate_gradients_with_ops=colocate_gradients_with_ops)
             if gate_gradients == Optimizer.GATE_GRAPH:
-                grads = control_flow_ops.tuple(grads)
+                grads = _gated(grads)
         grads_and_vars = list(zip(grads, var_list))
         self._assert_valid_dtypes([v for gr, v in grads_and_vars if gr is not None])
         return grads_and_vars
@@ -174,11 +189,12 @@ class Optimizer:
         converted = []
         for gr, v in grads_and_vars:
             if gr is not None:
-                if not isinstance(gr, Tensor):
+                if not isinstance(gr, (Tensor, IndexedSlices)):
                     try:
-                        gr = convert_to_tensor(gr)
+                        gr = convert_to_tensor_or_indexed_slices(gr)
                     except (TypeError, ValueError):
-                        raise TypeError("Gradient must be convertible to a Tensor or None: %s" % (gr,)) from None
+                        raise TypeError("Gradient must be convertible to a Tensor or IndexedSlices, or None: %s"
+                                        % (gr,)) from None
             converted.append((gr, v, _get_processor(v)))
         var_list = [v for gr, v, _ in converted if gr is not None]
         if not var_list:
@@ -287,6 +303,22 @@ class Optimizer:
     def _resource_apply_dense(self, grad, handle):
         raise NotImplementedError()
 
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """The update for the IndexedSlices ``grad`` whose indices may repeat: their rows summed first."""
+        summed_values, unique_indices = _deduplicate_indexed_slices(grad.values, grad.indices)
+        return self._apply_sparse(IndexedSlices(summed_values, unique_indices, grad.dense_shape), var)
+
+    def _resource_apply_sparse_duplicate_indices(self, grad, handle, indices):
+        """The update for rows ``grad`` at ``indices`` (may repeat) of a resource variable: rows summed first."""
+        summed_grad, unique_indices = _deduplicate_indexed_slices(grad, indices)
+        return self._resource_apply_sparse(summed_grad, handle, unique_indices)
+
+    def _apply_sparse(self, grad, var):
+        raise NotImplementedError()
+
+    def _resource_apply_sparse(self, grad, handle, indices):
+        raise NotImplementedError()
+
     def _finish(self, update_ops, name_scope):
         return control_flow_ops.group(*update_ops, name=name_scope)
 
@@ -296,6 +328,20 @@ class Optimizer:
     @staticmethod
     def _cast(x, dtype):
         return math_ops.cast(x, dtype)
+
+
+def _gated(grads):
+    """``control_flow_ops.tuple`` of Tensors and IndexedSlices: an IndexedSlices stays one, its values gated."""
+    gated = control_flow_ops.tuple([g.values if isinstance(g, IndexedSlices) else g for g in grads])
+    return [IndexedSlices(v, g.indices, g.dense_shape) if isinstance(g, IndexedSlices) else v
+            for g, v in zip(grads, gated)]
+
+
+def _deduplicate_indexed_slices(values, indices):
+    """(``values`` summed per distinct index, the distinct indices in order of first appearance)."""
+    unique_indices, new_index_positions = unique(indices)
+    summed_values = unsorted_segment_sum(values, new_index_positions, array_ops.shape(unique_indices)[0])
+    return summed_values, unique_indices
 
 
 def _flatten(v):

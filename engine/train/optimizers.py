@@ -5,9 +5,14 @@
     tg.train.AdamOptimizer(1e-3)            # slots "<var>/Adam", "<var>/Adam_1"; beta1_power, beta2_power
     tg.train.AdagradOptimizer(0.1)          # slot "<var>/Adagrad", initial_accumulator_value=0.1
     tg.train.RMSPropOptimizer(1e-3)         # slots "<var>/RMSProp" (rms, starts at 1), "<var>/RMSProp_1" (momentum)
+
+Each has TensorFlow 1's sparse update too, taken for an IndexedSlices gradient (an embedding's): the
+SparseApply*/ResourceSparseApply* op of its rule on the rows named; GradientDescent subtracts the scaled
+rows with ScatterSub (ResourceScatterAdd of their negation); Adam, as TensorFlow 1's, decays all of m and v
+and scatter-adds the new rows' terms, then updates all of the variable.
 """
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
-from tagraph.engine.ops import math_ops
+from tagraph.engine.ops import math_ops, state_ops
 from tagraph.engine.ops import training_ops  # noqa: F401  (registers the Apply*/ResourceApply* kernels)
 from tagraph.engine.ops.control_flow_ops import group
 from tagraph.engine.train.optimizer import Optimizer
@@ -55,6 +60,15 @@ class GradientDescentOptimizer(Optimizer):
                       [_resource(var), _cast(self._learning_rate_tensor, grad.dtype), grad],
                       {"use_locking": self._use_locking})
 
+    # Repeated rows add up in a scatter: no summing of duplicates first.
+    def _resource_apply_sparse_duplicate_indices(self, grad, var, indices):
+        delta = -grad * _cast(self._learning_rate_tensor, grad.dtype)
+        return _apply("ResourceScatterAdd", [_resource(var), indices, delta], {})
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        delta = grad.values * _cast(self._learning_rate_tensor, var.dtype)
+        return state_ops.scatter_sub(var, grad.indices, delta, use_locking=self._use_locking)
+
 
 class MomentumOptimizer(Optimizer):
     """accum = accum * momentum + gradient; var -= learning_rate * accum (or Nesterov's form)."""
@@ -87,6 +101,16 @@ class MomentumOptimizer(Optimizer):
 
     def _resource_apply_dense(self, grad, var):
         return _apply("ResourceApplyMomentum", self._args(grad, var, _resource), self._attrs())
+
+    def _sparse_args(self, values, indices, var, kind):
+        var_t, mom_t, lr, _, momentum = self._args(values, var, kind)
+        return [var_t, mom_t, lr, values, indices, momentum]
+
+    def _apply_sparse(self, grad, var):
+        return _apply("SparseApplyMomentum", self._sparse_args(grad.values, grad.indices, var, _ref), self._attrs())
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        return _apply("ResourceSparseApplyMomentum", self._sparse_args(grad, indices, var, _resource), self._attrs())
 
 
 class AdamOptimizer(Optimizer):
@@ -133,6 +157,42 @@ class AdamOptimizer(Optimizer):
     def _resource_apply_dense(self, grad, var):
         return _apply("ResourceApplyAdam", self._args(grad, var, _resource), {"use_locking": self._use_locking})
 
+    def _apply_sparse_shared(self, grad, var, indices, scatter_add):
+        dt = var.dtype.base_dtype
+        beta1_power, beta2_power = (_cast(b, dt) for b in self._get_beta_accumulators())
+        lr_t, beta1_t, beta2_t, epsilon_t = (_cast(t, dt) for t in (self._lr_t, self._beta1_t, self._beta2_t,
+                                                                    self._epsilon_t))
+        g = get_default_graph()
+        lr = (lr_t * math_ops.sqrt(1 - beta2_power) / (1 - beta1_power))
+        # m_t = beta1 * m + (1 - beta1) * g_t: all of m decays, the gradient's rows are added.
+        m = self.get_slot(var, "m")
+        m_scaled_g_values = grad * (1 - beta1_t)
+        m_t = state_ops.assign(m, m * beta1_t, use_locking=self._use_locking)
+        with g.control_dependencies([m_t]):
+            m_t = scatter_add(m, indices, m_scaled_g_values)
+        # v_t = beta2 * v + (1 - beta2) * (g_t * g_t)
+        v = self.get_slot(var, "v")
+        v_scaled_g_values = (grad * grad) * (1 - beta2_t)
+        v_t = state_ops.assign(v, v * beta2_t, use_locking=self._use_locking)
+        with g.control_dependencies([v_t]):
+            v_t = scatter_add(v, indices, v_scaled_g_values)
+        v_sqrt = math_ops.sqrt(v_t)
+        var_update = state_ops.assign_sub(var, lr * m_t / (v_sqrt + epsilon_t), use_locking=self._use_locking)
+        return group(*[var_update, m_t, v_t])
+
+    def _apply_sparse(self, grad, var):
+        return self._apply_sparse_shared(
+            grad.values, var, grad.indices,
+            lambda x, i, v: state_ops.scatter_add(x, i, v, use_locking=self._use_locking))
+
+    def _resource_scatter_add(self, x, i, v):
+        g = get_default_graph()
+        with g.control_dependencies([_apply("ResourceScatterAdd", [_resource(x), i, v], {})]):
+            return x.value()
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        return self._apply_sparse_shared(grad, var, indices, self._resource_scatter_add)
+
     def _finish(self, update_ops, name_scope):
         g = get_default_graph()
         with g.control_dependencies(update_ops):
@@ -175,6 +235,14 @@ class AdagradOptimizer(Optimizer):
 
     def _resource_apply_dense(self, grad, var):
         return _apply("ResourceApplyAdagrad", self._args(grad, var, _resource), {"use_locking": self._use_locking})
+
+    def _apply_sparse(self, grad, var):
+        return _apply("SparseApplyAdagrad", self._args(grad.values, var, _ref) + [grad.indices],
+                      {"use_locking": self._use_locking})
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        return _apply("ResourceSparseApplyAdagrad", self._args(grad, var, _resource) + [indices],
+                      {"use_locking": self._use_locking})
 
 
 class RMSPropOptimizer(Optimizer):
@@ -223,3 +291,11 @@ class RMSPropOptimizer(Optimizer):
 
     def _resource_apply_dense(self, grad, var):
         return _apply(self._op("ResourceApply"), self._args(grad, var, _resource), {"use_locking": self._use_locking})
+
+    def _apply_sparse(self, grad, var):
+        return _apply(self._op("SparseApply"), self._args(grad.values, var, _ref) + [grad.indices],
+                      {"use_locking": self._use_locking})
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        return _apply(self._op("ResourceSparseApply"), self._args(grad, var, _resource) + [indices],
+                      {"use_locking": self._use_locking})

@@ -1,4 +1,4 @@
-"""``tg.summary``: TensorFlow 1's ``tf.summary`` namespace: the summary ops and ``FileWriter``, which writes
+"""``tg.summary``: TensorFlow 1's ``tf.summary`` namespace: the summary ops, and ``FileWriter``, which writes
 TensorFlow's event files (``events.out.tfevents.<time>.<host>``) that TensorBoard reads.
 
     loss_summary = tg.summary.scalar("loss", loss)
@@ -7,126 +7,404 @@ TensorFlow's event files (``events.out.tfevents.<time>.<host>``) that TensorBoar
     writer.add_summary(sess.run(merged), global_step=step)
     writer.close()
 
-An event file is a TFRecord file of ``tensorflow.Event`` messages, the first one ``file_version:
-"brain.Event:2"``. tagraph's protos have no Event message: the writer encodes its four fields itself (with
-summary_ops' wire encoder) and frames the records with the masked CRC-32C TFRecord uses, so writing needs
-neither TensorFlow nor TensorBoard.
+An event file is a TFRecord file of ``Event`` messages, the first one ``file_version: "brain.Event:2"``. The
+messages are TensorBoard's own (``tensorboard.compat.proto``: ``tg.summary.Event``, ``Summary``,
+``SessionLog``, ...), and TensorBoard's ``RecordWriter`` frames them; the tensorboard package is the
+``summary`` extra (``pip install tagraph[summary]``), imported when a writer is made. (That RecordWriter
+computes its CRC-32C in Python: about 0.12 ms of the writer thread's time, with the GIL, per KiB of event,
+which is nothing for scalars and histograms and tens of milliseconds for a batch of large images.)
+
+Writing is asynchronous, as TensorFlow's: ``add_summary`` queues the event and returns, a writer thread
+writes it, and flushes the file (to disk, with fsync) every ``flush_secs`` and on ``flush()``/``close()``.
+``max_queue`` bounds the queue; only with that many events waiting does an ``add_*`` wait for the thread.
+A write that fails (a full disk) cuts the file back to its last whole record, so readers never meet a torn
+one, and the error (TensorFlow's class: ``ResourceExhaustedError`` for a full disk) is raised by the next
+``add_*``, ``flush()`` or ``close()``; the writer is then closed, and ``reopen()`` starts a new file.
 """
+import atexit
+import errno
 import os
+import queue
 import socket
-import struct
+import threading
 import time
+import warnings
 
-import google_crc32c
+from tagraph.engine.framework import errors
+from tagraph.engine.framework.graph import Graph, get_default_graph
+from tagraph.engine.ops.summary_ops import audio, histogram, image, merge, merge_all, scalar, tensor_summary, text
 
-from tagraph.engine.framework.graph import Graph
-from tagraph.engine.ops.summary_ops import (_double, _field, _varint, histogram, merge, merge_all, scalar,  # noqa: F401
-                                            text)
+# Also here, from TensorBoard when asked for: Event, SessionLog, Summary, SummaryDescription, TaggedRunMetadata.
+__all__ = ["scalar", "histogram", "text", "tensor_summary", "image", "audio", "merge", "merge_all", "FileWriter",
+           "FileWriterCache"]
 
-__all__ = ["scalar", "histogram", "text", "merge", "merge_all", "FileWriter"]
-
-
-def _masked_crc(data):
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _record(data):
-    header = struct.pack("<Q", len(data))
-    return header + struct.pack("<I", _masked_crc(header)) + data + struct.pack("<I", _masked_crc(data))
+_PROTO_MODULES = {"Event": "event_pb2", "SessionLog": "event_pb2", "TaggedRunMetadata": "event_pb2",
+                  "Summary": "summary_pb2", "SummaryDescription": "summary_pb2"}
+_INSTALL_HINT = "pip install 'tagraph[summary]' (or pip install tensorboard)"
 
 
-def _event(wall_time, step=0, file_version=None, graph_def=None, summary=None):
-    out = _double(1, wall_time)
-    if step:
-        out += _varint(2 << 3) + _varint(int(step))
-    if file_version is not None:
-        out += _field(3, file_version)
-    if graph_def is not None:
-        out += _field(4, graph_def)
-    if summary is not None:
-        out += _field(5, summary)
-    return out
+def _tensorboard():
+    """TensorBoard's event_pb2 and summary_pb2 modules, and its RecordWriter."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer.record_writer import RecordWriter
+    except ImportError as e:
+        raise ImportError("tg.summary writes TensorBoard's event files with the tensorboard package, which is not "
+                          "installed: %s" % _INSTALL_HINT, name="tensorboard") from e
+    return event_pb2, summary_pb2, RecordWriter
+
+
+def __getattr__(name):
+    # The Event and Summary messages (tg.summary.Summary(value=[...])) are TensorBoard's, found when asked for.
+    if name in _PROTO_MODULES:
+        try:
+            event_pb2, summary_pb2, _ = _tensorboard()
+        except ImportError as e:
+            # An AttributeError, so hasattr() and getattr(..., default) see a name that is not there.
+            raise AttributeError("tg.summary.%s is TensorBoard's message: %s" % (name, _INSTALL_HINT)) from e
+        return getattr(event_pb2 if _PROTO_MODULES[name] == "event_pb2" else summary_pb2, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+# errno -> TensorFlow's error class, as TensorFlow's file systems map them (the rest: errors.from_os_error).
+_ERRNO_ERRORS = {errno.ENOSPC: errors.ResourceExhaustedError, errno.EDQUOT: errors.ResourceExhaustedError,
+                 errno.EFBIG: errors.OutOfRangeError, errno.EROFS: errors.PermissionDeniedError}
+
+
+def _write_error(e, path, events):
+    detail = "%s; %s\n\tFailed to flush %d events to %s" % (path, e.strerror or e, events, path)
+    cls = _ERRNO_ERRORS.get(e.errno)
+    if cls is None:
+        return type(errors.from_os_error(e, path))(None, None, detail)
+    return cls(None, None, detail)
+
+
+class _EventsFile:
+    """The event file under TensorBoard's RecordWriter, which hands it one whole record per ``write``.
+
+    Records reach the file in whole batches; a write that fails cuts the file back to its last whole record.
+    """
+
+    _WRITE_THRESHOLD = 1 << 20      # buffered bytes that go to the file before the next flush
+
+    def __init__(self, path):
+        self.path = path
+        # O_EXCL: two writers opened in the same second must not share (and truncate) one file.
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        self._buffer, self._buffered = [], 0
+        self._size = 0          # bytes in the file, all of them whole records
+        self._events = 0        # records written since the last flush, for the error message
+        self.closed = False
+
+    def write(self, record):
+        self._buffer.append(record)
+        self._buffered += len(record)
+        self._events += 1
+        if self._buffered >= self._WRITE_THRESHOLD:
+            self._write_buffer()
+
+    def _write_buffer(self):
+        data = memoryview(b"".join(self._buffer))
+        self._buffer, self._buffered = [], 0
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except OSError as e:
+            try:
+                os.ftruncate(self._fd, self._size)
+                os.lseek(self._fd, self._size, os.SEEK_SET)
+            except OSError:
+                pass
+            raise _write_error(e, self.path, self._events) from e
+        self._size = os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def flush(self):
+        self._write_buffer()
+        try:
+            os.fsync(self._fd)
+        except OSError as e:
+            raise _write_error(e, self.path, self._events) from e
+        # A file deleted under the writer takes every later event with it: TensorFlow reports it.
+        if not os.path.exists(self.path):
+            raise errors.UnknownError(None, None, "The events file %s has disappeared.\n\tFailed to flush %d events "
+                                      "to %s" % (self.path, self._events, self.path))
+        self._events = 0
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            os.close(self._fd)
+
+
+_FLUSH, _CLOSE = object(), object()
+
+
+class _WriterThread(threading.Thread):
+    """Writes queued event bytes as records, flushing every ``flush_secs`` and when asked; after a failure it
+    keeps emptying the queue (so no ``add_*`` waits forever) until it is told to close. A ``max_queue`` of 0
+    is an unbounded queue, as in TensorFlow."""
+
+    def __init__(self, events_file, record_writer, max_queue, flush_secs):
+        super().__init__(name="tg.summary.FileWriter", daemon=True)
+        self.queue = queue.Queue(max_queue)
+        self.failure = None
+        self.flushed = threading.Event()
+        self._file, self._records, self._flush_secs = events_file, record_writer, flush_secs
+
+    def run(self):
+        next_flush, pending = 0.0, False
+        while True:
+            try:
+                item = self.queue.get(timeout=max(next_flush - time.time(), 0.0) if pending else None)
+            except queue.Empty:
+                item = None
+            try:
+                if item is _CLOSE:
+                    return
+                if self.failure is None:
+                    if item is not None and item is not _FLUSH:
+                        self._records.write(item)
+                        pending = True
+                    if pending and (item is _FLUSH or time.time() >= next_flush):
+                        self._file.flush()
+                        pending, next_flush = False, time.time() + self._flush_secs
+            except Exception as e:  # noqa: BLE001 - any failure is the writer's, raised by its next call
+                self.failure = e
+            finally:
+                if item is _FLUSH:
+                    self.flushed.set()
+
+
+_LIVE_WRITERS = set()       # open writers (their threads hold the files open anyway)
+
+
+@atexit.register
+def _close_live_writers():
+    # A program that ends without close() still gets its last summaries on disk.
+    for writer in list(_LIVE_WRITERS):
+        try:
+            writer.close()
+        except Exception:  # noqa: BLE001 - nothing to report to at exit
+            pass
+
+
+def _check_message(value, names, what):
+    if getattr(getattr(value, "DESCRIPTOR", None), "name", None) not in names:
+        raise TypeError("%s must be a %s message, saw type: %s" % (what, " or ".join(names), type(value)))
 
 
 class FileWriter:
-    """Writes summaries and graphs to an event file in ``logdir``, as TensorFlow 1's FileWriter does.
+    """Writes summaries, graphs and run metadata to an event file in ``logdir``, as TensorFlow 1's FileWriter.
 
-    Events are queued and written when ``max_queue`` are waiting, when ``flush_secs`` have passed since the
-    last write, on ``flush()`` and on ``close()``.
-
-        writer = tg.summary.FileWriter(logdir, graph=tg.get_default_graph())
-        writer.add_summary(summary_bytes, global_step=10)
+        writer = tg.summary.FileWriter(logdir, graph=sess.graph)
+        writer.add_summary(sess.run(merged), global_step=10)
         writer.close()
+
+    ``max_queue`` events may wait for the writer thread; it flushes them to disk every ``flush_secs``.
     """
 
-    def __init__(self, logdir, graph=None, max_queue=10, flush_secs=120, filename_suffix=None):
-        os.makedirs(logdir, exist_ok=True)
-        self._logdir = logdir
-        self._max_queue, self._flush_secs = max_queue, flush_secs
-        self._path = os.path.join(logdir, "events.out.tfevents.%010d.%s%s" % (
-            time.time(), socket.gethostname(), filename_suffix or ""))
-        self._file = open(self._path, "ab")
-        self._queue = []
-        self._last_flush = time.time()
+    def __init__(self, logdir, graph=None, max_queue=10, flush_secs=120, graph_def=None, filename_suffix=None,
+                 session=None):
+        if session is not None:
+            raise NotImplementedError("tg.summary.FileWriter(session=...) (TensorFlow's summary-op writer) is not "
+                                      "supported by tagraph: leave session out")
+        self._event_pb2, self._summary_pb2, self._record_writer_class = _tensorboard()
+        self._logdir = str(logdir)
+        self._max_queue, self._flush_secs, self._suffix = max_queue, flush_secs, filename_suffix or ""
+        self._seen_summary_tags, self._run_metadata_tags = set(), set()
+        self._lock = threading.RLock()
+        self._thread = None
+        self._open()
+        if graph is not None or graph_def is not None:
+            self.add_graph(graph=graph, graph_def=graph_def)
+
+    def _open(self):
+        try:
+            os.makedirs(self._logdir, exist_ok=True)
+        except FileExistsError as e:
+            raise errors.FailedPreconditionError(None, None, "%s is not a directory" % self._logdir) from e
+        except OSError as e:
+            raise errors.from_os_error(e, self._logdir) from e
+        stamp = int(time.time())
+        while True:
+            # TensorFlow's name; a second writer in the same second takes the next second's.
+            path = os.path.join(self._logdir, "events.out.tfevents.%010d.%s%s" % (stamp, socket.gethostname(),
+                                                                                  self._suffix))
+            try:
+                events_file = _EventsFile(path)
+                break
+            except FileExistsError:
+                stamp += 1
+            except OSError as e:
+                raise errors.from_os_error(e, path) from e
+        records = self._record_writer_class(events_file)
+        # The first record, as TensorFlow's EventsWriter writes it (wall time in whole seconds), on disk at once.
+        first = self._event_pb2.Event(wall_time=stamp, file_version="brain.Event:2")
+        first.source_metadata.writer = "tagraph.summary.FileWriter"
+        try:
+            records.write(first.SerializeToString())
+            events_file.flush()
+        except BaseException:
+            events_file.close()
+            raise
+        self._path, self._file = path, events_file
+        self._thread = _WriterThread(events_file, records, int(self._max_queue), self._flush_secs)
+        self._thread.start()
         self._closed = False
-        self._write(_event(time.time(), file_version=b"brain.Event:2"))
-        self.flush()
-        if graph is not None:
-            self.add_graph(graph)
+        _LIVE_WRITERS.add(self)
 
     def get_logdir(self):
+        """The directory the event file is in."""
         return self._logdir
 
+    def add_event(self, event):
+        """Queues an Event message (TensorBoard's, or any with its fields) as it is."""
+        if self._closed_warning():
+            return
+        self._put(event.SerializeToString())
+
+    def _add_event(self, event, step):
+        event.wall_time = time.time()
+        if step is not None:
+            event.step = int(step)
+        self.add_event(event)
+
     def add_summary(self, summary, global_step=None):
-        """Adds a serialized Summary (what running a summary op gives) or a Summary message."""
-        if not isinstance(summary, bytes):
-            summary = summary.item() if hasattr(summary, "item") else summary.SerializeToString()
-        self._write(_event(time.time(), step=global_step or 0, summary=summary))
+        """Queues a Summary: the bytes a summary op gives, or a Summary message.
+
+        As TensorFlow's writer, a tag's SummaryMetadata is written with its first value only.
+        """
+        if hasattr(summary, "SerializeToString"):
+            summary = summary.SerializeToString()
+        elif not isinstance(summary, bytes):
+            summary = summary.item() if hasattr(summary, "item") else bytes(summary)
+        message = self._summary_pb2.Summary.FromString(summary)
+        for value in message.value:
+            if not value.HasField("metadata"):
+                continue
+            if value.tag in self._seen_summary_tags:
+                value.ClearField("metadata")
+                continue
+            self._seen_summary_tags.add(value.tag)
+        self._add_event(self._event_pb2.Event(summary=message), global_step)
 
     def add_graph(self, graph, global_step=None, graph_def=None):
-        """Adds ``graph``'s GraphDef (or ``graph_def``), which TensorBoard's graph view shows."""
-        if graph_def is None:
-            if not isinstance(graph, Graph):
-                raise TypeError("add_graph() needs a tg.Graph or a graph_def, got %r" % (graph,))
-            graph_def = graph.as_graph_def()
-        self._write(_event(time.time(), step=global_step or 0, graph_def=graph_def.SerializeToString()))
+        """Queues ``graph``'s GraphDef (with ``_output_shapes``), or ``graph_def``, for TensorBoard's graph view."""
+        if graph is not None and graph_def is not None:
+            raise ValueError("Please pass only graph, or graph_def (deprecated), but not both.")
+        if isinstance(graph, Graph) or isinstance(graph_def, Graph):
+            true_graph_def = (graph if isinstance(graph, Graph) else graph_def).as_graph_def(add_shapes=True)
+        elif getattr(getattr(graph if graph is not None else graph_def, "DESCRIPTOR", None), "name", "") == "GraphDef":
+            true_graph_def = graph if graph is not None else graph_def
+        else:
+            raise TypeError("The passed graph must be an instance of `Graph` or the deprecated `GraphDef`")
+        self._add_event(self._event_pb2.Event(graph_def=true_graph_def.SerializeToString()), global_step)
 
-    def add_event(self, event):
-        """Adds an Event message (any protobuf message with TensorFlow's Event fields)."""
-        self._write(event.SerializeToString())
+    def add_meta_graph(self, meta_graph_def, global_step=None):
+        """Queues a MetaGraphDef message."""
+        _check_message(meta_graph_def, ("MetaGraphDef",), "meta_graph_def")
+        self._add_event(self._event_pb2.Event(meta_graph_def=meta_graph_def.SerializeToString()), global_step)
 
-    def _write(self, event_bytes):
+    def add_run_metadata(self, run_metadata, tag, global_step=None):
+        """Queues a RunMetadata under ``tag`` (one tag per step's trace), which TensorBoard's graph view shows."""
+        _check_message(run_metadata, ("RunMetadata",), "run_metadata")
+        if tag in self._run_metadata_tags:
+            raise ValueError("The provided tag was already used for this event type")
+        self._run_metadata_tags.add(tag)
+        tagged = self._event_pb2.TaggedRunMetadata(tag=tag, run_metadata=run_metadata.SerializeToString())
+        self._add_event(self._event_pb2.Event(tagged_run_metadata=tagged), global_step)
+
+    def add_session_log(self, session_log, global_step=None):
+        """Queues a SessionLog (``tg.summary.SessionLog(status=SessionLog.START)`` marks a restart)."""
+        _check_message(session_log, ("SessionLog",), "session_log")
+        event = self._event_pb2.Event()
+        event.session_log.ParseFromString(session_log.SerializeToString())
+        self._add_event(event, global_step)
+
+    def _closed_warning(self):
         if self._closed:
-            raise RuntimeError("The FileWriter is closed")
-        self._queue.append(_record(event_bytes))
-        if len(self._queue) >= self._max_queue or time.time() - self._last_flush >= self._flush_secs:
-            self.flush()
+            warnings.warn("Attempting to use a closed FileWriter. The operation will be a noop unless the "
+                          "FileWriter is explicitly reopened.")
+        return self._closed
+
+    def _put(self, item):
+        while True:
+            try:
+                self._thread.queue.put(item, timeout=0.1)
+                break
+            except queue.Full:
+                if not self._thread.is_alive():     # closed by another thread meanwhile: as if closed before
+                    return
+        self._raise_failure()
+
+    def _raise_failure(self):
+        failure = self._thread.failure
+        if failure is not None:
+            self._shut_down()
+            raise failure
 
     def flush(self):
-        """Writes the queued events to disk."""
-        if self._closed:
+        """Writes every queued event to disk, and waits until it is there."""
+        if self._closed_warning():
             return
-        self._file.write(b"".join(self._queue))
-        self._queue = []
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._last_flush = time.time()
+        with self._lock:
+            thread = self._thread
+            thread.flushed.clear()
+            self._put(_FLUSH)
+            while not thread.flushed.wait(0.1) and thread.is_alive():
+                pass
+            self._raise_failure()
 
     def close(self):
-        """Flushes and closes the file; a closed writer refuses further events until ``reopen()``."""
-        if not self._closed:
-            self.flush()
-            self._file.close()
-            self._closed = True
+        """Flushes and closes the event file; a closed writer ignores events (with a warning) until
+        ``reopen()``."""
+        if self._closed:
+            return
+        self.flush()
+        self._shut_down()
+
+    def _shut_down(self):
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._thread.queue.put(_CLOSE)
+                self._thread.join()
+                self._file.close()
+                _LIVE_WRITERS.discard(self)
 
     def reopen(self):
-        """Opens a new event file after ``close()``."""
+        """Opens a new event file in the same directory after ``close()``."""
         if self._closed:
-            self.__init__(self._logdir, max_queue=self._max_queue, flush_secs=self._flush_secs)
+            self._open()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+class FileWriterCache:
+    """One FileWriter per directory, shared by whoever writes summaries there (hooks, estimators).
+
+        writer = tg.summary.FileWriterCache.get(logdir)
+    """
+
+    _cache = {}
+    _lock = threading.RLock()
+
+    @staticmethod
+    def get(logdir):
+        """The FileWriter of ``logdir``, made with the default graph the first time."""
+        with FileWriterCache._lock:
+            if logdir not in FileWriterCache._cache:
+                FileWriterCache._cache[logdir] = FileWriter(logdir, graph=get_default_graph())
+            return FileWriterCache._cache[logdir]
+
+    @staticmethod
+    def clear():
+        """Closes every cached writer and forgets them."""
+        with FileWriterCache._lock:
+            for writer in FileWriterCache._cache.values():
+                writer.close()
+            FileWriterCache._cache = {}

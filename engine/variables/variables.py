@@ -19,7 +19,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops import comparison_ops, indexing_ops, joining_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_ops import group
-from tagraph.engine.variables import init_ops
+from tagraph.engine.variables import init_ops, partitioned_variables as _partitioned
 from tagraph.protos import variable_pb2
 
 __all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "variable_scope", "get_variable_scope",
@@ -132,6 +132,13 @@ class Variable:
             self._snapshot = graph.create_op("Identity", [self._variable], {}, name="read").outputs[0]
         self._is_initialized_op = None
 
+    def _set_save_slice_info(self, save_slice_info):
+        """Marks this variable as a slice of a larger one (a part of a PartitionedVariable)."""
+        self._save_slice_info = save_slice_info
+
+    def _get_save_slice_info(self):
+        return self._save_slice_info
+
     # --- properties ----------------------------------------------------------------------------------
 
     name = property(lambda self: self._handle_op.name + ":0")
@@ -224,6 +231,9 @@ class Variable:
             variable_name=self.name, initial_value_name=self._initial_value.name,
             initializer_name=self._initializer_op.name, snapshot_name=self._snapshot.name,
             is_resource=self._use_resource, trainable=self._trainable)
+        slice_def = self._save_slice_info.to_proto(export_scope) if self._save_slice_info is not None else None
+        if slice_def is not None:
+            vd.save_slice_info_def.CopyFrom(slice_def)
         return vd
 
     def __repr__(self):
@@ -291,6 +301,9 @@ def from_proto(variable_def, graph, import_scope=None):
         v._shape = var_t.shape
     v._is_initialized_op = None
     v._save_slice_info = None
+    if variable_def.HasField("save_slice_info_def"):
+        v._save_slice_info = _partitioned.SaveSliceInfo(save_slice_info_def=variable_def.save_slice_info_def,
+                                                        import_scope=import_scope)
     return v
 
 
@@ -355,6 +368,7 @@ def is_variable_initialized(variable):
 class _VarStore:
     def __init__(self):
         self.vars = {}
+        self.partitioned_vars = {}
 
 
 def _store(graph):
@@ -367,8 +381,9 @@ class VariableScope:
     """A scope for ``get_variable``: a name prefix, reuse, and defaults for new variables."""
 
     def __init__(self, reuse, name="", initializer=None, dtype=dtypes.float32, use_resource=None,
-                 name_scope=""):
+                 name_scope="", partitioner=None):
         self.name = name
+        self.partitioner = partitioner
         self.reuse = reuse
         self.initializer = initializer
         self.dtype = dtype
@@ -380,6 +395,9 @@ class VariableScope:
 
     def set_initializer(self, initializer):
         self.initializer = initializer
+
+    def set_partitioner(self, partitioner):
+        self.partitioner = partitioner
 
 
 _scope_local = threading.local()
@@ -398,8 +416,9 @@ def get_variable_scope():
 
 @contextlib.contextmanager
 def variable_scope(name_or_scope, default_name=None, values=None, initializer=None, reuse=None,
-                   dtype=None, use_resource=None, auxiliary_name_scope=True):
-    """Prefixes ``get_variable`` names (and op names) with ``name_or_scope``; ``reuse=True`` shares."""
+                   dtype=None, use_resource=None, auxiliary_name_scope=True, partitioner=None):
+    """Prefixes ``get_variable`` names (and op names) with ``name_or_scope``; ``reuse=True`` shares;
+    ``partitioner`` partitions the variables made inside (see ``fixed_size_partitioner``)."""
     g = get_default_graph()
     parent = get_variable_scope()
     if isinstance(name_or_scope, VariableScope):
@@ -407,6 +426,7 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
         name_scope_name = name_or_scope.original_name_scope
         base_reuse = name_or_scope.reuse
         initializer = initializer or name_or_scope.initializer
+        partitioner = partitioner or name_or_scope.partitioner
     else:
         if name_or_scope is None:
             if default_name is None:
@@ -420,7 +440,8 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
     else:
         new_reuse = reuse
     scope = VariableScope(new_reuse, full, initializer or parent.initializer, dtype or parent.dtype,
-                          use_resource if use_resource is not None else parent.use_resource)
+                          use_resource if use_resource is not None else parent.use_resource,
+                          partitioner=partitioner or parent.partitioner)
     stack = _scope_stack()
     if auxiliary_name_scope:
         ns = g.name_scope(name_scope_name if name_scope_name else
@@ -450,7 +471,8 @@ def _unique_var_scope_name(graph, prefix, name):
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=True,
                  collections=None, caching_device=None, partitioner=None, validate_shape=True,
                  use_resource=None, constraint=None, reuse=None):
-    """Gets an existing variable of this scope (when reusing) or creates a new one.
+    """Gets an existing variable of this scope (when reusing) or creates a new one; with a ``partitioner``
+    (here or on the scope), a PartitionedVariable.
 
         with tg.variable_scope("layer"):
             w = tg.get_variable("w", [2, 3], initializer=tg.zeros_initializer)   # "layer/w"
@@ -459,6 +481,47 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     full = scope.name + "/" + name if scope.name else name
     store = _store(get_default_graph())
     reuse = scope.reuse if reuse is None else reuse
+    if partitioner is None:
+        partitioner = scope.partitioner
+    is_scalar = isinstance(shape, (list, tuple)) and not shape
+    single = dict(regularizer=regularizer, trainable=trainable, collections=collections, validate_shape=validate_shape,
+                  use_resource=use_resource, constraint=constraint, reuse=reuse)
+    if partitioner is not None and not is_scalar or \
+            reuse is True and partitioner is None and full in store.partitioned_vars:
+        if partitioner is not None and not callable(partitioner):
+            raise ValueError("Partitioner must be callable, but received: %s" % (partitioner,))
+        dtype = dtypes.as_dtype(dtype) if dtype is not None else scope.dtype
+        initializer = _resolve_initializer(full, initializer, dtype, scope)
+
+        def get_part(part_name, part_shape, part_dtype, part_initializer, partition_info):
+            return _get_single_variable(scope, store, part_name, part_shape, part_dtype, part_initializer,
+                                        partition_info=partition_info, **single)
+        with get_default_graph().name_scope(None):
+            return _partitioned.get_partitioned_variable(store, full, shape, dtype, initializer, partitioner, reuse,
+                                                         get_part)
+    if "%s/part_0" % full in store.vars:
+        raise ValueError("No partitioner was provided, but a partitioned version of the variable was found: "
+                         "%s/part_0. Perhaps a variable of the same name was already created with partitioning?" % full)
+    return _get_single_variable(scope, store, full, shape, dtype, initializer, **single)
+
+
+def _resolve_initializer(full, initializer, dtype, scope):
+    if initializer is None:
+        initializer = scope.initializer
+    if isinstance(initializer, type):
+        initializer = initializer(dtype=dtype)
+    if initializer is None:
+        if dtype.is_floating:
+            initializer = init_ops.glorot_uniform_initializer()
+        elif dtype.is_integer or dtype.is_bool or dtype == dtypes.string:
+            initializer = init_ops.zeros_initializer()
+        else:
+            raise ValueError("An initializer for variable %s of %s is required" % (full, dtype.name))
+    return initializer
+
+
+def _get_single_variable(scope, store, full, shape, dtype, initializer, regularizer, trainable, collections,
+                         validate_shape, use_resource, constraint, reuse, partition_info=None):
     existing = store.vars.get(full)
     if reuse is True or reuse == AUTO_REUSE:
         if existing is not None:
@@ -476,17 +539,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         raise ValueError("Variable %s already exists, disallowed. Did you mean to set reuse=True or "
                          "reuse=tg.AUTO_REUSE in VarScope?" % full)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else scope.dtype
-    if initializer is None:
-        initializer = scope.initializer
-    if isinstance(initializer, type):
-        initializer = initializer(dtype=dtype)
-    if initializer is None:
-        if dtype.is_floating:
-            initializer = init_ops.glorot_uniform_initializer()
-        elif dtype.is_integer or dtype.is_bool or dtype == dtypes.string:
-            initializer = init_ops.zeros_initializer()
-        else:
-            raise ValueError("An initializer for variable %s of %s is required" % (full, dtype.name))
+    initializer = _resolve_initializer(full, initializer, dtype, scope)
     if isinstance(initializer, (Tensor,)) or not callable(initializer):
         init_value = initializer
         init_fn = None
@@ -503,7 +556,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         init_value = None
 
         def init_fn():
-            return initializer(shape.as_list(), dtype=dtype)
+            return _partitioned.call_initializer(initializer, shape.as_list(), dtype, partition_info)
     if use_resource is None:
         use_resource = scope.use_resource
     g = get_default_graph()

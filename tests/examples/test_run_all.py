@@ -41,6 +41,30 @@ tagraph             30.50        20.00
 TensorFlow          86.20        80.00
 ratio                0.35x  (target >= 0.9x: NOT met)
 """,
+    "layers_cnn": """tf.layers CNN (conv 32 5x5, pool, conv 64 5x5, pool, dense 1024, dense 10), batch 64, Adam, CPU (2 cores), \
+OpenBLAS threads: default, load average 1.4
+TensorFlow's model built with tf.compat.v1.layers
+             best steps/s       median
+tagraph              9.46         8.80
+TensorFlow          25.03        17.28
+ratio                0.38x  (target >= 1.0x: NOT met)
+""",
+    "sparse_update": """Adagrad on a 1000000 x 64 float32 embedding, 1000 rows touched per sparse step, CPU (2 cores), load average 1.2
+                          best ms  median ms
+sparse step                 0.970      1.050
+dense step                257.000    262.000
+TensorFlow sparse step      0.870      0.900
+dense / sparse            265.0x  (target > 100x: met)
+""",
+    "input_pipeline": """TFRecordDataset of 2048 MNIST-sized Examples (784 floats + label), batch 256, CPU (2 cores), load average 1.9
+             parsing    best records/s       median
+tagraph      single              25700        24000
+tagraph      batched             69800        65000
+TensorFlow   single              45900        44000
+TensorFlow   batched            346000       330000
+ratio single   0.56x
+ratio batched  0.20x (target >= 1.00x: NOT met)
+""",
     "device_matmul": """MLP 784-512-512-10, float32, batch 256, median of 10 runs (feed from host, fetch to host)
 device                                              batch     ms/batch    samples/s    GFLOP/s  transfers
 /job:localhost/replica:0/task:0/device:CPU:0          256        2.209       115899      155.0          -
@@ -79,6 +103,10 @@ EXPECTED = {
     "keras_lstm": [("5.00 ms (TF 2.92 ms) = 0.58x TF", ">= 1x TensorFlow", "MISSED")],
     "session_overhead": [("2.2 us (TF 94 us)", "<= 10 us", "met"), ("12.3 us (TF 150 us)", "<= 30 us", "met")],
     "train_step": [("30.5 steps/s (TF 86.2) = 0.35x TF", ">= 0.9x TensorFlow", "MISSED")],
+    "input_pipeline": [("25700 records/s (TF 45900) = 0.56x TF", "-", "-"),
+                       ("69800 records/s (TF 346000) = 0.20x TF", ">= 1x TensorFlow", "MISSED")],
+    "sparse_update": [("0.97 ms sparse vs 257 ms dense = 265x (TF sparse 0.87 ms)", "> 100x", "met")],
+    "layers_cnn": [("9.5 steps/s (TF 25.0) = 0.38x TF", ">= 1x TensorFlow", "MISSED")],
     "device_matmul": [("2.21 ms/batch", "-", "-"), ("no GPU", ">= 5x", "n/a: no GPU (simulated GPU matches the CPU)")],
     "checkpoint_io": [("1.42x raw write (1.19 GB/s) (TF 2.28x)", "<= 1.2x raw write", "MISSED"),
                       ("1.09x raw read (1.86 GB/s)", "<= 1.3x raw read", "met")],

@@ -36,7 +36,8 @@ COVERED = ["", "app", "compat", "dtypes", "errors", "gfile", "graph_util", "init
            "layers", "linalg", "logging", "losses", "math", "metrics", "nn", "python_io", "random", "saved_model",
            "saved_model.builder", "saved_model.constants", "saved_model.loader", "saved_model.main_op",
            "saved_model.signature_constants", "saved_model.signature_def_utils", "saved_model.tag_constants",
-           "saved_model.utils", "sparse", "strings", "train", "lookup", "lookup.experimental"]
+           "saved_model.utils", "sparse", "strings", "summary", "train", "lookup", "lookup.experimental",
+           "data", "data.experimental"]
 ESTIMATOR = {"estimator": "", "estimator.export": "export", "estimator.inputs": "inputs"}
 
 

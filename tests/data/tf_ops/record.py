@@ -1,7 +1,7 @@
 """Records what real TensorFlow computes for the op reference tests in tests/engine/ops/ (test_*_tf.py).
 
     ~/.cache/tagraph-tf-venv/bin/python tests/data/tf_ops/record.py [family ...]
-    (family "lookup" is record_lookup.py's: lookup tables and hash buckets)
+    (family "lookup" is record_lookup.py's: lookup tables and hash buckets; "sparse" is record_sparse.py's)
     (TAGRAPH_RECORD_DIR=DIR writes there instead: make interop compares a fresh recording with the stored one)
 
 The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
@@ -523,7 +523,7 @@ def record(tf, family):
 def main(families):
     import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
     tf.disable_eager_execution()
-    for family in families or sorted(FAMILIES) + ["lookup", "training", "tensor_array"]:
+    for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "loop_grads", "tensor_array"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -532,6 +532,14 @@ def main(families):
             # Schedules and moving averages over 100 steps, and summaries' bytes: record_training.py's cases.
             import record_training  # noqa: beside this file, on sys.path when it runs as a script
             record_training.main()
+        elif family == "sparse":
+            # IndexedSlices gradients, sparse optimizer updates and TensorFlow's embedding training graphs.
+            import record_sparse  # noqa: beside this file, on sys.path when it runs as a script
+            record_sparse.main()
+        elif family == "loop_grads":
+            # Gradients through version 1 loops, and stacks (it turns control flow v2 off, as tensor_array does).
+            import record_loop_grads  # noqa: beside this file, on sys.path when it runs as a script
+            record_loop_grads.main()
         elif family == "tensor_array":
             # Version 1 loops over TensorArrays (it turns control flow v2 off, so it runs last).
             import record_tensor_array  # noqa: beside this file, on sys.path when it runs as a script

@@ -1,13 +1,15 @@
 """Records what real TensorFlow computes for tests/engine/train/test_schedules.py, test_moving_averages.py and
 tests/engine/ops/test_summary_ops.py: learning-rate schedules over 100 global steps, exponential moving
-averages over 100 updates, and the serialized ``Summary`` bytes of the summary ops.
+averages over 100 updates, the serialized ``Summary`` bytes of the summary ops (scalar, histogram, text,
+tensor, image, audio, merge) and the errors they raise on bad input.
 
     ~/.cache/tagraph-tf-venv/bin/python tests/data/tf_ops/record_training.py
 
 The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
 case's ``build`` takes a TensorFlow-1 namespace (``tensorflow.compat.v1`` here, ``tagraph.engine`` in the
 tests). Writes ``training.npz`` (values, summary bytes) and ``training.json`` (the ops each schedule and
-the moving average add, as ``[name, type]``). Run under TensorFlow 2.21 in graph mode; importing this file
+the moving average add, as ``[name, type]``); a failing summary case stores ``summary_error:<name>``, its
+error class and message. Run under TensorFlow 2.21 in graph mode; importing this file
 needs only numpy.
 """
 import json
@@ -58,6 +60,40 @@ def ema_graph(tf, decay, use_steps):
     return dict(step=step, w=w, b=b, w_new=w_new, b_new=b_new, set_vars=set_vars, ema=ema, update=update)
 
 
+def _nonfinite(images):
+    """``images`` with a NaN, an infinity and a negative infinity in a few pixels' channels."""
+    flat = images.reshape(-1, images.shape[-1])
+    flat[1, 0], flat[5, -1], flat[-1, 0] = np.nan, np.inf, -np.inf
+    return images
+
+
+def _audio(batch, frames, channels=None):
+    shape = (batch, frames) if channels is None else (batch, frames, channels)
+    a = np.random.default_rng(batch * 100 + frames).uniform(-1.2, 1.2, size=shape).astype(np.float32)
+    flat = a.reshape(-1)
+    # Exact halves of a 16-bit step (round half away from zero), the clipping edges, NaN and infinities.
+    special = np.array([0.5, -0.5, 1.5, -2.5, 32767.5, -32768.5, 65535.5, np.nan, np.inf, -np.inf]) / 32768
+    flat[:len(special)] = special[:flat.size]
+    return a
+
+
+def _smooth_images():
+    """Gradients and rings: rows that PNG's Sub, Up, Average and Paeth filters each suit somewhere."""
+    y, x = np.mgrid[0:40, 0:56].astype(np.float32)
+    rings = np.sin(np.hypot(y - 20, x - 28) / 3)
+    return np.stack([np.stack([x / 55, y / 39, rings], -1), np.stack([rings, x * y / 2000, 1 - x / 55], -1)])
+
+
+def image_summary_op(tf, tag, x, **attrs):
+    """The raw ImageSummary op (its ``bad_color`` is not an argument of ``tf.summary.image``)."""
+    tag = tf.constant(tag, name="tag")
+    if hasattr(tf, "raw_ops"):
+        if "bad_color" in attrs:
+            attrs["bad_color"] = tf.make_tensor_proto(attrs["bad_color"])
+        return tf.raw_ops.ImageSummary(tag=tag, tensor=x, name="ImageSummary", **attrs)
+    return tf.make_op("ImageSummary", [tag, x], attrs, name="ImageSummary")
+
+
 _RNG = np.random.default_rng(11)
 # name -> (build(tf, *placeholders), inputs): each output is one serialized Summary.
 SUMMARIES = {
@@ -76,7 +112,63 @@ SUMMARIES = {
     "text_vector": (lambda tf, x: tf.summary.text("notes", x), [np.array([b"a", b"bc", b"\xc3\xa9"])]),
     "merge": (lambda tf, x, y: tf.summary.merge([tf.summary.scalar("a", x), tf.summary.histogram("h", y)]),
               [np.float32(2.0), np.array([1.0, 2.0, 2.5], np.float32)]),
+    "scalar_family": (lambda tf, x: tf.summary.scalar("loss rate", x, family="train"), [np.float32(0.25)]),
+    "tensor_summary": (lambda tf, x: tf.summary.tensor_summary("t", x, summary_description="desc", display_name="T"),
+                       [np.arange(6, dtype=np.int32).reshape(2, 3)]),
+    "tensor_summary_plain": (lambda tf, x: tf.summary.tensor_summary("plain", x), [np.float32(2.5)]),
+    # Images: TensorFlow's PNG bytes come from libpng; tagraph's need only decode to the same pixels.
+    "image_uint8": (lambda tf, x: tf.summary.image("digits", x),
+                    [_RNG.integers(0, 256, size=(2, 5, 7, 3)).astype(np.uint8)]),
+    "image_float_signed": (lambda tf, x: tf.summary.image("acts", x, max_outputs=2),
+                           [_RNG.normal(size=(3, 6, 4, 1)).astype(np.float32)]),
+    "image_float_rgba_nonfinite": (lambda tf, x: tf.summary.image("rgba", x, max_outputs=1),
+                                   [_nonfinite(_RNG.uniform(0, 3, size=(2, 4, 5, 4)).astype(np.float32))]),
+    "image_f64": (lambda tf, x: tf.summary.image("f64", x), [_RNG.uniform(0, 1e5, size=(1, 3, 3, 3))]),
+    "image_f16": (lambda tf, x: tf.summary.image("f16", x),
+                  [_RNG.normal(scale=4, size=(2, 4, 4, 3)).astype(np.float16)]),
+    "image_tiny": (lambda tf, x: tf.summary.image("tiny", x), [np.full((1, 2, 2, 1), 1e-7, np.float32)]),
+    "image_bad_color": (lambda tf, x: image_summary_op(tf, "painted", x, max_images=2,
+                                                       bad_color=np.array([0, 255, 9], np.uint8)),
+                        [_nonfinite(_RNG.normal(size=(2, 3, 4, 3)).astype(np.float32))]),
+    "image_empty_batch": (lambda tf, x: tf.summary.image("none", x), [np.zeros((0, 2, 2, 3), np.float32)]),
+    "image_noise_large": (lambda tf, x: tf.summary.image("noise", x),           # several IDAT chunks
+                          [_RNG.integers(0, 256, size=(1, 96, 96, 3)).astype(np.uint8)]),
+    "image_smooth": (lambda tf, x: tf.summary.image("smooth", x), [_smooth_images()]),
+    "image_small_window": (lambda tf, x: tf.summary.image("small", x),     # 150 bytes to deflate
+                           [_RNG.uniform(0, 2, size=(1, 6, 8, 3)).astype(np.float32)]),
+    # Audio: 16-bit PCM WAV, rounding half away from zero, clipped; NaN and infinities included.
+    "audio_mono": (lambda tf, x: tf.summary.audio("speech", x, 8000, max_outputs=2), [_audio(3, 40)]),
+    "audio_stereo": (lambda tf, x: tf.summary.audio("music", x, 22050.5, max_outputs=1), [_audio(2, 30, 2)]),
+    "audio_rate_tensor": (lambda tf, x, r: tf.summary.audio("rate", x, r), [_audio(1, 12), np.float32(2.5)]),
+    "audio_no_frames": (lambda tf, x: tf.summary.audio("silence", x, 16000), [np.zeros((1, 0), np.float32)]),
 }
+
+# name -> (build(tf, *placeholders), inputs): summaries TensorFlow refuses when they run.
+SUMMARY_ERRORS = {
+    "scalar_of_vector": (lambda tf, x: tf.summary.scalar("loss", x), [np.zeros([2], np.float32)]),
+    "histogram_nan": (lambda tf, x: tf.summary.histogram("h", x), [np.array([1.0, np.nan], np.float32)]),
+    "histogram_inf": (lambda tf, x: tf.summary.histogram("h", x), [np.array([np.inf], np.float64)]),
+    "image_rank": (lambda tf, x: tf.summary.image("img", x), [np.zeros([2, 3], np.float32)]),
+    "image_depth": (lambda tf, x: tf.summary.image("img", x), [np.zeros([1, 2, 2, 2], np.uint8)]),
+    "image_zero_size": (lambda tf, x: tf.summary.image("img", x), [np.zeros([1, 0, 3, 3], np.float32)]),
+    "image_bad_color_short": (lambda tf, x: image_summary_op(tf, "img", x, bad_color=np.array([1, 2], np.uint8)),
+                              [np.zeros([1, 2, 3, 3], np.float32)]),
+    "audio_rank": (lambda tf, x: tf.summary.audio("snd", x, 8000), [np.zeros([2], np.float32)]),
+    "audio_rate_zero": (lambda tf, x: tf.summary.audio("snd", x, 0.0), [np.zeros([2, 3], np.float32)]),
+    "audio_rate_vector": (lambda tf, x, r: tf.summary.audio("snd", x, r),
+                          [np.zeros([2, 3], np.float32), np.array([8000.0, 1.0], np.float32)]),
+    "audio_rate_huge": (lambda tf, x: tf.summary.audio("snd", x, 5e9), [np.zeros([1, 3], np.float32)]),
+    "audio_no_channels": (lambda tf, x: tf.summary.audio("snd", x, 8000), [np.zeros([2, 3, 0], np.float32)]),
+}
+
+
+def error_text(e):
+    """What TensorFlow's error says was wrong, without the traceback and node lines TensorFlow 2 adds."""
+    msg = getattr(e, "message", None) or str(e)
+    lines = [ln for ln in msg.split("\n") if ln.strip() and not ln.startswith("  ")]
+    lines = [ln for ln in lines if not ln.strip().startswith("[[") and not ln.startswith("Graph execution error")
+             and not ln.startswith("Detected at node") and not ln.startswith("Node: ")]
+    return lines[-1].strip() if lines else msg
 
 
 def _in_scope(tf, fn):
@@ -129,6 +221,16 @@ def main():
             graphs["summary:" + name] = {"ops": _ops_since(g, n0), "output": out.name}
             with tf.Session() as sess:
                 arrays["summary:" + name] = np.frombuffer(sess.run(out, dict(zip(phs, inputs))), np.uint8)
+    for name, (build, inputs) in SUMMARY_ERRORS.items():
+        with tf.Graph().as_default():
+            phs = [tf.placeholder(tf.as_dtype(np.asarray(a).dtype), np.shape(a)) for a in inputs]
+            try:
+                with tf.Session() as sess:
+                    sess.run(build(tf, *phs), dict(zip(phs, inputs)))
+            except Exception as e:  # noqa: BLE001 - any error TensorFlow raises is the record
+                arrays["summary_error:" + name] = np.array([type(e).__name__, error_text(e)])
+            else:
+                raise AssertionError("TensorFlow accepted the bad summary case %s" % name)
     out_dir = os.environ.get("TAGRAPH_RECORD_DIR", HERE)      # make interop records afresh elsewhere
     np.savez_compressed(os.path.join(out_dir, "training.npz"), **arrays)
     with open(os.path.join(out_dir, "training.json"), "w") as f:

@@ -77,7 +77,7 @@ def test_conv2d_nchw_and_explicit_padding(device):
 
 
 @pytest.mark.parametrize("k,stride,padding", [((2, 2), (2, 2), "SAME"), ((3, 3), (1, 2), "VALID"),
-                                              ((3, 2), (2, 1), "SAME")])
+                                              ((3, 2), (2, 1), "SAME"), ((1, 3), (1, 3), "SAME")])
 def test_pooling_matches_direct_loops(device, k, stride, padding):
     x = np.random.RandomState(2).randn(2, 5, 6, 3)
     with tg.Graph().as_default(), tg.device(device):

@@ -87,3 +87,80 @@ def test_fetched_views_and_restored_values_do_not_alias_variables():
             sess.run(load, {p: fed})
             fed[0, 0] = -1.0                  # the caller's array must not be the variable's storage
             np.testing.assert_array_equal(sess.run(v), [[5.0, 6.0]])
+
+
+# --- scatters: Scatter* on reference variables, ResourceScatter* on resource variables ----------------------
+
+_SCATTER_NUMPY = {"update": None, "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+                  "min": np.minimum, "max": np.maximum}
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+@pytest.mark.parametrize("kind", sorted(_SCATTER_NUMPY))
+def test_scatter_updates_the_rows_named(device, kind, use_resource):
+    if device.endswith("GPU:0") and kind in ("mul", "div"):
+        pytest.skip("Scatter%s runs on the CPU (CuPy has no multiply.at)" % kind.capitalize())
+    start = np.arange(12, dtype=np.float32).reshape(4, 3) + 1
+    idx = np.array([2, 0, 2], np.int32)
+    upd = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32) * 0.5
+    with tg.Graph().as_default() as g:
+        with tg.device(device):
+            v = tg.Variable(start, use_resource=use_resource)
+            new = getattr(tg, "scatter_" + kind)(v, idx, upd)
+        types = {op.type for op in g.get_operations()}
+        assert ("ResourceScatter" if use_resource else "Scatter") + kind.capitalize() in types
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            got = sess.run(new)
+            again = sess.run(v)
+    want = start.copy()
+    if kind == "update":
+        want[idx] = upd                     # the last of repeated rows wins
+    else:
+        _SCATTER_NUMPY[kind].at(want, idx, upd)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(again, want, rtol=1e-6)
+
+
+def test_scatter_with_a_scalar_update_and_int64_indices():
+    with tg.Graph().as_default():
+        v = tg.Variable(np.zeros([3, 2], np.float32), use_resource=False)
+        new = tg.scatter_add(v, np.array([1, 1], np.int64), 2.5)
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            np.testing.assert_array_equal(sess.run(new), [[0, 0], [5, 5], [0, 0]])
+
+
+@pytest.mark.parametrize("name", ["scatter_add_out_of_range", "scatter_update_negative", "scatter_add_shape"])
+def test_scatter_bad_input_raises_tensorflows_error(name):
+    from sparse_reference import check_error
+    check_error(name)
+
+
+def test_resource_scatter_refuses_an_index_out_of_range_and_an_uninitialized_variable():
+    with tg.Graph().as_default():
+        v = tg.Variable(np.zeros([3, 2], np.float32))
+        new = tg.scatter_sub(v, tg.placeholder_with_default(np.array([5], np.int32), None), np.ones([1, 2], np.float32))
+        with tg.Session() as sess:
+            with pytest.raises(tg.errors.FailedPreconditionError):
+                sess.run(new)
+            sess.run(v.initializer)
+            with pytest.raises(tg.errors.InvalidArgumentError, match=r"indices\[0\] = 5 is not in \[0, 3\)"):
+                sess.run(new)
+            np.testing.assert_array_equal(sess.run(v), 0.0)    # nothing was written
+
+
+def test_variable_shape_and_the_resource_gather_shape():
+    with tg.Graph().as_default():
+        v = tg.Variable(np.zeros([5, 2, 3], np.float32))
+        from tagraph.engine.ops.state_ops import variable_shape
+        from tagraph.engine.framework.op_builder import make_op
+        dynamic = make_op("VariableShape", [v.handle], {"out_type": tg.int64})
+        assert dynamic.shape.as_list() == [3]
+        assert variable_shape(v.handle).op.type == "Const"
+        rows = tg.gather(v, [[1, 4]])
+        assert rows.op.type == "ResourceGather" and rows.shape.as_list() == [1, 2, 2, 3]
+        with tg.Session() as sess:
+            sess.run(v.initializer)
+            np.testing.assert_array_equal(sess.run(dynamic), [5, 2, 3])
+            assert sess.run(dynamic).dtype == np.int64

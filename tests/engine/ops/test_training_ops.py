@@ -145,3 +145,89 @@ def test_fused_cpu_adam_equals_the_numpy_rule_bit_for_bit(nesterov, dtype):
     want = training_ops._adam(np, attrs, var, m, v, *scalars, g)
     for have, expect in zip(got, want):
         np.testing.assert_array_equal(have, expect)
+
+
+# --- sparse updates (SparseApply*, ResourceSparseApply*) against TensorFlow ------------------------------------
+
+from sparse_reference import ARRAYS as SPARSE, RECORD as SPARSE_RECORD, check_error  # noqa: E402
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+@pytest.mark.parametrize("name", sorted(SPARSE_RECORD.KERNELS))
+def test_sparse_apply_kernels_match_tensorflow(device, name, use_resource):
+    # One op, a row named twice among the indices: TensorFlow updates it twice, one after the other.
+    _, nslots, _, _ = SPARSE_RECORD.KERNELS[name]
+    with tg.Graph().as_default() as g, tg.device(device):
+        vs = [tg.Variable(a, use_resource=use_resource) for a in [SPARSE_RECORD._KV] + SPARSE_RECORD._KSLOT[:nslots]]
+        op_type, inputs, attrs = SPARSE_RECORD.kernel_args(name, tg, vs, use_resource)
+        op = g.create_op(op_type, inputs, attrs)
+        with tg.Session() as sess:
+            sess.run([v.initializer for v in vs])
+            sess.run(op)
+            got = sess.run(vs)
+    for k, have in enumerate(got):
+        np.testing.assert_allclose(have, SPARSE["kernel:%s:%s:%d" % (name, "resource" if use_resource else "ref", k)],
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SPARSE_RECORD.ERRORS if "sparse_" in n and "segment" not in n))
+def test_sparse_apply_bad_input_raises_tensorflows_error(name):
+    check_error(name)
+
+
+def test_sparse_apply_static_shape_errors():
+    with tg.Graph().as_default() as g:
+        v, a = tg.Variable(np.ones([4, 2], np.float32), use_resource=False), tg.Variable(np.ones([4, 3], np.float32),
+                                                                                         use_resource=False)
+        with pytest.raises(ValueError, match="Dimension 1 in both shapes must be equal, but are 2 and 3"):
+            g.create_op("SparseApplyAdagrad", [v._ref(), a._ref(), tg.constant(0.1),
+                                               tg.constant(np.ones([1, 2], np.float32)), tg.constant([0])])
+
+
+def _sparse_adagrad_step(use_resource, hold_value):
+    """One ResourceSparseApplyAdagrad (or SparseApplyAdagrad) step on a [1000, 8] variable; whether the
+    variable's buffer was updated in place, and the value fetched (and held) before the step."""
+    with tg.Graph().as_default() as g:
+        v = tg.Variable(np.ones([1000, 8], np.float32), use_resource=use_resource)
+        acc = tg.Variable(np.full([1000, 8], 0.1, np.float32), use_resource=use_resource)
+        h = (lambda x: x.handle) if use_resource else (lambda x: x._ref())
+        step = g.create_op(("Resource" if use_resource else "") + "SparseApplyAdagrad",
+                           [h(v), h(acc), tg.constant(0.5), tg.constant(np.ones([2, 8], np.float32)),
+                            tg.constant([3, 999])])
+        with tg.Session() as sess:
+            sess.run([v.initializer, acc.initializer])
+            key = [k for k in sess._state.variables if k[1] == v.op.name][0]
+            buffer = sess._state.variables[key]
+            held = buffer if hold_value else None
+            del buffer
+            before = id(sess._state.variables[key])
+            sess.run(step)
+            in_place = id(sess._state.variables[key]) == before
+            return in_place, held, sess.run(v)
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+def test_sparse_apply_writes_in_place_unless_the_buffer_is_shared(use_resource):
+    in_place, _, after = _sparse_adagrad_step(use_resource, hold_value=False)
+    assert in_place, "a buffer no one else holds is updated in place (O(rows touched))"
+    in_place, held, after = _sparse_adagrad_step(use_resource, hold_value=True)
+    assert not in_place
+    np.testing.assert_array_equal(held, 1.0)      # what was handed out keeps its value
+    assert after[3, 0] < 1.0 and after[0, 0] == 1.0
+
+
+def test_sparse_apply_keeps_a_read_from_earlier_in_the_same_run():
+    with tg.Graph().as_default() as g:
+        v = tg.Variable(np.ones([5, 2], np.float32))
+        acc = tg.Variable(np.full([5, 2], 0.1, np.float32))
+        read = tg.identity(v.value())
+        with tg.control_dependencies([read]):
+            step = g.create_op("ResourceSparseApplyAdagrad", [v.handle, acc.handle, tg.constant(0.5),
+                                                              tg.constant(np.ones([1, 2], np.float32)),
+                                                              tg.constant([2])])
+        with tg.control_dependencies([step]):
+            total = tg.reduce_sum(read)
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            assert sess.run(total) == 10.0
+            assert sess.run(v)[2, 0] < 1.0

@@ -427,9 +427,11 @@ def test_gradients_of_variables_used_in_a_branch():
                 sess.run(g_res, {p: False})
 
 
-def test_gradients_through_a_while_loop_say_they_are_not_supported():
+def test_gradients_through_a_while_loop_run_a_backward_loop():
+    # More in tests/engine/train/test_control_flow_grad.py.
     with tg.Graph().as_default():
         x = tg.placeholder(tg.float32, [])
         _, y = tg.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * x), [0, x])
-        with pytest.raises(LookupError, match="Exit"):
-            tg.gradients(y, [x])
+        g, = tg.gradients(y, [x])
+        with tg.Session() as sess:
+            assert sess.run(g, {x: 2.0}) == pytest.approx(4 * 2.0 ** 3)

@@ -271,11 +271,21 @@ ZERO_GRADIENT = {"Floor", "Ceil", "Round", "Sign", "FloorDiv"}
 TESTED_ELSEWHERE = {"ReadVariableOp",
                     # cond gradients: numeric checks in test_control_flow.py
                     "Switch", "Merge", "RefSwitch", "RefMerge",
+                    # loop and TensorArray gradients: numeric checks in test_control_flow_grad.py
+                    "Enter", "Exit", "NextIteration", "RefEnter", "RefExit", "RefNextIteration",
+                    "TensorArrayReadV3", "TensorArrayWriteV3", "TensorArrayGatherV3", "TensorArrayScatterV3",
+                    "TensorArrayConcatV3", "TensorArraySplitV3",
                     # numeric checks beside TensorFlow's gradients in tests/engine/ops/test_<family>_ops.py
+                    # against TensorFlow's gradients (IndexedSlices among them) in test_embedding_ops.py
+                    "Gather", "ResourceGather", "DynamicStitch", "ParallelDynamicStitch", "DynamicPartition",
+                    "SparseSegmentSum", "SparseSegmentMean", "SparseSegmentSqrtN", "SparseSegmentSumWithNumSegments",
+                    "SparseSegmentMeanWithNumSegments", "SparseSegmentSqrtNWithNumSegments",
                     "ClipByValue", "Einsum", "GatherNd", "ReverseSequence", "ScatterNd", "SegmentMax", "SegmentMean",
                     "SegmentMin", "SegmentProd", "SegmentSum", "TensorScatterAdd", "TensorScatterSub",
                     "TensorScatterUpdate", "TopKV2", "UnsortedSegmentMax", "UnsortedSegmentMin", "UnsortedSegmentProd",
-                    "UnsortedSegmentSum", "BatchMatMulV3"}
+                    "UnsortedSegmentSum", "BatchMatMulV3",
+                    "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "DepthwiseConv2dNative",
+                    "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter"}
 
 
 def test_every_op_with_a_gradient_is_checked():
@@ -314,6 +324,7 @@ def _run_check(device, op_type, build, inputs, opts):
             loss = tg.add_n([tg.reduce_sum(o * w) for o, w in zip(outs, weights)])
             grads = tg.gradients(loss, phs)
             assert all(gr is not None for gr in grads), "no gradient for some input of %s" % op_type
+            grads = [tg.convert_to_tensor(gr) for gr in grads]      # an IndexedSlices as its dense tensor
             analytic = sess.run(grads, feed)
             for k, x in enumerate(inputs):
                 numeric = np.zeros_like(x)

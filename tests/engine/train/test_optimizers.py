@@ -119,3 +119,129 @@ def test_learning_rate_may_be_a_tensor_or_callable_and_constraints_apply():
             sess.run([opt_init for opt_init in [op.initializer for op in tg.global_variables()[1:]]])
             sess.run(train2)
             np.testing.assert_allclose(sess.run(v), [0.4, 0.0])
+
+
+# --- sparse gradients (IndexedSlices): TensorFlow 1's sparse updates, against TensorFlow's values ------------
+
+def _sparse_reference():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[1] / "ops" / "sparse_reference.py"
+    spec = importlib.util.spec_from_file_location("sparse_reference_for_optimizers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SPARSE = _sparse_reference()
+_SPARSE_OPS = {"gradient_descent": ({"ResourceScatterAdd"}, {"ScatterSub"}),
+               "momentum": ({"ResourceSparseApplyMomentum"}, {"SparseApplyMomentum"}),
+               "momentum_nesterov": ({"ResourceSparseApplyMomentum"}, {"SparseApplyMomentum"}),
+               "adagrad": ({"ResourceSparseApplyAdagrad"}, {"SparseApplyAdagrad"}),
+               "adam": ({"ResourceScatterAdd"}, {"ScatterAdd"}),
+               "rmsprop": ({"ResourceSparseApplyRMSProp"}, {"SparseApplyRMSProp"}),
+               "rmsprop_momentum": ({"ResourceSparseApplyRMSProp"}, {"SparseApplyRMSProp"}),
+               "rmsprop_centered": ({"ResourceSparseApplyCenteredRMSProp"}, {"SparseApplyCenteredRMSProp"})}
+
+
+@pytest.mark.parametrize("use_resource", [True, False])
+@pytest.mark.parametrize("name", sorted(SPARSE.RECORD.OPTIMIZERS))
+def test_sparse_updates_follow_tensorflow_for_five_steps(name, use_resource):
+    # apply_gradients with an IndexedSlices (repeated rows among its indices) takes the sparse path.
+    _, slots = SPARSE.RECORD.OPTIMIZERS[name]
+    case = "%s:%s" % (name, "resource" if use_resource else "ref")
+    with tg.Graph().as_default() as g:
+        var, opt, values, indices, train = SPARSE.RECORD.optimizer_graph(tg, name, use_resource)
+        types = {op.type for op in g.get_operations()}
+        assert _SPARSE_OPS[name][0 if use_resource else 1] <= types
+        assert not any(t.startswith(("Apply", "ResourceApply")) for t in types), "no dense update of the variable"
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            for k in range(SPARSE.RECORD.STEPS):
+                sess.run(train, {values: SPARSE.RECORD.GRAD_VALUES[k], indices: SPARSE.RECORD.GRAD_INDICES[k]})
+                np.testing.assert_allclose(sess.run(var), SPARSE.ARRAYS["opt:%s:step%d:var" % (case, k)],
+                                           rtol=1e-5, atol=1e-6, err_msg="%s step %d" % (case, k))
+                for s in slots:
+                    np.testing.assert_allclose(sess.run(opt.get_slot(var, s)),
+                                               SPARSE.ARRAYS["opt:%s:step%d:%s" % (case, k, s)], rtol=1e-5, atol=1e-6,
+                                               err_msg="%s step %d slot %s" % (case, k, s))
+
+
+@pytest.mark.parametrize("name", sorted(SPARSE.RECORD.MODELS))
+def test_tensorflows_embedding_training_graph_trains_as_in_tensorflow(name):
+    # TensorFlow's own meta graph and initial checkpoint: tagraph imports them and runs the training op.
+    from tagraph.serialization import import_meta_graph
+    data = SPARSE.DATA
+    with tg.Graph().as_default() as g:
+        saver = import_meta_graph(str(data / ("sparse_%s.meta" % name)))
+        types = {op.type for op in g.get_operations()}
+        assert {"Unique", "DynamicStitch"} <= types
+        assert ("ResourceSparseApplyAdagrad" in types) if name == "adagrad" else ("ScatterAdd" in types)
+        with tg.Session() as sess:
+            saver.restore(sess, str(data / ("sparse_%s.ckpt" % name)))
+            losses = []
+            for k in range(SPARSE.RECORD.STEPS):
+                loss, _ = sess.run(["loss:0", "train"], {"ids:0": SPARSE.RECORD.MODEL_IDS[k],
+                                                         "labels:0": SPARSE.RECORD.MODEL_LABELS[k]})
+                losses.append(loss)
+            shards = sorted((v for v in tg.global_variables() if "/emb" in v.op.name and v.op.name.count("/") == 1),
+                            key=lambda v: v.op.name)
+            emb = np.concatenate(sess.run(shards))
+    np.testing.assert_allclose(losses, SPARSE.ARRAYS["model:%s:loss" % name], rtol=1e-4)
+    np.testing.assert_allclose(emb, SPARSE.ARRAYS["model:%s:emb" % name], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(SPARSE.RECORD.MODELS))
+def test_the_same_embedding_model_built_by_tagraph_trains_as_in_tensorflow(name):
+    with tg.Graph().as_default():
+        tg.set_random_seed(0)
+        ids, labels, loss, train, emb = SPARSE.RECORD.model_graph(tg, name)
+        restore = SPARSE.DATA / ("sparse_%s.ckpt" % name)
+        from tagraph.serialization import Saver
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            Saver(var_list=[v for v in tg.global_variables() if v.op.name.startswith("model/")]).restore(
+                sess, str(restore))
+            feeds = [{ids: SPARSE.RECORD.MODEL_IDS[k], labels: SPARSE.RECORD.MODEL_LABELS[k]}
+                     for k in range(SPARSE.RECORD.STEPS)]
+            losses = [sess.run([loss, train], feed)[0] for feed in feeds]
+    np.testing.assert_allclose(losses, SPARSE.ARRAYS["model:%s:loss" % name], rtol=1e-4)
+
+
+def test_a_constraint_on_a_sparsely_updated_variable_is_refused():
+    with tg.Graph().as_default():
+        v = tg.get_variable("emb", [10, 2], constraint=lambda x: x, use_resource=True)
+        loss = tg.reduce_sum(tg.gather(v, [1, 2]))
+        with pytest.raises(RuntimeError, match="Cannot use a constraint function on a sparse variable"):
+            tg.train.AdagradOptimizer(0.1).minimize(loss)
+
+
+def test_compute_gradients_gives_the_indexed_slices_and_apply_takes_them():
+    with tg.Graph().as_default():
+        emb = tg.get_variable("emb", initializer=np.ones([6, 2], np.float32))
+        loss = tg.reduce_sum(tg.nn.embedding_lookup(emb, [1, 4, 1]))
+        opt = tg.train.GradientDescentOptimizer(0.5)
+        (g, v), = opt.compute_gradients(loss)
+        assert isinstance(g, tg.IndexedSlices) and v is emb
+        train = opt.apply_gradients([(g, v)])
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            sess.run(train)
+            np.testing.assert_allclose(sess.run(emb)[:, 0], [1, 0, 1, 1, 0.5, 1])
+
+
+def test_gate_graph_keeps_sparse_gradients_sparse():
+    with tg.Graph().as_default() as g:
+        emb = tg.get_variable("emb", initializer=np.ones([6, 2], np.float32))
+        w = tg.get_variable("w", initializer=np.ones([2, 1], np.float32))
+        loss = tg.reduce_sum(tg.matmul(tg.nn.embedding_lookup(emb, [1, 4]), w))
+        opt = tg.train.AdagradOptimizer(0.5)
+        grads_and_vars = opt.compute_gradients(loss, gate_gradients=tg.train.Optimizer.GATE_GRAPH)
+        assert isinstance(grads_and_vars[0][0], tg.IndexedSlices)
+        train = opt.apply_gradients(grads_and_vars)
+        assert "ResourceSparseApplyAdagrad" in {op.type for op in g.get_operations()}
+        with tg.Session() as sess:
+            sess.run(tg.global_variables_initializer())
+            sess.run(train)
+            got = sess.run(emb)
+    assert got[1, 0] < 1.0 and got[0, 0] == 1.0

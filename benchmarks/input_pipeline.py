@@ -1,0 +1,160 @@
+"""Input pipeline records per second: TFRecordDataset of MNIST-sized tf.Examples (784 floats and a label),
+parsed one by one (map(parse_single_example) -> batch(256)) or a batch at a time (batch(256) ->
+map(parse_example)), read through a one-shot iterator on the CPU.
+
+    python benchmarks/input_pipeline.py [--rounds 6] [--batches 20] [--records 4096]
+
+With TAGRAPH_TF_PYTHON set, TensorFlow (compat.v1 graph mode, the same pipelines on the same file) is timed
+in the same run, in alternating rounds (TensorFlow in a helper process that keeps its session); each side's
+best round is compared. Target (the input-pipeline issue's): batched parsing at least 1.0x TensorFlow's rate
+on 2 cores.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+TARGET_RATIO = 1.0
+BATCH = 256
+PIPELINES = ("single", "batched")
+
+_PIPELINE = r"""
+def pipeline(tf, path, kind):
+    features = {"image": tf.FixedLenFeature([784], tf.float32), "label": tf.FixedLenFeature([], tf.int64)}
+    ds = tf.data.TFRecordDataset(path)
+    if kind == "single":
+        ds = ds.map(lambda r: tf.parse_single_example(r, features)).batch(256)
+    else:
+        ds = ds.batch(256).map(lambda r: tf.parse_example(r, features))
+    return tf.data.make_one_shot_iterator(ds.repeat().prefetch(2)).get_next()
+"""
+
+_TF_SCRIPT = _PIPELINE + r"""
+import json, sys, time
+import tensorflow.compat.v1 as tf
+tf.disable_eager_execution()
+path, batches, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sess = tf.Session()
+nexts = {}
+for kind in ("single", "batched"):
+    nexts[kind] = pipeline(tf, path, kind)
+    for _ in range(warm): sess.run(nexts[kind])
+print("ready", flush=True)
+for line in sys.stdin:
+    kind = line.strip()
+    t = time.perf_counter()
+    for _ in range(batches): sess.run(nexts[kind])
+    print(json.dumps({"records_per_s": batches * 256 / (time.perf_counter() - t)}), flush=True)
+"""
+
+exec(_PIPELINE)      # the same pipeline function for tagraph
+
+
+def write_examples(path, n):
+    """``n`` MNIST-sized tf.Examples: 784 float pixels in [0, 1) and an int64 label."""
+    from tagraph.protos import example_pb2
+    from tagraph.serialization.tfrecord import TFRecordWriter
+    rng = np.random.RandomState(0)
+    with TFRecordWriter(path) as w:
+        for i in range(n):
+            ex = example_pb2.Example()
+            ex.features.feature["image"].float_list.value.extend(rng.rand(784).astype(np.float32).tolist())
+            ex.features.feature["label"].int64_list.value.append(i % 10)
+            w.write(ex.SerializeToString())
+
+
+class Tagraph:
+    def __init__(self, path, batches, warm):
+        import tagraph.compat.v1 as tf
+        self.graph = tf.Graph()
+        self.nexts = {}
+        with self.graph.as_default():
+            for kind in PIPELINES:
+                self.nexts[kind] = pipeline(tf, path, kind)  # noqa: F821 (defined by exec above)
+            self.sess = tf.Session()
+        self.batches = batches
+        for kind in PIPELINES:
+            for _ in range(warm):
+                self.sess.run(self.nexts[kind])
+
+    def round(self, kind):
+        t = time.perf_counter()
+        for _ in range(self.batches):
+            self.sess.run(self.nexts[kind])
+        return self.batches * BATCH / (time.perf_counter() - t)
+
+    def close(self):
+        self.sess.close()
+
+
+class TensorFlow:
+    def __init__(self, python, path, batches, warm):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+        self.proc = subprocess.Popen([python, "-c", _TF_SCRIPT, path, str(batches), str(warm)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError("TensorFlow helper failed to start: %r" % line)
+
+    def round(self, kind):
+        self.proc.stdin.write(kind + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["records_per_s"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rounds", type=int, default=6)
+    p.add_argument("--batches", type=int, default=20, help="batches of 256 records per round")
+    p.add_argument("--records", type=int, default=4096, help="records in the file (it repeats)")
+    p.add_argument("--warmup", type=int, default=3, help="batches read before timing")
+    p.add_argument("--pause", type=float, default=0.3, help="seconds of idle before each round")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "mnist.tfrecord")
+        write_examples(path, args.records)
+        ours = Tagraph(path, args.batches, args.warmup)
+        python = os.environ.get("TAGRAPH_TF_PYTHON")
+        theirs = TensorFlow(python, path, args.batches, args.warmup) if python else None
+        got = {(side, kind): [] for side in ("tagraph", "TensorFlow") for kind in PIPELINES}
+        for _ in range(args.rounds):
+            for kind in PIPELINES:
+                time.sleep(args.pause)
+                got[("tagraph", kind)].append(ours.round(kind))
+                if theirs:
+                    time.sleep(args.pause)
+                    got[("TensorFlow", kind)].append(theirs.round(kind))
+        ours.close()
+        if theirs:
+            theirs.close()
+    print("TFRecordDataset of %d MNIST-sized Examples (784 floats + label), batch %d, CPU (%d cores), load "
+          "average %.1f" % (args.records, BATCH, os.cpu_count() or 0, os.getloadavg()[0]))
+    print("%-12s %-8s %16s %12s" % ("", "parsing", "best records/s", "median"))
+    for side in ("tagraph", "TensorFlow"):
+        for kind in PIPELINES:
+            rates = got[(side, kind)]
+            if rates:
+                print("%-12s %-8s %16.0f %12.0f" % (side, kind, max(rates), float(np.median(rates))))
+            else:
+                print("%-12s %-8s %16s   (set TAGRAPH_TF_PYTHON to compare)" % (side, kind, "-"))
+    if not theirs:
+        return 0
+    for kind in PIPELINES:
+        ratio = max(got[("tagraph", kind)]) / max(got[("TensorFlow", kind)])
+        target = " (target >= %.2fx: %s)" % (TARGET_RATIO, "met" if ratio >= TARGET_RATIO else "NOT met") \
+            if kind == "batched" else ""
+        print("ratio %-8s %.2fx%s" % (kind, ratio, target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

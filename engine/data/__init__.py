@@ -1,0 +1,57 @@
+"""``tg.data``: TensorFlow 1's input pipelines, as TensorFlow's dataset ops in the graph.
+
+    import tagraph.engine as tg
+
+    dataset = (tg.data.TFRecordDataset(["train-0.tfrecord", "train-1.tfrecord"])
+               .map(lambda record: tg.parse_single_example(record, features))
+               .shuffle(1000).batch(32).prefetch(tg.data.experimental.AUTOTUNE))
+    batch = tg.data.make_one_shot_iterator(dataset).get_next()
+    with tg.Session() as sess:
+        while True:
+            try:
+                sess.run(train_op)       # reads `batch`; OutOfRangeError ends the loop
+            except tg.errors.OutOfRangeError:
+                break
+
+The modules, lowest first:
+
+    structure            nested elements (tuples, dicts) and their TensorSpecs
+    dataset_kernels      the dataset ops' kernels: sources, batching, counting, combining, cache, functions
+    buffered_kernels     shuffle and prefetch (a producer thread with a bounded buffer)
+    dataset_functions    map/filter/flat_map bodies traced into the graph's library; one-shot factories
+    iterator_ops         iterator ops, their kernels, and ``tf.data.Iterator``
+    dataset_ops          ``tf.data.Dataset``
+    experimental         tf.data.experimental's names that tagraph has
+    readers              TFRecordDataset, TextLineDataset, FixedLengthRecordDataset (their file-reading kernels
+                         are registered by ``tagraph.serialization``)
+
+Graphs built here are TensorFlow's (``TensorSliceDataset``, ``MapDataset`` with its function in the
+library, ``OneShotIterator`` with its ``dataset_factory``, ``IteratorGetNext``, ...): they export to
+TensorFlow, and TensorFlow's meta graphs of input pipelines import and run here.
+"""
+from tagraph.engine.data import buffered_kernels as _buffered_kernels  # noqa: F401  (registers the kernels)
+from tagraph.engine.data import experimental
+from tagraph.engine.data.dataset_ops import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from tagraph.engine.data.iterator_ops import Iterator, make_initializable_iterator, make_one_shot_iterator
+from tagraph.engine.data.readers import FixedLengthRecordDataset, TFRecordDataset, TextLineDataset
+from tagraph.engine.data.structure import TensorSpec
+
+__all__ = ["Dataset", "Iterator", "TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset",
+           "make_one_shot_iterator", "make_initializable_iterator", "get_output_types", "get_output_shapes",
+           "get_output_classes", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "TensorSpec",
+           "experimental"]
+
+
+def get_output_types(dataset_or_iterator):
+    """The element's dtypes, in its structure."""
+    return dataset_or_iterator.output_types
+
+
+def get_output_shapes(dataset_or_iterator):
+    """The element's static shapes, in its structure."""
+    return dataset_or_iterator.output_shapes
+
+
+def get_output_classes(dataset_or_iterator):
+    """The element's component classes (Tensor), in its structure."""
+    return dataset_or_iterator.output_classes
