@@ -58,7 +58,7 @@ exec(_PIPELINE)      # the same pipeline function for tagraph
 def write_examples(path, n):
     """``n`` MNIST-sized tf.Examples: 784 float pixels in [0, 1) and an int64 label."""
     from tagraph.protos import example_pb2
-    from tagraph.serialization.tfrecord import TFRecordWriter
+    from tagraph.engine.framework.tfrecord import TFRecordWriter
     rng = np.random.RandomState(0)
     with TFRecordWriter(path) as w:
         for i in range(n):

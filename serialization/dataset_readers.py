@@ -17,7 +17,7 @@ import numpy as np
 
 from tagraph.engine.data.dataset_kernels import DatasetValue, ElementIterator, invalid
 from tagraph.engine.framework import dtypes, errors
-from tagraph.serialization.tfrecord import tf_record_iterator
+from tagraph.engine.framework.tfrecord import tf_record_iterator
 
 __all__ = ["tf_record_dataset", "text_line_dataset", "fixed_length_record_dataset"]
 

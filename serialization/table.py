@@ -38,6 +38,7 @@ import struct
 import google_crc32c
 
 from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
+from tagraph.engine.framework.tfrecord import crc32c, mask_crc, unmask_crc  # noqa: F401  (TensorFlow's masked CRC)
 
 __all__ = [
     "TableBuilder", "Table", "build_table", "read_table", "mask_crc", "unmask_crc", "crc32c",
@@ -55,27 +56,7 @@ DEFAULT_BLOCK_RESTART_INTERVAL = 16
 NO_COMPRESSION = 0
 SNAPPY_COMPRESSION = 1
 
-_MASK_DELTA = 0xA282EAD8
 _U32 = struct.Struct("<I")
-
-
-def crc32c(data, crc=0):
-    """CRC32C (Castagnoli) of ``data``, continuing from ``crc`` (google_crc32c, C-accelerated)."""
-    if not isinstance(data, bytes):
-        data = bytes(data)  # the C extension takes only read-only bytes
-    return google_crc32c.extend(crc, data) if crc else google_crc32c.value(data)
-
-
-def mask_crc(crc):
-    """TensorFlow's (LevelDB's) masked CRC: rotate right by 15 bits and add a constant."""
-    crc &= 0xFFFFFFFF
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
-
-
-def unmask_crc(masked):
-    """Inverse of :func:`mask_crc`."""
-    rot = (masked - _MASK_DELTA) & 0xFFFFFFFF
-    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
 
 
 def encode_varint(value):

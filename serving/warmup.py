@@ -12,7 +12,7 @@ import os
 
 from tagraph.protos import classification_pb2, inference_pb2, predict_pb2, regression_pb2
 from tagraph.engine.framework.errors import DataLossError
-from tagraph.serialization.tfrecord import tf_record_iterator
+from tagraph.engine.framework.tfrecord import tf_record_iterator
 from tagraph.serving import extra_protos, inference
 from tagraph.serving.status import DATA_LOSS, ServingError
 from tagraph.serving.tensors import proto_to_ndarray

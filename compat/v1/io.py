@@ -1,4 +1,4 @@
-"""``tf.io``: Example parsing (``tagraph.engine``), TFRecord files (``tagraph.serialization.tfrecord``) and
+"""``tf.io``: Example parsing (``tagraph.engine``), TFRecord files (``tagraph.engine.framework.tfrecord``) and
 ``tf.io.gfile``, TensorFlow's lower-case file API.
 
     features = tf.io.parse_single_example(serialized, {"x": tf.io.FixedLenFeature([2], tf.float32)})
@@ -7,7 +7,7 @@
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import _files
-from tagraph.serialization import tfrecord as _tfrecord
+from tagraph.engine.framework import tfrecord as _tfrecord
 
 gfile = _namespace.new_module(__name__ + ".gfile", "tf.io.gfile", "``tf.io.gfile``: see ``tf.gfile``.",
                               sources=(_files,))

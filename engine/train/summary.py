@@ -9,10 +9,10 @@ TensorFlow's event files (``events.out.tfevents.<time>.<host>``) that TensorBoar
 
 An event file is a TFRecord file of ``Event`` messages, the first one ``file_version: "brain.Event:2"``. The
 messages are TensorBoard's own (``tensorboard.compat.proto``: ``tg.summary.Event``, ``Summary``,
-``SessionLog``, ...), and TensorBoard's ``RecordWriter`` frames them; the tensorboard package is the
-``summary`` extra (``pip install tagraph[summary]``), imported when a writer is made. (That RecordWriter
-computes its CRC-32C in Python: about 0.12 ms of the writer thread's time, with the GIL, per KiB of event,
-which is nothing for scalars and histograms and tens of milliseconds for a batch of large images.)
+``SessionLog``, ...); the tensorboard package is the ``summary`` extra (``pip install tagraph[summary]``),
+imported when a writer is made. The records are framed by ``tfrecord.encode_record`` (the CRC-32C in C,
+through google-crc32c) rather than by TensorBoard's RecordWriter, whose CRC is computed in Python and holds
+the GIL for tens of milliseconds per batch of large images, time taken from the training step.
 
 Writing is asynchronous, as TensorFlow's: ``add_summary`` queues the event and returns, a writer thread
 writes it, and flushes the file (to disk, with fsync) every ``flush_secs`` and on ``flush()``/``close()``.
@@ -32,6 +32,7 @@ import warnings
 
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import Graph, get_default_graph
+from tagraph.engine.framework.tfrecord import encode_record
 from tagraph.engine.ops.summary_ops import audio, histogram, image, merge, merge_all, scalar, tensor_summary, text
 
 # Also here, from TensorBoard when asked for: Event, SessionLog, Summary, SummaryDescription, TaggedRunMetadata.
@@ -44,21 +45,20 @@ _INSTALL_HINT = "pip install 'tagraph[summary]' (or pip install tensorboard)"
 
 
 def _tensorboard():
-    """TensorBoard's event_pb2 and summary_pb2 modules, and its RecordWriter."""
+    """TensorBoard's event_pb2 and summary_pb2 modules."""
     try:
         from tensorboard.compat.proto import event_pb2, summary_pb2
-        from tensorboard.summary.writer.record_writer import RecordWriter
     except ImportError as e:
         raise ImportError("tg.summary writes TensorBoard's event files with the tensorboard package, which is not "
                           "installed: %s" % _INSTALL_HINT, name="tensorboard") from e
-    return event_pb2, summary_pb2, RecordWriter
+    return event_pb2, summary_pb2
 
 
 def __getattr__(name):
     # The Event and Summary messages (tg.summary.Summary(value=[...])) are TensorBoard's, found when asked for.
     if name in _PROTO_MODULES:
         try:
-            event_pb2, summary_pb2, _ = _tensorboard()
+            event_pb2, summary_pb2 = _tensorboard()
         except ImportError as e:
             # An AttributeError, so hasattr() and getattr(..., default) see a name that is not there.
             raise AttributeError("tg.summary.%s is TensorBoard's message: %s" % (name, _INSTALL_HINT)) from e
@@ -80,7 +80,7 @@ def _write_error(e, path, events):
 
 
 class _EventsFile:
-    """The event file under TensorBoard's RecordWriter, which hands it one whole record per ``write``.
+    """The event file: ``write`` takes one serialized event and frames it as a TFRecord record.
 
     Records reach the file in whole batches; a write that fails cuts the file back to its last whole record.
     """
@@ -96,7 +96,8 @@ class _EventsFile:
         self._events = 0        # records written since the last flush, for the error message
         self.closed = False
 
-    def write(self, record):
+    def write(self, event):
+        record = encode_record(event)
         self._buffer.append(record)
         self._buffered += len(record)
         self._events += 1
@@ -144,12 +145,12 @@ class _WriterThread(threading.Thread):
     keeps emptying the queue (so no ``add_*`` waits forever) until it is told to close. A ``max_queue`` of 0
     is an unbounded queue, as in TensorFlow."""
 
-    def __init__(self, events_file, record_writer, max_queue, flush_secs):
+    def __init__(self, events_file, max_queue, flush_secs):
         super().__init__(name="tg.summary.FileWriter", daemon=True)
         self.queue = queue.Queue(max_queue)
         self.failure = None
         self.flushed = threading.Event()
-        self._file, self._records, self._flush_secs = events_file, record_writer, flush_secs
+        self._file, self._flush_secs = events_file, flush_secs
 
     def run(self):
         next_flush, pending = 0.0, False
@@ -163,7 +164,7 @@ class _WriterThread(threading.Thread):
                     return
                 if self.failure is None:
                     if item is not None and item is not _FLUSH:
-                        self._records.write(item)
+                        self._file.write(item)
                         pending = True
                     if pending and (item is _FLUSH or time.time() >= next_flush):
                         self._file.flush()
@@ -208,7 +209,7 @@ class FileWriter:
         if session is not None:
             raise NotImplementedError("tg.summary.FileWriter(session=...) (TensorFlow's summary-op writer) is not "
                                       "supported by tagraph: leave session out")
-        self._event_pb2, self._summary_pb2, self._record_writer_class = _tensorboard()
+        self._event_pb2, self._summary_pb2 = _tensorboard()
         self._logdir = str(logdir)
         self._max_queue, self._flush_secs, self._suffix = max_queue, flush_secs, filename_suffix or ""
         self._seen_summary_tags, self._run_metadata_tags = set(), set()
@@ -237,18 +238,17 @@ class FileWriter:
                 stamp += 1
             except OSError as e:
                 raise errors.from_os_error(e, path) from e
-        records = self._record_writer_class(events_file)
         # The first record, as TensorFlow's EventsWriter writes it (wall time in whole seconds), on disk at once.
         first = self._event_pb2.Event(wall_time=stamp, file_version="brain.Event:2")
         first.source_metadata.writer = "tagraph.summary.FileWriter"
         try:
-            records.write(first.SerializeToString())
+            events_file.write(first.SerializeToString())
             events_file.flush()
         except BaseException:
             events_file.close()
             raise
         self._path, self._file = path, events_file
-        self._thread = _WriterThread(events_file, records, int(self._max_queue), self._flush_secs)
+        self._thread = _WriterThread(events_file, int(self._max_queue), self._flush_secs)
         self._thread.start()
         self._closed = False
         _LIVE_WRITERS.add(self)

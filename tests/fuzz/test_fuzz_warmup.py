@@ -11,11 +11,10 @@ from hypothesis import given, strategies as st
 
 from tagraph.engine.framework import errors, tensor_util
 from tagraph.protos import predict_pb2, regression_pb2
-from tagraph.serialization.table import crc32c, mask_crc
 from tagraph.serving import extra_protos
 from tagraph.serving.servable import load_servable
 from tagraph.serving.status import ServingError
-from tagraph.serialization.tfrecord import encode_record, tf_record_iterator
+from tagraph.engine.framework.tfrecord import crc32c, encode_record, mask_crc, tf_record_iterator
 from tagraph.serving.warmup import WARMUP_FILE, run_warmup
 
 from fuzz_harness import work_dir, check, fuzz_settings, mutate, mutations

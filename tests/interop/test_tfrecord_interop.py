@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tagraph.serialization.tfrecord import TFRecordOptions, TFRecordWriter
+from tagraph.engine.framework.tfrecord import TFRecordOptions, TFRecordWriter
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "tfrecord"
 _spec = importlib.util.spec_from_file_location("record_tfrecord", DATA / "record_tfrecord.py")

@@ -12,7 +12,7 @@ import numpy as np
 
 from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
 from tagraph.protos import get_model_status_pb2, model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc
-from tagraph.serialization.tfrecord import TFRecordWriter
+from tagraph.engine.framework.tfrecord import TFRecordWriter
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"
 

@@ -257,7 +257,7 @@ def test_nan_infinity_and_trailing_text_are_accepted_as_tensorflow_serving_accep
 def test_ports_open_only_after_the_first_load(hpt_base, tmp_path):
     # A slow load: warmup replays 3,000 requests before the version may serve.
     from tagraph.serving import extra_protos
-    from tagraph.serialization.tfrecord import TFRecordWriter
+    from tagraph.engine.framework.tfrecord import TFRecordWriter
     from tagraph.engine.framework.tensor_util import make_tensor_proto
     from tagraph.protos import predict_pb2
     req = predict_pb2.PredictRequest()

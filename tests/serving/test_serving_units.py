@@ -18,7 +18,7 @@ from tagraph.serving import extra_protos, json_codec, json_output, versions
 from tagraph.serving.batching import Batcher, BatchingOptions
 from tagraph.serving.status import ServingError
 from tagraph.serving.tensors import ndarray_to_proto, proto_to_ndarray
-from tagraph.serialization.tfrecord import encode_record
+from tagraph.engine.framework.tfrecord import encode_record
 from tagraph.serving.warmup import run_warmup
 
 TF_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tf"

@@ -9,7 +9,7 @@ import pytest
 
 import tagraph.engine as tg
 from tagraph.devices.kernel_registry import has_kernel
-from tagraph.serialization.tfrecord import TFRecordOptions, TFRecordWriter
+from tagraph.engine.framework.tfrecord import TFRecordOptions, TFRecordWriter
 from dataset_reference import FILES, RECORD, assert_like_tensorflow, run_case
 
 CASES = [name for name in RECORD.CASES if name.startswith(("tfrecord_", "text_", "fixed_"))]

@@ -10,11 +10,10 @@ import zlib
 import pytest
 
 from tagraph.engine.framework import errors
-from tagraph.serialization.table import crc32c, mask_crc
-from tagraph.serialization.tfrecord import (TFRecordCompressionType, TFRecordOptions, TFRecordWriter, encode_record,
-                                            tf_record_iterator)
+from tagraph.engine.framework.tfrecord import (TFRecordCompressionType, TFRecordOptions, TFRecordWriter, crc32c,
+                                              encode_record, mask_crc, tf_record_iterator)
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "tfrecord"
+DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "tfrecord"
 _spec = importlib.util.spec_from_file_location("record_tfrecord", DATA / "record_tfrecord.py")
 recorder = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(recorder)          # its records() and damages() need numpy only

@@ -17,15 +17,36 @@ import os
 import struct
 import zlib
 
+import google_crc32c
+
 from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
-from tagraph.serialization.table import crc32c, mask_crc
 
 __all__ = ["TFRecordWriter", "tf_record_iterator", "TFRecordOptions", "TFRecordCompressionType",
-           "encode_record"]
+           "encode_record", "crc32c", "mask_crc", "unmask_crc"]
 
 _HEADER = 12            # length (8) + its masked CRC (4)
 _FOOTER = 4
 _CHUNK = 1 << 20
+_MASK_DELTA = 0xA282EAD8
+
+
+def crc32c(data, crc=0):
+    """CRC32C (Castagnoli) of ``data``, continuing from ``crc`` (google_crc32c, C-accelerated)."""
+    if not isinstance(data, bytes):
+        data = bytes(data)  # the C extension takes only read-only bytes
+    return google_crc32c.extend(crc, data) if crc else google_crc32c.value(data)
+
+
+def mask_crc(crc):
+    """TensorFlow's (LevelDB's) masked CRC: rotate right by 15 bits and add a constant."""
+    crc &= 0xFFFFFFFF
+    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def unmask_crc(masked):
+    """Inverse of :func:`mask_crc`."""
+    rot = (masked - _MASK_DELTA) & 0xFFFFFFFF
+    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
 
 
 class TFRecordCompressionType:
