@@ -86,6 +86,16 @@ def read_train_step(out):
     return [("training steps/s, MLP 784-512-512-10, Adam", figure, ">= 0.9x TensorFlow", NO_TF)]
 
 
+def read_train_hooks(out):
+    got = _f(r"^hooks/no hooks: ([\d.]+)x, ([+-][\d.]+)% \(target <= \+([\d.]+)%: (met|NOT met)\)", out)
+    if not got:
+        return []
+    theirs = _f(r"^TensorFlow: plain [\d.]+ ms/step, hooked [\d.]+ ms/step: ([+-][\d.]+)%", out)
+    figure = "%s%% slower" % got[1] + (" (TF %s%%)" % theirs[0] if theirs else "")
+    return [("training loop hooks: summaries every step, checkpoint every 100 steps, vs plain Session.run", figure,
+             "<= +%s%%" % got[2], _verdict(got[3] == "met"))]
+
+
 def read_layers_cnn(out):
     ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
     if not ours:
@@ -218,6 +228,7 @@ BENCHMARKS = collections.OrderedDict([
     ("function_call", (read_function_call, ["--runs", "1000"])),
     ("keras_lstm", (read_keras_lstm, ["--runs", "10"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
+    ("train_hooks", (read_train_hooks, ["--rounds", "3"])),
     ("layers_cnn", (read_layers_cnn, ["--rounds", "4", "--steps", "2", "--pause", "0.2"])),
     ("sparse_update", (read_sparse_update, ["--rounds", "3"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),

@@ -5,21 +5,18 @@
     print(est.evaluate(numpy_input_fn({"x": x}, y, shuffle=False)))  # {"accuracy": .., "loss": .., "global_step": 500}
     est.export_saved_model("/tmp/export", build_parsing_serving_input_receiver_fn(spec))
 
-An input_fn (called with whichever of ``params``, ``mode`` and ``config`` it declares) returns one of:
-
-- ``(features, labels)`` of numpy arrays (``features`` an array or a dict of arrays; ``labels`` may be
-  None), or ``features`` alone: one batch. Training uses it at every step; evaluate and predict use it once.
-- a generator (or any iterator) of such batches, e.g. ``numpy_input_fn``'s: each step takes the next one,
-  and the run ends when it is exhausted (or at ``steps``).
-- ``(features, labels)`` of Tensors it built in the Estimator's graph (``tg.constant(x)``): every step
-  runs them; evaluate and predict run one step unless given ``steps``.
-
-numpy batches are fed through placeholders shaped like the first batch, with the batch dimension unknown.
+As TensorFlow's Estimator does, ``train`` runs a MonitoredTrainingSession with TensorFlow's hooks: it
+stops at ``steps``/``max_steps`` (StopAtStepHook), fails on a NaN loss (NanTensorHook), logs the loss and
+the global step every ``log_step_count_steps`` steps (LoggingTensorHook) with the steps per second
+(StepCounterHook, also a ``global_step/sec`` summary), writes the summaries (a ``loss`` scalar among them)
+every ``save_summary_steps`` steps into model_dir's events, and checkpoints (CheckpointSaverHook, with the
+``saving_listeners``). ``evaluate`` writes its results into ``model_dir/eval`` (``eval_<name>``) events.
+``hooks`` and the EstimatorSpec's ``training_hooks``, ``training_chief_hooks``, ``evaluation_hooks`` and
+``prediction_hooks`` run alongside. See :mod:`tagraph.estimator.input_source` for what an input_fn returns.
 """
 import inspect
 import logging
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -27,12 +24,20 @@ import time
 import numpy as np
 
 import tagraph.engine as tg
-from tagraph.engine.framework import dtypes
+from tagraph.engine.framework.graph import GraphKeys
 from tagraph.engine.train import metrics
+from tagraph.estimator import evaluation
 from tagraph.estimator import export as _export
+from tagraph.estimator import warm_starting
+from tagraph.estimator.basic_session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener,
+                                                       LoggingTensorHook, NanLossDuringTrainingError, NanTensorHook,
+                                                       StopAtStepHook)
+from tagraph.estimator.input_source import InputHook, InputSource
 from tagraph.estimator.model_fn import EstimatorSpec, ModeKeys
+from tagraph.estimator.monitored_session import ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession
 from tagraph.estimator.run_config import RunConfig
-from tagraph.serialization.checkpoint_state import get_checkpoint_state, latest_checkpoint
+from tagraph.estimator.session_run_hook import SessionRunHook
+from tagraph.serialization.checkpoint_state import latest_checkpoint
 from tagraph.serialization.checkpoint_utils import list_variables, load_checkpoint
 from tagraph.serialization.saved_model import builder as _builder, device_export, tag_constants
 from tagraph.serialization.saver import Saver
@@ -42,33 +47,66 @@ logger = logging.getLogger("tagraph.estimator")
 __all__ = ["Estimator", "NanLossDuringTrainingError", "CheckpointSaverListener"]
 
 
-class CheckpointSaverListener:
-    """Called around the checkpoints ``Estimator.train`` saves (its ``saving_listeners``), as TensorFlow's.
-
-        class Report(CheckpointSaverListener):
-            def after_save(self, session, global_step_value):
-                print("saved", global_step_value)
-        est.train(input_fn, steps=100, saving_listeners=[Report()])
-    """
-
-    def begin(self):
-        pass
-
-    def before_save(self, session, global_step_value):
-        pass
-
-    def after_save(self, session, global_step_value):
-        pass
-
-    def end(self, session, global_step_value):
-        pass
+def _check_hooks_type(hooks):
+    hooks = list(hooks or [])
+    for h in hooks:
+        if not isinstance(h, SessionRunHook):
+            raise TypeError("Hooks must be a SessionRunHook, given: {}".format(h))
+    return hooks
 
 
-class NanLossDuringTrainingError(RuntimeError):
-    """The loss became NaN (or infinite) during training; TensorFlow's error of the same name."""
+def _check_listeners_type(saving_listeners):
+    listeners = list(saving_listeners or [])
+    for listener in listeners:
+        if not isinstance(listener, CheckpointSaverListener):
+            raise TypeError("saving_listeners must be a list of CheckpointSaverListener, given: {}".format(listener))
+    return listeners
 
-    def __str__(self):
-        return "NaN loss during training."
+
+def _load_global_step_from_checkpoint_dir(checkpoint_dir):
+    try:
+        return int(load_checkpoint(latest_checkpoint(checkpoint_dir)).get_tensor(GraphKeys.GLOBAL_STEP))
+    except Exception:  # noqa: BLE001 - as TensorFlow: no readable checkpoint is step 0
+        return 0
+
+
+def _warm_start_settings(warm_start_from):
+    """WarmStartSettings from ``warm_start_from``: settings, or a path (a checkpoint, a folder of them, or a
+    SavedModel, whose variables are then the checkpoint)."""
+    if warm_start_from is None:
+        return None
+    if isinstance(warm_start_from, (str, bytes, os.PathLike)):
+        path = os.fsdecode(warm_start_from)
+        variables = os.path.join(path, "variables", "variables")
+        if os.path.exists(variables + ".index"):
+            logger.info("Warm-starting from a SavedModel")
+            return warm_starting.WarmStartSettings(ckpt_to_initialize_from=variables)
+        return warm_starting.WarmStartSettings(ckpt_to_initialize_from=path)
+    if isinstance(warm_start_from, warm_starting.WarmStartSettings):
+        return warm_start_from
+    raise ValueError("warm_start_from must be a string or a WarmStartSettings, instead got {}"
+                     .format(type(warm_start_from)))
+
+
+class _FrozenStepGuard(SessionRunHook):
+    """Ends ``train(steps=N)`` after N runs when the global step never moved (the train op does not increment
+    it); TensorFlow would run forever."""
+
+    def __init__(self, steps, global_step):
+        self._steps, self._global_step = steps, global_step
+
+    def after_create_session(self, session, coord):
+        self._start = int(session.run(self._global_step))
+        self._runs = 0
+
+    def after_run(self, run_context, run_values):
+        self._runs += 1
+        if self._runs >= self._steps and int(run_context.session.run(self._global_step)) == self._start:
+            logger.warning("It seems that global step (tg.train.get_global_step) has not been increased. Current "
+                           "value (could be stable): %d vs previous value: %d. You could increase the global step "
+                           "by passing tg.train.get_global_step() to Optimizer.apply_gradients or "
+                           "Optimizer.minimize. Stopping after %d steps.", self._start, self._start, self._runs)
+            run_context.request_stop()
 
 
 class Estimator:
@@ -80,14 +118,14 @@ class Estimator:
             return EstimatorSpec(mode, predictions=..., loss=..., train_op=..., eval_metric_ops=...)
 
         est = Estimator(model_fn, model_dir="/tmp/m", params={"lr": 0.1})
+
+    ``warm_start_from``: a checkpoint (or a folder, or a SavedModel) or a WarmStartSettings whose values
+    initialize the variables of a model_dir with no checkpoint yet.
     """
 
     def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
         if not callable(model_fn):
             raise ValueError("model_fn must be callable, got %r" % (model_fn,))
-        if warm_start_from is not None:
-            raise NotImplementedError("tagraph's Estimator does not support warm_start_from; restore the "
-                                      "variables in model_fn (or copy the checkpoint into model_dir) instead")
         if config is not None and not isinstance(config, RunConfig):
             raise ValueError("config must be an instance of RunConfig, but provided %r." % (config,))
         self._model_fn = model_fn
@@ -107,11 +145,16 @@ class Estimator:
         self._model_fn_args = set(inspect.signature(model_fn).parameters)
         if "features" not in self._model_fn_args:
             raise ValueError("model_fn (%s) must include features argument." % model_fn)
+        self._warm_start_settings = _warm_start_settings(warm_start_from)
 
     model_dir = property(lambda self: self._model_dir)
     config = property(lambda self: self._config)
     params = property(lambda self: dict(self._params))
     model_fn = property(lambda self: self._model_fn)
+
+    def eval_dir(self, name=None):
+        """Where ``evaluate(name=...)`` writes its events: ``model_dir/eval`` or ``model_dir/eval_<name>``."""
+        return os.path.join(self._model_dir, "eval" if not name else "eval_" + name)
 
     # --- checkpoints in model_dir ---------------------------------------------------------------------
 
@@ -155,8 +198,6 @@ class Estimator:
             spec = self._model_fn(features=features, **kwargs)
         if not isinstance(spec, EstimatorSpec):
             raise ValueError("model_fn should return an EstimatorSpec, got %r" % (spec,))
-        if spec.training_chief_hooks or spec.training_hooks or spec.evaluation_hooks or spec.prediction_hooks:
-            raise NotImplementedError("tagraph's Estimator does not run SessionRunHooks (the EstimatorSpec has some)")
         if spec.mode != mode:
             raise ValueError("model_fn returned an EstimatorSpec for mode %r when called for %r"
                              % (spec.mode, mode))
@@ -178,23 +219,23 @@ class Estimator:
             kwargs["config"] = self._config
         return input_fn(**kwargs)
 
+    def _session(self, graph):
+        return tg.Session(graph=graph, config=self._config.session_config)
+
     def _graph(self):
         g = tg.Graph()
         if self._config.tf_random_seed is not None:
             g.seed = self._config.tf_random_seed
         return g
 
-    def _session(self, graph):
-        return tg.Session(graph=graph, config=self._config.session_config)
-
     def _inputs(self, input_fn, mode, graph):
-        """(features, labels, feed function, batch iterator or None) for a mode, built in ``graph``."""
+        """(features, labels, the hook feeding them, the InputSource), built in ``graph``."""
         with graph.as_default():
             out = self._call_input_fn(input_fn, mode)
-        source = _InputSource(out, repeat_single=(mode == ModeKeys.TRAIN))
+        source = InputSource(out, repeat_single=(mode == ModeKeys.TRAIN))
         with graph.as_default():
             feats, labels, feed_of = source.build(with_labels=(mode != ModeKeys.PREDICT))
-        return feats, labels, feed_of, source
+        return feats, labels, InputHook(source, feed_of), source
 
     # --- train ----------------------------------------------------------------------------------------
 
@@ -202,119 +243,95 @@ class Estimator:
         """Trains from the latest checkpoint in model_dir for ``steps`` more steps, or up to ``max_steps``.
 
         Without either, trains until the input is exhausted. Checkpoints every ``save_checkpoints_steps``
-        steps or ``save_checkpoints_secs`` seconds (keeping ``keep_checkpoint_max``), and at the end; logs
-        the loss and steps per second every ``log_step_count_steps`` steps.
+        steps or ``save_checkpoints_secs`` seconds (keeping ``keep_checkpoint_max``), when it starts and at
+        the end; ``saving_listeners`` are called around each save. ``hooks`` (SessionRunHooks) run with
+        the training session.
         """
-        if hooks:
-            raise NotImplementedError("tagraph's Estimator.train does not run SessionRunHooks")
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
         if steps is not None and steps <= 0:
             raise ValueError("Must specify steps > 0, given: %r" % (steps,))
         if max_steps is not None and max_steps <= 0:
             raise ValueError("Must specify max_steps > 0, given: %r" % (max_steps,))
-        latest = self.latest_checkpoint()
-        if max_steps is not None and latest:
-            step_now = _checkpoint_step(latest)
-            if step_now is not None and step_now >= max_steps:
-                logger.info("Skipping training since max_steps has already saved.")
-                return self
-        listeners = list(saving_listeners or [])
-        os.makedirs(self._model_dir, exist_ok=True)
+        if max_steps is not None and max_steps <= _load_global_step_from_checkpoint_dir(self._model_dir):
+            logger.info("Skipping training since max_steps has already saved.")
+            return self
+        hooks = _check_hooks_type(hooks)
+        if steps is not None or max_steps is not None:
+            hooks.append(StopAtStepHook(steps, max_steps))
+        saving_listeners = _check_listeners_type(saving_listeners)
+        loss = self._train_model(input_fn, hooks, saving_listeners, steps, max_steps)
+        logger.info("Loss for final step: %s.", loss)
+        return self
+
+    def _train_model(self, input_fn, hooks, saving_listeners, steps, max_steps):
         g = self._graph()
         with g.as_default():
             global_step = tg.train.get_or_create_global_step()
-        feats, labels, feed_of, source = self._inputs(input_fn, ModeKeys.TRAIN, g)
+        feats, labels, input_hook, source = self._inputs(input_fn, ModeKeys.TRAIN, g)
         if source.endless and steps is None and max_steps is None:
             raise ValueError("input_fn gives the same batch at every step, so training would never end: "
                              "give steps or max_steps (or return a generator of batches)")
         with g.as_default():
             spec = self._call_model_fn(feats, labels, ModeKeys.TRAIN)
-            saver = Saver(sharded=True, max_to_keep=self._config.keep_checkpoint_max,
-                          keep_checkpoint_every_n_hours=self._config.keep_checkpoint_every_n_hours,
-                          save_relative_paths=True)
-            init = tg.group(tg.global_variables_initializer(), tg.local_variables_initializer())
-            local_init = tg.local_variables_initializer()
-        prefix = os.path.join(self._model_dir, "model.ckpt")
-        for listener in listeners:
-            listener.begin()
+            worker_hooks = [_FrozenStepGuard(steps, global_step)] if steps is not None else []
+            return self._train_with_estimator_spec(spec, worker_hooks, hooks, global_step, saving_listeners,
+                                                   input_hook)
+
+    def _train_with_estimator_spec(self, spec, worker_hooks, hooks, global_step, saving_listeners, input_hook):
+        config = self._config
+        if self._warm_start_settings and not self.latest_checkpoint():
+            logger.info("Warm-starting with WarmStartSettings: %s", self._warm_start_settings)
+            warm_starting.warm_start(*self._warm_start_settings)
+        # The loss shows in TensorBoard under "loss" unless model_fn already wrote a summary of that name.
+        if not any(x.op.name == "loss" for x in tg.get_collection(GraphKeys.SUMMARIES)):
+            tg.summary.scalar("loss", spec.loss)
+        tg.add_to_collection(GraphKeys.LOSSES, spec.loss)
+        worker_hooks.extend(hooks)
+        worker_hooks.append(NanTensorHook(spec.loss))
+        if config.log_step_count_steps:
+            worker_hooks.append(LoggingTensorHook({"loss": spec.loss, "step": global_step},
+                                                  every_n_iter=config.log_step_count_steps))
+        worker_hooks.extend(spec.training_hooks)
+        # Last: the other hooks' before_run come first, as when TensorFlow's input ends inside the run.
+        worker_hooks.append(input_hook)
+        if not (spec.scaffold.saver or tg.get_collection(GraphKeys.SAVERS)):
+            tg.add_to_collection(GraphKeys.SAVERS, Saver(
+                sharded=True, max_to_keep=config.keep_checkpoint_max,
+                keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours, defer_build=True,
+                save_relative_paths=True))
+        chief_hooks = []
+        all_hooks = worker_hooks + list(spec.training_chief_hooks)
+        saver_hooks = [h for h in all_hooks if isinstance(h, CheckpointSaverHook)]
+        if config.save_checkpoints_secs or config.save_checkpoints_steps:
+            if not saver_hooks:
+                chief_hooks = [CheckpointSaverHook(self._model_dir, save_secs=config.save_checkpoints_secs,
+                                                   save_steps=config.save_checkpoints_steps, scaffold=spec.scaffold,
+                                                   save_graph_def=config.checkpoint_save_graph_def)]
+                saver_hooks = [chief_hooks[0]]
+        if saving_listeners:
+            if not saver_hooks:
+                raise ValueError("There should be a CheckpointSaverHook to use saving_listeners. Please set one of "
+                                 "the RunConfig.save_checkpoints_steps or RunConfig.save_checkpoints_secs.")
+            for listener in saving_listeners:
+                if listener not in saver_hooks[0]._listeners:
+                    saver_hooks[0]._listeners.append(listener)
         loss = None
-        with self._session(g) as sess:
-            if latest:
-                logger.info("Restoring parameters from %s", latest)
-                saver.restore(sess, latest)
-                sess.run(local_init)
-                state = get_checkpoint_state(self._model_dir)
-                if state is not None:
-                    # Checkpoints of earlier runs count towards keep_checkpoint_max, as in TensorFlow.
-                    saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
-            else:
-                sess.run(init)
-            step = start_step = int(sess.run(global_step))
-            stop_at = step + steps if steps is not None else max_steps
-            last_saved_step = _checkpoint_step(latest) if latest else None
-
-            def save(at_step):
-                nonlocal last_saved_step, last_save_time
-                for listener in listeners:
-                    listener.before_save(sess, at_step)
-                logger.info("Saving checkpoints for %d into %s.", at_step, prefix)
-                saver.save(sess, prefix, global_step=at_step)
-                last_saved_step, last_save_time = at_step, time.time()
-                for listener in listeners:
-                    listener.after_save(sess, at_step)
-
-            last_save_time = time.time()
-            if last_saved_step != step:
-                save(step)
-            every = self._config.log_step_count_steps
-            last_log_time, last_log_step = time.time(), step
-            fetches = [spec.train_op, spec.loss, global_step]
-            iterations = 0
-            stuck_warned = False
-            while stop_at is None or step < stop_at:
-                batch = source.next_feed(feed_of)
-                if batch is _EXHAUSTED:
-                    break
-                _, loss, new_step = sess.run(fetches, batch)
-                iterations += 1
-                new_step = int(new_step)
-                if not np.all(np.isfinite(loss)):
-                    raise NanLossDuringTrainingError()
-                if new_step == step and not stuck_warned:
-                    logger.warning("It seems that global step (tg.train.get_global_step) has not been "
-                                   "increased. Current value (could be stable): %d vs previous value: %d. You "
-                                   "could increase the global step by passing tg.train.get_global_step() to "
-                                   "Optimizer.apply_gradients or Optimizer.minimize.", new_step, step)
-                    stuck_warned = True
-                step = new_step
-                if every and (iterations == 1 or step - last_log_step >= every):
-                    now = time.time()
-                    if iterations == 1:
-                        logger.info("loss = %s, step = %d", _show(loss), step)
-                    else:
-                        rate = (step - last_log_step) / max(now - last_log_time, 1e-9)
-                        logger.info("loss = %s, step = %d (%.3f sec)", _show(loss), step, now - last_log_time)
-                        logger.info("global_step/sec: %g", rate)
-                    last_log_time, last_log_step = now, step
-                if self._should_save(step, last_saved_step, last_save_time):
-                    save(step)
-                if steps is not None and iterations >= steps and step == start_step:
-                    break   # the global step never moves: stop after ``steps`` runs all the same
-            if step != last_saved_step:
-                save(step)
-            for listener in listeners:
-                listener.end(sess, step)
-            logger.info("Loss for final step: %s.", _show(loss) if loss is not None else None)
-        return self
-
-    def _should_save(self, step, last_saved_step, last_save_time):
-        c = self._config
-        if c.save_checkpoints_steps:
-            return last_saved_step is None or step - last_saved_step >= c.save_checkpoints_steps
-        if c.save_checkpoints_secs:
-            return time.time() - last_save_time >= c.save_checkpoints_secs
-        return False
+        any_step_done = False
+        with MonitoredTrainingSession(
+                checkpoint_dir=self._model_dir, scaffold=spec.scaffold, hooks=worker_hooks,
+                chief_only_hooks=tuple(chief_hooks) + tuple(spec.training_chief_hooks),
+                save_checkpoint_secs=0,  # the CheckpointSaverHook above saves
+                save_summaries_steps=config.save_summary_steps, config=config.session_config,
+                max_wait_secs=config.session_creation_timeout_secs,
+                log_step_count_steps=config.log_step_count_steps,
+                save_graph_def=config.checkpoint_save_graph_def) as mon_sess:
+            while not mon_sess.should_stop():
+                _, loss = mon_sess.run([spec.train_op, spec.loss])
+                any_step_done = True
+        if not any_step_done:
+            logger.warning("Training with estimator made no steps. Perhaps input is empty or misspecified.")
+        return loss
 
     # --- evaluate -------------------------------------------------------------------------------------
 
@@ -322,17 +339,18 @@ class Estimator:
         """Runs ``eval_metric_ops`` over the input (or ``steps`` batches) with the latest checkpoint.
 
         Returns a dict of each metric's value, ``loss`` (the mean of the loss over the batches) and
-        ``global_step``.
+        ``global_step``, and writes them (and the checkpoint's path) into ``eval_dir(name)``'s events.
         """
-        if hooks:
-            raise NotImplementedError("tagraph's Estimator.evaluate does not run SessionRunHooks")
-        if steps is not None and steps <= 0:
-            raise ValueError("Must specify steps > 0, given: %r" % (steps,))
+        hooks = _check_hooks_type(hooks)
+        if steps is not None:
+            if steps <= 0:
+                raise ValueError("Must specify steps > 0, given: %r" % (steps,))
+            hooks.append(evaluation.StopAfterNEvalsHook(num_evals=steps))
         path = self._require_checkpoint(checkpoint_path)
         g = self._graph()
         with g.as_default():
             global_step = tg.train.get_or_create_global_step()
-        feats, labels, feed_of, source = self._inputs(input_fn, ModeKeys.EVAL, g)
+        feats, labels, input_hook, _ = self._inputs(input_fn, ModeKeys.EVAL, g)
         with g.as_default():
             spec = self._call_model_fn(feats, labels, ModeKeys.EVAL)
             metric_ops = dict(spec.eval_metric_ops)
@@ -340,28 +358,32 @@ class Estimator:
                 raise ValueError('Metric with name "loss" is not allowed, because Estimator already defines a '
                                  'default metric with the same name.')
             metric_ops["loss"] = metrics.mean(spec.loss, name="mean_loss")
-            saver = Saver(sharded=True)
-            local_init = tg.local_variables_initializer()
-        logger.info("Starting evaluation")
-        with self._session(g) as sess:
-            saver.restore(sess, path)
-            sess.run(local_init)
-            updates = [u for _, u in metric_ops.values()]
-            n = 0
-            limit = steps if steps is not None else (1 if source.endless else None)
-            while limit is None or n < limit:
-                batch = source.next_feed(feed_of)
-                if batch is _EXHAUSTED:
-                    break
-                sess.run(updates, batch)
-                n += 1
-            if n == 0:
-                raise ValueError("input_fn produced no data to evaluate")
-            results = sess.run({k: v for k, (v, _) in metric_ops.items()})
-            results["global_step"] = int(sess.run(global_step))
+            update_ops, eval_dict = [], {}
+            for key, (value, update) in sorted(metric_ops.items()):
+                eval_dict[key] = value
+                update_ops.append(update)
+            update_op = tg.group(*update_ops)
+            if GraphKeys.GLOBAL_STEP in eval_dict:
+                raise ValueError("Metric with name `global_step` is not allowed, because Estimator already defines "
+                                 "a default metric with the same name.")
+            eval_dict[GraphKeys.GLOBAL_STEP] = global_step
+            all_hooks = hooks + list(spec.evaluation_hooks) + [input_hook]
+            scaffold = spec.scaffold
+            if scaffold.local_init_op is not None:
+                # The metrics added local variables: the model's own local init op would leave them out.
+                evaluation.get_or_create_eval_step()
+                scaffold = type(scaffold)(local_init_op=tg.group(scaffold.local_init_op,
+                                                                 type(scaffold).default_local_init_op()),
+                                          copy_from_scaffold=scaffold)
+            results = evaluation.evaluate_once(path, scaffold=scaffold, eval_ops=update_op, final_ops=eval_dict,
+                                               hooks=all_hooks, config=self._config.session_config)
+        if results is None:
+            raise ValueError("input_fn produced no data to evaluate")
         results = {k: (v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v) for k, v in results.items()}
-        logger.info("Evaluation finished after %d steps. Saving dict for global step %d: %s", n,
-                    results["global_step"], ", ".join("%s = %s" % kv for kv in sorted(results.items())))
+        results[GraphKeys.GLOBAL_STEP] = int(results[GraphKeys.GLOBAL_STEP])
+        output_dir = self.eval_dir(name)
+        evaluation.write_dict_to_summary(output_dir, results, results[GraphKeys.GLOBAL_STEP])
+        evaluation.write_checkpoint_path_to_summary(output_dir, path, results[GraphKeys.GLOBAL_STEP])
         return results
 
     # --- predict --------------------------------------------------------------------------------------
@@ -371,52 +393,31 @@ class Estimator:
 
         ``predict_keys`` picks some of a dict's keys; ``yield_single_examples=False`` yields whole batches.
         """
-        if hooks:
-            raise NotImplementedError("tagraph's Estimator.predict does not run SessionRunHooks")
+        hooks = _check_hooks_type(hooks)
         path = self._require_checkpoint(checkpoint_path)
         g = self._graph()
         with g.as_default():
             tg.train.get_or_create_global_step()
-        feats, _, feed_of, source = self._inputs(input_fn, ModeKeys.PREDICT, g)
+        feats, _, input_hook, _ = self._inputs(input_fn, ModeKeys.PREDICT, g)
         with g.as_default():
             spec = self._call_model_fn(feats, None, ModeKeys.PREDICT)
-            predictions = spec.predictions
-            if predict_keys is not None:
-                if isinstance(predict_keys, str):
-                    predict_keys = [predict_keys]
-                if not isinstance(predictions, dict):
-                    raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
-                missing = [k for k in predict_keys if k not in predictions]
-                if missing:
-                    raise ValueError("Expected to run at least one output from %s, provided %s."
-                                     % (sorted(predictions), list(predict_keys)))
-                predictions = {k: predictions[k] for k in predict_keys}
-            saver = Saver(sharded=True)
-            local_init = tg.local_variables_initializer()
-        with self._session(g) as sess:
-            saver.restore(sess, path)
-            sess.run(local_init)
-            n = 0
-            while not (source.endless and n >= 1):
-                batch = source.next_feed(feed_of)
-                if batch is _EXHAUSTED:
-                    break
-                n += 1
-                out = sess.run(predictions, batch)
-                if not yield_single_examples:
-                    yield out
-                elif isinstance(out, dict):
-                    sizes = {k: (np.shape(v)[0] if np.ndim(v) else None) for k, v in out.items()}
-                    if len(set(sizes.values())) != 1 or None in sizes.values():
-                        raise ValueError("Batch length of predictions should be same. %s has different batch "
-                                         "length than others." % sorted(sizes.items()))
-                    for i in range(next(iter(sizes.values()))):
-                        yield {k: v[i] for k, v in out.items()}
-                else:
-                    if np.ndim(out) == 0:
-                        raise ValueError("Prediction is a scalar: it has no batch dimension to yield examples "
-                                         "of; use yield_single_examples=False")
-                    yield from out
+            predictions = _extract_keys(spec.predictions, predict_keys)
+            all_hooks = hooks + list(spec.prediction_hooks) + [input_hook]
+            creator = ChiefSessionCreator(checkpoint_filename_with_path=path, scaffold=spec.scaffold,
+                                          config=self._config.session_config)
+            with MonitoredSession(session_creator=creator, hooks=all_hooks) as mon_sess:
+                while not mon_sess.should_stop():
+                    out = mon_sess.run(predictions)
+                    if not yield_single_examples:
+                        yield out
+                    elif isinstance(out, dict):
+                        for i in range(_batch_length(out)):
+                            yield {k: v[i] for k, v in out.items()}
+                    else:
+                        if np.ndim(out) == 0:
+                            raise ValueError("Prediction is a scalar: it has no batch dimension to yield examples "
+                                             "of; use yield_single_examples=False")
+                        yield from out
 
     # --- export ---------------------------------------------------------------------------------------
 
@@ -496,21 +497,27 @@ class Estimator:
                                        strip_default_attrs=strip_default_attrs)
 
 
-def _show(loss):
-    a = np.asarray(loss)
-    return "%g" % a.item() if a.size == 1 else str(a)
+
+def _extract_keys(predictions, predict_keys):
+    if predict_keys is None:
+        return predictions
+    if isinstance(predict_keys, str):
+        predict_keys = [predict_keys]
+    if not isinstance(predictions, dict):
+        raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
+    missing = [k for k in predict_keys if k not in predictions]
+    if missing:
+        raise ValueError("Expected to run at least one output from %s, provided %s."
+                         % (sorted(predictions), list(predict_keys)))
+    return {k: predictions[k] for k in predict_keys}
 
 
-def _checkpoint_step(path):
-    """The global step stored in a checkpoint (or in its name), or None."""
-    try:
-        reader = load_checkpoint(path)
-        if reader.has_tensor("global_step"):
-            return int(reader.get_tensor("global_step"))
-    except Exception:  # noqa: BLE001 - fall back to the name; a bad checkpoint fails later, on restore
-        logger.debug("could not read global_step from %s", path, exc_info=True)
-    m = re.search(r"-(\d+)$", path)
-    return int(m.group(1)) if m else None
+def _batch_length(out):
+    sizes = {k: (np.shape(v)[0] if np.ndim(v) else None) for k, v in out.items()}
+    if len(set(sizes.values())) != 1 or None in sizes.values():
+        raise ValueError("Batch length of predictions should be same. %s has different batch length than others."
+                         % sorted(sizes.items()))
+    return next(iter(sizes.values()))
 
 
 def _unique_timestamp(base):
@@ -520,120 +527,3 @@ def _unique_timestamp(base):
     return ts
 
 
-# --- input functions ----------------------------------------------------------------------------------
-
-_EXHAUSTED = object()
-
-
-def _is_tensor(x):
-    return isinstance(x, tg.Tensor) or getattr(type(x), "_tg_sparse_tensor", False)
-
-
-def _leaves(x):
-    if isinstance(x, dict):
-        return list(x.values())
-    return [x]
-
-
-def _split(batch):
-    """(features, labels) of one batch: a 2-tuple is that; anything else is features alone."""
-    if isinstance(batch, tuple) and len(batch) == 2 and not hasattr(batch, "_fields"):
-        return batch
-    return batch, None
-
-
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
-
-
-class _InputSource:
-    """What an input_fn returned, as placeholders (or its own tensors) and a stream of feed dicts."""
-
-    def __init__(self, out, repeat_single):
-        self._first = None
-        self._iter = None
-        self.tensors = None
-        if inspect.isgenerator(out) or (hasattr(out, "__next__") and not isinstance(out, (tuple, dict))):
-            self._iter = iter(out)
-            first = next(self._iter, None)
-            if first is None:
-                raise ValueError("input_fn produced no data")
-            self._first = _split(first)
-            self.endless = False
-        else:
-            features, labels = _split(out)
-            if any(_is_tensor(t) for t in _leaves(features) + ([] if labels is None else _leaves(labels))):
-                self.tensors = (features, labels)
-            self._first = (features, labels)
-            self.endless = True
-        self._repeat = repeat_single
-        self._pending = self._first
-
-    def build(self, with_labels):
-        features, labels = self._first
-        if self.tensors is not None:
-            return features, (labels if with_labels else None), (lambda f, l: None)
-        return _placeholders(features, labels if with_labels else None)
-
-    def next_feed(self, feed_of):
-        """The next feed dict (None where the input is the graph's own tensors), or _EXHAUSTED."""
-        if self._pending is not None:
-            batch, self._pending = self._pending, None
-        elif self._iter is not None:
-            nxt = next(self._iter, None)
-            if nxt is None:
-                return _EXHAUSTED
-            batch = _split(nxt)
-        elif self.endless and self._repeat:
-            batch = self._first
-        else:
-            return _EXHAUSTED
-        return feed_of(*batch)
-
-
-def _placeholders(features, labels):
-    """Placeholders shaped like a batch (first dimension unknown), and a function making feed dicts."""
-    def ph(value, name):
-        if _is_tensor(value):
-            raise ValueError("input_fn mixes Tensors and numpy values (%r); give one or the other" % (name,))
-        a = np.asarray(value)
-        if a.ndim == 0:
-            raise ValueError("input_fn gave a scalar for %r: a batch needs a first (batch) dimension" % (name,))
-        dt = dtypes.string if a.dtype.kind in "USO" else dtypes.as_dtype(a.dtype)
-        base = _NAME_CHARS.sub("_", name).strip("/") or "input"
-        if not base[0].isalnum() and base[0] != ".":
-            base = "input_" + base
-        return tg.placeholder(dt, [None] + list(a.shape[1:]), name=base)
-
-    if isinstance(features, dict):
-        if not features:
-            raise ValueError("input_fn gave an empty features dict")
-        f_ph = {k: ph(v, str(k)) for k, v in features.items()}
-    else:
-        f_ph = ph(features, "feature")
-    if labels is None:
-        l_ph = None
-    elif isinstance(labels, dict):
-        l_ph = {k: ph(v, str(k)) for k, v in labels.items()}
-    else:
-        l_ph = ph(labels, "label")
-
-    def feed_of(f, lab):
-        feed = {}
-        if isinstance(f_ph, dict):
-            if not isinstance(f, dict) or set(f) != set(f_ph):
-                raise ValueError("A batch has features %s, the first had %s"
-                                 % (sorted(f) if isinstance(f, dict) else type(f).__name__, sorted(f_ph)))
-            for k, t in f_ph.items():
-                feed[t] = f[k]
-        else:
-            feed[f_ph] = f
-        if l_ph is not None:
-            if lab is None:
-                raise ValueError("A batch has no labels, the first had")
-            if isinstance(l_ph, dict):
-                for k, t in l_ph.items():
-                    feed[t] = lab[k]
-            else:
-                feed[l_ph] = lab
-        return feed
-    return f_ph, l_ph, feed_of

@@ -10,6 +10,8 @@ import collections
 
 from tagraph.engine.framework.graph import Operation, Tensor
 from tagraph.estimator import export as _export
+from tagraph.estimator.monitored_session import Scaffold
+from tagraph.estimator.session_run_hook import SessionRunHook
 
 __all__ = ["ModeKeys", "EstimatorSpec"]
 
@@ -26,7 +28,12 @@ _Spec = collections.namedtuple("EstimatorSpec", [
 
 
 class EstimatorSpec(_Spec):
-    """The ops and tensors a model_fn defines for ``mode``; validated as TensorFlow validates them."""
+    """The ops and tensors a model_fn defines for ``mode``; validated as TensorFlow validates them.
+
+    ``training_hooks`` run in every training session, ``training_chief_hooks`` in the chief's,
+    ``evaluation_hooks`` and ``prediction_hooks`` in evaluate's and predict's; ``scaffold`` (a Scaffold,
+    default an empty one) gives the session's init ops, saver and summaries.
+    """
 
     def __new__(cls, mode, predictions=None, loss=None, train_op=None, eval_metric_ops=None,
                 export_outputs=None, training_chief_hooks=None, training_hooks=None, scaffold=None,
@@ -56,10 +63,20 @@ class EstimatorSpec(_Spec):
         for k, v in (eval_metric_ops or {}).items():
             if not (isinstance(v, tuple) and len(v) == 2):
                 raise TypeError("eval_metric_ops[%r] must be a (value, update_op) tuple, given: %r" % (k, v))
+        scaffold = scaffold or Scaffold()
+        if not isinstance(scaffold, Scaffold):
+            raise TypeError("scaffold must be tf.train.Scaffold. Given: {}".format(scaffold))
+        hooks = {}
+        for field, given in (("training_chief_hooks", training_chief_hooks), ("training_hooks", training_hooks),
+                             ("evaluation_hooks", evaluation_hooks), ("prediction_hooks", prediction_hooks)):
+            hooks[field] = tuple(given or ())
+            for hook in hooks[field]:
+                if not isinstance(hook, SessionRunHook):
+                    raise TypeError("All hooks must be SessionRunHook instances, given: {}".format(hook))
         if mode == ModeKeys.PREDICT:
             export_outputs = _export.default_export_outputs(export_outputs, predictions)
         if export_outputs is not None and mode != ModeKeys.PREDICT:
             export_outputs = _export.default_export_outputs(export_outputs, predictions)
         return super().__new__(cls, mode, predictions, loss, train_op, eval_metric_ops or {}, export_outputs,
-                               tuple(training_chief_hooks or ()), tuple(training_hooks or ()), scaffold,
-                               tuple(evaluation_hooks or ()), tuple(prediction_hooks or ()))
+                               hooks["training_chief_hooks"], hooks["training_hooks"], scaffold,
+                               hooks["evaluation_hooks"], hooks["prediction_hooks"])

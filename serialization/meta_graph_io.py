@@ -58,6 +58,10 @@ def _collection_def(graph, key, export_scope=None):
     if all(isinstance(i, (Tensor, Operation)) for i in items):
         cd.node_list.value.extend(i.name for i in items)
         return cd
+    if all(hasattr(i, "as_saver_def") and i.as_saver_def() is not None for i in items):
+        # Savers (the SAVERS collection of a training session): their SaverDefs, as TensorFlow exports them.
+        cd.bytes_list.value.extend(i.as_saver_def().SerializeToString() for i in items)
+        return cd
     if all(isinstance(i, bool) or not isinstance(i, int) for i in items) and \
             all(isinstance(i, float) for i in items):
         cd.float_list.value.extend(items)

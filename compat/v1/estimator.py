@@ -3,7 +3,8 @@
 (``numpy_input_fn``).
 
 TensorFlow 2.16 dropped ``tf.estimator``; its names here are those of the last tensorflow-estimator
-(2.15). The canned estimators, heads and session run hooks are not supported yet.
+(2.15), with its session run hooks, TrainSpec, EvalSpec, train_and_evaluate, exporters and
+WarmStartSettings. The canned estimators and heads are not supported yet.
 
     estimator = tf.estimator.Estimator(model_fn, model_dir="/tmp/model")
     estimator.train(tf.estimator.inputs.numpy_input_fn({"x": x}, y, shuffle=False), steps=100)

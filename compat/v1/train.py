@@ -1,7 +1,7 @@
 """``tf.train``: optimizers and the global step (``tagraph.engine.train``), the Saver and checkpoint
 functions (``tagraph.serialization``), ``Example`` and its features, ``SaverDef``, ``ClusterDef`` and
-``JobDef`` (``tagraph.protos``), the Estimator's ``CheckpointSaverListener`` and
-``NanLossDuringTrainingError`` (``tagraph.estimator``, as in TensorFlow).
+``JobDef`` (``tagraph.protos``), and the training loop: MonitoredTrainingSession, Scaffold, the
+SessionRunHooks, SessionManager, Coordinator, warm_start (``tagraph.estimator``, as in TensorFlow).
 
     train_op = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
     saver = tf.train.Saver()

@@ -128,7 +128,7 @@ def test_steps_and_max_steps(tmp_path):
 
 
 def test_save_checkpoints_secs(tmp_path, monkeypatch):
-    import tagraph.estimator.estimator as estimator_module
+    import tagraph.estimator.basic_session_run_hooks as hooks_module
     clock = [1000.0]
 
     class FakeTime:
@@ -136,7 +136,7 @@ def test_save_checkpoints_secs(tmp_path, monkeypatch):
         def time():
             clock[0] += 4.0       # every call: four seconds later
             return clock[0]
-    monkeypatch.setattr(estimator_module, "time", FakeTime)
+    monkeypatch.setattr(hooks_module, "time", FakeTime)
     est = make(tmp_path, save_checkpoints_secs=10, keep_checkpoint_max=100)
     est.train(lambda: ({"x": X}, Y), steps=12)
     saved = steps_in(str(tmp_path))
@@ -218,7 +218,7 @@ def test_evaluate_steps_and_errors(tmp_path):
         other.evaluate(lambda: ({"x": X}, Y))
 
 
-def test_saving_listeners_and_unsupported_hooks(tmp_path):
+def test_saving_listeners_and_hook_types(tmp_path):
     calls = []
 
     class Listener(CheckpointSaverListener):
@@ -233,8 +233,13 @@ def test_saving_listeners_and_unsupported_hooks(tmp_path):
     est = make(tmp_path, save_checkpoints_steps=2)
     est.train(lambda: ({"x": X}, Y), steps=5, saving_listeners=[Listener()])
     assert calls == ["begin", 0, 2, 4, 5, ("end", 5)]
-    with pytest.raises(NotImplementedError, match="SessionRunHooks"):
+    with pytest.raises(TypeError, match="Hooks must be a SessionRunHook"):
         est.train(lambda: ({"x": X}, Y), steps=1, hooks=[object()])
+    with pytest.raises(TypeError, match="saving_listeners must be a list of CheckpointSaverListener"):
+        est.train(lambda: ({"x": X}, Y), steps=1, saving_listeners=[object()])
+    no_saver_hook = make(tmp_path / "none", save_checkpoints_steps=None, save_checkpoints_secs=None)
+    with pytest.raises(ValueError, match="There should be a CheckpointSaverHook to use saving_listeners"):
+        no_saver_hook.train(lambda: ({"x": X}, Y), steps=1, saving_listeners=[Listener()])
 
 
 def test_config_and_constructor_checks(tmp_path):
