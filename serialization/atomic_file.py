@@ -3,11 +3,25 @@
 A reader therefore sees the old file or the whole new one, never a part.
 
     write_atomic("/tmp/model/checkpoint", b"...")
+
+On an object store (a URL: ``s3://``, ``gs://``, ...) there is no atomic rename -- a rename is a copy then a
+delete -- but a single upload is atomic: the object appears whole when the upload completes, or not at all.
+So a URL is written straight to its final key in one upload (:mod:`tagraph.engine.framework.file_io`), and
+the writers that need more than one file to be consistent publish them in order, the last object written
+being the one readers look for first: a checkpoint writes its data files, then its ``.index``, then its
+``.meta``, and only then the ``checkpoint`` state file, so ``latest_checkpoint`` never names a checkpoint
+whose files are not all there (a writer killed mid-save leaves the previous checkpoint as the latest, and
+at worst unreferenced objects); a SavedModel writes its variables and assets before ``saved_model.pb``,
+and the model server loads a version only once its graph file and a whole variables checkpoint are
+listed, unchanged across two polls. TensorFlow's own S3 file system has the same limits and works the
+same way. One window remains, as in TensorFlow: overwriting a checkpoint at the *same* prefix replaces
+its data before its index.
 """
 import os
 import secrets
 
-from tagraph.engine.framework.errors import from_os_error
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import OpError, from_os_error
 
 
 def temp_name(path):
@@ -16,6 +30,8 @@ def temp_name(path):
 
 
 def fsync_dir(path):
+    if file_io.is_url(path):   # an object store has no directories to make durable
+        return
     try:
         fd = os.open(path or ".", os.O_RDONLY)
     except OSError:
@@ -30,8 +46,11 @@ def fsync_dir(path):
 
 def remove_quietly(path):
     try:
-        os.remove(path)
-    except OSError:
+        if file_io.is_url(path):
+            file_io.remove(path)
+        else:
+            os.remove(path)
+    except (OSError, OpError):
         pass
 
 
@@ -40,6 +59,9 @@ def write_atomic(path, data):
     if isinstance(data, str):
         data = data.encode("utf-8")
     path = os.fspath(path)
+    if file_io.is_url(path):
+        file_io.write_file(path, data)   # one upload: the object appears whole or not at all
+        return
     tmp = temp_name(path)
     try:
         with open(tmp, "wb") as f:

@@ -13,7 +13,8 @@ A checkpoint with prefix ``P`` is
   (:mod:`tagraph.serialization.bundle_slices`).
 
 :class:`BundleWriter` writes byte-for-byte what TensorFlow's ``BundleWriter`` writes, atomically
-(temporary names, flush, fsync, rename; data before index). :class:`BundleReader` checks every
+(temporary names, flush, fsync, rename; data before index; on an object store each file is uploaded to its
+final key once complete, data before index: see ``atomic_file``). :class:`BundleReader` checks every
 length against the files before allocating and every checksum before returning, and raises
 :class:`DataLossError` naming the file and tensor on any mismatch.
 
@@ -38,13 +39,14 @@ import numpy as np
 import google_crc32c
 from google.protobuf.message import DecodeError
 
+from tagraph.engine.framework import file_io
 from tagraph.protos import tensor_bundle_pb2, types_pb2
 from tagraph.serialization import bundle_dtypes, bundle_slices
 from tagraph.serialization.atomic_file import (
     fsync_dir as _fsync_dir, remove_quietly as _remove_quietly, temp_name as _temp_name,
     write_atomic as _write_file_atomically)
 from tagraph.engine.framework.errors import (
-    DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnimplementedError,
+    DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError, OpError, UnimplementedError,
     from_os_error,
 )
 from tagraph.serialization.table import (FOOTER_SIZE, TABLE_MAGIC, Table, TableBuilder, encode_varint, mask_crc,
@@ -225,6 +227,11 @@ class BundleWriter:
         self._error = None
         self._closed = False
         self._pool = None
+        self._remote = file_io.is_url(prefix)
+        if self._remote:
+            # Spooled locally and uploaded to its final key by finish(): the object appears whole or not at all.
+            self._out = file_io.open(self._data_path, "wb")
+            return
         directory = os.path.dirname(prefix)
         try:
             if directory:
@@ -394,6 +401,10 @@ class BundleWriter:
         self._check_open()
         self._closed = True
         self._close_pool()
+        if self._remote:
+            self._out.close()   # the upload of the data file; the index follows it
+            _write_index(self._meta_path, _header_proto(self._num_shards), self._entries)
+            return
         try:
             self._out.flush()
             os.fsync(self._out.fileno())
@@ -412,6 +423,9 @@ class BundleWriter:
             return
         self._closed = True
         self._close_pool()
+        if self._remote:
+            self._out.discard()
+            return
         try:
             self._out.close()
         finally:
@@ -444,7 +458,8 @@ def merge_bundles(prefixes, merged_prefix, delete_old_dirs=True, allow_missing_f
     prefixes = [os.fspath(p) for p in prefixes]
     merged_prefix = os.fspath(merged_prefix)
     merged_dir = os.path.dirname(merged_prefix)
-    if merged_dir:
+    remote = file_io.is_url(merged_prefix)
+    if merged_dir and not remote:
         try:
             os.makedirs(merged_dir, exist_ok=True)
         except OSError as e:
@@ -458,7 +473,7 @@ def merge_bundles(prefixes, merged_prefix, delete_old_dirs=True, allow_missing_f
     found_any = False
     for prefix in prefixes:
         index_path = meta_filename(prefix)
-        if not os.path.exists(index_path):
+        if not file_io.exists(index_path):
             if allow_missing_files:
                 continue
             raise InvalidArgumentError(
@@ -497,6 +512,9 @@ def merge_bundles(prefixes, merged_prefix, delete_old_dirs=True, allow_missing_f
 
     for old_file, new_id in shard_ids.items():
         new_file = data_filename(merged_prefix, new_id, len(shard_ids))
+        if remote or file_io.is_url(old_file):
+            file_io.rename(old_file, new_file, overwrite=True)   # a copy then a delete on an object store
+            continue
         try:
             os.replace(old_file, new_file)
         except OSError as e:
@@ -506,7 +524,7 @@ def merge_bundles(prefixes, merged_prefix, delete_old_dirs=True, allow_missing_f
     _fsync_dir(merged_dir)
     for prefix in prefixes:
         _remove_quietly(meta_filename(prefix))
-    if delete_old_dirs:
+    if delete_old_dirs and not remote:   # an object store's "directories" vanish with their last object
         for prefix in prefixes:
             directory = os.path.dirname(prefix)
             if directory == merged_dir:
@@ -522,7 +540,7 @@ def merge_bundles(prefixes, merged_prefix, delete_old_dirs=True, allow_missing_f
 
 def _read_index(index_path):
     """(header, [(key, raw entry)...]) of an index file; DataLossError on any corruption."""
-    table = Table.open(index_path)
+    table = _open_table(index_path)
     items = table.items()
     if not items or items[0][0] != HEADER_ENTRY_KEY:
         raise DataLossError(
@@ -537,6 +555,12 @@ def _read_index(index_path):
         raise DataLossError(
             None, None, "Unable to read file (%s): header claims %d shards" % (index_path, header.num_shards))
     return header, items[1:]
+
+
+def _open_table(path):
+    if file_io.is_url(path):
+        return Table.from_bytes(file_io.read_file(path), path)
+    return Table.open(path)
 
 
 def _parse_entry(raw, key, index_path):
@@ -577,13 +601,15 @@ def v1_fallback_error(path, tensor_name=None):
     hint = (": perhaps your file is in a different file format and you need to use a different restore "
             "operator?")
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
+        size = file_io.stat(path).length
+        with file_io.open(path, "rb") as f:
             if size >= FOOTER_SIZE:
                 f.seek(size - 8)
                 magic = struct.unpack("<Q", f.read(8))[0]
     except OSError as e:
         return from_os_error(e, path)
+    except OpError as e:
+        return e
     if size < FOOTER_SIZE:
         return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: file is too short to be an "
                              "sstable%s" % (path, hint))
@@ -591,7 +617,7 @@ def v1_fallback_error(path, tensor_name=None):
         return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: not an sstable (bad magic "
                              "number)%s" % (path, hint))
     try:
-        Table.open(path)
+        _open_table(path)
     except DataLossError as e:
         return DataLossError(None, None, "Unable to open table file %s: DATA_LOSS: %s%s" % (path, e.message, hint))
     if tensor_name is not None:
@@ -618,9 +644,11 @@ class BundleReader:
         self._prefix = prefix
         self._files = {}
         self._file_sizes = {}  # shard -> size when opened: lengths are checked against it
+        # An object store's files are read with seek and read (no positioned reads), by one thread.
+        self._remote = file_io.is_url(prefix)
         index_path = meta_filename(prefix)
         self._index_path = index_path
-        if not os.path.exists(index_path):
+        if not file_io.exists(index_path):
             raise NotFoundError(
                 None, None, "Unsuccessful TensorSliceReader constructor: Failed to find any matching "
                 "files for %s" % prefix)
@@ -715,6 +743,10 @@ class BundleReader:
         f = self._files.get(shard_id)
         if f is None:
             path = data_filename(self._prefix, shard_id, self._num_shards)
+            if self._remote:
+                self._file_sizes[shard_id] = file_io.stat(path).length
+                self._files[shard_id] = f = file_io.open(path, "rb")
+                return f
             try:
                 f = open(path, "rb", buffering=0)
                 self._file_sizes[shard_id] = os.fstat(f.fileno()).st_size
@@ -752,7 +784,7 @@ class BundleReader:
             if entry.dtype != types_pb2.DT_STRING:
                 total += max(entry.size, 0)
         if len(names) < 2 or total < _PIPELINE_MIN_BYTES or _crc32c_extend_c is None or not _HAVE_PREADV or \
-                any(self._lookup(name).slices for name in names):
+                self._remote or any(self._lookup(name).slices for name in names):
             return [self.read(name) for name in names]
         for name in names:  # open every shard here: the workers then only read
             entry = self._lookup(name)
@@ -833,7 +865,7 @@ class BundleReader:
     def _read_exact(self, f, path, tensor, offset, buf):
         view = memoryview(buf).cast("B")
         got = 0
-        if _HAVE_PREADV:   # positioned reads straight into the array: no shared file position
+        if _HAVE_PREADV and not self._remote:   # positioned reads straight into the array: no shared position
             fd = f.fileno()
             while got < len(view):
                 n = os.preadv(fd, [view[got:]], offset + got)
@@ -868,7 +900,7 @@ class BundleReader:
 
     def _read_strings(self, f, path, tensor, offset, size, numel):
         try:
-            if _HAVE_PREADV:  # positioned: safe beside other threads reading the same file
+            if _HAVE_PREADV and not self._remote:  # positioned: safe beside other threads reading the same file
                 parts = []
                 got = 0
                 while got < size:

@@ -11,7 +11,9 @@ Same functions, arguments and bytes as TensorFlow's ``tf.compat.v1.train`` check
     >>> get_checkpoint_state(d).model_checkpoint_path == d + "/model.ckpt"
     True
 
-The file is replaced atomically (temporary name, flush, fsync, rename).
+The file is replaced atomically (temporary name, flush, fsync, rename; on an object store, one upload
+written after the checkpoint's own files: see ``atomic_file``). Directories may be URLs (``s3://``, ``gs://``,
+...; :mod:`tagraph.engine.framework.file_io`).
 """
 
 import glob
@@ -22,7 +24,8 @@ import re
 from google.protobuf import text_format
 
 from tagraph.protos.checkpoint_state_pb2 import CheckpointState
-from tagraph.engine.framework.errors import from_os_error
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import NotFoundError, OpError
 from tagraph.serialization.atomic_file import write_atomic
 
 __all__ = [
@@ -124,14 +127,13 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     """
     checkpoint_dir = os.fspath(checkpoint_dir)
     filename = get_checkpoint_filename(checkpoint_dir, latest_filename)
-    if not os.path.isfile(filename):
+    if not file_io.isfile(filename):
         return None
     try:
-        with open(filename, "rb") as f:
-            content = f.read()
+        content = file_io.read_file(filename)
         ckpt = CheckpointState()
         text_format.Merge(content.decode("utf-8"), ckpt)
-    except (OSError, UnicodeDecodeError, text_format.ParseError) as e:
+    except (OSError, OpError, UnicodeDecodeError, text_format.ParseError) as e:
         _log.warning("%s: %s", type(e).__name__, e)
         _log.warning("%s: Checkpoint ignored", filename)
         return None
@@ -146,9 +148,9 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
 
 
 def _matching_files(pattern):
-    if os.path.exists(pattern):
+    if file_io.exists(pattern):
         return [pattern]
-    return glob.glob(pattern)
+    return file_io.glob(pattern)
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
@@ -191,8 +193,8 @@ def get_checkpoint_mtimes(checkpoint_prefixes):
         fnames = sorted(_matching_files(pathname))
         if fnames:
             try:
-                mtimes.append(os.stat(fnames[0]).st_mtime_ns / 1e9)
-            except FileNotFoundError:  # deleted meanwhile by another process
+                mtimes.append(file_io.stat(fnames[0]).mtime_nsec / 1e9)
+            except NotFoundError:  # deleted meanwhile by another process
                 return False
             return True
         return False
@@ -215,14 +217,12 @@ def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=2, meta_graph
     checkpoint_prefix = os.fspath(checkpoint_prefix)
     escaped = glob.escape(checkpoint_prefix)
     if checkpoint_format_version == 2:
-        targets = [checkpoint_prefix + ".index"] + sorted(glob.glob(escaped + ".data-?????-of-?????"))
+        targets = [checkpoint_prefix + ".index"] + file_io.glob(escaped + ".data-?????-of-?????")
     else:
         targets = [checkpoint_prefix]
     targets.append(meta_graph_filename(checkpoint_prefix, meta_graph_suffix))
     for path in targets:
         try:
-            os.remove(path)
-        except FileNotFoundError:
+            file_io.remove(path)
+        except NotFoundError:
             pass
-        except OSError as e:
-            raise from_os_error(e, path) from None

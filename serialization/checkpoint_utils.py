@@ -10,7 +10,7 @@ Same names and behaviour as TensorFlow's ``tf.train.load_checkpoint`` and its Ch
 """
 import os
 
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes, errors, file_io
 from tagraph.serialization import bundle, bundle_dtypes, checkpoint_state
 
 __all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable"]
@@ -74,7 +74,7 @@ class CheckpointReader:
         if isinstance(filepattern, bytes):
             filepattern = filepattern.decode("utf-8", "surrogateescape")
         self._prefix = filepattern
-        if not os.path.exists(bundle.meta_filename(filepattern)) and os.path.isfile(filepattern):
+        if not file_io.exists(bundle.meta_filename(filepattern)) and file_io.isfile(filepattern):
             # TensorFlow reads such a file as a V1 checkpoint: an error, or no tensors at all.
             error = bundle.v1_fallback_error(filepattern)
             if error is not None:
@@ -123,7 +123,7 @@ def NewCheckpointReader(filepattern):  # noqa: N802 - TensorFlow's name
 
 def _get_checkpoint_filename(ckpt_dir_or_file):
     ckpt_dir_or_file = os.fspath(ckpt_dir_or_file)
-    if os.path.isdir(ckpt_dir_or_file):
+    if file_io.isdir(ckpt_dir_or_file):
         return checkpoint_state.latest_checkpoint(ckpt_dir_or_file)
     return ckpt_dir_or_file
 

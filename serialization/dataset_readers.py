@@ -6,7 +6,7 @@ is TensorFlow's error (NotFoundError, ...) for that request and for the next, wh
 damaged file (a truncated or corrupted TFRecord, broken compression) is a DataLossError naming the
 offset, as TensorFlow words it, and the file; the next request goes on with the following file, as
 TensorFlow's readers do. An unknown compression type reads the file uncompressed, with an error logged, as
-TensorFlow does.
+TensorFlow does. File names may be URLs (``s3://``, ``gs://``, ...; ``tagraph.engine.framework.file_io``).
 """
 import io
 import logging
@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 
 from tagraph.engine.data.dataset_kernels import DatasetValue, ElementIterator, invalid
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes, errors, file_io
 from tagraph.engine.framework.tfrecord import tf_record_iterator
 
 __all__ = ["tf_record_dataset", "text_line_dataset", "fixed_length_record_dataset"]
@@ -49,6 +49,8 @@ def _compression(value):
 
 
 def _open(path):
+    if file_io.is_url(path):   # s3://, gs://, ...: TensorFlow's errors come from file_io
+        return file_io.open(path, "rb")
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -157,7 +159,7 @@ def _naming(e, path):
 
 def _tf_records(compression):
     def records(path):
-        if not os.path.exists(path):
+        if not file_io.exists(path):
             _open(path)
         yield from tf_record_iterator(path, compression)
     return records
@@ -205,7 +207,10 @@ def fixed_length_record_dataset(ctx, filenames, header_bytes, record_bytes, foot
 
     def records(path):
         with _reader(path, compression) as f:
-            data_end = None if compression else os.fstat(f.fileno()).st_size - footer
+            data_end = None
+            if not compression:
+                data_end = f.seek(0, os.SEEK_END) - footer
+                f.seek(0)
             f.read(header)
             pos = header
             if compression:

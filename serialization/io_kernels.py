@@ -19,11 +19,9 @@ assigning op runs.
     (w_value,) = tg.get_default_graph().create_op(
         "RestoreV2", [prefix, ["w"], [""]], {"dtypes": [tg.float32]}, name="restore").outputs
 """
-import os
-
 import numpy as np
 
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes, errors, file_io
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape
@@ -204,7 +202,7 @@ def _dtype_string(enum):
 
 
 def _open_reader(prefix, names):
-    if not os.path.exists(bundle.meta_filename(prefix)) and os.path.isfile(prefix):
+    if not file_io.exists(bundle.meta_filename(prefix)) and file_io.isfile(prefix):
         error = bundle.v1_fallback_error(prefix, names[0] if names else "")
         if error is not None:
             raise error

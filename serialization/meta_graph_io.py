@@ -12,7 +12,7 @@ import os
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import errors, file_io
 from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
 from tagraph.engine.framework.graph_io import _import
 from tagraph.engine.framework.node_def import graph_to_graph_def
@@ -145,10 +145,9 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
 
 def read_meta_graph_file(filename):
     """Reads a binary or text MetaGraphDef; DataLossError when it is neither."""
-    if not os.path.exists(filename):
+    if not file_io.exists(filename):
         raise errors.NotFoundError(None, None, "File %s does not exist." % filename)
-    with open(filename, "rb") as f:
-        data = f.read()
+    data = file_io.read_file(filename)
     mg = meta_graph_pb2.MetaGraphDef()
     try:
         mg.ParseFromString(data)

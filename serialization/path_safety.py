@@ -14,7 +14,8 @@ outside it. :func:`safe_join` refuses all three, with TensorFlow's ``InvalidArgu
 Checks, in order: the name is a non-empty ``str``/``bytes``/path-like without NUL bytes; it is relative
 (no leading ``/``, no drive, and no ``\\`` separators either, which mean a path elsewhere); no component
 is ``..``; and, with symlinks resolved, the target stays inside ``base`` with symlinks resolved (a link that
-does not exist yet is fine: only existing components can point elsewhere). ``allow_subdirs=False``
+does not exist yet is fine: only existing components can point elsewhere; a URL base, on an object store,
+has no links). ``allow_subdirs=False``
 additionally refuses any separator (a plain file name, e.g. a model name or a version label).
 
 There is a window between the check and the use (a link created after the call); a directory an attacker
@@ -22,7 +23,9 @@ can write to concurrently is not protected by any path check, and callers that n
 ``O_NOFOLLOW`` relative to a directory descriptor.
 """
 import os
+import posixpath
 
+from tagraph.engine.framework import file_io
 from tagraph.engine.framework.errors import InvalidArgumentError
 
 __all__ = ["safe_join", "is_safe_name"]
@@ -73,6 +76,10 @@ def safe_join(base, name, allow_subdirs=True):
         raise _refuse(base, name, "it contains a '..' component")
     if not allow_subdirs and (len(parts) > 1 or name in (".",)):
         raise _refuse(base, name, "it must be a single file name, without directories")
+    if file_io.is_url(base):   # an object store has no symbolic links: the checks above are all there is
+        if all(p in ("", ".") for p in parts):
+            raise _refuse(base, name, "it names the directory itself")
+        return posixpath.join(base, posixpath.normpath(name))
     joined = os.path.normpath(os.path.join(base, name))
     root = os.path.realpath(base)
     target = os.path.realpath(joined)

@@ -12,7 +12,9 @@ The subgraph has TensorFlow's node names, order, attributes and devices (``BulkS
 graph or ``.meta`` written here is restored by TensorFlow with its own Saver, and TensorFlow's saver
 graphs run here unchanged. A save writes, in this order, the data file, the ``.index``, the ``.meta``
 and then the ``checkpoint`` state file, each atomically, so the state file never names a checkpoint
-that is not complete on disk (TensorFlow writes the state file before the ``.meta``).
+that is not complete on disk (TensorFlow writes the state file before the ``.meta``). ``save_path`` may
+be a URL (``s3://bucket/run/model.ckpt``, ``gs://``, ...): the same order makes such a save crash-safe on an
+object store, where nothing can be renamed atomically (see ``atomic_file``).
 """
 import collections
 import contextlib
@@ -23,7 +25,7 @@ import time
 import numpy as np
 
 from tagraph.devices.spec import DeviceSpec
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes, errors, file_io
 from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.runtime.session import BaseSession
@@ -765,7 +767,7 @@ class Saver:
                 model_checkpoint_path = sess.run(self.saver_def.save_tensor_name,
                                                  {self.saver_def.filename_tensor_name: checkpoint_file})
             except (errors.FailedPreconditionError, errors.NotFoundError) as exc:
-                if not os.path.isdir(save_path_parent or "."):
+                if not file_io.isdir(save_path_parent or "."):
                     raise ValueError("Parent directory of {} doesn't exist, can't save.".format(save_path)) from exc
                 raise
             model_checkpoint_path = _as_str(model_checkpoint_path)

@@ -25,6 +25,8 @@ import os
 
 from google.protobuf import text_format
 
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import OpError
 from tagraph.protos import model_server_config_pb2
 from tagraph.serving import extra_protos
 from tagraph.serving.batching import BatchingOptions
@@ -38,6 +40,14 @@ class ConfigError(ValueError):
 
 
 def read_text(path, what):
+    """The text of a local file or a URL (``s3://``, ...: ``--model_config_file`` may live beside the models)."""
+    if file_io.is_url(path):
+        try:
+            return file_io.read_file(path).decode("utf-8")
+        except OpError as e:
+            raise ConfigError("Cannot read %s %s: %s" % (what, path, e.message)) from None
+        except UnicodeDecodeError as e:
+            raise ConfigError("%s %s is not UTF-8 text: %s" % (what, path, e)) from None
     try:
         with open(path, encoding="utf-8") as f:
             return f.read()
@@ -97,7 +107,8 @@ def model_configs(config):
         copy = type(model)()
         copy.CopyFrom(model)
         copy.model_platform = platform
-        copy.base_path = os.path.abspath(os.path.expanduser(model.base_path))
+        if not file_io.is_url(model.base_path):   # a URL (s3://, gs://, ...) is absolute already
+            copy.base_path = os.path.abspath(os.path.expanduser(model.base_path))
         choice = copy.model_version_policy.WhichOneof("policy_choice")
         if choice is None:
             copy.model_version_policy.latest.num_versions = 1

@@ -20,6 +20,8 @@ import socket
 import threading
 import time
 
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import OpError
 from tagraph.serving import config as config_lib
 from tagraph.serving import inference
 from tagraph.serving.batching import Batcher
@@ -353,13 +355,18 @@ def _warm_up_json_scans():
 
 def _check_base_path(name, base_path):
     """TensorFlow Serving's start-up check of a base path, with a hint where it is a model's own folder."""
-    if not os.path.isdir(base_path):
-        raise config_lib.ConfigError("Could not find base path %s for servable %s with error NOT_FOUND: %s not found"
-                                     % (base_path, name, base_path))
-    holds_model = any(os.path.isfile(os.path.join(base_path, f)) for f in ("saved_model.pb", "saved_model.pbtxt"))
+    try:
+        if not file_io.isdir(base_path):
+            raise config_lib.ConfigError("Could not find base path %s for servable %s with error NOT_FOUND: %s not "
+                                         "found" % (base_path, name, base_path))
+        holds_model = any(file_io.isfile(os.path.join(base_path, f))
+                          for f in ("saved_model.pb", "saved_model.pbtxt"))
+    except OpError as e:   # an object store refusing the credentials, or unreachable
+        raise config_lib.ConfigError("Could not read base path %s for servable %s: %s"
+                                     % (base_path, name, e.message)) from None
     try:
         has_versions = bool(list_version_dirs(base_path))
-    except OSError:
+    except (OSError, OpError):
         has_versions = False
     if holds_model and not has_versions:
         parent, leaf = os.path.split(base_path.rstrip(os.sep))

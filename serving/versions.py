@@ -13,11 +13,18 @@ ready ones: ``latest { num_versions: N }`` (the default, N = 1), ``all {}``, or
     scanner = VersionScanner()
     ready = scanner.scan("/models/m")            # {version: path} of ready versions
     aspired = apply_policy(policy, ready)
+
+The base path may be a URL (``s3://bucket/models/m``, ``gs://``, ...; ``tagraph.engine.framework.file_io``):
+an object store lists a version's objects, with sizes and times, in one request per poll, and since each
+object appears whole when its upload completes, the same two rules hold there -- an exporter that writes
+``saved_model.pb`` last (as SavedModelBuilder does) is picked up once, complete.
 """
 import logging
 import os
 import re
 
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import OpError
 from tagraph.protos import saved_model_pb2
 
 logger = logging.getLogger("tagraph.serving")
@@ -29,10 +36,19 @@ _SHARD = re.compile(r"^variables\.data-(\d{5})-of-(\d{5})$")
 def list_version_dirs(base_path):
     """``{version: path}`` of the numerically named subdirectories of ``base_path``.
 
-    Raises OSError when ``base_path`` cannot be listed. Names are parsed as TensorFlow Serving does
-    (``0002`` is version 2); a name that is not a non-negative integer is ignored.
+    Raises OSError (OpError for a URL) when ``base_path`` cannot be listed. Names are parsed as TensorFlow
+    Serving does (``0002`` is version 2); a name that is not a non-negative integer is ignored.
     """
     out = {}
+    if file_io.is_url(base_path):
+        for name in file_io.listdir(base_path):
+            if not name.isdigit() or not name.isascii():
+                continue
+            path = file_io.join(base_path, name)
+            version = int(name)
+            if (version not in out or name < os.path.basename(out[version])) and file_io.isdir(path):
+                out[version] = path
+        return out
     with os.scandir(base_path) as it:
         for entry in it:
             name = entry.name
@@ -52,6 +68,11 @@ def list_version_dirs(base_path):
 
 def listing(path):
     """Every file under ``path`` as a sorted tuple of (relative path, size, mtime_ns), or None if unreadable."""
+    if file_io.is_url(path):
+        try:
+            return tuple((name, st.length, st.mtime_nsec) for name, st in file_io.list_files(path))
+        except OpError:
+            return None
     files = []
     try:
         for root, dirs, names in os.walk(path, onerror=_raise):
@@ -76,11 +97,10 @@ def _needs_variables(path):
     An unreadable graph file counts as not needing them: the load then reports the real error.
     """
     pb = os.path.join(path, _SAVED_MODEL_FILES[0])
-    if not os.path.isfile(pb):
-        return False
     try:
-        with open(pb, "rb") as f:
-            sm = saved_model_pb2.SavedModel.FromString(f.read())
+        if not file_io.isfile(pb):
+            return False
+        sm = saved_model_pb2.SavedModel.FromString(file_io.read_file(pb))
     except Exception:  # noqa: BLE001 - protobuf's DecodeError differs between implementations
         return False
     return any(mg.HasField("saver_def") or any(n.op in _VARIABLE_OPS for n in mg.graph_def.node)
@@ -124,10 +144,10 @@ class VersionScanner:
         """
         try:
             dirs = list_version_dirs(base_path)
-        except OSError as e:
+        except (OSError, OpError) as e:
             if base_path not in self._warned:
                 logger.error("File system storage path source: cannot list base path %s: %s", base_path,
-                             e.strerror or e)
+                             getattr(e, "strerror", None) or e)
                 self._warned.add(base_path)
             return None
         self._warned.discard(base_path)

@@ -11,6 +11,7 @@ import logging
 import os
 
 from tagraph.protos import classification_pb2, inference_pb2, predict_pb2, regression_pb2
+from tagraph.engine.framework import file_io
 from tagraph.engine.framework.errors import DataLossError
 from tagraph.engine.framework.tfrecord import tf_record_iterator
 from tagraph.serving import extra_protos, inference
@@ -58,7 +59,7 @@ def _replay(servable, log, options):
 def run_warmup(servable, num_request_iterations=1, options=inference.DEFAULT_OPTIONS):
     """Replays the servable's warmup requests, if it has any; returns how many records ran."""
     path = os.path.join(servable.path, WARMUP_FILE)
-    if not os.path.isfile(path):
+    if not file_io.isfile(path):
         logger.info("No warmup data file found at %s", path)
         return 0
     logger.info("Starting to read warmup data for model at %s (%d iteration(s) per record)", path,

@@ -1,11 +1,12 @@
-"""``tf.gfile``: TensorFlow 1's file API on plain local files (``tf.io.gfile`` has the same, lower-case).
+"""``tf.gfile``: TensorFlow 1's file API, on local paths and URLs (``tf.io.gfile`` has the same, lower-case).
 
     with tf.gfile.GFile("/tmp/labels.txt", "w") as f:
         f.write("cat\\ndog\\n")
     tf.gfile.Exists("/tmp/labels.txt")                       # True
     tf.gfile.Glob("/tmp/*.txt")
 
-tagraph has no file-system layer of its own: see ``_files`` for what these wrap and what they promise.
+``s3://``, ``gs://`` and other fsspec URLs work with the ``[cloud]`` extra: see ``_files`` and
+``tagraph.engine.framework.file_io`` for what these wrap and what they promise.
 """
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import _files

@@ -11,7 +11,8 @@ data``, all little-endian; a ZLIB or GZIP file compresses the whole stream of re
 TensorFlow's settings, so the files are byte-for-byte TensorFlow's). Reading checks both checksums and
 raises TensorFlow's ``DataLossError`` with its messages; as TensorFlow does, a header cut short at the
 end of the file ends the records silently, and a record whose data is cut short is an error. A forged
-length never allocates more than the file holds.
+length never allocates more than the file holds. Paths may be URLs (``s3://``, ``gs://``, ...; see ``file_io``):
+a file written there appears when the writer is closed.
 """
 import os
 import struct
@@ -19,6 +20,7 @@ import zlib
 
 import google_crc32c
 
+from tagraph.engine.framework import file_io
 from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
 
 __all__ = ["TFRecordWriter", "tf_record_iterator", "TFRecordOptions", "TFRecordCompressionType",
@@ -122,10 +124,7 @@ class TFRecordWriter:
     def __init__(self, path, options=None):
         self._options = _as_options(options)
         self._path = os.fspath(path)
-        try:
-            self._file = open(self._path, "wb")
-        except OSError as e:
-            raise from_os_error(e, self._path) from None
+        self._file = file_io.open(self._path, "wb")
         self._zip = None
         if self._options.compression_type != TFRecordCompressionType.NONE:
             self._zip = zlib.compressobj(self._options.compression_level, zlib.DEFLATED, self._options._wbits(),
@@ -208,14 +207,14 @@ def tf_record_iterator(path, options=None):
     """Yields the records (bytes) of a TFRecord file, checking both checksums of each."""
     options = _as_options(options)
     path = os.fspath(path)
-    try:
-        raw = open(path, "rb")
-    except OSError as e:
-        raise from_os_error(e, path) from None
+    raw = file_io.open(path, "rb")
     with raw:
         compressed = options.compression_type != TFRecordCompressionType.NONE
         stream = _Decompressed(raw, options._wbits()) if compressed else raw
-        size = None if compressed else os.fstat(raw.fileno()).st_size
+        size = None
+        if not compressed:
+            size = raw.seek(0, os.SEEK_END)
+            raw.seek(0)
         offset = 0
         while True:
             try:

@@ -11,6 +11,9 @@ from tagraph.engine.train.optimizer import (Optimizer, create_slot, create_slot_
                                             create_zeros_slot)
 from tagraph.engine.train.optimizers import (GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer,  # noqa: F401
                                              AdagradOptimizer, RMSPropOptimizer)
+from tagraph.engine.train.regularized_optimizers import (FtrlOptimizer, AdadeltaOptimizer,  # noqa: F401
+                                                         ProximalAdagradOptimizer, ProximalGradientDescentOptimizer,
+                                                         AdagradDAOptimizer)
 from tagraph.engine.train.training_util import (get_global_step, get_or_create_global_step,  # noqa: F401
                                                 create_global_step, assert_global_step, global_step)
 from tagraph.engine.train.learning_rate_decay import (exponential_decay, piecewise_constant,  # noqa: F401
@@ -19,7 +22,9 @@ from tagraph.engine.train.learning_rate_decay import (exponential_decay, piecewi
 from tagraph.engine.train.moving_averages import ExponentialMovingAverage  # noqa: F401
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer",
-           "RMSPropOptimizer", "get_global_step", "get_or_create_global_step", "create_global_step",
+           "RMSPropOptimizer", "FtrlOptimizer", "AdadeltaOptimizer", "ProximalAdagradOptimizer",
+           "ProximalGradientDescentOptimizer", "AdagradDAOptimizer", "get_global_step", "get_or_create_global_step",
+           "create_global_step",
            "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot",
            "exponential_decay", "piecewise_constant", "polynomial_decay", "cosine_decay", "inverse_time_decay",
            "natural_exp_decay", "ExponentialMovingAverage"]

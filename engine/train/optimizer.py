@@ -24,6 +24,7 @@ from tagraph.engine.ops.indexing_ops import unique
 from tagraph.engine.ops.segment_ops import unsorted_segment_sum
 from tagraph.engine.train.gradients import gradients
 from tagraph.engine.variables.init_ops import zeros_initializer
+from tagraph.engine.variables.partitioned_variables import SaveSliceInfo
 from tagraph.engine.variables.variables import Variable, _store
 
 __all__ = ["Optimizer", "create_slot", "create_slot_with_initializer", "create_zeros_slot"]
@@ -112,6 +113,15 @@ def _create_slot_var(primary, val, initializer, shape_dtype, name, colocate):
                 v = Variable(val, trainable=False, name=prefix + "/" + name, use_resource=primary.is_resource())
     # get_variable(..., reuse=True) finds slots by name, as in TensorFlow's variable store.
     _store(g).vars.setdefault(v.op.name, v)
+    info = primary._get_save_slice_info()
+    if info is not None:
+        # A slot of a part of a partitioned variable is that part of the slot of the whole ("emb/Adam_1",
+        # its name as made, "Adam_1", after the part's), so a checkpoint holds it as TensorFlow's does.
+        n = v.shape.rank
+        if n is None or n > 0:
+            real_name = v.op.name[len(primary.op.name) + 1:]
+            v._set_save_slice_info(SaveSliceInfo(info.full_name + "/" + real_name, info.full_shape[:n],
+                                                 info.var_offset[:n], info.var_shape[:n]))
     return v
 
 

@@ -20,17 +20,23 @@ writes it, and flushes the file (to disk, with fsync) every ``flush_secs`` and o
 A write that fails (a full disk) cuts the file back to its last whole record, so readers never meet a torn
 one, and the error (TensorFlow's class: ``ResourceExhaustedError`` for a full disk) is raised by the next
 ``add_*``, ``flush()`` or ``close()``; the writer is then closed, and ``reopen()`` starts a new file.
+
+``logdir`` may be a URL (``s3://bucket/run/logs``, ``gs://``, ...; ``tagraph.engine.framework.file_io``). An
+object can only be replaced whole, so there, as with TensorFlow's S3 and GCS file systems, the events gather
+in a local temporary file and each flush uploads the whole event file: TensorBoard sees what the last flush
+wrote.
 """
 import atexit
 import errno
 import os
 import queue
 import socket
+import tempfile
 import threading
 import time
 import warnings
 
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import errors, file_io
 from tagraph.engine.framework.graph import Graph, get_default_graph
 from tagraph.engine.framework.tfrecord import encode_record
 from tagraph.engine.ops.summary_ops import audio, histogram, image, merge, merge_all, scalar, tensor_summary, text
@@ -137,6 +143,29 @@ class _EventsFile:
             os.close(self._fd)
 
 
+class _StoredEventsFile:
+    """The event file on an object store: records gather in a local temporary file; ``flush`` uploads it whole."""
+
+    def __init__(self, path):
+        if file_io.exists(path):
+            raise FileExistsError(path)
+        self.path = path
+        self._spool = tempfile.NamedTemporaryFile(prefix="tagraph-events-")
+        self.closed = False
+
+    def write(self, event):
+        self._spool.write(encode_record(event))
+
+    def flush(self):
+        self._spool.flush()
+        file_io.copy(self._spool.name, self.path, overwrite=True)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self._spool.close()
+
+
 _FLUSH, _CLOSE = object(), object()
 
 
@@ -220,8 +249,12 @@ class FileWriter:
             self.add_graph(graph=graph, graph_def=graph_def)
 
     def _open(self):
+        remote = file_io.is_url(self._logdir)
         try:
-            os.makedirs(self._logdir, exist_ok=True)
+            if remote:
+                file_io.makedirs(self._logdir)
+            else:
+                os.makedirs(self._logdir, exist_ok=True)
         except FileExistsError as e:
             raise errors.FailedPreconditionError(None, None, "%s is not a directory" % self._logdir) from e
         except OSError as e:
@@ -232,7 +265,7 @@ class FileWriter:
             path = os.path.join(self._logdir, "events.out.tfevents.%010d.%s%s" % (stamp, socket.gethostname(),
                                                                                   self._suffix))
             try:
-                events_file = _EventsFile(path)
+                events_file = _StoredEventsFile(path) if remote else _EventsFile(path)
                 break
             except FileExistsError:
                 stamp += 1

@@ -20,7 +20,9 @@ The layout is TensorFlow's::
         saved_model.pb           (or saved_model.pbtxt)
 
 The directory becomes a SavedModel only when ``save()`` writes ``saved_model.pb``, last and atomically: a
-reader never sees a ``saved_model.pb`` whose variables or assets are still being written.
+reader never sees a ``saved_model.pb`` whose variables or assets are still being written. ``export_dir`` may
+be a URL (``s3://bucket/models/m/1``): each object is uploaded whole, ``saved_model.pb`` last, which is the
+marker the model server waits for (with a whole variables checkpoint) before it loads a version.
 """
 import filecmp
 import logging
@@ -29,7 +31,7 @@ import shutil
 
 from google.protobuf import text_format
 
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import errors, file_io
 from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
 from tagraph.protos import meta_graph_pb2, saved_model_pb2
 from tagraph.protos.type_urls import unpack_any
@@ -49,19 +51,16 @@ class SavedModelBuilder:
 
     def __init__(self, export_dir):
         export_dir = os.fsdecode(export_dir) if isinstance(export_dir, bytes) else os.fspath(export_dir)
-        if os.path.exists(export_dir):
-            if not os.path.isdir(export_dir):
+        if file_io.exists(export_dir):
+            if not file_io.isdir(export_dir):
                 raise errors.FailedPreconditionError(
                     None, None, "Export directory %s exists and is not a directory." % export_dir)
-            if os.listdir(export_dir):
+            if file_io.listdir(export_dir):
                 raise AssertionError(
                     "Export directory already exists, and isn't empty. Please choose a different export "
                     "directory, or delete all the contents of the specified directory: %s" % export_dir)
         else:
-            try:
-                os.makedirs(export_dir)
-            except OSError as e:
-                raise errors.from_os_error(e, export_dir) from None
+            file_io.makedirs(export_dir)
         self._export_dir = export_dir
         self._saved_model = saved_model_pb2.SavedModel(
             saved_model_schema_version=constants.SAVED_MODEL_SCHEMA_VERSION)
@@ -97,7 +96,7 @@ class SavedModelBuilder:
             self._add_collections(graph, assets_collection, main_op)
             saver = self._maybe_create_saver(graph, saver)
             variables_dir = utils.get_variables_dir(self._export_dir)
-            os.makedirs(variables_dir, exist_ok=True)
+            file_io.makedirs(variables_dir)
             saver_def = None
             if saver is not None:
                 saver.save(sess, utils.get_variables_path(self._export_dir), write_meta_graph=False,
@@ -133,7 +132,7 @@ class SavedModelBuilder:
         if not self._saved_model.meta_graphs:
             raise AssertionError("Nothing to save: no MetaGraphDef was added. Invoke "
                                  "`add_meta_graph_and_variables()` first.")
-        os.makedirs(self._export_dir, exist_ok=True)
+        file_io.makedirs(self._export_dir)
         if as_text:
             path = os.path.join(self._export_dir, constants.SAVED_MODEL_FILENAME_PBTXT)
             write_atomic(path, text_format.MessageToString(self._saved_model))
@@ -223,16 +222,22 @@ class SavedModelBuilder:
 
     def _copy_assets(self, filename_map):
         assets_dir = utils.get_assets_dir(self._export_dir)
-        os.makedirs(assets_dir, exist_ok=True)
+        file_io.makedirs(assets_dir)
         for filename, source in filename_map.items():
             dest = os.path.join(assets_dir, filename)
-            if filename in self._saved_asset_files or os.path.exists(dest):
+            if filename in self._saved_asset_files or file_io.exists(dest):
                 # As the guide says: when several MetaGraphDefs bring an asset of one name, the first stays.
                 logger.info("Asset %s is already in %s; the first one is kept (not copying %s).",
                             filename, assets_dir, source)
                 self._saved_asset_files.add(filename)
                 continue
-            if os.path.abspath(source) != os.path.abspath(dest):
+            if file_io.is_url(source) or file_io.is_url(dest):
+                try:   # one upload per asset: it appears whole (see atomic_file)
+                    file_io.copy(source, dest, overwrite=True)
+                except errors.OpError as e:
+                    raise errors.NotFoundError(None, None, "Cannot copy asset file %s into %s: %s"
+                                               % (source, assets_dir, e.message)) from None
+            elif os.path.abspath(source) != os.path.abspath(dest):
                 tmp = temp_name(dest)
                 try:
                     shutil.copyfile(source, tmp)

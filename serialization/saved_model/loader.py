@@ -21,7 +21,7 @@ from google.protobuf import message, text_format
 
 from tagraph.devices import kernel_registry
 from tagraph.devices.kind import host_kind
-from tagraph.engine.framework import errors
+from tagraph.engine.framework import errors, file_io
 from tagraph.engine.framework.graph import get_default_graph
 from tagraph.engine.framework.op_builder import op_defs
 from tagraph.protos import meta_graph_pb2, saved_model_pb2
@@ -67,7 +67,7 @@ def maybe_saved_model_directory(export_dir):
         export_dir = _path(export_dir)
     except TypeError:
         return False
-    return any(os.path.isfile(os.path.join(export_dir, f)) for f in
+    return any(file_io.isfile(os.path.join(export_dir, f)) for f in
                (constants.SAVED_MODEL_FILENAME_PB, constants.SAVED_MODEL_FILENAME_PBTXT))
 
 
@@ -79,18 +79,14 @@ def contains_saved_model(export_dir):
 def parse_saved_model(export_dir):
     """Reads the SavedModel proto of ``export_dir`` (binary preferred, else text)."""
     export_dir = _path(export_dir)
-    if not os.path.isdir(export_dir):
+    if not file_io.isdir(export_dir):
         raise SavedModelNotFoundError(
             None, None, "SavedModel directory %s does not exist (or is not a directory)." % export_dir)
     pb = os.path.join(export_dir, constants.SAVED_MODEL_FILENAME_PB)
     pbtxt = os.path.join(export_dir, constants.SAVED_MODEL_FILENAME_PBTXT)
     sm = saved_model_pb2.SavedModel()
-    if os.path.isfile(pb):
-        try:
-            with open(pb, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            raise errors.from_os_error(e, pb) from None
+    if file_io.isfile(pb):
+        data = file_io.read_file(pb)
         try:
             sm.ParseFromString(data)
         except (message.DecodeError, RuntimeError, ValueError) as e:
@@ -98,16 +94,13 @@ def parse_saved_model(export_dir):
                 None, None, "Cannot parse file %s (%d bytes) as a SavedModel: %s. The file is truncated or "
                 "corrupt." % (pb, len(data), e)) from None
         path = pb
-    elif os.path.isfile(pbtxt):
+    elif file_io.isfile(pbtxt):
+        data = file_io.read_file(pbtxt)
         try:
-            with open(pbtxt, "rb") as f:
-                text = f.read().decode("utf-8")
-            text_format.Parse(text, sm, allow_unknown_extension=True)
+            text_format.Parse(data.decode("utf-8"), sm, allow_unknown_extension=True)
         except (text_format.ParseError, UnicodeDecodeError, RecursionError) as e:
             raise SavedModelCorruptError(None, None, "Cannot parse file %s as a SavedModel: %s." % (pbtxt, e)) \
                 from None
-        except OSError as e:
-            raise errors.from_os_error(e, pbtxt) from None
         path = pbtxt
     else:
         raise SavedModelNotFoundError(
@@ -226,7 +219,7 @@ def get_asset_tensors(export_dir, meta_graph_def_to_load, import_scope=None):
                 "asset names must be plain relative paths inside it." % (filename, proto.tensor_info.name,
                                                                          assets_dir))
         safe_join(assets_dir, filename)  # also refuses a symlink in assets/ that leads outside
-        if not os.path.exists(target):
+        if not file_io.exists(os.path.join(assets_dir, filename)):
             logger.warning("Asset %s of SavedModel %s is missing (%s)", filename, export_dir, target)
         feeds[_scoped(proto.tensor_info.name, import_scope)] = os.fsencode(os.path.join(assets_dir, filename))
     return feeds
@@ -300,7 +293,7 @@ class SavedModelLoader:
             logger.info("The specified SavedModel has no variables; no checkpoints were restored.")
             return
         index = self._variables_path + ".index"
-        if not os.path.isfile(index):
+        if not file_io.isfile(index):
             raise errors.NotFoundError(
                 None, None, "SavedModel %s has %s but its variables checkpoint is missing: %s does not exist. "
                 "The export is incomplete or was damaged." % (

@@ -1,8 +1,11 @@
-"""Reading the SavedModel for ``saved_model_cli``: its protos only, never the engine."""
+"""Reading the SavedModel for ``saved_model_cli``: its protos only, never the engine. ``--dir`` may be a URL
+(``s3://bucket/models/m/1``; ``tagraph.engine.framework.file_io``)."""
 import os
 
 from google.protobuf import text_format
 
+from tagraph.engine.framework import file_io
+from tagraph.engine.framework.errors import OpError
 from tagraph.protos import saved_model_pb2
 from tagraph.serialization.saved_model_cli.common import CliError
 
@@ -11,10 +14,10 @@ __all__ = ["read_saved_model"]
 
 def _listing(path, limit=12):
     try:
-        names = sorted(os.listdir(path))
-    except OSError:
+        names = sorted(file_io.listdir(path))
+        shown = [n + ("/" if file_io.isdir(os.path.join(path, n)) else "") for n in names[:limit]]
+    except (OSError, OpError):
         return None
-    shown = [n + ("/" if os.path.isdir(os.path.join(path, n)) else "") for n in names[:limit]]
     if len(names) > limit:
         shown.append("... (%d more)" % (len(names) - limit))
     return ", ".join(shown) if shown else "nothing"
@@ -24,35 +27,38 @@ def read_saved_model(saved_model_dir):
     """The SavedModel proto of ``saved_model_dir`` (``saved_model.pb``, else ``saved_model.pbtxt``)."""
     path_pb = os.path.join(saved_model_dir, "saved_model.pb")
     path_pbtxt = os.path.join(saved_model_dir, "saved_model.pbtxt")
-    if not os.path.exists(path_pb) and not os.path.exists(path_pbtxt):
+    try:
+        has_pb = file_io.exists(path_pb)
+        has_any = has_pb or file_io.exists(path_pbtxt)
+    except OpError as e:   # an object store refusing the credentials, or unreachable
+        raise CliError("Cannot read %s: %s" % (saved_model_dir, e.message), "OSError") from None
+    if not has_any:
         # TensorFlow's message, then what is there, so that a wrong path or a model base path is obvious.
         msg = "SavedModel file does not exist at: %s" % saved_model_dir
-        if not os.path.exists(saved_model_dir):
+        if not file_io.exists(saved_model_dir):
             msg += " (no such file or directory)"
-        elif not os.path.isdir(saved_model_dir):
+        elif not file_io.isdir(saved_model_dir):
             msg += " (not a directory)"
         else:
             msg += " (the directory holds: %s)" % _listing(saved_model_dir)
-            versions = [n for n in os.listdir(saved_model_dir)
-                        if n.isdigit() and os.path.isfile(os.path.join(saved_model_dir, n, "saved_model.pb"))]
+            versions = [n for n in file_io.listdir(saved_model_dir)
+                        if n.isdigit() and file_io.isfile(os.path.join(saved_model_dir, n, "saved_model.pb"))]
             if versions:
                 msg += "; a model base path? try --dir %s" % os.path.join(
                     saved_model_dir, max(versions, key=int))
         raise CliError(msg, "OSError")
     saved_model = saved_model_pb2.SavedModel()
-    if os.path.exists(path_pb):
+    if has_pb:
         try:
-            with open(path_pb, "rb") as f:
-                saved_model.ParseFromString(f.read())
-        except OSError as e:
+            saved_model.ParseFromString(file_io.read_file(path_pb))
+        except (OSError, OpError) as e:
             raise CliError("Cannot read proto file %s: %s." % (path_pb, e), "OSError") from e
         except Exception as e:  # google.protobuf.message.DecodeError
             raise CliError("Cannot parse proto file %s: %s." % (path_pb, e), "OSError") from e
         return saved_model
     try:
-        with open(path_pbtxt, "rb") as f:
-            text_format.Merge(f.read().decode("utf-8"), saved_model)
-    except (OSError, UnicodeDecodeError, text_format.ParseError) as e:
+        text_format.Merge(file_io.read_file(path_pbtxt).decode("utf-8"), saved_model)
+    except (OSError, OpError, UnicodeDecodeError, text_format.ParseError) as e:
         raise CliError("Cannot parse pbtxt file %s: %s." % (path_pbtxt, e), "OSError") from e
     return saved_model
 
