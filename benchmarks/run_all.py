@@ -146,6 +146,23 @@ def read_input_pipeline(out):
     return rows
 
 
+def read_string_hash(out):
+    ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
+    if not ours:
+        return []
+    measure = "tf.strings.to_hash_bucket_fast, 1M strings, Session.run with the feed"
+    theirs = _f(r"^TensorFlow\s+([\d.]+)\s+([\d.]+)", out)
+    ratio = _f(r"^ratio ([\d.]+)x TensorFlow's speed \(target >= ([\d.]+)x: (met|NOT met)\)", out)
+    figure = "%.1f ms" % float(ours[0])
+    if not (theirs and ratio):
+        return [(measure, figure, ">= 1x TensorFlow", NO_TF)]
+    same = _f(r"^buckets equal TensorFlow's: (yes|NO)", out)
+    figure += " (TF %.1f ms) = %.2fx TF" % (float(theirs[0]), float(ratio[0]))
+    if same and same[0] == "NO":
+        figure += ", buckets DIFFER"
+    return [(measure, figure, ">= %gx TensorFlow" % float(ratio[1]), _verdict(ratio[2] == "met"))]
+
+
 def read_device_matmul(out):
     rows = []
     cpu = _f(r"device:CPU:0\s+(\d+)\s+([\d.]+)\s+(\d+)", out)
@@ -222,6 +239,21 @@ def read_serving(out):
     return rows
 
 
+def read_image_resize(out):
+    rows = []
+    batch = _f(r"^tf.image.resize_bilinear, (\d+)x224x224x3", out)
+    for size, ours, rest in re.findall(r"^(\d+)x\d+\s+([\d.]+)\s+[\d.]+\s+(.*)$", out, re.M):
+        what = "tf.image.resize_bilinear, %sx224x224x3 float32 -> %sx%s" % (batch[0] if batch else "?", size, size)
+        got = re.match(r"([\d.]+)\s+([\d.]+)x\s+\(target >= ([\d.]+)x: (met|NOT met)\)", rest)
+        if got:
+            rows.append((what, "%.1f ms (TF %.1f ms) = %.2fx TF" % (float(ours), float(got.group(1)),
+                                                                   float(got.group(2))),
+                         ">= %gx TensorFlow" % float(got.group(3)), _verdict(got.group(4) == "met")))
+        else:
+            rows.append((what, "%.1f ms" % float(ours), ">= 1x TensorFlow", NO_TF))
+    return rows
+
+
 # name -> (reader, quick arguments); the scripts' own defaults with --full
 BENCHMARKS = collections.OrderedDict([
     ("session_overhead", (read_session_overhead, [])),
@@ -237,6 +269,8 @@ BENCHMARKS = collections.OrderedDict([
     ("saved_model_cli", (read_saved_model_cli, ["--runs", "3"])),
     ("serving", (read_serving, ["--seconds", "1", "--warmup", "0.3"])),
     ("input_pipeline", (read_input_pipeline, ["--rounds", "3", "--batches", "10", "--records", "2048"])),
+    ("string_hash", (read_string_hash, ["--rounds", "3"])),
+    ("image_resize", (read_image_resize, ["--rounds", "3", "--runs", "2"])),
 ])
 
 

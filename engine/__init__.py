@@ -44,16 +44,20 @@ from tagraph.engine.ops.reduction_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.segment_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.matmul_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.random_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.script_ops import py_func, numpy_function, py_function
 from tagraph.engine.ops.string_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.string_hash_ops import (string_to_hash_bucket, string_to_hash_bucket_fast,
                                                string_to_hash_bucket_strong)
 from tagraph.engine.ops.lookup_ops import tables_initializer, initialize_all_tables
 from tagraph.engine.ops import lookup
 from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.sparse_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.sparse_cross_ops import sparse_cross, sparse_cross_hashed
 from tagraph.engine.ops.nn_ops import top_k
 from tagraph.engine.ops.sort_ops import argsort, sort
 from tagraph.engine.ops.clip_ops import *  # noqa: F401,F403
 from tagraph.engine.ops import nn
+from tagraph.engine.ops import image  # tg.image: resizing, colour, geometry and the JPEG/PNG codecs
 from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
                                                 get_variable_scope, global_variables, all_variables, local_variables,
                                                 trainable_variables, model_variables, variables_initializer,
@@ -66,8 +70,9 @@ from tagraph.engine.variables.partitioned_variables import (fixed_size_partition
 from tagraph.engine.variables.init_ops import (zeros_initializer, ones_initializer, constant_initializer,
                                                random_uniform_initializer, random_normal_initializer,
                                                truncated_normal_initializer, glorot_uniform_initializer,
-                                               glorot_normal_initializer)
+                                               glorot_normal_initializer, variance_scaling_initializer)
 from tagraph.engine.framework.graph_io import import_graph_def
+from tagraph.engine.framework import graph_util
 from tagraph.engine.framework.config import ConfigProto, GPUOptions, RunOptions, RunMetadata
 from tagraph.engine.framework.op_builder import register_gradient as RegisterGradient, not_differentiable as NotDifferentiable  # noqa: N812
 from tagraph.engine.framework.tensor_util import make_tensor_proto, make_ndarray
@@ -76,6 +81,9 @@ from tagraph.engine.train.gradients import gradients, AggregationMethod, Unconne
 from tagraph.engine import train, layers
 from tagraph.engine.train import losses, metrics, summary
 from tagraph.engine import data  # tg.data: input pipelines (TensorFlow's dataset ops)
+from tagraph.engine import feature_column  # tg.feature_column: TensorFlow 1's feature columns
+# tg.nn's recurrent networks: the cells are tf.layers layers, a layer above tg.nn's ops, so they join it here.
+del _name
 
 # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
 # that shape functions use.

@@ -458,7 +458,8 @@ class Estimator:
                 raise ValueError("No valid signatures to export: every export output was excluded (see the "
                                  "warnings logged above)")
             saver = Saver(sharded=True)
-            main_op = tg.group(tg.local_variables_initializer(), name="group_deps")
+            # TensorFlow's Scaffold.default_local_init_op: lookup tables (feature columns' vocabularies) too.
+            main_op = tg.group(tg.local_variables_initializer(), tg.tables_initializer(), name="group_deps")
         os.makedirs(export_dir_base, exist_ok=True)
         timestamp = _unique_timestamp(export_dir_base)
         final = os.path.join(export_dir_base, str(timestamp))

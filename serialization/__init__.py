@@ -27,13 +27,14 @@ _LAZY = {
     "NewCheckpointReader": ("tagraph.serialization.checkpoint_utils", "NewCheckpointReader"),
     "export_meta_graph": ("tagraph.serialization.meta_graph", "export_meta_graph"),
     "import_meta_graph": ("tagraph.serialization.meta_graph", "import_meta_graph"),
+    "write_graph": ("tagraph.serialization.graph_files", "write_graph"),
 }
 _SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "bundle", "table", "saved_model",
                "checkpoint_state", "io_ops")
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state", "checkpoint_exists",
            "load_checkpoint", "list_variables", "load_variable", "NewCheckpointReader", "export_meta_graph",
-           "import_meta_graph", "inspect_checkpoint"]
+           "import_meta_graph", "inspect_checkpoint", "write_graph"]
 
 
 def __getattr__(name):

@@ -18,14 +18,15 @@ layer has under TensorFlow's own name is found there (``namespace.install``), so
 those layers; the names below are the ones TensorFlow 1 spells differently, and the switches of TensorFlow
 2's behaviour, which tagraph, graph-only and TensorFlow 1-style, answers for itself.
 
-A TensorFlow 1 name that tagraph does not have yet (``tf.image``, ``tf.feature_column``,
+A TensorFlow 1 name that tagraph does not have yet (``tf.signal``, ``tf.distributions``,
 ``tf.nn.ctc_loss``, ...) raises ``tagraph.compat.namespace.NotSupportedYetError`` (a
 ``NotImplementedError``) when it is looked up; a name TensorFlow never had is an ``AttributeError``.
 """
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfile, graph_util, initializers  # noqa: F401
-from tagraph.compat.v1 import io  # noqa: F401
+from tagraph.compat.v1 import feature_column  # noqa: F401
+from tagraph.compat.v1 import image, io  # noqa: F401
 from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nn, python_io, random  # noqa: F401
 from tagraph.compat.v1 import saved_model, sparse, strings, summary, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2

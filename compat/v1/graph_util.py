@@ -1,8 +1,8 @@
-"""``tf.graph_util``: what tagraph has of TensorFlow's GraphDef utilities.
+"""``tf.graph_util``: TensorFlow 1's GraphDef utilities, freezing included.
 
-    tf.graph_util.import_graph_def(graph_def, name="")
+    frozen = tf.graph_util.convert_variables_to_constants(sess, sess.graph.as_graph_def(), ["probs"])
 """
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 
-_namespace.install(globals(), "tf.graph_util", sources=(_tg,))
+_namespace.install(globals(), "tf.graph_util", sources=(_tg.graph_util, _tg))

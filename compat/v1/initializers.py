@@ -4,6 +4,7 @@
 """
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
+from tagraph.engine.variables import init_ops as _init_ops
 
 constant = _tg.constant_initializer
 zeros = _tg.zeros_initializer
@@ -13,8 +14,9 @@ random_uniform = _tg.random_uniform_initializer
 truncated_normal = _tg.truncated_normal_initializer
 glorot_normal = _tg.glorot_normal_initializer
 glorot_uniform = _tg.glorot_uniform_initializer
+variance_scaling = _tg.variance_scaling_initializer
 global_variables = _tg.global_variables_initializer
 local_variables = _tg.local_variables_initializer
 variables = _tg.variables_initializer
 
-_namespace.install(globals(), "tf.initializers")
+_namespace.install(globals(), "tf.initializers", sources=(_init_ops,))

@@ -5,6 +5,7 @@
     tf.io.gfile.makedirs("/tmp/run")
 """
 import tagraph.engine as _tg
+import tagraph.serialization as _serialization
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import _files
 from tagraph.engine.framework import tfrecord as _tfrecord
@@ -12,4 +13,4 @@ from tagraph.engine.framework import tfrecord as _tfrecord
 gfile = _namespace.new_module(__name__ + ".gfile", "tf.io.gfile", "``tf.io.gfile``: see ``tf.gfile``.",
                               sources=(_files,))
 
-_namespace.install(globals(), "tf.io", sources=(_tg, _tfrecord))
+_namespace.install(globals(), "tf.io", sources=(_tg, _tfrecord, _serialization))

@@ -2,8 +2,13 @@
 
     logits = tf.nn.bias_add(tf.matmul(x, w), b)
     loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
+    outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(64), x, dtype=tf.float32)
 """
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
+
+rnn_cell = _namespace.new_module(__name__ + ".rnn_cell", "tf.nn.rnn_cell",
+                                 "``tf.nn.rnn_cell``: LSTMCell, GRUCell, MultiRNNCell, DropoutWrapper, ...",
+                                 sources=(_tg.nn.rnn_cell,))
 
 _namespace.install(globals(), "tf.nn", sources=(_tg.nn,))

@@ -9,5 +9,10 @@ normal = _tg.random_normal
 uniform = _tg.random_uniform
 truncated_normal = _tg.truncated_normal
 set_random_seed = _tg.set_random_seed
+shuffle = _tg.random_shuffle
+gamma = _tg.random_gamma
+categorical = _tg.categorical
+multinomial = _tg.multinomial
+get_seed = _tg.get_seed
 
 _namespace.install(globals(), "tf.random")

@@ -11,5 +11,13 @@ from tagraph.compat import namespace as _namespace
 SparseTensor = _tg.SparseTensor
 placeholder = _tg.sparse_placeholder
 reorder = _tg.sparse_reorder
+reshape = _tg.sparse_reshape
+retain = _tg.sparse_retain
+fill_empty_rows = _tg.sparse_fill_empty_rows
+to_dense = _tg.sparse_tensor_to_dense
+slice = _tg.sparse_slice  # noqa: A001 - TensorFlow's name
+merge = _tg.sparse_merge
+cross = _tg.sparse_cross
+cross_hashed = _tg.sparse_cross_hashed
 
 _namespace.install(globals(), "tf.sparse")

@@ -661,16 +661,27 @@ class Graph:
         return versions_pb2.VersionDef(producer=self._version_producer or _PRODUCER)
 
     def _get_op_seed(self, op_seed):
-        """TensorFlow's get_seed rules: (graph seed, op seed) for a random op."""
+        """TensorFlow's ``random_seed.get_seed``: the (seed, seed2) attributes of a random op.
+
+        With a graph seed, an op without its own seed takes the graph's count of such ops so far (0, 1,
+        ...); an op seed alone pairs with DEFAULT_GRAPH_SEED; both are reduced modulo 2**31 - 1, and (0, 0),
+        which the kernels read as "no seed", becomes (0, 2**31 - 1). Neither gives (0, 0): fresh seeds.
+        """
         if self.seed is not None:
             if op_seed is None:
-                self._last_op_seed += 1
                 op_seed = self._last_op_seed
-            return self.seed, op_seed
-        if op_seed is not None:
-            return 87654321, op_seed  # TensorFlow's DEFAULT_GRAPH_SEED
-        return 0, 0
+                self._last_op_seed += 1
+            seeds = self.seed % _MAXINT32, op_seed % _MAXINT32
+        elif op_seed is not None:
+            seeds = _DEFAULT_GRAPH_SEED, op_seed % _MAXINT32
+        else:
+            return 0, 0
+        return (0, _MAXINT32) if seeds == (0, 0) else seeds
 
+
+# TensorFlow's random_seed constants.
+_DEFAULT_GRAPH_SEED = 87654321
+_MAXINT32 = 2**31 - 1
 
 # GraphDef producer version written on export: TensorFlow 2.21's own GRAPH_DEF_VERSION.
 _PRODUCER = 2474

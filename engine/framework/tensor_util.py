@@ -5,7 +5,7 @@
 """
 import numpy as np
 
-from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import bytes_array, dtypes
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.allocation_limits import check_allocation, num_elements
 from tagraph.protos import tensor_pb2
@@ -39,6 +39,10 @@ def to_numpy(values, dtype=None):
     """``values`` as a numpy array of ``dtype`` (strings as an object array of bytes)."""
     dt = dtypes.as_dtype(dtype) if dtype is not None else None
     if dt is not None and dt.base_dtype == dtypes.string:
+        # A large array of bytes objects (the usual string feed) is checked in one pass and used as it is, as
+        # numeric feeds of the right dtype are.
+        if isinstance(values, np.ndarray) and bytes_array.all_bytes(values):
+            return np.ascontiguousarray(values)
         arr = np.asarray(values, dtype=object)
         flat = [_as_bytes(v) for v in arr.reshape(-1)]
         out = np.empty(len(flat), dtype=object)
@@ -174,6 +178,9 @@ def _fill(flat, size, shape, np_type):
     # TensorFlow repeats the last value when a proto holds fewer values than its shape.
     if flat.size == size:
         return flat.reshape(shape)
+    if size == 0:
+        # TensorFlow reads no values for an empty shape (tf.zeros([2, 0], tf.string) holds one).
+        return np.empty(shape, dtype=np_type)
     if flat.size > size:
         raise errors.InvalidArgumentError("TensorProto holds %d values for shape %s" % (flat.size, shape))
     # The shape is a claim the proto's own bytes do not back: refuse one beyond the limit before allocating.

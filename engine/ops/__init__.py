@@ -16,7 +16,11 @@ The families import each other in one direction only, lowest first:
     reduction_ops                reductions, arg max/min, cumulative sums and products
     segment_ops                  segment_* and unsorted_segment_* reductions
     matmul_ops                   MatMul, BatchMatMulV2, Tensor's ``@``, Einsum, tensordot
-    random_ops, string_hash_ops (StringToHashBucket*), string_ops, state_ops, training_ops, parsing_ops,
+    philox (TensorFlow's Philox4x32-10 and distributions; philox_kernels: their libm loops, in Numba),
+    random_ops, script_ops (py_func, numpy_function, py_function),
+    string_hash_ops (StringToHashBucket*; fingerprint64_numba), regex_ops, string_split_ops,
+    unicode_ops, string_format_ops, string_ops (the ``tg.strings`` namespace over them all), state_ops,
+    training_ops, parsing_ops,
     summary_ops (scalar, histogram, text, tensor, image and audio summaries, MergeSummary)
     tensor_array_ops             TensorArrayV3 and its ops (host kernels), TensorFlow 1's TensorArray object
     stack_ops                    StackV2 and its push, pop and close (host kernels), for loop gradients
@@ -31,7 +35,16 @@ The families import each other in one direction only, lowest first:
     clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm
     partition_ops                dynamic_partition, dynamic_stitch, parallel_dynamic_stitch
     sparse_segment_ops           sparse_segment_sum/mean/sqrt_n and their gradient ops
-    embedding_ops                embedding_lookup, embedding_lookup_sparse (gradients: IndexedSlices)
+    sparse_ops                   SparseReshape, SparseFillEmptyRows, SparseToDense, SparseSlice; sparse_retain,
+                                 sparse_merge
+    sparse_cross_ops, bucketize_ops   SparseCross (FingerprintCat64 hashes), SparseCrossV2, SparseCrossHashed; Bucketize
+    embedding_ops                embedding_lookup, embedding_lookup_sparse (gradients: IndexedSlices),
+                                 safe_embedding_lookup_sparse
+    image_ops, color_ops         resizing (ResizeBilinear, ...) and colour-space ops, with their gradients
+    image_codec_ops              JPEG, PNG, GIF and BMP decoding, JPEG and PNG encoding
+    image_checks, image_adjust_ops, image_layout_ops
+                                 tf.image's Python functions (pixel adjustments, geometry, resize_images)
+    image                        the ``tg.image`` namespace
     nn                           the ``tg.nn`` namespace
 
 A gradient that needs an op of a family above its own builds that op by type (``op_util.reduction``,

@@ -706,10 +706,26 @@ def broadcast_static_shape(shape_x, shape_y):
     return common_shapes.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
 
 
+_BCAST_CACHE = {}      # (shape, shape, dtype) -> result: a loop's gradient asks the same each iteration
+
+
 @register_kernel("BroadcastGradientArgs", host_inputs=(0, 1), host_outputs=(0, 1))
 def _broadcast_gradient_args(ctx, s0, s1):
     # TensorFlow's BCast: the axes of the broadcast shape each input must be summed over to get each
     # input's gradient (an axis where every input has size 1 belongs to both).
+    key = (tuple(np.reshape(s0, [-1]).tolist()), tuple(np.reshape(s1, [-1]).tolist()), np.asarray(s0).dtype)
+    got = _BCAST_CACHE.get(key)
+    if got is None:
+        if len(_BCAST_CACHE) > 4096:
+            _BCAST_CACHE.clear()
+        got = _bcast_reduction_axes(s0, s1)
+        for r in got:
+            r.setflags(write=False)
+        _BCAST_CACHE[key] = got
+    return got       # kernels never change their inputs, so the arrays can be handed out again
+
+
+def _bcast_reduction_axes(s0, s1):
     a, b = [int(d) for d in np.reshape(s0, [-1])], [int(d) for d in np.reshape(s1, [-1])]
     n = max(len(a), len(b))
     a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b

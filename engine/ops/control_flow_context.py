@@ -20,11 +20,13 @@ through a Switch on the branch's predicate. An op with no input from inside (a c
 input from the context's pivot, so that it runs when, and as often as, the context does. An op already
 claimed by an inner block keeps its context.
 """
+import contextlib
+
 from tagraph.engine.framework.op_builder import make_op
 
 __all__ = ["WhileContext", "CondContext", "context_of", "set_context", "current_context", "entered",
            "output_context", "while_context_of", "is_loop_exit", "is_loop_switch", "is_switch",
-           "loop_constant_enter", "update_input"]
+           "loop_constant_enter", "update_input", "outside_control_flow", "built_outside"]
 
 SWITCH_OPS = frozenset(["Switch", "RefSwitch"])
 MERGE_OPS = frozenset(["Merge", "RefMerge"])
@@ -47,6 +49,34 @@ def set_context(op, ctxt):
 
 def _claimed(op):
     return hasattr(op, _ATTR)
+
+
+_OUTSIDE_ATTR = "_tg_built_outside_control_flow"
+
+
+@contextlib.contextmanager
+def outside_control_flow(graph):
+    """Ops made in the block run outside every cond and loop, after no control dependency (TensorFlow's
+    ``init_scope``): a variable made while a loop's body or a branch is built exists once, in the outermost
+    frame, and only its reads go into the loop (through Enters)."""
+    start = len(graph._ops)
+    outer = current_context(graph)
+    set_current_context(graph, None)
+    try:
+        with graph.control_dependencies(None):
+            yield
+    finally:
+        set_current_context(graph, outer)
+        for op in graph._ops[start:]:
+            if not _claimed(op):
+                set_context(op, None)
+            setattr(op, _OUTSIDE_ATTR, True)
+
+
+def built_outside(op):
+    """Whether ``op`` was made in an ``outside_control_flow`` block (a cond or loop being built leaves it
+    alone)."""
+    return getattr(op, _OUTSIDE_ATTR, False)
 
 
 def current_context(graph):

@@ -48,8 +48,9 @@ from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity
 from tagraph.engine.ops.comparison_ops import logical_and
 from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.ops.control_flow_context import (CondContext, WhileContext, current_context, set_context,
-                                                     set_current_context, update_input as _update_input)
+from tagraph.engine.ops.control_flow_context import (CondContext, WhileContext, built_outside, current_context,
+                                                     set_context, set_current_context,
+                                                     update_input as _update_input)
 from tagraph.engine.ops.tensor_array_ops import TensorArray
 
 __all__ = ["no_op", "group", "tuple", "cond", "case", "while_loop"]
@@ -113,6 +114,8 @@ def tuple(tensors, name=None, control_inputs=None):
 # is), so placing them on a GPU costs nothing; the predicate lives in host memory, as in TensorFlow.
 
 def _scalar_pred(pred, what):
+    if pred.__class__ is np.bool_:
+        return bool(pred)
     if np.ndim(pred) != 0:
         raise errors.InvalidArgumentError(None, None, "%s must be a scalar, but it has shape %s"
                                           % (what, list(np.shape(pred))))
@@ -307,7 +310,7 @@ class _CondBranches:
                     with g.control_dependencies([v]):
                         v = make_op("Identity", [pivot], name="Identity")
                 flat.append(_as_value_tensor(v))
-        created = g._ops[start:]
+        created = [op for op in g._ops[start:] if not built_outside(op)]
         inside = set(created)
         for op in created:
             conditional = False
@@ -600,7 +603,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             raise TypeError("'cond' must return a bool tensor, got %s (%s)" % (c.name, c.dtype.name))
         with g.control_dependencies(None):
             loop_cond = make_op("LoopCond", [c], name="LoopCond")
-        cond_ops = g._ops[start:]
+        cond_ops = [op for op in g._ops[start:] if not built_outside(op)]
         loop.inside.update(cond_ops)
         loop.adopt(cond_ops, pivot_for_pred)
 
@@ -634,7 +637,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                     raise TypeError("The body of a while_loop returned %s (%s) for a loop variable of dtype %s"
                                     % (v.name, v.dtype.base_dtype.name, m.dtype.base_dtype.name))
                 nexts.append(make_op("NextIteration", [v], name="NextIteration"))
-        body_ops = g._ops[start:]
+        body_ops = [op for op in g._ops[start:] if not built_outside(op)]
         loop.inside.update(body_ops)
         loop.adopt(body_ops, pivot_for_body)
         for m, n in zip(merges, nexts):

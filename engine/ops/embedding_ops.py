@@ -13,22 +13,26 @@ splits the ids, each partition is gathered, ParallelDynamicStitch puts the rows 
     shards = [tg.get_variable("e%d" % i, [25000, 64]) for i in range(4)]
     vectors = tg.nn.embedding_lookup(shards, ids, partition_strategy="div", max_norm=1.0)
     pooled = tg.nn.embedding_lookup_sparse(emb, sp_ids, None, combiner="mean")   # one row per example
+    pooled = tg.nn.safe_embedding_lookup_sparse(emb, sp_ids)     # invalid ids dropped, empty rows zeros
 """
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import Tensor, _graph_of, convert_to_tensor
 from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.ops import array_ops, math_ops
 from tagraph.engine.ops.clip_ops import clip_by_norm
-from tagraph.engine.ops.comparison_ops import less
+from tagraph.engine.ops.comparison_ops import greater, greater_equal, less, logical_and
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.indexing_ops import gather, unique
-from tagraph.engine.ops.joining_ops import concat, stack
+from tagraph.engine.ops.joining_ops import concat, stack, tile
 from tagraph.engine.ops.op_util import reduction
+from tagraph.engine.ops.parsing_ops import SparseTensor
 from tagraph.engine.ops.partition_ops import dynamic_partition, parallel_dynamic_stitch
 from tagraph.engine.ops.segment_ops import segment_sum
+from tagraph.engine.ops.slicing_ops import slice as _slice
+from tagraph.engine.ops.sparse_ops import sparse_fill_empty_rows, sparse_reshape, sparse_retain
 from tagraph.engine.ops.sparse_segment_ops import sparse_segment_mean, sparse_segment_sqrt_n, sparse_segment_sum
 
-__all__ = ["embedding_lookup", "embedding_lookup_sparse"]
+__all__ = ["embedding_lookup", "embedding_lookup_sparse", "safe_embedding_lookup_sparse"]
 
 
 def _param_list(params):
@@ -227,3 +231,73 @@ def _lookup_sparse(g, params, segment_ids, sp_weights, ids, combiner, ignore_wei
         segment_ids = math_ops.cast(segment_ids, dtypes.int32)
     reduce = {"sum": sparse_segment_sum, "mean": sparse_segment_mean, "sqrtn": sparse_segment_sqrt_n}[combiner]
     return reduce(embeddings, idx, segment_ids, name=name, sparse_gradient=need_sparse_segment_gradient)
+
+
+def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=None, combiner="mean", default_id=None,
+                                 name=None, partition_strategy="div", max_norm=None, allow_fast_lookup=False):
+    """:func:`embedding_lookup_sparse` that tolerates what real inputs hold, as TensorFlow's: ids < 0 (and,
+    unless summing, weights <= 0) are dropped, a row with no ids gets zeros (or the embedding of
+    ``default_id``), and ``sparse_ids`` may have any rank >= 2 (``[d0, ..., dn, ids]`` gives ``[d0, ..., dn,
+    dim]``). Feature columns look embeddings up with it.
+
+        sp = tg.SparseTensor([[0, 0], [2, 0]], tg.constant([3, -1], tg.int64), [3, 1])
+        tg.nn.safe_embedding_lookup_sparse(emb, sp)          # [emb[3], zeros, zeros]
+    """
+    if embedding_weights is None:
+        raise ValueError("Missing embedding_weights %s." % (embedding_weights,))
+    embedding_weights = _param_list(embedding_weights)
+    if len(embedding_weights) < 1:
+        raise ValueError("Missing embedding_weights %s." % (embedding_weights,))
+    dtype = sparse_weights.dtype if sparse_weights is not None else None
+    embedding_weights = [w if _is_resource_variable(w) and dtype in (None, w.dtype.base_dtype)
+                         else convert_to_tensor(w, dtype=dtype) for w in embedding_weights]
+    g = _graph_of(embedding_weights + [sparse_ids.values])
+    with g.as_default(), g.name_scope(name or "embedding_lookup") as scope:
+        original_shape = sparse_ids.dense_shape
+        original_rank_dim = sparse_ids.dense_shape.get_shape().dims[0] \
+            if sparse_ids.dense_shape.get_shape().rank == 1 else None
+        original_rank = array_ops.size(original_shape) if original_rank_dim is None else original_rank_dim
+        sparse_ids = sparse_reshape(sparse_ids, [
+            reduction("Prod", _slice(original_shape, [0], [original_rank - 1]), [0]),
+            gather(original_shape, original_rank - 1)])
+        if sparse_weights is not None:
+            sparse_weights = SparseTensor(sparse_ids.indices, sparse_weights.values, sparse_ids.dense_shape)
+        sparse_ids, sparse_weights = _prune_invalid_ids(sparse_ids, sparse_weights)
+        if combiner != "sum":
+            sparse_ids, sparse_weights = _prune_invalid_weights(sparse_ids, sparse_weights)
+        sparse_ids, is_row_empty = sparse_fill_empty_rows(sparse_ids, default_id or 0)
+        if sparse_weights is not None:
+            sparse_weights, _ = sparse_fill_empty_rows(sparse_weights, 1.0)
+        result = embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights, combiner=combiner,
+                                         partition_strategy=partition_strategy,
+                                         name=None if default_id is None else scope, max_norm=max_norm,
+                                         allow_fast_lookup=allow_fast_lookup)
+        if default_id is None:
+            is_row_empty = tile(array_ops.reshape(is_row_empty, [-1, 1]), stack([1, array_ops.shape(result)[1]]))
+            result = math_ops.where(is_row_empty, array_ops.zeros_like(result), result, name=scope)
+        final_result = array_ops.reshape(result, concat([
+            _slice(math_ops.cast(original_shape, dtypes.int32), [0], [original_rank - 1]),
+            _slice(array_ops.shape(result), [1], [-1])], 0))
+        head = TensorShape(None) if original_rank_dim is None else TensorShape([None] * (original_rank_dim - 1))
+        rest = result.get_shape()
+        if head.rank is not None and rest.rank is not None:
+            final_result.set_shape(TensorShape(head.dims + rest.dims[1:]))
+        return final_result
+
+
+def _prune_invalid_ids(sparse_ids, sparse_weights):
+    is_id_valid = greater_equal(sparse_ids.values, 0)
+    if sparse_weights is not None:
+        is_id_valid = logical_and(is_id_valid, array_ops.ones_like(sparse_weights.values, dtype=dtypes.bool))
+    sparse_ids = sparse_retain(sparse_ids, is_id_valid)
+    if sparse_weights is not None:
+        sparse_weights = sparse_retain(sparse_weights, is_id_valid)
+    return sparse_ids, sparse_weights
+
+
+def _prune_invalid_weights(sparse_ids, sparse_weights):
+    if sparse_weights is not None:
+        is_weights_valid = greater(sparse_weights.values, 0)
+        sparse_ids = sparse_retain(sparse_ids, is_weights_valid)
+        sparse_weights = sparse_retain(sparse_weights, is_weights_valid)
+    return sparse_ids, sparse_weights

@@ -6,7 +6,7 @@
 """
 from tagraph.engine.ops.batch_norm_ops import batch_normalization, fused_batch_norm, moments
 from tagraph.engine.ops.conv3d_ops import conv3d, conv3d_backprop_filter_v2, conv3d_backprop_input_v2, conv3d_transpose
-from tagraph.engine.ops.embedding_ops import embedding_lookup, embedding_lookup_sparse
+from tagraph.engine.ops.embedding_ops import embedding_lookup, embedding_lookup_sparse, safe_embedding_lookup_sparse
 from tagraph.engine.ops.conv_ops import (avg_pool, avg_pool1d, avg_pool2d, conv1d, conv2d, conv2d_backprop_filter,
                                          conv2d_backprop_input, conv2d_transpose, max_pool, max_pool1d, max_pool2d)
 from tagraph.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_conv2d_native,
@@ -28,4 +28,5 @@ __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus",
            "avg_pool1d", "max_pool2d", "avg_pool2d", "batch_normalization", "fused_batch_norm", "moments",
            "l2_loss", "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
-           "weighted_cross_entropy_with_logits", "top_k", "in_top_k", "embedding_lookup", "embedding_lookup_sparse"]
+           "weighted_cross_entropy_with_logits", "top_k", "in_top_k", "embedding_lookup", "embedding_lookup_sparse",
+           "safe_embedding_lookup_sparse"]

@@ -65,8 +65,7 @@ def _bias_add_xp(xp, value, bias, fmt):
     if fmt == "NCHW":
         # The channel is dimension 1 whatever the rank; bias runs along it.
         bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
-    with np.errstate(all="ignore"):
-        return xp.add(value, bias)
+    return xp.add(value, bias)    # under the session's errstate
 
 
 @register_kernel("BiasAdd")

@@ -23,13 +23,15 @@ from google.protobuf.message import DecodeError
 
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import dtypes, errors
-from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph, name_scope
+from tagraph.engine.framework.common_shapes import constant_shape
+from tagraph.engine.framework.graph import Tensor, convert_to_tensor, get_default_graph, name_scope
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import expand_dims, identity, placeholder, reshape
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import concat, stack
 from tagraph.engine.ops.math_ops import cast
+from tagraph.engine.ops.op_util import register_folding
 from tagraph.protos import example_pb2
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "SparseFeature", "SparseTensor",
@@ -91,6 +93,20 @@ class SparseTensor(collections.namedtuple("SparseTensor", ["indices", "values", 
 
     _tg_sparse_tensor = True    # the Session's marker: fetch as SparseTensorValue, feed as three parts
 
+    def __new__(cls, indices, values, dense_shape):
+        # As TensorFlow's, the parts may be Python or numpy values: they become Consts (int64 indices and shape).
+        if not all(isinstance(p, Tensor) for p in (indices, values, dense_shape)):
+            with name_scope(None, "SparseTensor"):
+                indices = convert_to_tensor(indices, dtype=dtypes.int64, name="indices")
+                values = convert_to_tensor(values, name="values")
+                dense_shape = convert_to_tensor(dense_shape, dtype=dtypes.int64, name="dense_shape")
+        return super().__new__(cls, indices, values, dense_shape)
+
+    @classmethod
+    def from_value(cls, sparse_tensor_value):
+        """A SparseTensor of Consts holding a SparseTensorValue's arrays."""
+        return cls(*sparse_tensor_value)
+
     @property
     def shape(self):
         return self.get_shape()
@@ -108,7 +124,10 @@ class SparseTensor(collections.namedtuple("SparseTensor", ["indices", "values", 
         return self.values.graph
 
     def get_shape(self):
+        # The dimensions known while building, as TensorFlow's (a constant dense_shape gives them all).
         ds = self.dense_shape
+        if isinstance(ds, Tensor):
+            return constant_shape(ds)
         rank = ds.shape[0] if hasattr(ds, "shape") and ds.shape.rank == 1 else None
         return TensorShape(None if rank is None else [None] * rank)
 
@@ -461,6 +480,7 @@ def _sparse_reorder_shape(op):
 
 
 not_differentiable("SparseReorder")
+register_folding("SparseReorder")     # as TensorFlow's shape refiner evaluates a reorder of constants
 
 
 def sparse_reorder(sp_input, name=None):

@@ -95,6 +95,9 @@ def _push(ctx, stack, elem):
 @register_kernel("StackPopV2", _HOST)
 def _pop(ctx, stack):
     value = stack.pop()
+    if value.__class__ is np.ndarray and value.dtype.type is ctx.attrs["elem_type"].as_numpy_dtype \
+            and value.dtype.kind != "O":
+        return value
     want = dtypes.as_dtype(ctx.attrs["elem_type"])
     if want in (dtypes.resource, dtypes.variant):
         # A handle (an array of a loop iteration) or a list: an object, not an array.

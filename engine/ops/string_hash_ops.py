@@ -5,7 +5,8 @@ shape. They run on the host (strings live there), as in TensorFlow.
 
     buckets = tg.string_to_hash_bucket_fast(["a", "b"], num_buckets=10)
 
-Fingerprint64 comes from ``pyfarmhash`` and SipHash-2-4 from ``siphashc`` (both C, both maintained);
+Fingerprint64 comes from ``pyfarmhash`` and SipHash-2-4 from ``siphashc`` (both C, both maintained); for
+large arrays Fingerprint64 runs in Numba over the strings in place (``fingerprint64_numba``), the same bits;
 ``Hash64`` is TensorFlow's MurmurHash64A variant (seed 0xDECAFCAFFE), which no maintained package offers
 with that seed, so it is written out here (:func:`hash64`).
 """
@@ -17,12 +18,12 @@ import siphashc
 
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.devices.kind import host_kind
-from tagraph.engine.framework import common_shapes
+from tagraph.engine.framework import bytes_array, common_shapes
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.ops.op_util import gen1, invalid
 
 __all__ = ["string_to_hash_bucket_fast", "string_to_hash_bucket_strong", "string_to_hash_bucket", "hash64",
-           "fingerprint64"]
+           "fingerprint64", "fingerprint64_buckets"]
 
 _HOST = host_kind().device_type
 _MASK = (1 << 64) - 1
@@ -69,9 +70,28 @@ def _buckets(x, fn, num_buckets):
 register_shape("StringToHashBucketFast", "StringToHashBucketStrong", "StringToHashBucket")(common_shapes.unchanged)
 
 
+def fingerprint64_buckets(x, num_buckets):
+    """``Fingerprint64(s) % num_buckets`` of each string of the object array ``x``, an int64 array: in Numba
+    over the bytes objects in place where the array is large (see ``fingerprint64_numba``), else through
+    pyfarmhash one string at a time."""
+    lay = bytes_array.layout()
+    if lay is None or x.size < bytes_array.MIN_SIZE:
+        return _buckets(x, farmhash.fingerprint64, num_buckets)
+    from tagraph.engine.ops import fingerprint64_numba  # Numba compiles (or loads its cache) on first use
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.size, np.int64)
+    done = np.zeros(flat.size, bool)
+    missed = fingerprint64_numba.fingerprint64_buckets(bytes_array.pointers(flat), np.uint64(id(bytes)), lay[0],
+                                                       lay[1], lay[2], np.uint64(num_buckets), out, done)
+    if missed:
+        for i in np.flatnonzero(~done):
+            out[i] = farmhash.fingerprint64(_bytes(flat[i])) % num_buckets
+    return out.reshape(x.shape)
+
+
 @register_kernel("StringToHashBucketFast", _HOST)
 def _to_hash_bucket_fast(ctx, x):
-    return _buckets(x, farmhash.fingerprint64, ctx.attrs["num_buckets"])
+    return fingerprint64_buckets(x, ctx.attrs["num_buckets"])
 
 
 @register_kernel("StringToHashBucketStrong", _HOST)

@@ -205,7 +205,7 @@ def _tensor_summary(ctx, tag, tensor, metadata):
 
 # --- ImageSummary: images as PNG, float images scaled into [0, 255] as TensorFlow's kernel does ------------
 
-_PNG_COLOR_TYPES = {1: 0, 3: 2, 4: 6}      # depth -> PNG colour type: grayscale, RGB, RGBA
+_PNG_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}      # depth -> PNG colour type: grayscale (and alpha), RGB(A)
 
 
 def _png_chunk(kind, data):
@@ -232,15 +232,15 @@ def _png_filtered_rows(rows, depth):
     return np.concatenate([choice.astype(np.uint8)[:, None], chosen], axis=1)
 
 
-def _png_zlib(data):
-    """``data`` deflated as libpng does it for TensorFlow: level 6, memory level 9, Z_FILTERED, the window cut
+def _png_zlib(data, level=6):
+    """``data`` deflated as libpng does it for TensorFlow: ``level`` (6), memory level 9, Z_FILTERED, the window cut
     to fit a small image, and the header's window size then rewritten to the smallest that fits (libpng's
     optimize_cmf). With the classic zlib the bytes are TensorFlow's; any zlib gives the same pixels."""
     window_bits = 15
     if len(data) <= 16384:
         while len(data) + 262 <= 1 << (window_bits - 1):
             window_bits -= 1
-    compressor = zlib.compressobj(6, zlib.DEFLATED, max(window_bits, 9), 9, zlib.Z_FILTERED)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, max(window_bits, 9), 9, zlib.Z_FILTERED)
     stream = bytearray(compressor.compress(data) + compressor.flush())
     if len(data) <= 16384 and stream[0] & 0x0F == 8 and stream[0] >> 4 <= 7:
         cinfo = stream[0] >> 4
@@ -254,12 +254,15 @@ def _png_zlib(data):
     return bytes(stream)
 
 
-def encode_png(image):
-    """PNG bytes of an ``[height, width, depth]`` uint8 image, depth 1 (grayscale), 3 (RGB) or 4 (RGBA),
-    as TensorFlow's libpng writes them (IDAT chunks of 8192 bytes)."""
+def encode_png(image, compression=-1):
+    """PNG bytes of an ``[height, width, depth]`` uint8 or uint16 image, depth 1 (grayscale), 2 (grayscale and
+    alpha), 3 (RGB) or 4 (RGBA), as TensorFlow's libpng writes them (IDAT chunks of 8192 bytes);
+    ``compression`` is zlib's level, -1 for libpng's default (6)."""
     h, w, depth = image.shape
-    header = struct.pack(">IIBBBBB", w, h, 8, _PNG_COLOR_TYPES[depth], 0, 0, 0)
-    data = _png_zlib(_png_filtered_rows(image.reshape(h, w * depth), depth).tobytes())
+    bits = 16 if image.dtype == np.uint16 else 8
+    rows = (image.astype(">u2").view(np.uint8) if bits == 16 else image).reshape(h, w * depth * bits // 8)
+    header = struct.pack(">IIBBBBB", w, h, bits, _PNG_COLOR_TYPES[depth], 0, 0, 0)
+    data = _png_zlib(_png_filtered_rows(rows, depth * bits // 8).tobytes(), 6 if compression < 0 else compression)
     idat = b"".join(_png_chunk(b"IDAT", data[i:i + 8192]) for i in range(0, len(data), 8192))
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + idat + _png_chunk(b"IEND", b"")
 

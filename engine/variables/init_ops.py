@@ -13,7 +13,8 @@ from tagraph.engine.ops.constant_op import constant
 
 __all__ = ["zeros_initializer", "ones_initializer", "constant_initializer", "random_uniform_initializer",
            "random_normal_initializer", "truncated_normal_initializer", "glorot_uniform_initializer",
-           "glorot_normal_initializer"]
+           "glorot_normal_initializer", "variance_scaling_initializer", "lecun_normal", "lecun_uniform", "he_normal",
+           "he_uniform"]
 
 
 class Initializer:
@@ -78,20 +79,76 @@ class truncated_normal_initializer(random_normal_initializer):  # noqa: N801
         return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or self.dtype, seed=self.seed)
 
 
-class glorot_uniform_initializer(_Random):  # noqa: N801
+class variance_scaling_initializer(_Random):  # noqa: N801
+    """TensorFlow 1's VarianceScaling: values with variance ``scale / n``, n the fan in, fan out or their
+    mean (``mode``), drawn truncated normal, untruncated normal or uniform (``distribution``).
+
+        w = tg.get_variable("w", [784, 10], initializer=tg.variance_scaling_initializer(2.0, seed=1))
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, dtype=dtypes.float32):
+        if scale <= 0.:
+            raise ValueError("Argument `scale` must be a positive float. Received: %s" % scale)
+        if mode not in {"fan_in", "fan_out", "fan_avg"}:
+            raise ValueError("Argument `mode` should be one of ('fan_in', 'fan_out', 'fan_avg'). Received: %s"
+                             % mode)
+        distribution = distribution.lower()
+        if distribution not in {"normal", "uniform", "truncated_normal", "untruncated_normal"}:
+            raise ValueError("Argument `distribution` should be one of ('normal', uniform', 'truncated_normal', "
+                             "'untruncated_normal'). Received: %s" % distribution)
+        super().__init__(seed, dtype)
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = dtype or self.dtype
+        full_shape = getattr(partition_info, "full_shape", None) or shape
+        fan_in, fan_out = _fans(full_shape)
+        # TensorFlow's arithmetic, step for step, so that the float32 bounds round as its do.
+        scale = self.scale
+        if self.mode == "fan_in":
+            scale /= max(1., fan_in)
+        elif self.mode == "fan_out":
+            scale /= max(1., fan_out)
+        else:
+            scale /= max(1., (fan_in + fan_out) / 2.)
+        if self.distribution in ("normal", "truncated_normal"):
+            # the standard deviation of a unit normal truncated to [-2, 2] (scipy.stats.truncnorm.std)
+            stddev = math.sqrt(scale) / .87962566103423978
+            return random_ops.truncated_normal(shape, 0.0, stddev, dtype, seed=self.seed)
+        if self.distribution == "untruncated_normal":
+            return random_ops.random_normal(shape, 0.0, math.sqrt(scale), dtype, seed=self.seed)
+        limit = math.sqrt(3.0 * scale)
+        return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
+
+
+class glorot_uniform_initializer(variance_scaling_initializer):  # noqa: N801
     """Uniform in +-sqrt(6 / (fan_in + fan_out)), TensorFlow's default for get_variable."""
 
-    def __call__(self, shape, dtype=None, partition_info=None):
-        fan_in, fan_out = _fans(shape)
-        limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
-        return random_ops.random_uniform(shape, -limit, limit, dtype or self.dtype, seed=self.seed)
+    def __init__(self, seed=None, dtype=dtypes.float32):
+        super().__init__(1.0, "fan_avg", "uniform", seed, dtype)
 
 
-class glorot_normal_initializer(_Random):  # noqa: N801
-    def __call__(self, shape, dtype=None, partition_info=None):
-        fan_in, fan_out = _fans(shape)
-        stddev = math.sqrt(2.0 / max(1.0, fan_in + fan_out)) / 0.87962566103423978
-        return random_ops.truncated_normal(shape, 0.0, stddev, dtype or self.dtype, seed=self.seed)
+class glorot_normal_initializer(variance_scaling_initializer):  # noqa: N801
+    """Truncated normal with standard deviation sqrt(2 / (fan_in + fan_out))."""
+
+    def __init__(self, seed=None, dtype=dtypes.float32):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
+
+
+def lecun_normal(seed=None):
+    return variance_scaling_initializer(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed=None):
+    return variance_scaling_initializer(1.0, "fan_in", "uniform", seed)
+
+
+def he_normal(seed=None):
+    return variance_scaling_initializer(2.0, "fan_in", "truncated_normal", seed)
+
+
+def he_uniform(seed=None):
+    return variance_scaling_initializer(2.0, "fan_in", "uniform", seed)
 
 
 def _fans(shape):

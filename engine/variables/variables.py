@@ -18,6 +18,7 @@ from tagraph.engine.framework.graph import GraphKeys, Tensor, get_default_graph,
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops import comparison_ops, indexing_ops, joining_ops
 from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.control_flow_context import outside_control_flow
 from tagraph.engine.ops.control_flow_ops import group
 from tagraph.engine.variables import init_ops, partitioned_variables as _partitioned
 from tagraph.protos import variable_pb2
@@ -560,7 +561,8 @@ def _get_single_variable(scope, store, full, shape, dtype, initializer, regulari
     if use_resource is None:
         use_resource = scope.use_resource
     g = get_default_graph()
-    with g.name_scope(None):
+    # Made while a loop's body or a cond's branch is built, the variable still lives outside them.
+    with g.name_scope(None), outside_control_flow(g):
         with g.name_scope(full.rsplit("/", 1)[0] + "/" if "/" in full else None):
             v = Variable(init_value, trainable=trainable, collections=collections, name=full.split("/")[-1],
                          dtype=dtype, validate_shape=validate_shape, use_resource=use_resource,

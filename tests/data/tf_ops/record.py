@@ -523,8 +523,8 @@ def record(tf, family):
 def main(families):
     import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
     tf.disable_eager_execution()
-    for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "loop_grads", "tensor_array",
-                                                  "optimizers"]:
+    for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
+                                                  "script_ops", "loop_grads", "tensor_array", "optimizers"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -537,15 +537,27 @@ def main(families):
             # IndexedSlices gradients, sparse optimizer updates and TensorFlow's embedding training graphs.
             import record_sparse  # noqa: beside this file, on sys.path when it runs as a script
             record_sparse.main()
-        elif family == "loop_grads":
-            # Gradients through version 1 loops, and stacks (it turns control flow v2 off, as tensor_array does).
-            import record_loop_grads  # noqa: beside this file, on sys.path when it runs as a script
-            record_loop_grads.main()
         elif family == "optimizers":
             # Ftrl, Adadelta, ProximalAdagrad, ProximalGradientDescent, AdagradDA: steps, kernels, errors, slots
             # (after tensor_array, whose messages name TensorArrays by a count this process keeps).
             import record_optimizers  # noqa: beside this file, on sys.path when it runs as a script
             record_optimizers.main()
+        elif family == "random":
+            # Random ops' numbers for many seeds, the graph seed rule, seeded initializers, their errors.
+            import record_random  # noqa: beside this file, on sys.path when it runs as a script
+            record_random.main()
+        elif family == "graph_util":
+            # Frozen GraphDefs and the other tf.graph_util results, and write_graph's files (graph_util/).
+            import record_graph_util  # noqa: beside this file, on sys.path when it runs as a script
+            record_graph_util.main()
+        elif family == "script_ops":
+            # tf.py_func, tf.numpy_function, tf.py_function: arguments, outputs, errors.
+            import record_script_ops  # noqa: beside this file, on sys.path when it runs as a script
+            record_script_ops.main()
+        elif family == "loop_grads":
+            # Gradients through version 1 loops, and stacks (it turns control flow v2 off, as tensor_array does).
+            import record_loop_grads  # noqa: beside this file, on sys.path when it runs as a script
+            record_loop_grads.main()
         elif family == "tensor_array":
             # Version 1 loops over TensorArrays (it turns control flow v2 off, so it runs last).
             import record_tensor_array  # noqa: beside this file, on sys.path when it runs as a script

@@ -1,0 +1,159 @@
+"""The loops of ``philox`` that call the C library's logf/sincosf, log/sincos, log1p and pow as TensorFlow's
+kernels do, compiled by Numba (which binds the process's libm, the one TensorFlow calls), plus the scalar
+Philox call the gamma sampler's rejection loop needs. ``philox`` imports this module on first use.
+"""
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+_TWO_PI = 2.0 * math.pi          # 2 * M_PI, a double: the angle is rounded to float after the product
+_EPS32 = np.float32(1.0e-7)
+
+
+@_jit
+def box_muller_float(u, v):
+    # BoxMullerFloat over uniforms u, v in [0, 1): logf, sqrtf and sincosf in float.
+    n = u.size
+    f0 = np.empty(n, np.float32)
+    f1 = np.empty(n, np.float32)
+    for i in range(n):
+        a = u[i]
+        if a < _EPS32:
+            a = _EPS32
+        angle = np.float32(_TWO_PI * np.float64(v[i]))
+        r = np.float32(math.sqrt(np.float32(np.float32(-2.0) * np.float32(math.log(a)))))
+        f0[i] = np.float32(math.sin(angle)) * r
+        f1[i] = np.float32(math.cos(angle)) * r
+    return f0, f1
+
+
+@_jit
+def box_muller_double(u, v):
+    n = u.size
+    d0 = np.empty(n, np.float64)
+    d1 = np.empty(n, np.float64)
+    for i in range(n):
+        a = u[i]
+        if a < 1.0e-7:
+            a = 1.0e-7
+        angle = _TWO_PI * v[i]
+        r = math.sqrt(-2.0 * math.log(a))
+        d0[i] = math.sin(angle) * r
+        d1[i] = math.cos(angle) * r
+    return d0, d1
+
+
+@_jit
+def fisher_yates(bits, size):
+    perm = np.arange(size)
+    for i in range(size - 1):
+        j = i + np.int64(bits[i] % np.uint32(size - i))
+        t = perm[i]
+        perm[i] = perm[j]
+        perm[j] = t
+    return perm
+
+
+@_jit
+def _philox_call(k0, k1, c):
+    # One Philox4x32-10 call on the counter c (four uint32 held in uint64), as philox_random.h computes it.
+    m = np.uint64(0xFFFFFFFF)
+    x0, x1, x2, x3 = c[0], c[1], c[2], c[3]
+    for _ in range(10):
+        p0 = x0 * np.uint64(0xD2511F53)
+        p1 = x2 * np.uint64(0xCD9E8D57)
+        x0, x1, x2, x3 = (p1 >> np.uint64(32)) ^ x1 ^ k0, p1 & m, (p0 >> np.uint64(32)) ^ x3 ^ k1, p0 & m
+        k0 = (k0 + np.uint64(0x9E3779B9)) & m
+        k1 = (k1 + np.uint64(0xBB67AE85)) & m
+    return x0, x1, x2, x3
+
+
+@_jit
+def _next_call(k0, k1, c):
+    x = _philox_call(k0, k1, c)
+    m = np.uint64(0xFFFFFFFF)
+    for i in range(4):  # SkipOne: the 128-bit counter plus one
+        c[i] = (c[i] + np.uint64(1)) & m
+        if c[i] != 0:
+            break
+    return x
+
+
+@_jit
+def _uniform_double(x0, x1):
+    # Uint64ToDouble: 52 random mantissa bits under the exponent of 1, minus 1: exactly man * 2**-52.
+    man = ((x0 & np.uint64(0xFFFFF)) << np.uint64(32)) | x1
+    return np.float64(man) * 2.0 ** -52
+
+
+@_jit
+def gamma(alpha, samples_per_alpha, k0, k1, words):
+    num_alphas = alpha.size
+    out = np.empty(num_alphas * samples_per_alpha, np.float64)
+    m = np.uint64(0xFFFFFFFF)
+    norm = np.empty(2, np.float64)
+    unif = np.empty(2, np.float64)
+    c = np.empty(4, np.uint64)
+    for output_idx in range(num_alphas * samples_per_alpha):
+        alpha_idx = output_idx // samples_per_alpha
+        sample_idx = output_idx % samples_per_alpha
+        a = alpha[alpha_idx]
+        # The generator skipped 256 calls per output: a 128-bit sum.
+        skip = np.uint64(256) * np.uint64(output_idx)
+        s = words[0] + (skip & m)
+        c[0] = s & m
+        s = words[1] + (skip >> np.uint64(32)) + (s >> np.uint64(32))
+        c[1] = s & m
+        s = words[2] + (s >> np.uint64(32))
+        c[2] = s & m
+        c[3] = (words[3] + (s >> np.uint64(32))) & m
+        unif_left = 0
+        if a == 1.0:
+            x = _next_call(k0, k1, c)
+            u = _uniform_double(x[2], x[3])      # the second of the pair is read first
+            out[sample_idx * num_alphas + alpha_idx] = -math.log1p(-u)
+            continue
+        less = a < 1
+        d = a + (2.0 / 3 if less else -1.0 / 3)
+        cc = 1.0 / 3 / math.sqrt(d)
+        norm_left = 0
+        while True:
+            if norm_left == 0:
+                x = _next_call(k0, k1, c)
+                u1 = _uniform_double(x[0], x[1])
+                if u1 < 1.0e-7:
+                    u1 = 1.0e-7
+                v1 = _TWO_PI * _uniform_double(x[2], x[3])
+                r = math.sqrt(-2.0 * math.log(u1))
+                norm[0] = math.sin(v1) * r
+                norm[1] = math.cos(v1) * r
+                norm_left = 2
+            norm_left -= 1
+            xn = norm[norm_left]
+            v = 1 + cc * xn
+            if v <= 0:
+                continue
+            v = v * v * v
+            if unif_left == 0:
+                x = _next_call(k0, k1, c)
+                unif[0] = _uniform_double(x[0], x[1])
+                unif[1] = _uniform_double(x[2], x[3])
+                unif_left = 2
+            unif_left -= 1
+            u = unif[unif_left]
+            if (u < 1 - 0.0331 * (xn * xn) * (xn * xn)) or (math.log(u) < 0.5 * xn * xn + d * (1 - v + math.log(v))):
+                res = d * v
+                if less:
+                    if unif_left == 0:
+                        x = _next_call(k0, k1, c)
+                        unif[0] = _uniform_double(x[0], x[1])
+                        unif[1] = _uniform_double(x[2], x[3])
+                        unif_left = 2
+                    unif_left -= 1
+                    res *= math.pow(unif[unif_left], 1 / a)
+                out[sample_idx * num_alphas + alpha_idx] = res
+                break
+    return out
