@@ -121,7 +121,8 @@ def main(argv=None):
     print("tf.image.resize_bilinear, %dx224x224x3 float32 (legacy pixel centres), fed and fetched, CPU (%d cores), "
           "load average %.1f" % (args.batch, os.cpu_count() or 0, os.getloadavg()[0]))
     if theirs:
-        print("results equal TensorFlow's (checksums %s)" % ", ".join("%s: %.6g" % kv for kv in ours.checksums().items()))
+        sums = ", ".join("%s: %.6g" % kv for kv in ours.checksums().items())
+        print("results equal TensorFlow's (checksums %s)" % sums)
     print("%-14s %12s %12s %12s %12s" % ("to", "tagraph ms", "median", "TF ms", "ratio"))
     for size, (mine, tfs) in times.items():
         best = min(mine)

@@ -82,8 +82,6 @@ from tagraph.engine import train, layers
 from tagraph.engine.train import losses, metrics, summary
 from tagraph.engine import data  # tg.data: input pipelines (TensorFlow's dataset ops)
 from tagraph.engine import feature_column  # tg.feature_column: TensorFlow 1's feature columns
-# tg.nn's recurrent networks: the cells are tf.layers layers, a layer above tg.nn's ops, so they join it here.
-del _name
 
 # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
 # that shape functions use.

@@ -41,6 +41,7 @@ The families import each other in one direction only, lowest first:
     embedding_ops                embedding_lookup, embedding_lookup_sparse (gradients: IndexedSlices),
                                  safe_embedding_lookup_sparse
     image_ops, color_ops         resizing (ResizeBilinear, ...) and colour-space ops, with their gradients
+    crop_and_resize_ops, nms_ops CropAndResize (with its gradients), NonMaxSuppression(V2, V3)
     image_codec_ops              JPEG, PNG, GIF and BMP decoding, JPEG and PNG encoding
     image_checks, image_adjust_ops, image_layout_ops
                                  tf.image's Python functions (pixel adjustments, geometry, resize_images)

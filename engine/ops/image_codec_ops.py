@@ -18,6 +18,9 @@ As in TensorFlow, every decode op sniffs the format from the first bytes and dec
 reads a JPEG), and bad or truncated data is an InvalidArgumentError with TensorFlow's message. Not read:
 WebP and JPEG XL, 16-bit colour PNGs as uint16 or as grey (Pillow keeps 8 bits of them), and JPEGs cut
 short with ``try_recover_truncated`` or ``acceptable_fraction`` < 1: each an UnimplementedError saying so.
+DecodeAndCropJpeg crops a whole decode: where the crop's right edge lies inside a chroma-subsampled image,
+that one column's colour can differ from TensorFlow's by a few levels (libjpeg-turbo, decoding the crop's
+columns alone, repeats the edge's chroma there instead of interpolating).
 """
 import io
 import struct
@@ -31,12 +34,15 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
+from tagraph.engine.framework.graph import _graph_of
+from tagraph.engine.ops.comparison_ops import equal
 from tagraph.engine.ops.image_ops import shape_error
 from tagraph.engine.ops.op_util import dbg, gen1, invalid
+from tagraph.engine.ops.string_ops import substr
 from tagraph.engine.ops.summary_ops import encode_png as _libpng_encode
 
 __all__ = ["decode_jpeg", "decode_png", "decode_gif", "decode_bmp", "decode_and_crop_jpeg", "extract_jpeg_shape",
-           "encode_jpeg", "encode_jpeg_variable_quality", "encode_png", "decode_image_op"]
+           "encode_jpeg", "encode_jpeg_variable_quality", "encode_png", "is_jpeg", "decode_image_op"]
 
 _HOST = host_kind().device_type
 _EXTRA = "pip install 'tagraph[image]'"
@@ -649,6 +655,16 @@ def encode_png(image, compression=-1, name=None):
     """PNG bytes of each [height, width, channels] uint8 or uint16 image (EncodePng), TensorFlow's own;
     ``compression`` is zlib's level, -1 for the default."""
     return gen1("EncodePng", [image], dict(compression=compression), name, "EncodePng")
+
+
+def is_jpeg(contents, name=None):
+    """Whether ``contents`` starts as a JPEG does (its first three bytes FF D8 FF); a scalar bool.
+
+        tg.image.is_jpeg(tg.read_file(path))
+    """
+    g = _graph_of([contents])
+    with g.as_default(), g.name_scope(name or "is_jpeg") as scope:
+        return equal(substr(contents, 0, 3), b"\xff\xd8\xff", name=scope)
 
 
 def decode_image_op(contents, channels, dtype, expand_animations, name=None):

@@ -398,8 +398,10 @@ def shape_error(op, message):
     """A shape-inference ValueError worded as TensorFlow's: ``message`` for node ``op``."""
     def dims(s):
         return "?" if s.rank is None else "[%s]" % ",".join("?" if d is None else str(d) for d in s.dims)
-    return ValueError("%s for '{{node %s}} = %s(%s)' with input shapes: %s." % (
-        message, op.name, op.type, ", ".join(t.op.name for t in op.inputs), ", ".join(dims(t.shape) for t in op.inputs)))
+    inputs = ", ".join(t.op.name for t in op.inputs)
+    shapes = ", ".join(dims(t.shape) for t in op.inputs)
+    return ValueError("%s for '{{node %s}} = %s(%s)' with input shapes: %s." % (message, op.name, op.type, inputs,
+                                                                                 shapes))
 
 
 def _with_rank(op, i, rank):
@@ -485,9 +487,9 @@ def _resizer(op_type, half_pixel=True):
 
 resize_bilinear = _resizer("ResizeBilinear")
 resize_bilinear.__name__ = "resize_bilinear"
-resize_bilinear.__doc__ = """``images`` ([batch, height, width, channels]) resized to ``size`` ([new_height, new_width]) by
-bilinear interpolation, as float32 (ResizeBilinear). ``align_corners`` maps the corner pixels onto each other;
-``half_pixel_centers`` samples at pixel centres (what tf.image.resize does in TensorFlow 2).
+resize_bilinear.__doc__ = """``images`` ([batch, height, width, channels]) resized to ``size`` ([new_height,
+new_width]) by bilinear interpolation, as float32 (ResizeBilinear). ``align_corners`` maps the corner pixels onto
+each other; ``half_pixel_centers`` samples at pixel centres (what tf.image.resize does in TensorFlow 2).
 
     tg.image.resize_bilinear(images, [224, 224], half_pixel_centers=True)
 """

@@ -53,7 +53,8 @@ def _suppress(boxes, scores, max_output_size, iou_threshold, score_threshold=-np
     if scores.ndim != 1:
         raise invalid("scores must be 1-D%s", dbg(scores.shape))
     if scores.shape[0] != boxes.shape[0]:
-        raise invalid("scores has incompatible shape")
+        raise invalid("scores has incompatible shape (Dimensions must be equal, but are %d and %d)",
+                      boxes.shape[0], scores.shape[0])
     output_size = int(_scalar(max_output_size, "max_output_size"))
     if output_size < 0:
         raise invalid("output size must be non-negative")

@@ -8,7 +8,8 @@ test_image_codec_ops.py.
 The cases are defined here, once, and the tests import this file to build the same graphs in tagraph: a
 case's ``build`` takes a TensorFlow-1 namespace (``tensorflow.compat.v1`` here, ``tagraph.engine`` in the
 tests) and one placeholder per input. Families: ``resize`` (every resize op and method, every pixel-centre
-convention, up and down, odd sizes, several dtypes, and the gradients), ``color`` (colour spaces, the
+convention, up and down, odd sizes, several dtypes, and the gradients), ``boxes`` (crop_and_resize and its
+gradients, non_max_suppression), ``color`` (colour spaces, the
 adjustments, dtype conversions, random adjustments for fixed seeds), ``layout`` (flips, rotations, crops,
 pads, resize_images) and ``codec`` (JPEG, PNG, GIF and BMP bytes: TensorFlow's encodings of fixed images,
 their decodings, and hand-made files of the kinds TensorFlow cannot write). ``<family>.npz`` holds each
@@ -444,7 +445,8 @@ def _codec_cases():
              [_png(u8([3, 4, 2], seed=69))]),
         Case("decode_png_rgba_to_gray", lambda tf, s: tf.image.decode_png(s, channels=1),
              [_png(u8([3, 4, 4], seed=70))]),
-        Case("decode_png_uint16", lambda tf, s: tf.image.decode_png(s, dtype=tf.uint16), [_png(u8([3, 4, 3], seed=72))]),
+        Case("decode_png_uint16", lambda tf, s: tf.image.decode_png(s, dtype=tf.uint16),
+             [_png(u8([3, 4, 3], seed=72))]),
         Case("decode_png_16bit_gray", lambda tf, s: [tf.image.decode_png(s, dtype=tf.uint16), tf.image.decode_png(s)],
              [_png(rand([4, 5, 1], np.uint16, seed=73, low=0, high=65535))]),
         Case("decode_png_16bit_rgb_to_uint8", lambda tf, s: tf.image.decode_png(s, channels=4),
@@ -473,6 +475,8 @@ def _codec_cases():
         Case("decode_bmp", lambda tf, s: [tf.image.decode_bmp(s), tf.image.decode_image(s, channels=4)], [BMP_RGB]),
         Case("decode_bmp_rgba_top_down", lambda tf, s: [tf.image.decode_bmp(s), tf.image.decode_bmp(s, channels=3)],
              [BMP_RGBA_TOP_DOWN]),
+        Case("is_jpeg", lambda tf, s: tf.image.is_jpeg(s), [jpeg_q95]),
+        Case("is_jpeg_png", lambda tf, s: tf.image.is_jpeg(s), [_png(u8([2, 2, 3], seed=86))]),
         Case("adjust_jpeg_quality", lambda tf, x: tf.image.adjust_jpeg_quality(x, 60), [_PIC]),
         Case("png_round_trip_16", lambda tf, x: tf.image.decode_png(tf.image.encode_png(x), dtype=tf.uint16),
              [rand([3, 4, 1], np.uint16, seed=77, low=0, high=65535)]),
@@ -488,7 +492,8 @@ CODEC_ERRORS = [
     Err("decode_image_truncated_jpeg", lambda tf, s: tf.image.decode_image(s), [_TRUNC_JPEG]),
     Err("decode_truncated_jpeg_header", lambda tf, s: tf.image.decode_jpeg(s), [b"\xff\xd8\xff\xe0\x00\x10JFIF"]),
     Err("decode_truncated_png", lambda tf, s: tf.image.decode_png(s), [_TRUNC_PNG]),
-    Err("decode_truncated_png_header", lambda tf, s: tf.image.decode_png(s), [b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"]),
+    Err("decode_truncated_png_header", lambda tf, s: tf.image.decode_png(s),
+        [b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"]),
     Err("decode_garbage", lambda tf, s: tf.image.decode_image(s), [b"not an image at all"]),
     Err("decode_empty", lambda tf, s: tf.image.decode_jpeg(s), [b""]),
     Err("decode_png_as_bmp", lambda tf, s: tf.image.decode_bmp(s), [_png(u8([2, 2, 3], seed=78))]),
@@ -508,7 +513,62 @@ CODEC_ERRORS = [
     Err("decode_contents_vector", lambda tf, s: tf.image.decode_png(s), [np.array([b"a", b"b"])]),
 ]
 
+# --- boxes -------------------------------------------------------------------------------------------
+
+_CROP_IMAGE = rand([2, 6, 7, 3], seed=90, low=-1, high=1)
+_CROP_BOXES = np.array([[0.1, 0.2, 0.7, 0.9], [0.0, 0.0, 1.0, 1.0], [0.8, 0.3, 0.2, 0.6], [-0.2, 0.5, 0.4, 1.3]],
+                       np.float32)
+_CROP_INDEX = np.array([1, 0, 1, 0], np.int32)
+_NMS_BOXES = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1],
+                       [0, 100, 1, 101], [1, 1, 0, 0], [0, 0, 0, 0]], np.float32)
+_NMS_SCORES = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3, 0.8, 0.99], np.float32)
+
+
+def _crop(size, **kw):
+    return lambda tf, x, b, i: tf.image.crop_and_resize(x, b, i, size, **kw)
+
+
+def _boxes_cases():
+    return [
+        Case("crop_and_resize", _crop([4, 5]), [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX], grad=[0, 1]),
+        Case("crop_and_resize_nearest", _crop([5, 3], method="nearest"), [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX],
+             grad=[0]),
+        Case("crop_and_resize_extrapolate", _crop([3, 8], extrapolation_value=-7.5),
+             [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX], grad=[0, 1]),
+        Case("crop_and_resize_one_pixel", _crop([1, 1]), [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX], grad=[0, 1]),
+        Case("crop_and_resize_uint8", _crop([6, 2]), [u8([1, 9, 5, 2], seed=91), _CROP_BOXES[:2],
+                                                      np.zeros([2], np.int32)], grad=[1]),
+        Case("crop_and_resize_f64", _crop([3, 3]), [rand([1, 4, 4, 1], np.float64, seed=92), _CROP_BOXES[:1],
+                                                    np.zeros([1], np.int32)], grad=[0, 1]),
+        Case("crop_and_resize_no_boxes", _crop([2, 2]), [_CROP_IMAGE, np.zeros([0, 4], np.float32),
+                                                         np.zeros([0], np.int32)]),
+        Case("non_max_suppression", lambda tf, b, s: tf.image.non_max_suppression(b, s, 6), [_NMS_BOXES, _NMS_SCORES]),
+        Case("non_max_suppression_tight", lambda tf, b, s: tf.image.non_max_suppression(b, s, 3, iou_threshold=0.1),
+             [_NMS_BOXES, _NMS_SCORES]),
+        Case("non_max_suppression_scores", lambda tf, b, s: tf.image.non_max_suppression(
+            b, s, 10, iou_threshold=0.9, score_threshold=0.7), [_NMS_BOXES, _NMS_SCORES]),
+        Case("non_max_suppression_ties", lambda tf, b, s: tf.image.non_max_suppression(b, s, 4),
+             [_NMS_BOXES[:4], np.float32([0.5, 0.5, 0.9, 0.5])]),
+    ]
+
+
+BOXES_ERRORS = [
+    Err("crop_box_index_out_of_range", _crop([2, 2]), [_CROP_IMAGE, _CROP_BOXES, np.int32([0, 2, 1, 1])]),
+    Err("crop_boxes_not_finite", _crop([2, 2]), [_CROP_IMAGE, np.float32([[0, 0, np.inf, 1]]), np.int32([0])]),
+    Err("crop_boxes_three_columns_static", _crop([2, 2]), [_CROP_IMAGE, _CROP_BOXES[:, :3], _CROP_INDEX],
+        static=True),
+    Err("crop_zero_size", _crop([0, 2]), [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX]),
+    Err("crop_bad_method", _crop([2, 2], method="bicubic"), [_CROP_IMAGE, _CROP_BOXES, _CROP_INDEX], static=True),
+    Err("nms_negative_size", lambda tf, b, s: tf.image.non_max_suppression(b, s, -1), [_NMS_BOXES, _NMS_SCORES]),
+    Err("nms_iou_above_one", lambda tf, b, s: tf.image.non_max_suppression(b, s, 3, iou_threshold=1.5),
+        [_NMS_BOXES, _NMS_SCORES]),
+    Err("nms_scores_mismatch_static", lambda tf, b, s: tf.image.non_max_suppression(b, s, 3),
+        [_NMS_BOXES, _NMS_SCORES[:5]], static=True),
+    Err("nms_scores_mismatch", lambda tf, b, s: tf.image.non_max_suppression(b, s, 3), [_NMS_BOXES, _NMS_SCORES[:5]]),
+]
+
 FAMILIES = {
+    "boxes": (_boxes_cases, BOXES_ERRORS),
     "resize": (_resize_cases, RESIZE_ERRORS),
     "color": (_color_cases, COLOR_ERRORS),
     "layout": (_layout_cases, LAYOUT_ERRORS),

@@ -28,7 +28,8 @@ def _load_record():
 
 RECORD = _load_record()
 _ERRORS = {"InvalidArgumentError": errors.InvalidArgumentError, "ValueError": ValueError, "TypeError": TypeError,
-           "FailedPreconditionError": errors.FailedPreconditionError, "InternalError": errors.InternalError}
+           "FailedPreconditionError": errors.FailedPreconditionError, "InternalError": errors.InternalError,
+           "OutOfRangeError": errors.OutOfRangeError}
 
 
 def family(name):

@@ -61,7 +61,7 @@ def _jpeg_bytes():
 @pytest.mark.parametrize("cut", [200, 700, 1500, -1])
 def test_a_jpeg_cut_short_anywhere_is_an_invalid_argument(cut):
     data = _jpeg_bytes()[:cut]
-    with pytest.raises(errors.InvalidArgumentError, match=r"jpeg::Uncompress failed. Invalid JPEG data or crop window."):
+    with pytest.raises(errors.InvalidArgumentError, match=r"jpeg::Uncompress failed. Invalid JPEG data"):
         _run(tg.image.decode_jpeg, data)
 
 

@@ -9,12 +9,16 @@ from image_reference import check_case, check_error, family
 RESIZE, RESIZE_ERRORS, RESIZE_DATA = family("resize")
 COLOR, COLOR_ERRORS, COLOR_DATA = family("color")
 LAYOUT, LAYOUT_ERRORS, LAYOUT_DATA = family("layout")
+BOXES, BOXES_ERRORS, BOXES_DATA = family("boxes")
 
 # Built of ops whose TensorFlow kernels add in another order (Sum, Mean, the MatMul under tensordot) or use
 # another pow: these agree to float rounding; everything else is bit for bit.
 _ROUNDING = {"adjust_gamma": 2e-6, "per_image_standardization": 2e-6, "rgb_to_grayscale": 2e-6,
              "total_variation": 2e-6, "total_variation_single": 2e-6}
 MESSAGES = {
+    # The op builder's own words for an attribute value outside the OpDef's list.
+    "crop_bad_method": r"attr 'method' of \"bicubic\" is not in the list of allowed values .* allowed are "
+                       r"\"bilinear\", \"nearest\"",
     "flip_zero_dim": r"assertion failed: \[inner 3 dims of 'image.shape' must be > 0.\]",
     "crop_too_far_dynamic": r"assertion failed: \[height must be >= target \+ offset.\]",
     "flip_rank2": r"assertion failed: \['image' must be at least three-dimensional.\] \[Condition x >= y did not hold "
@@ -43,18 +47,25 @@ def test_layout_matches_tensorflow(device, case, known):
     check_case(device, case, LAYOUT_DATA, known, rtol=_ROUNDING.get(case.name))
 
 
-@pytest.mark.parametrize("err", RESIZE_ERRORS + COLOR_ERRORS + LAYOUT_ERRORS)
+@pytest.mark.parametrize("known", [True, False], ids=["static", "dynamic"])
+@pytest.mark.parametrize("case", BOXES)
+def test_boxes_match_tensorflow(device, case, known):
+    check_case(device, case, BOXES_DATA, known)
+
+
+@pytest.mark.parametrize("err", RESIZE_ERRORS + COLOR_ERRORS + LAYOUT_ERRORS + BOXES_ERRORS)
 def test_bad_inputs_fail_as_in_tensorflow(device, err):
-    data = {**RESIZE_DATA, **COLOR_DATA, **LAYOUT_DATA}
+    data = {**RESIZE_DATA, **COLOR_DATA, **LAYOUT_DATA, **BOXES_DATA}
     check_error(device, err, data, MESSAGES.get(err.name))
 
 
 # --- numeric gradient checks of the gradient ops ----------------------------------------------------------
 
-def _numeric_gradient_check(device, build, x, rtol=1e-4, atol=1e-5):
+def _numeric_gradient_check(device, build, x, rtol=1e-4, atol=1e-5, eps=None):
     """The registered gradient of ``build``'s op, fed an upstream gradient, against central differences of
     sum(upstream * op(x)). The resize ops give float32 whatever they are fed, but are linear in the pixels:
-    a wide step keeps float32's rounding out of the differences and costs nothing in accuracy."""
+    a wide step keeps float32's rounding out of the differences and costs nothing in accuracy (``eps`` sets
+    it for what is not linear)."""
     rng = np.random.default_rng(3)
     with tg.Graph().as_default(), tg.device(device):
         p = tg.placeholder(tg.as_dtype(x.dtype), x.shape)
@@ -63,7 +74,8 @@ def _numeric_gradient_check(device, build, x, rtol=1e-4, atol=1e-5):
         (grad,) = tg.gradients(tg.reduce_sum(tg.cast(y, tg.float64) * up.astype(np.float64)), [p])
         with tg.Session() as sess:
             got = sess.run(grad, {p: x})
-            eps = 1e-2 if y.dtype == tg.float32 else 1e-6
+            if eps is None:
+                eps = 1e-2 if y.dtype == tg.float32 else 1e-6
             numeric = np.zeros(x.shape)
             for j in range(x.size):
                 plus, minus = x.copy(), x.copy()
@@ -98,3 +110,18 @@ def test_rgb_to_hsv_gradient_matches_central_differences(device):
     x = np.array([[0.2, 0.5, 0.9], [0.8, 0.3, 0.1], [0.4, 0.9, 0.6], [0.7, 0.2, 0.5]], np.float64)
     _numeric_gradient_check(device, tg.image.rgb_to_hsv, x, rtol=1e-6, atol=1e-8)
 
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+def test_crop_and_resize_image_gradient_matches_central_differences(device, method):
+    boxes = np.array([[0.1, 0.2, 0.8, 0.7], [0.5, 0.0, 0.2, 0.9]], np.float32)
+    _numeric_gradient_check(device, lambda x: tg.image.crop_and_resize(x, boxes, [1, 0], [3, 4], method=method),
+                            np.random.default_rng(12).uniform(0, 1, [2, 4, 5, 2]))
+
+
+def test_crop_and_resize_boxes_gradient_matches_central_differences(device):
+    image = np.random.default_rng(13).uniform(0, 1, [1, 5, 6, 2]).astype(np.float32)
+    # Corners away from pixel boundaries, so a small step changes no sample's cell.
+    boxes = np.array([[0.13, 0.21, 0.71, 0.83], [0.62, 0.07, 0.28, 0.58]], np.float32)
+    _numeric_gradient_check(device, lambda b: tg.image.crop_and_resize(image, b, [0, 0], [3, 4]), boxes,
+                            rtol=2e-3, atol=2e-3, eps=1e-3)
