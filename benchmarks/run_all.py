@@ -96,6 +96,24 @@ def read_train_hooks(out):
              "<= +%s%%" % got[2], _verdict(got[3] == "met"))]
 
 
+def read_rnn_lstm(out):
+    rows = []
+    what = {"infer": "dynamic_rnn LSTM(256) inference, batch 64, 50 steps",
+            "train": "dynamic_rnn LSTM(256) training step (Adam), batch 64, 50 steps"}
+    for kind, label in (("infer", "inference ms/batch"), ("train", "training ms/step")):
+        ours = _f(r"^%s\s+([\d.]+)\s+([\d.]+)(?:\s+([\d.]+)\s+([\d.]+))?" % label, out)
+        if not ours:
+            continue
+        ratio = _f(r"^ratio %s\s+([\d.]+)x TensorFlow's speed \(target >= ([\d.]+)x: (met|NOT met)\)" % kind, out)
+        figure = "%.1f ms" % float(ours[0])
+        if ours[2] and ratio:
+            rows.append((what[kind], figure + " (TF %.1f ms) = %.2fx TF" % (float(ours[2]), float(ratio[0])),
+                         ">= %gx TensorFlow" % float(ratio[1]), _verdict(ratio[2] == "met")))
+        else:
+            rows.append((what[kind], figure, ">= 1x TensorFlow", NO_TF))
+    return rows
+
+
 def read_layers_cnn(out):
     ours = _f(r"^tagraph\s+([\d.]+)\s+([\d.]+)", out)
     if not ours:
@@ -262,6 +280,7 @@ BENCHMARKS = collections.OrderedDict([
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
     ("train_hooks", (read_train_hooks, ["--rounds", "3"])),
     ("layers_cnn", (read_layers_cnn, ["--rounds", "4", "--steps", "2", "--pause", "0.2"])),
+    ("rnn_lstm", (read_rnn_lstm, ["--rounds", "3", "--steps", "2", "--pause", "0.2"])),
     ("sparse_update", (read_sparse_update, ["--rounds", "3"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),
     ("checkpoint_io", (read_checkpoint_io, ["--size-mib", "64", "--repeat", "3"])),

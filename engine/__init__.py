@@ -82,6 +82,13 @@ from tagraph.engine import train, layers
 from tagraph.engine.train import losses, metrics, summary
 from tagraph.engine import data  # tg.data: input pipelines (TensorFlow's dataset ops)
 from tagraph.engine import feature_column  # tg.feature_column: TensorFlow 1's feature columns
+# tg.nn's recurrent networks: the cells are tf.layers layers, a layer above tg.nn's ops, so they join it here.
+from tagraph.engine.layers import rnn as _rnn, rnn_cell as _rnn_cell
+nn.rnn_cell = _rnn_cell
+for _name in _rnn.__all__:
+    setattr(nn, _name, getattr(_rnn, _name))
+nn.__all__ = sorted(set(nn.__all__) | {"rnn_cell"} | set(_rnn.__all__))
+del _name
 
 # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while building
 # that shape functions use.

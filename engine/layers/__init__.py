@@ -11,6 +11,7 @@ core           dense, dropout, flatten
 convolutional  conv1d/2d/3d, conv2d_transpose, separable_conv1d/2d
 pooling        max_pooling1d/2d, average_pooling1d/2d
 normalization  batch_normalization
+rnn_cell, rnn  TensorFlow 1's recurrent cells and RNNs, served as tg.nn.rnn_cell and tg.nn.dynamic_rnn, ...
 """
 from tagraph.engine.layers.base import InputSpec, Layer
 from tagraph.engine.layers.convolutional import (Conv1D, Conv2D, Conv2DTranspose, Conv3D, SeparableConv1D,

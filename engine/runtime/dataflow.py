@@ -31,6 +31,7 @@ from tagraph.devices.kernel_registry import DEAD
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
+from tagraph.engine.runtime.dataflow_blocks import make_blocks, run_block
 from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_ITERATION_OPS, SWITCH_OPS, Plan,
                                          RunStats, convert_feed, decode_attr, deref_step,
                                          resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
@@ -39,7 +40,7 @@ __all__ = ["DataflowPlan"]
 
 
 # Node kinds.
-_NORMAL, _SWITCH, _MERGE, _ENTER, _EXIT, _NEXT, _TRIGGER, _FEED, _SINK = range(9)
+_NORMAL, _SWITCH, _MERGE, _ENTER, _EXIT, _NEXT, _TRIGGER, _FEED, _SINK, _BLOCK = range(10)
 _KIND = {}
 for _t in SWITCH_OPS:
     _KIND[_t] = _SWITCH
@@ -57,7 +58,8 @@ del _t
 
 class _Node:
     __slots__ = ("id", "name", "kind", "fn", "ctx", "op", "n_in", "n_ctrl", "outs", "ctrl_outs", "frame",
-                 "child", "const_enter", "enter_inputs", "pos", "transfer", "back_inputs", "prep")
+                 "child", "const_enter", "enter_inputs", "pos", "transfer", "back_inputs", "prep", "ctrl_slots",
+                 "block_invariants")
 
     def __init__(self, name, kind, fn, ctx, op, n_in, n_out):
         self.name = name
@@ -69,6 +71,8 @@ class _Node:
         self.n_ctrl = 0
         self.outs = [[] for _ in range(n_out)]   # per output: [(consumer node, input index)]
         self.ctrl_outs = []
+        self.ctrl_slots = ()       # (block, slot) of control edges into blocks
+        self.block_invariants = ()  # constant Enter: (block, slot, is a control edge) it fills once per frame
         self.frame = None          # the frame path (a tuple of frame names) the node runs in
         self.child = None          # Enter: the frame path it enters
         self.const_enter = False
@@ -82,7 +86,7 @@ class _Node:
 class _Frame:
     """One execution of a frame: the root frame, or a loop entered from one iteration of its parent."""
     __slots__ = ("path", "parent", "parent_iter", "iters", "children", "invariants", "outstanding",
-                 "live_exits")
+                 "live_exits", "block_invariants")
 
     def __init__(self, path, parent, parent_iter, pending_enters):
         self.path = path
@@ -95,6 +99,7 @@ class _Frame:
         # running child frames. At zero the frame is done.
         self.outstanding = pending_enters
         self.live_exits = set()
+        self.block_invariants = {}  # block id -> [slots filled, {slot: value}, any dead]: every iteration's
 
 
 class DataflowPlan(Plan):
@@ -308,9 +313,44 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
         if n.frame:
             raise errors.InvalidArgumentError(None, n.op, "Node %s has no inputs but is in the while loop %s"
                                               % (n.name, _frame_str(n.frame)))
+    # Runs of plain kernels run as generated functions (dataflow_blocks.py); a block's nodes that have no
+    # inputs run with it.
+    blocks = make_blocks(nodes, lambda n: n.kind == _NORMAL,
+                         lambda u, v: v.kind == _MERGE and u.kind == _NEXT, _BLOCK, len(nodes))
+    members = {m for b in blocks for m in b.members}
+    roots = [n for n in roots if n not in members] + [b for b in blocks if b.n_in == 0]
+    _route_invariants_to_blocks(nodes, blocks)
     plan.steps = ()
     plan.feed_plan = [(None, t, t.dtype.base_dtype.as_numpy_dtype, t.shape) for t in feeds]
     return _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
+
+
+def _route_invariants_to_blocks(nodes, blocks):
+    """A loop invariant (a constant Enter) that feeds a block fills the block's slot once per frame, for
+    every iteration, instead of being delivered to each iteration: ``block.n_inv`` slots of a block come so
+    (only for blocks with another input, which starts each iteration's run)."""
+    invariant_slots = {}
+    for n in nodes:
+        if n.kind == _ENTER and n.const_enter:
+            for dst, slot in n.outs[0]:
+                if dst.kind == _BLOCK:
+                    invariant_slots.setdefault(dst, []).append((n, slot, False))
+            for dst, slot in n.ctrl_slots:
+                invariant_slots.setdefault(dst, []).append((n, slot, True))
+    for b in blocks:
+        b.n_inv = 0
+    routed = {}
+    for b, entries in invariant_slots.items():
+        if len(entries) == b.n_in:
+            continue
+        b.n_inv = len(entries)
+        for n, slot, is_ctrl in entries:
+            routed.setdefault(n, []).append((b, slot, is_ctrl))
+    for n, entries in routed.items():
+        n.block_invariants = tuple(entries)
+        moved = {(b, slot) for b, slot, _ in entries}
+        n.outs = [tuple(e for e in n.outs[0] if e not in moved)]
+        n.ctrl_slots = tuple(e for e in n.ctrl_slots if e not in moved)
 
 
 # The straight-line plan's int32 rule, widened to bool: a predicate, a loop counter and their arithmetic
@@ -422,6 +462,13 @@ class _Runner:
                 return
             if st is None:
                 st = states[dst.id] = [dst.n_in + dst.n_ctrl, False, [None] * dst.n_in]
+                if dst.kind == _BLOCK and dst.n_inv:
+                    filled = frame.block_invariants.get(dst.id)
+                    if filled is not None:
+                        st[0] -= filled[0]
+                        st[1] = filled[2]
+                        for k, fv in filled[1].items():
+                            st[2][k] = fv
             st[0] -= 1
             if v is DEAD:
                 st[1] = True
@@ -440,6 +487,8 @@ class _Runner:
                         deliver(dst, frame, states, it, idx, DEAD)
                 for dst in n.ctrl_outs:
                     deliver(dst, frame, states, it, -1, DEAD)
+                for dst, slot in n.ctrl_slots:
+                    deliver(dst, frame, states, it, slot, DEAD)
                 return
             for port, edges in enumerate(n.outs):
                 v = outs[port]
@@ -447,6 +496,29 @@ class _Runner:
                     deliver(dst, frame, states, it, idx, v)
             for dst in n.ctrl_outs:
                 deliver(dst, frame, states, it, -1, None)
+            for dst, slot in n.ctrl_slots:
+                deliver(dst, frame, states, it, slot, None)
+
+        def fill_invariant(frame, b, slot, v):
+            # For the iterations to come, and for those waiting already.
+            filled = frame.block_invariants.get(b.id)
+            if filled is None:
+                filled = frame.block_invariants[b.id] = [0, {}, False]
+            filled[0] += 1
+            filled[1][slot] = v
+            if v is DEAD:
+                filled[2] = True
+            for j, states in frame.iters.items():
+                st = states.get(b.id)
+                if st is not None:
+                    st[2][slot] = v
+                    if v is DEAD:
+                        st[1] = True
+                    st[0] -= 1
+                    if st[0] == 0:
+                        del states[b.id]
+                        push((b, frame, j, st[2], st[1]))
+                        frame.outstanding += 1
 
         def finish(frame):
             # Every Exit that never carried a live value reports a dead one, so the parent can go on.
@@ -464,6 +536,23 @@ class _Runner:
             n, frame, it, ins, dead = item
             self._current = n
             kind = n.kind
+            if kind == _BLOCK:
+                values, member_dead = run_block(n, ins, dead, counts, self)
+                states = frame.iters[it]
+                for j, edges in n.deliveries:
+                    v = values[j]
+                    for dst, idx in edges:
+                        deliver(dst, frame, states, it, idx, v)
+                for i, ctrl_outs, ctrl_slots in n.ctrl_deliveries:
+                    c = DEAD if member_dead is not None and member_dead[i] else None
+                    for dst in ctrl_outs:
+                        deliver(dst, frame, states, it, -1, c)
+                    for dst, slot in ctrl_slots:
+                        deliver(dst, frame, states, it, slot, c)
+                frame.outstanding -= 1
+                if frame.outstanding == 0 and frame.parent is not None:
+                    finish(frame)
+                continue
             if n.prep and not dead:
                 ins = list(ins) if kind != _MERGE else ins
                 for i, steps in n.prep:
@@ -509,6 +598,8 @@ class _Runner:
                     child.invariants.append((n, outs, dead))
                     for j in list(child.iters):
                         activate(n, child, j, outs, dead)
+                    for b, slot, is_ctrl in n.block_invariants:
+                        fill_invariant(child, b, slot, DEAD if dead else (None if is_ctrl else outs[0]))
                 else:
                     activate(n, child, 0, outs, dead)
                 child.outstanding -= 1

@@ -116,6 +116,14 @@ to               tagraph ms       median        TF ms        ratio
 299x299                25.6         46.3         22.3        0.87x  (target >= 1.0x: NOT met)
 112x112                 6.6         13.1         12.0        1.82x  (target >= 1.0x: met)
 """,
+    "rnn_lstm": """dynamic_rnn LSTMCell(256), batch 64, 50 steps of 128 features, CPU (2 cores), OpenBLAS threads: \
+default, load average 2.7
+                       tagraph best       median      TF best       median
+inference ms/batch            29.11        48.45        27.23        37.10
+training ms/step             147.57       179.39        95.96       140.47
+ratio infer     0.94x TensorFlow's speed (target >= 1.0x: NOT met)
+ratio train     0.65x TensorFlow's speed (target >= 1.0x: NOT met)
+""",
     "serving": """target gRPC p50 <= 1.0 ms, simple model, concurrency 1: 0.603 ms  MET
 target >= 3000 req/s, MLP with batching, gRPC, concurrency 16: 1798 req/s  MISSED
 reference: a gRPC server that only echoes the MLP request, concurrency 16: 2043 req/s (Python gRPC's own ceiling)
@@ -141,6 +149,8 @@ EXPECTED = {
     "image_resize": [("25.6 ms (TF 22.3 ms) = 0.87x TF", ">= 1x TensorFlow", "MISSED"),
                      ("6.6 ms (TF 12.0 ms) = 1.82x TF", ">= 1x TensorFlow", "met")],
     "serving": [("0.603 ms", "<= 1 ms", "met"), ("1798 req/s (echo-only server: 2043)", ">= 3000 req/s", "MISSED")],
+    "rnn_lstm": [("29.1 ms (TF 27.2 ms) = 0.94x TF", ">= 1x TensorFlow", "MISSED"),
+                 ("147.6 ms (TF 96.0 ms) = 0.65x TF", ">= 1x TensorFlow", "MISSED")],
 }
 
 

@@ -287,7 +287,7 @@ TESTED_ELSEWHERE = {"ReadVariableOp",
                     "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "DepthwiseConv2dNative",
                     "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter",
                     # numeric checks in test_image_ops.py
-                    "ResizeBilinear", "ResizeBicubic", "ResizeNearestNeighbor", "RGBToHSV",
+                    "ResizeBilinear", "ResizeBicubic", "ResizeNearestNeighbor", "RGBToHSV", "CropAndResize",
                     # against TensorFlow's recorded gradients in test_sparse_ops.py
                     "SparseFillEmptyRows", "SparseSlice", "SparseToDense"}
 
