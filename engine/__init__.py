@@ -21,7 +21,7 @@ from tagraph.engine.framework.graph import (Graph, GraphKeys, Operation, Tensor,
 from tagraph.engine.runtime.session import Session, InteractiveSession, get_default_session
 from tagraph.engine.runtime import call_ops as _call_ops  # noqa: F401  (registers the function-call kernels)
 from tagraph.engine.ops import list_ops as _list_ops  # noqa: F401  (registers the TensorList kernels)
-from tagraph.engine.ops.logging_ops import Assert
+from tagraph.engine.ops.logging_ops import Assert, check_numerics
 from tagraph.engine.framework.function_builder import function
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_ops import no_op, group, tuple, cond, case, while_loop

@@ -1,4 +1,5 @@
-"""Assertions: ``tg.Assert`` and the Assert op, with TensorFlow's message.
+"""Assertions: ``tg.Assert`` and the Assert op, ``tg.check_numerics`` and the CheckNumerics op, with
+TensorFlow's messages.
 
     check = tg.Assert(tg.reduce_all(x > 0), ["x must be positive", x], summarize=5)
     with tg.control_dependencies([check]):
@@ -7,6 +8,8 @@
 When the condition is false, the run fails with InvalidArgumentError("assertion failed: [x must be positive]
 [1 -2]"): each data tensor summarized as TensorFlow summarizes it (its first ``summarize`` values, flat,
 then "..."), in brackets. The kernel runs on the host: it reads its condition and formats its data there.
+
+    y = tg.check_numerics(x, "logits")   # x itself, or InvalidArgumentError("logits : Tensor had NaN values")
 """
 import numpy as np
 
@@ -14,9 +17,9 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
-from tagraph.engine.framework.op_builder import not_differentiable, register_shape
+from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
 
-__all__ = ["Assert"]
+__all__ = ["Assert", "check_numerics"]
 
 
 def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TensorFlow's name
@@ -68,3 +71,32 @@ def _assert(ctx, condition, *data):
 
 register_shape("Assert")(lambda op: [])
 not_differentiable("Assert")
+
+
+def check_numerics(tensor, message, name=None):
+    """``tensor``, checked when it runs: a NaN or an infinity in it fails the run with ``message``."""
+    x = convert_to_tensor(tensor)
+    return make_op("CheckNumerics", [x], {"message": message, "T": x.dtype}, name=name)
+
+
+@register_kernel("CheckNumerics")
+def _check_numerics(ctx, x):
+    xp = ctx.xp
+    has_inf, has_nan = bool(xp.isinf(x).any()), bool(xp.isnan(x).any())
+    if has_inf or has_nan:
+        message = ctx.attrs["message"]
+        message = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+        raise errors.InvalidArgumentError(None, None, "%s : Tensor had %s values" % (
+            message, " and ".join(w for w, bad in (("Inf", has_inf), ("NaN", has_nan)) if bad)))
+    return x
+
+
+register_shape("CheckNumerics")(lambda op: [op.inputs[0].shape])
+
+
+@register_gradient("CheckNumerics")
+def _check_numerics_grad(op, grad):
+    # TensorFlow 2's Python formats the message attr (bytes) with %s, so its gradient's message holds b'...'.
+    message = op.get_attr("message")
+    return check_numerics(grad, "Not a number (NaN) or infinity (Inf) values detected in gradient. %s"
+                          % repr(message.encode() if isinstance(message, str) else message))

@@ -13,6 +13,7 @@ raised and its message. Run under TensorFlow 2.21 in graph mode (``tf.disable_ea
 importing this file needs only numpy.
 """
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -539,7 +540,6 @@ def main(families):
             record_sparse.main()
         elif family == "optimizers":
             # Ftrl, Adadelta, ProximalAdagrad, ProximalGradientDescent, AdagradDA: steps, kernels, errors, slots
-            # (after tensor_array, whose messages name TensorArrays by a count this process keeps).
             import record_optimizers  # noqa: beside this file, on sys.path when it runs as a script
             record_optimizers.main()
         elif family == "random":
@@ -559,9 +559,9 @@ def main(families):
             import record_loop_grads  # noqa: beside this file, on sys.path when it runs as a script
             record_loop_grads.main()
         elif family == "tensor_array":
-            # Version 1 loops over TensorArrays (it turns control flow v2 off, so it runs last).
-            import record_tensor_array  # noqa: beside this file, on sys.path when it runs as a script
-            record_tensor_array.main()
+            # Version 1 loops over TensorArrays, in a process of their own: TensorFlow's messages name an
+            # array by a count the process keeps (TensorArray_27), which the families before would move.
+            subprocess.run([sys.executable, os.path.join(HERE, "record_tensor_array.py")], check=True)
         else:
             record(tf, family)
 

@@ -194,6 +194,7 @@ CASES = {
                       ("broadcast", tg.matmul, [_u(2, 2, 3), _u(3, 2)], {}),
                       ("adjoint", lambda a, b: tg.matmul(a, b, adjoint_a=True), [_u(2, 3, 2), _u(2, 3, 2)], {})],
     "Identity": [("", tg.identity, [_u(2, 3)], {})],
+    "CheckNumerics": [("", lambda x: tg.check_numerics(x, "x"), [_u(2, 3)], {})],
     "IdentityN": [("", lambda a, b: tg.identity_n([a, b]), [_u(2), _u(3)], {})],
     "PlaceholderWithDefault": [("", lambda x: tg.placeholder_with_default(x, [2, 3]) * 2.0, [_u(2, 3)], {})],
     "Reshape": [("", lambda x: tg.reshape(x, [3, 2]), [_u(2, 3)], {})],
