@@ -2,8 +2,9 @@
 checkpoint paths), as serialized ``tensorflow.Summary`` messages, and where they go: one FileWriter per
 folder, shared through ``tg.summary.FileWriterCache`` as TensorFlow's hooks share theirs.
 
-tagraph's protos have no Summary message; the few fields written here are encoded directly. Protobuf's
-wire format is deterministic for them (fields in number order), so the bytes are TensorFlow's.
+tagraph's protos have no Summary message; the few fields written here are encoded directly, with the
+summary ops' wire encoder. Protobuf's wire format is deterministic for them (fields in number order), so the
+bytes are TensorFlow's.
 
     writer = writer_for(model_dir)
     writer.add_summary(scalars([("global_step/sec", 12.5)]), global_step=100)
@@ -14,28 +15,13 @@ import numpy as np
 
 import tagraph.engine as tg
 from tagraph.engine.framework.tensor_util import make_tensor_proto
+from tagraph.engine.ops.summary_ops import _field, _varint  # the summary ops' wire encoder
 
 __all__ = ["writer_for", "scalars", "summary_of_values", "string_tensor", "session_log", "SESSION_LOG_START",
            "SESSION_LOG_CHECKPOINT"]
 
 SESSION_LOG_START = 1
 SESSION_LOG_CHECKPOINT = 3
-
-
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(number, payload):
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def _value(tag, simple_value=None, node_name=None, tensor=None):
