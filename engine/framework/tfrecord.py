@@ -232,8 +232,10 @@ def tf_record_iterator(path, options=None):
             else:
                 data = _read_bounded(stream, length + _FOOTER)
             if len(data) < length + _FOOTER:
-                raise DataLossError(None, None, "truncated record at %d' failed with Read less bytes than "
-                                                "requested" % offset)
+                # TensorFlow's readers say why the read came up short: the end of a compressed stream, or
+                # of a plain file.
+                raise DataLossError(None, None, "truncated record at %d' failed with %s" % (
+                    offset, "EOF reached" if compressed else "Read less bytes than requested"))
             data, footer = data[:length], data[length:]
             if mask_crc(crc32c(data)) != struct.unpack("<I", footer)[0]:
                 raise DataLossError(None, None, "corrupted record at %d" % (offset + _HEADER))

@@ -11,6 +11,7 @@ it stops with.
 import hashlib
 import json
 import os
+import zlib
 
 import numpy as np
 
@@ -36,6 +37,31 @@ def damages(plain):
     }
 
 
+def compressed_damages(plain):
+    """GZIP and ZLIB files of the plain records cut inside a record's data (the stream then ends cleanly) and
+    cut inside the compressed stream: (compression type, file bytes) by name."""
+    def deflate(data, wbits):
+        z = zlib.compressobj(-1, zlib.DEFLATED, wbits, 9)
+        return z.compress(data) + z.flush()
+    first = 12 + 0 + 4
+    out = {}
+    for kind, wbits in (("GZIP", 31), ("ZLIB", 15)):
+        out[kind.lower() + "_data_cut_short"] = (kind, deflate(plain[:first + 12 + 2], wbits))
+        out[kind.lower() + "_stream_cut"] = (kind, deflate(plain, wbits)[:-6])
+    return out
+
+
+def _read_all(tf, path, options):
+    got = []
+    try:
+        for r in tf.compat.v1.io.tf_record_iterator(path, options):
+            got.append(len(r))
+        error = None
+    except tf.errors.OpError as e:
+        error = [type(e).__name__, e.message]
+    return {"lengths": got, "error": error}
+
+
 def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
@@ -52,14 +78,14 @@ def main():
         path = os.path.join(out, "damaged")
         with open(path, "wb") as f:
             f.write(blob)
-        got = []
-        try:
-            for r in tf.compat.v1.io.tf_record_iterator(path):
-                got.append(len(r))
-            error = None
-        except tf.errors.OpError as e:
-            error = [type(e).__name__, e.message]
-        result["damaged"][name] = {"lengths": got, "error": error}
+        result["damaged"][name] = _read_all(tf, path, None)
+        os.remove(path)
+    result["damaged_compressed"] = {}
+    for name, (kind, blob) in compressed_damages(plain).items():
+        path = os.path.join(out, "damaged")
+        with open(path, "wb") as f:
+            f.write(blob)
+        result["damaged_compressed"][name] = _read_all(tf, path, tf.io.TFRecordOptions(kind))
         os.remove(path)
     with open(os.path.join(out, "tfrecord.json"), "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)

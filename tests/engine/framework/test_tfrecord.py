@@ -58,6 +58,23 @@ def test_damaged_files_read_as_tensorflow_reads_them(tmp_path, damage):
     assert got == want["lengths"]
 
 
+@pytest.mark.parametrize("damage", sorted(RECORDED["damaged_compressed"]))
+def test_damaged_compressed_files_read_as_tensorflow_reads_them(tmp_path, damage):
+    kind, blob = recorder.compressed_damages(b"".join(map(encode_record, RECORDS)))[damage]
+    path = tmp_path / "damaged"
+    path.write_bytes(blob)
+    want = RECORDED["damaged_compressed"][damage]
+    got = []
+    if want["error"] is None:
+        got = [len(r) for r in tf_record_iterator(path, kind)]
+    else:
+        with pytest.raises(getattr(errors, want["error"][0])) as info:
+            for r in tf_record_iterator(path, kind):
+                got.append(len(r))
+        assert info.value.message == want["error"][1]
+    assert got == want["lengths"]
+
+
 @pytest.mark.parametrize("length", [2 ** 31, 2 ** 40, 2 ** 64 - 1])
 @pytest.mark.parametrize("kind", ["", "GZIP"])
 def test_a_forged_length_with_a_good_checksum_is_data_loss_without_allocating_it(tmp_path, length, kind):
