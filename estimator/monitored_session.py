@@ -164,14 +164,10 @@ class SessionCreator(metaclass=abc.ABCMeta):
         raise NotImplementedError("create_session is not implemented for {}.".format(self))
 
 
-class ChiefSessionCreator(SessionCreator):
-    """Makes the chief's session: restored from ``checkpoint_filename_with_path`` or the latest checkpoint
-    in ``checkpoint_dir``, else initialized (see SessionManager.prepare_session)."""
+class _ScaffoldSessionCreator(SessionCreator):
+    """What the chief's and the workers' creators share: a scaffold, and a SessionManager made from it."""
 
-    def __init__(self, scaffold=None, master="", config=None, checkpoint_dir=None,
-                 checkpoint_filename_with_path=None):
-        self._checkpoint_dir = checkpoint_dir
-        self._checkpoint_filename_with_path = checkpoint_filename_with_path
+    def __init__(self, scaffold, master, config):
         self._scaffold = scaffold or Scaffold()
         self._session_manager = None
         self._master = master
@@ -184,6 +180,17 @@ class ChiefSessionCreator(SessionCreator):
                 ready_op=self._scaffold.ready_op, ready_for_local_init_op=self._scaffold.ready_for_local_init_op,
                 graph=get_default_graph())
         return self._session_manager
+
+
+class ChiefSessionCreator(_ScaffoldSessionCreator):
+    """Makes the chief's session: restored from ``checkpoint_filename_with_path`` or the latest checkpoint
+    in ``checkpoint_dir``, else initialized (see SessionManager.prepare_session)."""
+
+    def __init__(self, scaffold=None, master="", config=None, checkpoint_dir=None,
+                 checkpoint_filename_with_path=None):
+        super().__init__(scaffold, master, config)
+        self._checkpoint_dir = checkpoint_dir
+        self._checkpoint_filename_with_path = checkpoint_filename_with_path
 
     def create_session(self):
         self._scaffold.finalize()
@@ -194,7 +201,7 @@ class ChiefSessionCreator(SessionCreator):
             init_fn=self._scaffold.init_fn)
 
 
-class WorkerSessionCreator(SessionCreator):
+class WorkerSessionCreator(_ScaffoldSessionCreator):
     """Makes a non-chief worker's session: waits (up to ``max_wait_secs``) until the model is ready.
 
     tagraph keeps variables in the session, so only a session the chief made is ever ready: this is for
@@ -202,19 +209,8 @@ class WorkerSessionCreator(SessionCreator):
     """
 
     def __init__(self, scaffold=None, master="", config=None, max_wait_secs=30 * 60):
-        self._scaffold = scaffold or Scaffold()
-        self._session_manager = None
-        self._master = master
-        self._config = config
+        super().__init__(scaffold, master, config)
         self._max_wait_secs = max_wait_secs
-
-    def _get_session_manager(self):
-        if self._session_manager is None:
-            self._session_manager = SessionManager(
-                local_init_op=self._scaffold.local_init_op, local_init_feed_dict=self._scaffold.local_init_feed_dict,
-                ready_op=self._scaffold.ready_op, ready_for_local_init_op=self._scaffold.ready_for_local_init_op,
-                graph=get_default_graph())
-        return self._session_manager
 
     def create_session(self):
         self._scaffold.finalize()

@@ -155,7 +155,24 @@ class AdadeltaOptimizer(Optimizer):
                       self._use_locking)
 
 
-class ProximalAdagradOptimizer(Optimizer):
+class _ProximalOptimizer(Optimizer):
+    """The learning rate and the l1/l2 strengths the proximal update ops take, in their order."""
+
+    def _prepare(self):
+        self._learning_rate_tensor = convert_to_tensor(self._call_if_callable(self._learning_rate),
+                                                       name="learning_rate")
+        self._l1_regularization_strength_tensor = convert_to_tensor(self._l1_regularization_strength,
+                                                                    name="l1_regularization_strength")
+        self._l2_regularization_strength_tensor = convert_to_tensor(self._l2_regularization_strength,
+                                                                    name="l2_regularization_strength")
+
+    def _scalars(self, dtype=None):
+        ts = [self._learning_rate_tensor, self._l1_regularization_strength_tensor,
+              self._l2_regularization_strength_tensor]
+        return ts if dtype is None else [_cast(t, dtype) for t in ts]
+
+
+class ProximalAdagradOptimizer(_ProximalOptimizer):
     """Adagrad's step, then the proximal (FOBOS) step of the l1 and l2 penalties."""
 
     def __init__(self, learning_rate, initial_accumulator_value=0.1, l1_regularization_strength=0.0,
@@ -175,19 +192,6 @@ class ProximalAdagradOptimizer(Optimizer):
                 val = constant(self._initial_accumulator_value, shape=v.get_shape(), dtype=v.dtype.base_dtype)
             self._get_or_make_slot(v, val, "accumulator", self._name)
 
-    def _prepare(self):
-        self._learning_rate_tensor = convert_to_tensor(self._call_if_callable(self._learning_rate),
-                                                       name="learning_rate")
-        self._l1_regularization_strength_tensor = convert_to_tensor(self._l1_regularization_strength,
-                                                                    name="l1_regularization_strength")
-        self._l2_regularization_strength_tensor = convert_to_tensor(self._l2_regularization_strength,
-                                                                    name="l2_regularization_strength")
-
-    def _scalars(self, dtype=None):
-        ts = [self._learning_rate_tensor, self._l1_regularization_strength_tensor,
-              self._l2_regularization_strength_tensor]
-        return ts if dtype is None else [_cast(t, dtype) for t in ts]
-
     def _apply_dense(self, grad, var):
         return _apply("ApplyProximalAdagrad", _targets(var, [self.get_slot(var, "accumulator")], False) +
                       self._scalars() + [grad], self._use_locking)
@@ -206,7 +210,7 @@ class ProximalAdagradOptimizer(Optimizer):
                       [grad, indices], self._use_locking)
 
 
-class ProximalGradientDescentOptimizer(Optimizer):
+class ProximalGradientDescentOptimizer(_ProximalOptimizer):
     """var -= learning_rate * gradient, then the proximal (FOBOS) step of the l1 and l2 penalties."""
 
     def __init__(self, learning_rate, l1_regularization_strength=0.0, l2_regularization_strength=0.0,
@@ -215,19 +219,6 @@ class ProximalGradientDescentOptimizer(Optimizer):
         self._learning_rate = learning_rate
         self._l1_regularization_strength = l1_regularization_strength
         self._l2_regularization_strength = l2_regularization_strength
-
-    def _prepare(self):
-        self._learning_rate_tensor = convert_to_tensor(self._call_if_callable(self._learning_rate),
-                                                       name="learning_rate")
-        self._l1_regularization_strength_tensor = convert_to_tensor(self._l1_regularization_strength,
-                                                                    name="l1_regularization_strength")
-        self._l2_regularization_strength_tensor = convert_to_tensor(self._l2_regularization_strength,
-                                                                    name="l2_regularization_strength")
-
-    def _scalars(self, dtype=None):
-        ts = [self._learning_rate_tensor, self._l1_regularization_strength_tensor,
-              self._l2_regularization_strength_tensor]
-        return ts if dtype is None else [_cast(t, dtype) for t in ts]
 
     def _apply_dense(self, grad, var):
         return _apply("ApplyProximalGradientDescent", [var._ref()] + self._scalars() + [grad], self._use_locking)
