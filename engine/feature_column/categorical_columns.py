@@ -48,6 +48,16 @@ def _lookup(table, sparse):
     return SparseTensor(sparse.indices, table.lookup(sparse.values), sparse.dense_shape)
 
 
+def _vocabulary_keys(column, inputs):
+    """A vocabulary column's input as a SparseTensor and the key dtype of its table (integers as int64)."""
+    input_tensor = _to_sparse_input_and_drop_ignore_values(inputs.get(column.key))
+    _check_dtypes(column.key, column.dtype, input_tensor)
+    if not input_tensor.dtype.is_integer:
+        return column.dtype, input_tensor
+    return dtypes.int64, SparseTensor(input_tensor.indices, math_ops.cast(input_tensor.values, dtypes.int64),
+                                      input_tensor.dense_shape)
+
+
 def _id_pair(inputs, column):
     return _CategoricalColumn.IdWeightPair(inputs.get(column), None)
 
@@ -105,13 +115,7 @@ class VocabularyFileCategoricalColumn(_CategoricalColumn, collections.namedtuple
         return {self.key: VarLenFeature(self.dtype)}
 
     def _transform_feature(self, inputs):
-        input_tensor = _to_sparse_input_and_drop_ignore_values(inputs.get(self.key))
-        _check_dtypes(self.key, self.dtype, input_tensor)
-        key_dtype = self.dtype
-        if input_tensor.dtype.is_integer:
-            key_dtype = dtypes.int64
-            input_tensor = SparseTensor(input_tensor.indices, math_ops.cast(input_tensor.values, dtypes.int64),
-                                        input_tensor.dense_shape)
+        key_dtype, input_tensor = _vocabulary_keys(self, inputs)
         with get_default_graph().control_dependencies(None):
             table = index_table_from_file(vocabulary_file=self.vocabulary_file, num_oov_buckets=self.num_oov_buckets,
                                           vocab_size=self.vocabulary_size, default_value=self.default_value,
@@ -140,13 +144,7 @@ class VocabularyListCategoricalColumn(_CategoricalColumn, collections.namedtuple
         return {self.key: VarLenFeature(self.dtype)}
 
     def _transform_feature(self, inputs):
-        input_tensor = _to_sparse_input_and_drop_ignore_values(inputs.get(self.key))
-        _check_dtypes(self.key, self.dtype, input_tensor)
-        key_dtype = self.dtype
-        if input_tensor.dtype.is_integer:
-            key_dtype = dtypes.int64
-            input_tensor = SparseTensor(input_tensor.indices, math_ops.cast(input_tensor.values, dtypes.int64),
-                                        input_tensor.dense_shape)
+        key_dtype, input_tensor = _vocabulary_keys(self, inputs)
         with get_default_graph().control_dependencies(None):
             table = index_table_from_tensor(vocabulary_list=tuple(self.vocabulary_list),
                                             default_value=self.default_value, num_oov_buckets=self.num_oov_buckets,
