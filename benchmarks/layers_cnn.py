@@ -12,9 +12,7 @@ in alternating rounds (TensorFlow in a helper process that keeps its session); e
 compared, so load from other processes skews neither side more than the other.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -23,6 +21,8 @@ if __name__ == "__main__" and "--blas-threads" in sys.argv:
     os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--blas-threads") + 1]
 
 import numpy as np  # noqa: E402
+
+from tf_helper import TensorFlowHelper  # noqa: E402  (beside this script)
 
 TARGET_RATIO = 1.0
 BATCH = 64
@@ -122,26 +122,16 @@ class Tagraph:
         return self.steps / (time.perf_counter() - t)
 
 
-class TensorFlow:
+class TensorFlow(TensorFlowHelper):
     """The same model in TensorFlow, in a helper process that times a round per line it reads."""
 
     def __init__(self, python, steps, warm):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-        self.proc = subprocess.Popen([python, "-c", _TF_SCRIPT, str(steps), str(warm)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            raise RuntimeError("TensorFlow helper failed to start: %r" % line)
-        self.how = line.strip()[len("ready "):]
+        super().__init__(python, _TF_SCRIPT, [steps, warm])
+        self.how = self.ready[len("ready "):]
 
     def round(self):
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["steps_per_s"]
+        return self.ask()["steps_per_s"]
 
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 def main(argv=None):

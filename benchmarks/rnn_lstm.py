@@ -13,9 +13,7 @@ one's best round is compared, so load from other processes skews neither side mo
 ``--blas-threads N`` sets OpenBLAS's thread count for tagraph's process (see benchmarks/train_step.py).
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -24,6 +22,8 @@ if __name__ == "__main__" and "--blas-threads" in sys.argv:
     os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--blas-threads") + 1]
 
 import numpy as np  # noqa: E402
+
+from tf_helper import TensorFlowHelper  # noqa: E402  (beside this script)
 
 TARGET_RATIO = 1.0
 BATCH, TIME, DEPTH, UNITS, CLASSES = 64, 50, 128, 256, 10
@@ -99,25 +99,15 @@ class Tagraph:
         return (time.perf_counter() - t) / self.steps * 1e3
 
 
-class TensorFlow:
+class TensorFlow(TensorFlowHelper):
     """The same model in TensorFlow, in a helper process that times a round per line it reads."""
 
     def __init__(self, python, steps, warm):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-        self.proc = subprocess.Popen([python, "-c", _TF_SCRIPT, str(steps), str(warm)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            raise RuntimeError("TensorFlow helper failed to start (tf.nn.rnn_cell needs tf-keras): %r" % line)
+        super().__init__(python, _TF_SCRIPT, [steps, warm], hint=" (tf.nn.rnn_cell needs tf-keras)")
 
     def round(self, what):
-        self.proc.stdin.write(what + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["ms"]
+        return self.ask(what)["ms"]
 
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 def main(argv=None):

@@ -299,6 +299,7 @@ NOT_BENCHMARKS = {
     "crash_safety": "hundreds of SIGKILLed saves and exports (a soak run, minutes long; pass/fail, no figures)",
     "fuzz_long": "the long fuzz run behind `make fuzz` (a test run, not a benchmark)",
     "soak": "the server soak behind `make soak` (minutes of mixed load; failure counts and memory, no targets)",
+    "tf_helper": "the TensorFlow helper process the benchmarks time beside tagraph (a module, not a benchmark)",
 }
 
 

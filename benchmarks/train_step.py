@@ -14,9 +14,7 @@ machine whose cores are busy with other work, OpenBLAS's multi-threaded GEMM sta
 descheduled threads, while one thread does not; TensorFlow's thread pool copes with that better.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -25,6 +23,8 @@ if __name__ == "__main__" and "--blas-threads" in sys.argv:
     os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--blas-threads") + 1]
 
 import numpy as np  # noqa: E402
+
+from tf_helper import TensorFlowHelper  # noqa: E402  (beside this script)
 
 TARGET_RATIO = 0.9
 BATCH, SIZES = 256, (784, 512, 512, 10)
@@ -88,25 +88,15 @@ class Tagraph:
         return self.steps / (time.perf_counter() - t)
 
 
-class TensorFlow:
+class TensorFlow(TensorFlowHelper):
     """The same graph in TensorFlow, in a helper process that times a round per line it reads."""
 
     def __init__(self, python, steps, warm):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-        self.proc = subprocess.Popen([python, "-c", _TF_SCRIPT, str(steps), str(warm)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        line = self.proc.stdout.readline()
-        if line.strip() != "ready":
-            raise RuntimeError("TensorFlow helper failed to start: %r" % line)
+        super().__init__(python, _TF_SCRIPT, [steps, warm])
 
     def round(self):
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["steps_per_s"]
+        return self.ask()["steps_per_s"]
 
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 def main(argv=None):
