@@ -31,6 +31,7 @@ interop: $(STAMP)
 # Every benchmark with quick settings, then one table of figures beside targets. TensorFlow is timed beside
 # tagraph when `make interop`'s environment exists (or TAGRAPH_TF_PYTHON names a Python with TensorFlow).
 bench: $(STAMP)
+	$(PY) -c "import onnxruntime, onnx" 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
 	TAGRAPH_TF_PYTHON=$${TAGRAPH_TF_PYTHON:-$(wildcard $(TF_VENV)/bin/python)} $(PY) benchmarks/run_all.py
 
 protos: $(STAMP)

@@ -8,6 +8,7 @@
 import contextlib
 import os
 
+from tagraph.devices.cpu_threads import configure_from
 from tagraph.devices.kind import DeviceKind, register_device_kind
 
 __all__ = ["CPUBackend", "KIND"]
@@ -62,4 +63,5 @@ class CPUBackend:
 # The host: feeds arrive and fetches leave in its memory; the lowest placement priority, as in TensorFlow.
 KIND = register_device_kind(DeviceKind(
     device_type="CPU", host_memory=True, priority=50, discover=lambda: [CPUBackend(0)],
-    describe=lambda backend: "device: %d, name: %s" % (backend.index, backend.name)))
+    describe=lambda backend: "device: %d, name: %s" % (backend.index, backend.name),
+    configure_threads=configure_from))

@@ -33,6 +33,8 @@ class DeviceKind:
     ``fused_kernel``: ``fused_kernel(pattern)`` returns a kernel running a fused pattern on this kind, or
     None; the plan compiler asks it for ``("BiasAdd", activation op type)``.
     ``generic_kernels``: kernels registered for every kind (written against ``xp``) run here.
+    ``configure_threads``: ``configure_threads(config)`` applies a session's ``ConfigProto`` thread counts
+    to this kind's pools (the CPU's intra-op and BLAS threads).
     """
 
     device_type: str
@@ -43,6 +45,7 @@ class DeviceKind:
     export_tags: Tuple[str, ...] = ()
     fused_kernel: Callable[[tuple], Optional[Callable]] = lambda pattern: None
     generic_kernels: bool = True
+    configure_threads: Callable[[object], object] = lambda config: None
 
 
 _KINDS = {}     # device type -> DeviceKind, in registration order

@@ -24,12 +24,12 @@ form the next one. Each request gets its own rows of every output back.
 import asyncio
 import collections
 import logging
-import os
 import threading
 import time
 
 import numpy as np
 
+from tagraph.devices import cpu_threads
 from tagraph.serving.status import ServingError, as_serving_error, detached
 
 __all__ = ["Batcher", "BatchingOptions"]
@@ -45,7 +45,7 @@ class BatchingOptions:
         self.max_batch_size = int(max_batch_size)
         self.batch_timeout_micros = int(batch_timeout_micros)
         self.max_enqueued_batches = int(max_enqueued_batches)
-        self.num_batch_threads = int(num_batch_threads or os.cpu_count() or 1)
+        self.num_batch_threads = int(num_batch_threads or cpu_threads.usable_cpus())
         self.allowed_batch_sizes = tuple(int(s) for s in allowed_batch_sizes)
         self.pad_variable_length_inputs = bool(pad_variable_length_inputs)
         self.validate()

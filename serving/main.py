@@ -16,7 +16,6 @@ accepting requests, lets those in flight finish, and exits.
 import argparse
 import faulthandler
 import logging
-import os
 import signal
 import sys
 import threading
@@ -78,8 +77,9 @@ def build_parser():
          "Poll the model base paths for new or removed versions this often (<= 0: only at start-up)")
     flag("flush_filesystem_caches", bool, True, "Accepted for compatibility")
     flag("tensorflow_session_parallelism", int, 0, "Accepted for compatibility")
-    flag("tensorflow_intra_op_parallelism", int, 0, "Threads of the linear algebra library (0: its default)")
-    flag("tensorflow_inter_op_parallelism", int, 0, "Accepted for compatibility")
+    flag("tensorflow_intra_op_parallelism", int, 0,
+         "Threads one model run's kernels (BLAS) use (0: the usable CPUs shared out among the batch threads)")
+    flag("tensorflow_inter_op_parallelism", int, 0, "Ops or pipeline elements worked on at once (0: the usable CPUs)")
     flag("saved_model_tags", str, "", "Comma-separated tags of the MetaGraphDef to load (default: 'serve', or "
          "'serve,gpu' where a GPU is present)")
     flag("grpc_channel_arguments", str, "", "Comma-separated key=value gRPC server arguments")
@@ -109,7 +109,8 @@ _SERVER_OPTIONS = ("host", "port", "grpc_socket_path", "rest_api_port", "rest_ap
                    "enable_model_warmup", "num_request_iterations_for_warmup", "monitoring_config_file",
                    "metrics_path", "grpc_max_threads", "grpc_channel_arguments", "max_request_size_bytes",
                    "enable_grpc_healthcheck_service", "enable_signature_method_name_check",
-                   "enable_serialization_as_tensor_content", "shutdown_grace_seconds")
+                   "enable_serialization_as_tensor_content", "shutdown_grace_seconds",
+                   "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism")
 
 
 def main(argv=None):
@@ -121,15 +122,10 @@ def main(argv=None):
                         format="%(asctime)s.%(msecs)03d: %(levelname).1s %(name)s] %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")
     log = logging.getLogger("tagraph.serving")
-    if args.tensorflow_intra_op_parallelism > 0:
-        # Must precede the first import of numpy: the BLAS library reads these once, when it loads.
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(args.tensorflow_intra_op_parallelism)
-    for name in ("enable_per_model_batching_parameters", "tensorflow_session_parallelism",
-                 "tensorflow_inter_op_parallelism"):
+    for name in ("enable_per_model_batching_parameters", "tensorflow_session_parallelism"):
         if getattr(args, name):
             log.warning("--%s is accepted for compatibility with TensorFlow Serving and has no effect here", name)
-    from tagraph.serving import config as config_lib, server as server_lib  # lazy: numpy after the BLAS variables
+    from tagraph.serving import config as config_lib, server as server_lib
 
     options = server_lib.ServerOptions(**{k: getattr(args, k) for k in _SERVER_OPTIONS})
     try:

@@ -10,6 +10,7 @@ import collections
 import logging
 import threading
 
+from tagraph.devices.kind import registered_kinds
 from tagraph.devices.placer import Placer, PlacementError
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import (Graph, Operation, Tensor, default_session_stack, get_default_graph,
@@ -58,6 +59,8 @@ class BaseSession:
         self._lock = threading.RLock()
         self.last_run_stats = RunStats()
         self._placer = Placer(config)
+        for kind in registered_kinds():
+            kind.configure_threads(config)
         self._placement = {}    # op -> Device, fixed for the session's life once chosen
         self._state = SessionState(self._placer, self._placement)
         if self._placer.log_device_placement:
