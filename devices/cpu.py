@@ -60,8 +60,18 @@ class CPUBackend:
         return "<CPUBackend %s>" % self.name
 
 
+def _fused_kernel(pattern):
+    # Chains of elementwise ops run on the register machine (one Numba function for every chain).
+    if pattern != ("Elementwise",):
+        return None
+    # Imported with the first plan, not the package: the command-line tools import the registry, and
+    # numba takes a quarter of a second to load.
+    from tagraph.devices import cpu_elementwise
+    return cpu_elementwise
+
+
 # The host: feeds arrive and fetches leave in its memory; the lowest placement priority, as in TensorFlow.
 KIND = register_device_kind(DeviceKind(
     device_type="CPU", host_memory=True, priority=50, discover=lambda: [CPUBackend(0)],
     describe=lambda backend: "device: %d, name: %s" % (backend.index, backend.name),
-    configure_threads=configure_from))
+    fused_kernel=_fused_kernel, configure_threads=configure_from))

@@ -6,9 +6,12 @@ an explicit transfer step, counted in ``RunStats``.
 """
 import numpy as np
 
+from tagraph.devices.kernel_registry import KernelContext
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import Operation, Tensor
 from tagraph.engine.runtime.codegen import StepFailed, compile_steps
+from tagraph.engine.runtime.elementwise_fusion import (elementwise_groups, folded_constants, fusion_enabled,
+                                                       group_step)
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
                                          decode_attr, deref_step, fusions, identity_step, resolve_kernel,
                                          split_sparse_feeds, transfer_steps, with_node)
@@ -87,10 +90,19 @@ class StraightLinePlan(Plan):
 
         fused = fusions(ops, placement, feeds, fetch_elems)
         fused_bias = {bias for bias, _ in fused.values()}
+        groups = {}
+        if fusion_enabled(getattr(session, "_config", None)):
+            groups = elementwise_groups(ops, placement, feeds, fetch_elems, set(fused) | fused_bias)
+        in_group = {m for members in groups.values() for m in members[:-1]}
+        if groups:
+            in_group |= folded_constants(groups, fed_set) - {e.op for e in fetch_elems if isinstance(e, Tensor)}
 
         for op in ops:
-            if op in fused_bias:
-                continue     # computed by its activation's fused step
+            if op in fused_bias or op in in_group:
+                continue     # computed by a fused step
+            if op in groups:
+                steps.append(self._group_step(groups[op], host, value_slot, new_slot, home))
+                continue
             node, inputs = resolve_kernel(op, placement[op], host, session._state, fed_set, INT32_IN_HOST,
                                           fused.get(op))
             in_slots = tuple((slot_on if node.ref_inputs[i] else value_slot)(t, node.input_device(i, host))
@@ -128,7 +140,20 @@ class StraightLinePlan(Plan):
         self._generated = compile_steps(steps, self.fetch_slots)
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
-        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused))
+        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused) + len(groups))
+
+    def _group_step(self, group, host, value_slot, new_slot, home):
+        """One step computing a group of elementwise ops (:mod:`elementwise_fusion`) on its device."""
+        session, placement = self.session, self.placement
+        device = placement[group[-1]]
+        kernel, leaves = group_step(group, lambda op: resolve_kernel(op, device, host, session._state, (),
+                                                                     INT32_IN_HOST)[0],
+                                    device.kind.fused_kernel(("Elementwise",)), self.feeds)
+        in_slots = tuple(value_slot(t, device) for t in leaves)
+        out = group[-1]._outputs[0]
+        home[out] = device
+        ctx = KernelContext({}, device.backend.xp, device, group[-1].name, group[-1], session._state)
+        return (kernel, ctx, in_slots, new_slot((out, device.name)))
 
     def run(self, feed_values, state):
         if self.sparse_feeds is not None:
@@ -188,7 +213,9 @@ def _interpret(steps, vals):
 
 
 def _raise_for(e, step):
-    """Raises ``e``, a kernel's failure in ``step``, as TensorFlow's error naming the node."""
+    """Raises ``e``, a kernel's failure in ``step``, as TensorFlow's error naming the node (the member's,
+    for a fused group run unfused)."""
+    step = getattr(e, "_tagraph_step", None) or step
     if isinstance(e, errors.OpError):
         raise with_node(e, step) from None
     # AttributeError: a kernel handed a value of the wrong kind (a resource handle where an array

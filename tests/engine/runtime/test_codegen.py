@@ -5,6 +5,14 @@ import pytest
 
 import tagraph.engine as tg
 from tagraph.engine.runtime import codegen
+from tagraph.protos import config_pb2
+
+
+def _unfused():
+    """A session that runs each op as its own step (no elementwise fusion)."""
+    config = tg.ConfigProto()
+    config.graph_options.optimizer_options.opt_level = config_pb2.OptimizerOptions.L0
+    return tg.Session(config=config)
 
 
 def _chain(n):
@@ -21,7 +29,7 @@ def test_generated_and_interpreted_runs_agree(monkeypatch, max_steps):
     with tg.Graph().as_default():
         x, y = _chain(7)
         s, parts = tg.split(tg.concat([y, y * 2.0], 0), 2)[0], tg.unstack(tg.reshape(y, [-1, 1]), axis=1)
-        with tg.Session() as sess:
+        with _unfused() as sess:
             got = sess.run([y, s, parts], {x: [1.0, 2.0]})
             plan = next(iter(sess._plans.values()))
             assert (plan._generated is None) == (max_steps == 0)
@@ -40,7 +48,7 @@ def test_a_failing_step_names_its_node(monkeypatch, max_steps):
         a = tg.placeholder(tg.float32, [None], name="a")
         b = tg.placeholder(tg.float32, [None], name="b")
         tg.add(a * 2.0, b, name="the_sum")
-        with tg.Session() as sess:
+        with _unfused() as sess:
             with pytest.raises(tg.errors.InvalidArgumentError, match=r"Incompatible shapes(.|\n)*\[\[node the_sum\]\]"):
                 sess.run("the_sum:0", {a: [1.0, 2.0], b: [1.0, 2.0, 3.0]})
 
@@ -48,6 +56,6 @@ def test_a_failing_step_names_its_node(monkeypatch, max_steps):
 def test_a_plan_past_the_limit_keeps_the_interpreter():
     with tg.Graph().as_default():
         x, y = _chain(codegen.MAX_STEPS + 5)
-        with tg.Session() as sess:
+        with _unfused() as sess:
             sess.run(y, {x: [0.0]})
             assert next(iter(sess._plans.values()))._generated is None
