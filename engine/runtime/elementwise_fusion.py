@@ -9,7 +9,8 @@ that leaves it) becomes one step over the group's leaves (its inputs from outsid
 Elementwise ops commute with broadcasting, so computing every member at the broadcast shape of all the
 leaves gives the same values as the unfused ops. When a run's values do not fit the machine (shapes that do
 not broadcast, an unexpected dtype, too many array leaves), the members run one by one with their own
-kernels, so errors and messages are those of the unfused graph.
+kernels, so errors and messages are those of the unfused graph. The fuser also says, per run, whether the
+machine beats the ops one by one (``fuser.worthwhile``): on large tensors numpy's own loops win.
 
 Fusion is on by default; ``ConfigProto.graph_options.optimizer_options.opt_level = L0`` (TensorFlow's
 "no optimisations") turns it off for a session.
@@ -42,7 +43,8 @@ def _is_scalar(t, cache):
 
 
 def elementwise_groups(ops, placement, feeds, fetch_elems, excluded=()):
-    """root op -> its group's members in topological order (root last), for groups of two or more."""
+    """root op -> its group's members in topological order (root last), for groups of at least two ops and
+    the fuser's ``MIN_OPS``."""
     pinned = set(feeds) | {e for e in fetch_elems if isinstance(e, Tensor)}
     in_plan = set(ops)
     consumers = {}
@@ -102,7 +104,9 @@ def elementwise_groups(ops, placement, feeds, fetch_elems, excluded=()):
             arrays[root] = sum(not _is_scalar(x, scalar) for x in leaves[root])
         group_of[op] = root
         members[root].append(op)
-    return {root: m[::-1] for root, m in members.items() if len(m) > 1}
+    # A group too small for the machine ever to take it would only add the cost of its fallback.
+    return {root: m[::-1] for root, m in members.items()
+            if len(m) > 1 and len(m) >= fusers[placement[root]].MIN_OPS}
 
 
 def group_step(group, resolve, fuser, fed=()):
@@ -131,17 +135,20 @@ def group_step(group, resolve, fuser, fed=()):
     program = fuser.compile_program(program_nodes, len(leaf_list))
     dtype = group[-1]._outputs[0].dtype.as_numpy_dtype
     run_program = fuser.run_program
+    worthwhile = fuser.worthwhile
     unfused = []
 
     def kernel(ctx, *values):
-        try:
-            return run_program(program, values, dtype)
-        except (ValueError, TypeError):
-            if not unfused:
-                for op, (_, *refs) in zip(group, program_nodes):
-                    node = resolve(op)
-                    unfused.append((node.kernel, node.ctx, [_unfused_ref(r, dtype) for r in refs]))
-            return _run_unfused(unfused, values)
+        if worthwhile(program, values):
+            try:
+                return run_program(program, values, dtype)
+            except (ValueError, TypeError):
+                pass
+        if not unfused:
+            for op, (_, *refs) in zip(group, program_nodes):
+                node = resolve(op)
+                unfused.append((node.kernel, node.ctx, [_unfused_ref(r, dtype) for r in refs]))
+        return _run_unfused(unfused, values)
     kernel.__name__ = "fused_elementwise_%d" % len(group)
     return kernel, leaf_list
 

@@ -10,6 +10,14 @@ from tagraph.engine.runtime.elementwise_fusion import elementwise_groups
 from tagraph.protos import config_pb2
 
 
+@pytest.fixture(autouse=True)
+def machine_for_every_group(monkeypatch):
+    """The register machine runs every group here, small or large (by default it takes only those where
+    it beats numpy's calls; that choice has a test of its own)."""
+    monkeypatch.setattr(cpu_elementwise, "MIN_OPS", 1)
+    monkeypatch.setattr(cpu_elementwise, "MAX_ELEMENTS", 1 << 30)
+
+
 def unfused_session():
     config = tg.ConfigProto()
     config.graph_options.optimizer_options.opt_level = config_pb2.OptimizerOptions.L0
@@ -182,12 +190,12 @@ def test_more_array_leaves_than_the_machine_takes_split_the_group():
 def test_program_on_its_own():
     program = cpu_elementwise.compile_program([("AddV2", ("leaf", 0), ("leaf", 1)), ("Relu6", ("node", 0)),
                                                ("Square", ("node", 1))], 2)
-    got = cpu_elementwise.run_program(program, [np.float64([-3, 1, 2, 9]), np.float64(1.5)])
+    got = cpu_elementwise.run_program(program, [np.float64([-3, 1, 2, 9]), np.float64(1.5)], np.float64)
     assert got.tolist() == [0.0, 6.25, 12.25, 36.0]
     with pytest.raises(ValueError):
-        cpu_elementwise.run_program(program, [np.ones(3), np.ones(4)])
+        cpu_elementwise.run_program(program, [np.ones(3), np.ones(4)], np.float64)
     with pytest.raises(TypeError):
-        cpu_elementwise.run_program(program, [np.ones(3), np.ones(3, np.float32)])
+        cpu_elementwise.run_program(program, [np.ones(3), np.ones(3, np.float32)], np.float64)
 
 
 def test_a_fed_constant_is_not_folded():
@@ -200,3 +208,25 @@ def test_a_fed_constant_is_not_folded():
             assert sess.last_run_stats.fused == 1
             assert sess.run(y, {x: [1.0], c: 5.0}).tolist() == [18.0]
             assert sess.run(c) == 2.0
+
+
+def test_the_machine_takes_only_groups_where_it_pays(monkeypatch):
+    monkeypatch.undo()
+    calls = []
+    real = cpu_elementwise.run_program
+    monkeypatch.setattr(cpu_elementwise, "run_program", lambda *a: calls.append(a[1][0].size) or real(*a))
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [None])
+        short = tg.nn.relu(x * 2.0 + 1.0)
+        long = x
+        for _ in range(cpu_elementwise.MIN_OPS):
+            long = long * 0.5 + 1.0
+        with tg.Session() as sess:
+            small, big = np.ones(4, np.float32), np.ones(cpu_elementwise.MAX_ELEMENTS + 1, np.float32)
+            for fetch, value, machine in [(short, small, False), (long, small, True), (long, big, False)]:
+                del calls[:]
+                got = sess.run(fetch, {x: value})
+                assert sess.last_run_stats.fused == (fetch is long)     # too short a group is not formed
+                assert bool(calls) == machine
+                with unfused_session() as plain:
+                    assert_same_bits(got, plain.run(fetch, {x: value}))
