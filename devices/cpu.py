@@ -60,14 +60,21 @@ class CPUBackend:
         return "<CPUBackend %s>" % self.name
 
 
+# Activations a BiasAdd folds into on the CPU (cpu_bias_activation.ACTIVATIONS).
+_BIAS_ACTIVATIONS = frozenset(["Relu", "Relu6", "Tanh"])
+
+
 def _fused_kernel(pattern):
+    # The fused kernels' modules load with the first plan that asks, not with the package: the command-line
+    # tools import the registry, and numpy and numba take a while to load.
+    if len(pattern) == 2 and pattern[0] == "BiasAdd" and pattern[1] in _BIAS_ACTIVATIONS:
+        from tagraph.devices.cpu_bias_activation import bias_activation_kernel
+        return bias_activation_kernel(pattern[1])
     # Chains of elementwise ops run on the register machine (one Numba function for every chain).
-    if pattern != ("Elementwise",):
-        return None
-    # Imported with the first plan, not the package: the command-line tools import the registry, and
-    # numba takes a quarter of a second to load.
-    from tagraph.devices import cpu_elementwise
-    return cpu_elementwise
+    if pattern == ("Elementwise",):
+        from tagraph.devices import cpu_elementwise
+        return cpu_elementwise
+    return None
 
 
 # The host: feeds arrive and fetches leave in its memory; the lowest placement priority, as in TensorFlow.

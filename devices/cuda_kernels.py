@@ -25,6 +25,7 @@ import threading
 
 import numpy as np
 
+from tagraph.devices.cpu_bias_activation import check_bias_add
 from tagraph.devices.simulated_gpu import SimulatedDeviceArray, _is_simulator, numba_cuda
 
 __all__ = ["ACTIVATIONS", "SUPPORTED_DTYPES", "fused_bias_activation", "fused_bias_activation_kernel", "softmax"]
@@ -244,22 +245,10 @@ def fused_bias_activation_kernel(activation):
     InvalidArgumentError naming the node).
     """
     def kernel(ctx, x, bias):
-        _check_bias_add(x, bias)
+        check_bias_add(x, bias)
         return fused_bias_activation(ctx.device.backend, x, bias, activation)
     kernel.__name__ = "fused_bias_%s" % activation
     return kernel
-
-
-def _check_bias_add(x, bias):
-    def show(shape):
-        return "[%s]" % ",".join(str(d) for d in shape)
-    if x.ndim < 2:
-        raise ValueError("Input tensor must be at least 2D: %s" % show(x.shape))
-    if bias.ndim != 1:
-        raise ValueError("Biases must be 1D: %s" % show(bias.shape))
-    if bias.shape[0] != x.shape[-1]:
-        raise ValueError("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
-                         % (show(bias.shape), show(x.shape)))
 
 
 def softmax(backend, x, log=False):

@@ -97,14 +97,14 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
     ``host_types``: dtype enums that stay in host memory on a device without host memory: an op whose
     inputs and outputs are all of them runs its host kernel there (TensorFlow keeps int32 shape arithmetic,
     and a loop's counters and predicates, in host memory), with nothing copied. ``fused``: (bias op,
-    fused kernel) when this activation absorbs its BiasAdd.
+    fused kernel, in place) when this activation absorbs its BiasAdd.
     """
     if not device.host_memory and host_types is not None and _all_in(op, host_types) \
             and kernel_registry.get_kernel(op.type, host.device_type) is not None:
         device = host
     on_host = device.host_memory
     if fused is not None:
-        bias_op, kernel = fused
+        bias_op, kernel, inplace = fused
         inputs, ref_inputs = bias_op._inputs, (False, False)
         host_in = host_out = frozenset()
     else:
@@ -127,6 +127,8 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
         attrs["f"] = attr_value_pb2.NameAttrList(name=op.type)
     if op.type in ASSIGN_OPS:
         attrs["_value_is_shared"] = value_is_shared(op._inputs[1], fed)
+    if fused is not None:
+        attrs["_inplace_input"] = inplace
     ctx = kernel_registry.KernelContext(attrs, device.backend.xp, device, op.name, op, state)
     return CompiledOp(kernel, ctx, device, on_host, host_in, host_out, ref_inputs), inputs
 
@@ -207,12 +209,18 @@ class Deref:
 _FUSABLE_TYPES = frozenset(["float32", "float64"])
 
 
+# Ops whose kernels return a new array each run, which the next step may then change in place.
+_FRESH_RESULT_OPS = frozenset(["MatMul", "BatchMatMulV2", "BatchMatMulV3"])
+
+
 def fusions(ops, placement, feeds, fetch_elems):
-    """activation op -> (the BiasAdd it absorbs, the fused kernel), where the device kind has one.
+    """activation op -> (the BiasAdd it absorbs, the fused kernel, whether the BiasAdd's input may be
+    changed in place), where the device kind has a fused kernel.
 
     A BiasAdd qualifies when its device's kind offers a kernel for ("BiasAdd", activation type), it is
     in NHWC, on float32/float64, and its output goes only to the activation on the same device: neither
-    fetched, nor fed, nor used by another op of this plan, nor a control input of one.
+    fetched, nor fed, nor used by another op of this plan, nor a control input of one. Its input may be
+    changed in place when it is a matmul's fresh result with the same guarantees.
     """
     candidates = []
     for op in ops:
@@ -238,7 +246,10 @@ def fusions(ops, placement, feeds, fetch_elems):
                 and (fmt is None or fmt.s in (b"NHWC", b""))
                 and not any(c in in_plan for c in bias._control_outputs)
                 and all(x.dtype._enum < 100 for x in bias._inputs)):
-            fused[act] = (bias, kernel)
+            x = bias._inputs[0]
+            inplace = (x.op._type in _FRESH_RESULT_OPS and x.op in in_plan and uses.get(x) == 1
+                       and x not in pinned and placement.get(x.op) is placement[act])
+            fused[act] = (bias, kernel, inplace)
     return fused
 
 
@@ -325,6 +336,8 @@ ENTER_OPS = frozenset(["Enter", "RefEnter"])
 EXIT_OPS = frozenset(["Exit", "RefExit"])
 NEXT_ITERATION_OPS = frozenset(["NextIteration", "RefNextIteration"])
 CONTROL_FLOW_OPS = SWITCH_OPS | MERGE_OPS | ENTER_OPS | EXIT_OPS | NEXT_ITERATION_OPS | {"LoopCond"}
+# A fed placeholder's control edges count as satisfied by its feed (TensorFlow's subgraph rewrite).
+FED_PLACEHOLDER_OPS = frozenset(["Placeholder", "PlaceholderV2"])
 
 
 def prune(fetch_tensors, targets, fed):
@@ -368,6 +381,8 @@ def prune(fetch_tensors, targets, fed):
         # Control inputs go on the stack last, so they run first: an update the op depends on runs before
         # the reads among its data inputs (TensorFlow's reference reads alias the variable, and see it).
         for c in reversed(op._control_inputs):
+            if c._type in FED_PLACEHOLDER_OPS and any(t in fed for t in c._outputs):
+                continue     # TensorFlow moves a fed placeholder's control edges onto its feed
             cs = state.get(c)
             if cs == 1:
                 raise errors.InvalidArgumentError(None, op, "Graph has a cycle: %s depends on %s, which is "

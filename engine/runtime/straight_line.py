@@ -89,7 +89,7 @@ class StraightLinePlan(Plan):
             return slot_on(t, device)
 
         fused = fusions(ops, placement, feeds, fetch_elems)
-        fused_bias = {bias for bias, _ in fused.values()}
+        fused_bias = {bias for bias, _, _ in fused.values()}
         groups = {}
         if fusion_enabled(getattr(session, "_config", None)):
             groups = elementwise_groups(ops, placement, feeds, fetch_elems, set(fused) | fused_bias)
