@@ -68,11 +68,11 @@ def _fused_kernel(pattern):
     # The fused kernels' modules load with the first plan that asks, not with the package: the command-line
     # tools import the registry, and numpy and numba take a while to load.
     if len(pattern) == 2 and pattern[0] == "BiasAdd" and pattern[1] in _BIAS_ACTIVATIONS:
-        from tagraph.devices.cpu_bias_activation import bias_activation_kernel
+        from tagraph.devices.cpu_bias_activation import bias_activation_kernel  # lazy: numpy
         return bias_activation_kernel(pattern[1])
     # Chains of elementwise ops run on the register machine (one Numba function for every chain).
     if pattern == ("Elementwise",):
-        from tagraph.devices import cpu_elementwise
+        from tagraph.devices import cpu_elementwise  # lazy: numba, see above
         return cpu_elementwise
     return None
 

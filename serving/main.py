@@ -125,7 +125,7 @@ def main(argv=None):
     for name in ("enable_per_model_batching_parameters", "tensorflow_session_parallelism"):
         if getattr(args, name):
             log.warning("--%s is accepted for compatibility with TensorFlow Serving and has no effect here", name)
-    from tagraph.serving import config as config_lib, server as server_lib
+    from tagraph.serving import config as config_lib, server as server_lib  # lazy: --help needs no grpc
 
     options = server_lib.ServerOptions(**{k: getattr(args, k) for k in _SERVER_OPTIONS})
     try:

@@ -66,6 +66,25 @@ def test_tensorflow_runs_tagraphs_function_calls(tmp_path, run_tf):
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+_TF2_LOAD = r"""
+import json, sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+out = loaded.signatures["serving_default"](**{sys.argv[2]: tf.constant(np.array(json.loads(sys.argv[3]), np.float32))})
+print(json.dumps(out[sys.argv[4]].numpy().tolist()))
+"""
+
+
+def tf2_load_and_call(run_tf, export, input_name, feed, output_name):
+    """The serving signature's output in TensorFlow 2's loader (``tf.saved_model.load``, eager)."""
+    return run_tf("""
+        import subprocess
+        proc = subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(proc.stderr[-3000:])
+        print(proc.stdout.strip().splitlines()[-1])
+    """, _TF2_LOAD, export, input_name, json.dumps(feed), output_name)
+
+
 def test_tensorflow_loads_a_savedmodel_built_with_tg_function(tmp_path, run_tf):
     export = tmp_path / "m" / "1"
     with tg.Graph().as_default(), tg.Session() as sess:
@@ -83,6 +102,7 @@ def test_tensorflow_loads_a_savedmodel_built_with_tg_function(tmp_path, run_tf):
         print(json.dumps(out.tolist()))
     """, export, json.dumps(FEED.tolist()))
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    np.testing.assert_allclose(ours, tf2_load_and_call(run_tf, export, "x", FEED.tolist(), "out"), rtol=1e-6)
 
 
 def test_a_tf2_savedmodel_reexported_by_tagraph_loads_in_tensorflow(tmp_path, run_tf):
@@ -108,3 +128,5 @@ def test_a_tf2_savedmodel_reexported_by_tagraph_loads_in_tensorflow(tmp_path, ru
         print(json.dumps(v1.tolist()))
     """, export, json.dumps(case["inputs"]["x"]))
     np.testing.assert_allclose(theirs, case["outputs"]["y"], rtol=1e-5)
+    np.testing.assert_allclose(tf2_load_and_call(run_tf, export, "x", case["inputs"]["x"], "y"), case["outputs"]["y"],
+                               rtol=1e-5)
