@@ -8,8 +8,8 @@ from tagraph.estimator import export, inputs  # noqa: F401
 from tagraph.estimator.basic_session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener,  # noqa: F401
                                                        FeedFnHook, FinalOpsHook, GlobalStepWaiterHook,
                                                        LoggingTensorHook, NanLossDuringTrainingError, NanTensorHook,
-                                                       SecondOrStepTimer, StepCounterHook, StopAtStepHook,
-                                                       SummarySaverHook)
+                                                       ProfilerHook, SecondOrStepTimer, StepCounterHook,
+                                                       StopAtStepHook, SummarySaverHook)
 from tagraph.estimator.coordinator import Coordinator  # noqa: F401
 from tagraph.estimator.estimator import Estimator  # noqa: F401
 from tagraph.estimator.exporter import Exporter, FinalExporter, LatestExporter  # noqa: F401
@@ -31,5 +31,5 @@ __all__ = ["Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "CheckpointSav
            "ChiefSessionCreator", "WorkerSessionCreator", "SessionManager", "Coordinator",
            "SecondOrStepTimer", "LoggingTensorHook", "StopAtStepHook", "CheckpointSaverHook", "StepCounterHook",
            "NanTensorHook", "SummarySaverHook", "GlobalStepWaiterHook", "FinalOpsHook", "FeedFnHook",
-           "TrainSpec", "EvalSpec", "train_and_evaluate", "Exporter", "FinalExporter", "LatestExporter",
+           "ProfilerHook", "TrainSpec", "EvalSpec", "train_and_evaluate", "Exporter", "FinalExporter", "LatestExporter",
            "WarmStartSettings", "VocabInfo", "warm_start"]

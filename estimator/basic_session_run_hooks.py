@@ -27,14 +27,15 @@ from tagraph.engine.train.training_util import get_global_step
 from tagraph.estimator import summary_events
 from tagraph.estimator.progress import Progress, bytes_under_prefix
 from tagraph.estimator.session_run_hook import SessionRunArgs, SessionRunHook
-from tagraph.protos import saver_pb2
+from tagraph.engine.runtime.step_stats import Timeline
+from tagraph.protos import config_pb2, saver_pb2
 from tagraph.serialization import meta_graph_io
 from tagraph.serialization.atomic_file import write_atomic
 from tagraph.serialization.saver import Saver
 
 __all__ = ["SecondOrStepTimer", "LoggingTensorHook", "StopAtStepHook", "CheckpointSaverListener",
            "CheckpointSaverHook", "StepCounterHook", "NanLossDuringTrainingError", "NanTensorHook",
-           "SummarySaverHook", "GlobalStepWaiterHook", "FinalOpsHook", "FeedFnHook"]
+           "SummarySaverHook", "GlobalStepWaiterHook", "FinalOpsHook", "FeedFnHook", "ProfilerHook"]
 
 logger = logging.getLogger("tagraph.estimator.hooks")
 
@@ -598,3 +599,48 @@ class FeedFnHook(SessionRunHook):
     def before_run(self, run_context):
         return SessionRunArgs(fetches=None, feed_dict=self.feed_fn())
 
+
+
+class ProfilerHook(SessionRunHook):
+    """Traces a step every ``save_steps`` steps (or ``save_secs`` seconds) and writes its timeline,
+    ``<output_dir>/timeline-<step>.json`` in the Chrome trace format (open it in chrome://tracing or
+    Perfetto), and the step's RunMetadata into ``output_dir``'s events, as TensorFlow's ProfilerHook does.
+
+        ProfilerHook(save_steps=100, output_dir="/tmp/train")
+    """
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir="", show_dataflow=True, show_memory=False):
+        self._output_file = os.path.join(output_dir, "timeline-{}.json")
+        self._output_dir = output_dir
+        self._file_writer = None
+        self._show_dataflow = show_dataflow
+        self._show_memory = show_memory
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+
+    def begin(self):
+        self._next_step = None
+        self._global_step_tensor = _global_step_read("ProfilerHook")
+        self._file_writer = summary_events.writer_for(self._output_dir)
+
+    def before_run(self, run_context):
+        self._request_summary = self._next_step is not None and self._timer.should_trigger_for_step(self._next_step)
+        options = config_pb2.RunOptions(trace_level=config_pb2.RunOptions.FULL_TRACE) if self._request_summary \
+            else None
+        return SessionRunArgs({"global_step": self._global_step_tensor}, options=options)
+
+    def after_run(self, run_context, run_values):
+        stale_global_step = run_values.results["global_step"]
+        if self._next_step is None:
+            self._timer.update_last_triggered_step(stale_global_step)
+        global_step = stale_global_step + 1
+        if self._request_summary:
+            global_step = int(_step_after_run(run_context, self._global_step_tensor))
+            self._timer.update_last_triggered_step(global_step)
+            self._save(global_step, run_values.run_metadata.step_stats)
+            self._file_writer.add_run_metadata(run_values.run_metadata, "step_%d" % global_step)
+        self._next_step = global_step + 1
+
+    def _save(self, step, step_stats):
+        logger.info("Saving timeline for %d into '%s'.", step, self._output_file.format(step))
+        trace = Timeline(step_stats).generate_chrome_trace_format(self._show_dataflow, self._show_memory)
+        write_atomic(self._output_file.format(step), trace.encode("utf-8"))

@@ -15,6 +15,7 @@ from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.function import CALL_OPS
 from tagraph.engine.framework.graph import Tensor
 from tagraph.engine.framework.tensor_util import to_numpy
+from tagraph.engine.runtime.step_stats import active_collector, op_label
 from tagraph.protos import attr_value_pb2
 
 __all__ = ["Plan", "RunStats", "prune", "resolve_kernel", "fusions", "CONTROL_FLOW_OPS"]
@@ -130,6 +131,9 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
     if fused is not None:
         attrs["_inplace_input"] = inplace
     ctx = kernel_registry.KernelContext(attrs, device.backend.xp, device, op.name, op, state)
+    collector = active_collector()
+    if collector is not None:
+        kernel = collector.wrap(kernel, op_label(op), device.name)
     return CompiledOp(kernel, ctx, device, on_host, host_in, host_out, ref_inputs), inputs
 
 

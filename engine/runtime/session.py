@@ -19,6 +19,7 @@ from tagraph.engine.framework.indexed_slices import IndexedSlicesValue
 from tagraph.engine.ops.parsing_ops import SparseTensorValue
 from tagraph.engine.runtime.compiler import compile_plan
 from tagraph.engine.runtime.plan import RunStats
+from tagraph.engine.runtime.step_stats import StepStatsCollector, collecting
 
 __all__ = ["Session", "InteractiveSession", "BaseSession", "SessionState", "RunStats", "get_default_session"]
 
@@ -127,11 +128,30 @@ class BaseSession:
             key = (_structure_key(fetches), tuple(feed_dict))
         else:
             key = (_structure_key(fetches), ())
+        if options is not None and options.trace_level and run_metadata is not None:
+            return self._run_traced(key, fetches, feed_dict, run_metadata)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._compile(fetches, list(feed_dict) if feed_dict else [])
             self._plans[key] = plan
         return plan.run(feed_dict.values() if feed_dict else (), self._state)
+
+    def _run_traced(self, key, fetches, feed_dict, run_metadata):
+        """A run with per-node timings into ``run_metadata.step_stats``, on a plan of its own whose kernels
+        are wrapped in timers (so untraced runs pay nothing for tracing)."""
+        key = key + ("traced",)
+        traced = self._plans.get(key)
+        if traced is None:
+            collector = StepStatsCollector()
+            with collecting(collector):
+                plan = self._compile(fetches, list(feed_dict) if feed_dict else [])
+            traced = self._plans[key] = (plan, collector)
+        plan, collector = traced
+        collector.reset()
+        try:
+            return plan.run(feed_dict.values() if feed_dict else (), self._state)
+        finally:
+            collector.fill(run_metadata.step_stats)
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function taking the values of ``feed_list`` positionally and returning ``fetches``' values."""

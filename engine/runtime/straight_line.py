@@ -10,6 +10,7 @@ from tagraph.devices.kernel_registry import KernelContext
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.graph import Operation, Tensor
 from tagraph.engine.runtime.codegen import StepFailed, compile_steps
+from tagraph.engine.runtime.step_stats import active_collector
 from tagraph.engine.runtime.elementwise_fusion import (elementwise_groups, folded_constants, fusion_enabled,
                                                        group_step)
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
@@ -153,6 +154,10 @@ class StraightLinePlan(Plan):
         out = group[-1]._outputs[0]
         home[out] = device
         ctx = KernelContext({}, device.backend.xp, device, group[-1].name, group[-1], session._state)
+        collector = active_collector()
+        if collector is not None:
+            kernel = collector.wrap(kernel, "%s = FusedElementwise(%s)" % (
+                group[-1].name, ", ".join(op.name for op in group)), device.name)
         return (kernel, ctx, in_slots, new_slot((out, device.name)))
 
     def run(self, feed_values, state):
