@@ -1,7 +1,7 @@
 """Matrix products: MatMul and BatchMatMulV2 (leading dimensions broadcast), with Tensor's ``@``.
 
-Each op's kernel, shape function, gradient and Python constructor live together; float16 products
-accumulate in float32, as TensorFlow's do. The batched gradient sums over broadcast batch dimensions.
+Each op's kernel, shape function, gradient and Python constructor live together; float16 and bfloat16
+products accumulate in float32, as TensorFlow's do. The batched gradient sums over broadcast batch dimensions.
 
     y = tg.matmul(x, w, transpose_b=True)
     z = a @ b
@@ -33,6 +33,8 @@ def _matmul_dtype(a, b, xp):
     acc = f16_acc(a)
     if acc is None:
         return xp.matmul(a, b)
+    # Rounded to nearest even, as TensorFlow's default CPU kernels (oneDNN's) round a bfloat16 product;
+    # its Eigen kernel (TF_ENABLE_ONEDNN_OPTS=0, and Grappler's constant folding) rounds toward zero.
     return xp.matmul(a.astype(acc), b.astype(acc)).astype(a.dtype)
 
 

@@ -64,8 +64,11 @@ def results(values):
 
 
 def f16_acc(x):
-    """float32 for float16 arrays (their math accumulates in float32, as TensorFlow's), else None."""
-    return np.float32 if x.dtype == np.float16 else None
+    """float32 for float16 and bfloat16 arrays (their math accumulates in float32, as TensorFlow's), else None."""
+    dtype = x.dtype
+    if dtype.itemsize != 2:         # the common case, answered without building the dtype's name
+        return None
+    return np.float32 if dtype.kind == "f" or dtype.name == "bfloat16" else None
 
 
 def check_broadcast(x, y):
