@@ -8,7 +8,7 @@
 import contextlib
 import os
 
-from tagraph.devices.cpu_threads import configure_from
+from tagraph.devices.cpu_threads import adapt, configure_from
 from tagraph.devices.kind import DeviceKind, register_device_kind
 
 __all__ = ["CPUBackend", "KIND"]
@@ -81,4 +81,4 @@ def _fused_kernel(pattern):
 KIND = register_device_kind(DeviceKind(
     device_type="CPU", host_memory=True, priority=50, discover=lambda: [CPUBackend(0)],
     describe=lambda backend: "device: %d, name: %s" % (backend.index, backend.name),
-    fused_kernel=_fused_kernel, configure_threads=configure_from))
+    fused_kernel=_fused_kernel, configure_threads=configure_from, adapt_threads=adapt))

@@ -12,6 +12,13 @@ which reaches the BLAS numpy loaded whatever it is (OpenBLAS, MKL, BLIS), after 
 The pools are the process's, as TensorFlow's global pools are: a session created with explicit counts sets
 them (the last such session wins); a session created with zeros leaves what is set.
 
+When nothing set the intra-op count, it follows the machine's load (:func:`adapt`, called by each
+Session.run, samples at most once a second): BLAS splits a product evenly over its threads, so with
+another process busy on one of two CPUs the half on the shared CPU takes twice as long, and the threads
+spinning while they wait slow the other process and this one further (an MLP at batch 256: 3.2x slower
+with two BLAS threads, about 2x with one). The threads left to BLAS are the usable CPUs minus what other
+processes use, at least one. Not inside a cgroup with a CPU quota, where /proc/stat shows the host.
+
     >>> settings = configure(intra_op=1)      # one BLAS thread from now on
     >>> settings.intra_op
     1
@@ -21,8 +28,9 @@ import logging
 import math
 import os
 import threading
+import time
 
-__all__ = ["ThreadSettings", "usable_cpus", "cgroup_cpu_quota", "configure", "configure_from", "settings"]
+__all__ = ["ThreadSettings", "usable_cpus", "cgroup_cpu_quota", "configure", "configure_from", "settings", "adapt"]
 
 logger = logging.getLogger("tagraph.devices")
 
@@ -108,11 +116,13 @@ def usable_cpus(affinity=None, quota=None):
 @dataclasses.dataclass(frozen=True)
 class ThreadSettings:
     """The process's thread counts: ``intra_op`` (threads inside one kernel: BLAS), ``inter_op`` (ops or
-    pipeline elements worked on at once) and the ``usable`` CPUs they were chosen from."""
+    pipeline elements worked on at once) and the ``usable`` CPUs they were chosen from; ``explicit``: the
+    intra-op count was asked for (it then never follows the load)."""
 
     intra_op: int
     inter_op: int
     usable: int
+    explicit: bool = False
 
 
 _lock = threading.Lock()
@@ -136,12 +146,13 @@ def configure(intra_op=0, inter_op=0, usable=None):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError("%s must be a non-negative integer, got %r" % (name, value))
     usable = usable_cpus() if usable is None else usable
-    new = ThreadSettings(intra_op or usable, inter_op or usable, usable)
+    new = ThreadSettings(intra_op or usable, inter_op or usable, usable, bool(intra_op))
     with _lock:
         if new != _current:
             # Only the intra-op count reaches BLAS; setting it costs a few hundred microseconds.
-            if _current is None or new.intra_op != _current.intra_op:
+            if _current is None or new.intra_op != _current.intra_op or _load.blas != new.intra_op:
                 _blas_limit(new.intra_op)
+                _load.blas = new.intra_op
             _current = new
             logger.debug("CPU threads: %d intra-op (BLAS), %d inter-op, of %d usable CPUs",
                          new.intra_op, new.inter_op, usable)
@@ -161,7 +172,7 @@ def configure_from(config):
     if current is not None and not intra and not inter:
         return current
     if current is not None:
-        intra = intra or current.intra_op
+        intra = intra or (current.intra_op if current.explicit else 0)
         inter = inter or current.inter_op
     return configure(intra, inter)
 
@@ -169,3 +180,64 @@ def configure_from(config):
 def settings():
     """The process's thread settings (the defaults, set now, if nothing set them yet)."""
     return _current or configure()
+
+
+class _LoadState:
+    """What :func:`adapt` last saw: the time, /proc/stat's busy and total ticks, this process's CPU time,
+    and the BLAS threads in force."""
+
+    def __init__(self):
+        self.next_sample = 0.0
+        self.sample = None
+        self.blas = None
+
+
+_load = _LoadState()
+_SAMPLE_EVERY = 1.0          # seconds
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _machine_ticks(stat_path="/proc/stat"):
+    """(busy, total) CPU ticks of the whole machine, or None where /proc/stat cannot be read."""
+    text = _read(stat_path)
+    if not text or not text.startswith("cpu "):
+        return None
+    fields = [int(v) for v in text.split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def blas_threads_for_load(usable, others, limit):
+    """The BLAS threads to use when other processes keep ``others`` CPUs busy: what is left, 1 to ``limit``."""
+    return max(1, min(limit, int(round(usable - others))))
+
+
+def adapt(now=None, machine_ticks=_machine_ticks, own_seconds=time.process_time):
+    """Follows the machine's load with BLAS's threads, where the intra-op count was not asked for. Cheap
+    between samples (a clock read); returns the BLAS threads now in force."""
+    now = time.monotonic() if now is None else now
+    if now < _load.next_sample:
+        return _load.blas
+    _load.next_sample = now + _SAMPLE_EVERY
+    current = _current
+    if current is None or current.explicit or current.usable < 2 or cgroup_cpu_quota() is not None:
+        return _load.blas
+    ticks = machine_ticks()
+    if ticks is None:
+        return _load.blas
+    sample = (now, ticks[0], ticks[1], own_seconds())
+    previous, _load.sample = _load.sample, sample
+    if previous is None or sample[2] <= previous[2]:
+        return _load.blas
+    elapsed = sample[0] - previous[0]
+    busy = (sample[1] - previous[1]) / _CLOCK_TICKS
+    own = sample[3] - previous[3]
+    others = max(0.0, busy - own) / max(elapsed, 1e-3)
+    target = blas_threads_for_load(current.usable, others, current.intra_op)
+    if target != _load.blas:
+        with _lock:
+            _blas_limit(target)
+            logger.debug("BLAS threads: %d (other processes busy on %.1f of %d CPUs)", target, others,
+                         current.usable)
+            _load.blas = target
+    return target

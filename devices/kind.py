@@ -35,6 +35,7 @@ class DeviceKind:
     ``generic_kernels``: kernels registered for every kind (written against ``xp``) run here.
     ``configure_threads``: ``configure_threads(config)`` applies a session's ``ConfigProto`` thread counts
     to this kind's pools (the CPU's intra-op and BLAS threads).
+    ``adapt_threads``: called before each Session.run, cheaply, to follow the machine's load, or None.
     """
 
     device_type: str
@@ -46,6 +47,7 @@ class DeviceKind:
     fused_kernel: Callable[[tuple], Optional[Callable]] = lambda pattern: None
     generic_kernels: bool = True
     configure_threads: Callable[[object], object] = lambda config: None
+    adapt_threads: Optional[Callable[[], object]] = None
 
 
 _KINDS = {}     # device type -> DeviceKind, in registration order

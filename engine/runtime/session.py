@@ -62,6 +62,7 @@ class BaseSession:
         self._placer = Placer(config)
         for kind in registered_kinds():
             kind.configure_threads(config)
+        self._adapt_threads = tuple(k.adapt_threads for k in registered_kinds() if k.adapt_threads is not None)
         self._placement = {}    # op -> Device, fixed for the session's life once chosen
         self._state = SessionState(self._placer, self._placement)
         if self._placer.log_device_placement:
@@ -124,6 +125,8 @@ class BaseSession:
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        for adapt in self._adapt_threads:
+            adapt()
         if feed_dict:
             key = (_structure_key(fetches), tuple(feed_dict))
         else:

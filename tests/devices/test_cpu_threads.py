@@ -80,3 +80,64 @@ def test_config_intra_op_one_gives_one_blas_thread(fresh_threads):
 def test_bad_counts(bad):
     with pytest.raises(ValueError, match="intra_op_parallelism_threads"):
         cpu_threads.configure(intra_op=bad)
+
+
+@pytest.mark.parametrize("usable, others, limit, expected", [(2, 0.0, 2, 2), (2, 0.9, 2, 1), (2, 1.6, 2, 1),
+                                                              (8, 2.2, 8, 6), (8, 0.0, 4, 4), (2, 5.0, 2, 1)])
+def test_blas_threads_for_load(usable, others, limit, expected):
+    assert cpu_threads.blas_threads_for_load(usable, others, limit) == expected
+
+
+class FakeMachine:
+    """/proc/stat's busy and total ticks, and this process's CPU seconds, advanced by hand."""
+
+    def __init__(self):
+        self.busy = self.total = 0
+        self.own = 0.0
+
+    def advance(self, seconds, others_cpus, own_cpus, cpus=2):
+        hz = cpu_threads._CLOCK_TICKS
+        self.busy += int(round((others_cpus + own_cpus) * seconds * hz))
+        self.total += int(round(cpus * seconds * hz))
+        self.own += own_cpus * seconds
+
+
+def test_blas_threads_follow_other_processes_load(fresh_threads, monkeypatch):
+    monkeypatch.setattr(cpu_threads, "cgroup_cpu_quota", lambda root=None: None)
+    monkeypatch.setattr(cpu_threads, "_load", cpu_threads._LoadState())
+    cpu_threads.configure(usable=2)
+    machine = FakeMachine()
+
+    def adapt(now):
+        return cpu_threads.adapt(now=now, machine_ticks=lambda: (machine.busy, machine.total),
+                                 own_seconds=lambda: machine.own)
+    assert adapt(100.0) == 2 and blas_threads() == {2}          # the first sample: nothing to compare yet
+    machine.advance(1.0, others_cpus=1.0, own_cpus=0.8)
+    assert adapt(101.0) == 1 and blas_threads() == {1}          # another process took a CPU
+    machine.advance(0.5, others_cpus=0.0, own_cpus=1.0)
+    assert adapt(101.5) == 1                                    # within the sampling period: unchanged
+    machine.advance(0.5, others_cpus=0.0, own_cpus=1.0)
+    assert adapt(102.0) == 2 and blas_threads() == {2}          # quiet again
+    # An explicit count is never changed.
+    cpu_threads.configure(intra_op=2, usable=2)
+    machine.advance(1.0, others_cpus=1.5, own_cpus=0.5)
+    assert adapt(103.0) == 2 and blas_threads() == {2}
+
+
+def test_no_adapting_under_a_cgroup_quota(fresh_threads, monkeypatch):
+    monkeypatch.setattr(cpu_threads, "cgroup_cpu_quota", lambda root=None: 2.0)
+    monkeypatch.setattr(cpu_threads, "_load", cpu_threads._LoadState())
+    cpu_threads.configure(usable=2)
+    machine = FakeMachine()
+    for now in (10.0, 11.0, 12.0):
+        machine.advance(1.0, others_cpus=2.0, own_cpus=0.0)
+        cpu_threads.adapt(now=now, machine_ticks=lambda: (machine.busy, machine.total), own_seconds=lambda: machine.own)
+    assert blas_threads() == {2}
+
+
+def test_machine_ticks_from_proc_stat(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 5 20 800 10 0 3 2 0 0\ncpu0 50 2 10 400 5 0 1 1 0 0\n")
+    assert cpu_threads._machine_ticks(str(stat)) == (130, 940)
+    stat.write_text("garbage\n")
+    assert cpu_threads._machine_ticks(str(stat)) is None
