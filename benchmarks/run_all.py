@@ -49,6 +49,32 @@ def read_session_overhead(out):
     return rows
 
 
+def read_cpu_inference(out):
+    rows = []
+    for other, b, ratio, target, verdict in re.findall(
+            r"^speed vs (\S+) b(\d+): ([\d.]+)x \(target >= ([\d.]+)x: (met|NOT met)\)", out, re.M):
+        rows.append(("MLP inference b%s vs %s" % (b, other), "%.2fx %s's speed" % (float(ratio), other),
+                     ">= %gx" % float(target), _verdict(verdict == "met")))
+    for b, ours, theirs, verdict in re.findall(
+            r"^busy slowdown b(\d+): tagraph ([\d.]+)x.*TensorFlow ([\d.]+)x \(target: tagraph's <= TensorFlow's: "
+            r"(met|NOT met)\)", out, re.M):
+        rows.append(("MLP inference b%s, one busy process beside" % b,
+                     "%.2fx slower (TF %.2fx)" % (float(ours), float(theirs)), "<= TensorFlow's slowdown",
+                     _verdict(verdict == "met")))
+    return rows
+
+
+def read_op_chain(out):
+    rows = []
+    for n, what, ratio, target, verdict in re.findall(
+            r"^(\d+) ops (build|first|run): ([\d.]+)x TensorFlow's speed \(target >= ([\d.]+)x: (met|NOT met)\)",
+            out, re.M):
+        label = {"build": "graph build", "first": "first run", "run": "steady-state run"}[what]
+        rows.append(("%s-op elementwise chain, %s" % (n, label), "%.2fx TF" % float(ratio),
+                     ">= %gx TensorFlow" % float(target), _verdict(verdict == "met")))
+    return rows
+
+
 def read_function_call(out):
     got = _f(r"^added by the call\s+([\d.-]+) us \(target <= ([\d.]+) us", out)
     if not got:
@@ -161,6 +187,12 @@ def read_input_pipeline(out):
                 rows.append((measure, figure, "-", "-"))
         else:
             rows.append((measure, figure, ">= 1x TensorFlow" if kind == "batched" else "-", NO_TF))
+    step = _f(r"^training step .*: from memory ([\d.]+) ms, fed by the pipeline ([\d.]+) ms: ([+-][\d.]+)% "
+              r"\(target <= \+([\d.]+)%: (met|NOT met)\)", out)
+    if step:
+        rows.append(("training step (MLP 784-128-10, batch 256) fed by the input pipeline vs from memory",
+                     "%s ms vs %s ms (%s%%)" % (step[1], step[0], step[2]), "<= +%g%%" % float(step[3]),
+                     _verdict(step[4] == "met")))
     return rows
 
 
@@ -179,6 +211,25 @@ def read_string_hash(out):
     if same and same[0] == "NO":
         figure += ", buckets DIFFER"
     return [(measure, figure, ">= %gx TensorFlow" % float(ratio[1]), _verdict(ratio[2] == "met"))]
+
+
+_EVERYDAY = {"einsum_bmm": "einsum 'bij,bjk->bik', 64 x 128 x 128", "einsum_attention": "einsum 'bhqd,bhkd->bhqk', "
+             "8 x 8 x 256 x 64", "gather_nd_rows": "gather_nd, 100k rows of 1M x 64 float32",
+             "gather_nd_elements": "gather_nd, 100k elements of 1M x 64 float32", "sort": "sort, 1M float32",
+             "top_k": "top_k k=100, 1M float32", "top_k_batch": "top_k k=10, 256 x 4096 float32",
+             "init_10m": "global_variables_initializer, 10M parameters from seeds"}
+
+
+def read_everyday_ops(out):
+    rows = []
+    for case, ours, theirs, ratio, target, met in re.findall(
+            r"^(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x\s+\(target >= ([\d.]+)x: (met|NOT met)\)", out, re.M):
+        rows.append((_EVERYDAY.get(case, case), "%.2f ms (TF %.2f ms) = %.2fx TF" % (float(ours), float(theirs),
+                                                                                   float(ratio)),
+                     ">= %gx TensorFlow" % float(target), _verdict(met == "met")))
+    for case, ours in re.findall(r"^(\w+)\s+([\d.]+)\s+-\s+-\s+\(set TAGRAPH_TF_PYTHON", out, re.M):
+        rows.append((_EVERYDAY.get(case, case), "%.2f ms" % float(ours), ">= 1x TensorFlow", NO_TF))
+    return rows
 
 
 def read_device_matmul(out):
@@ -272,9 +323,31 @@ def read_image_resize(out):
     return rows
 
 
+def read_distribute_allreduce(out):
+    rows = []
+    for mib, n, ratio, gbs, target, verdict in re.findall(
+            r"^allreduce (\d+) MiB, (\d+) ranks: ([\d.]+)x mpi4py's bandwidth \(([\d.]+) GB/s\) "
+            r"\(target >= ([\d.]+)x: (met|NOT met)\)", out, re.M):
+        rows.append(("all-reduce %s MiB float32, %s local ranks, vs mpi4py" % (mib, n),
+                     "%.2fx mpi4py (%.2f GB/s)" % (float(ratio), float(gbs)), ">= %gx mpi4py" % float(target),
+                     _verdict(verdict == "met")))
+    for n, pct, cores, rest in re.findall(
+            r"^weak scaling (\d+) ranks: (\d+)% of 1 rank's per-rank throughput on (\d+) cores \((.*)\)$", out, re.M):
+        what = "weak scaling, MLP training, %s ranks on %s cores" % (n, cores)
+        got = re.match(r"target >= (\d+)%: (met|NOT met)", rest)
+        if got:
+            rows.append((what, "%s%% of 1 rank's per-rank rate" % pct, ">= %s%%" % got.group(1),
+                         _verdict(got.group(2) == "met")))
+        else:
+            rows.append((what, "%s%% of 1 rank's per-rank rate" % pct, "none (more ranks than cores)", "-"))
+    return rows
+
+
 # name -> (reader, quick arguments); the scripts' own defaults with --full
 BENCHMARKS = collections.OrderedDict([
     ("session_overhead", (read_session_overhead, [])),
+    ("op_chain", (read_op_chain, ["--rounds", "2"])),
+    ("cpu_inference", (read_cpu_inference, ["--rounds", "3", "--runs", "200"])),
     ("function_call", (read_function_call, ["--runs", "1000"])),
     ("keras_lstm", (read_keras_lstm, ["--runs", "10"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
@@ -282,6 +355,7 @@ BENCHMARKS = collections.OrderedDict([
     ("layers_cnn", (read_layers_cnn, ["--rounds", "4", "--steps", "2", "--pause", "0.2"])),
     ("rnn_lstm", (read_rnn_lstm, ["--rounds", "3", "--steps", "2", "--pause", "0.2"])),
     ("sparse_update", (read_sparse_update, ["--rounds", "3"])),
+    ("everyday_ops", (read_everyday_ops, ["--rounds", "3"])),
     ("device_matmul", (read_device_matmul, ["--batch", "256", "--iters", "10"])),
     ("checkpoint_io", (read_checkpoint_io, ["--size-mib", "64", "--repeat", "3"])),
     ("load_latency", (read_load_latency, ["--runs", "3"])),
@@ -290,6 +364,7 @@ BENCHMARKS = collections.OrderedDict([
     ("input_pipeline", (read_input_pipeline, ["--rounds", "3", "--batches", "10", "--records", "2048"])),
     ("string_hash", (read_string_hash, ["--rounds", "3"])),
     ("image_resize", (read_image_resize, ["--rounds", "3", "--runs", "2"])),
+    ("distribute_allreduce", (read_distribute_allreduce, ["--runs", "6", "--steps", "10", "--repeat", "1"])),
 ])
 
 

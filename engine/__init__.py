@@ -21,6 +21,7 @@ from tagraph.engine.framework.graph import (Graph, GraphKeys, Operation, Tensor,
 from tagraph.engine.runtime.session import Session, InteractiveSession, get_default_session
 from tagraph.engine.runtime import call_ops as _call_ops  # noqa: F401  (registers the function-call kernels)
 from tagraph.engine.ops import list_ops as _list_ops  # noqa: F401  (registers the TensorList kernels)
+from tagraph.engine.ops import collective_ops as _collective_ops  # noqa: F401  (registers the collective kernels)
 from tagraph.engine.ops.logging_ops import Assert, check_numerics
 from tagraph.engine.framework.function_builder import function
 from tagraph.engine.ops.constant_op import constant
@@ -53,6 +54,9 @@ from tagraph.engine.ops import lookup
 from tagraph.engine.ops.parsing_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.sparse_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.sparse_cross_ops import sparse_cross, sparse_cross_hashed
+from tagraph.engine.ops.sparse_math_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.sparse_joining_ops import *  # noqa: F401,F403
+from tagraph.engine.ops.variable_update_ops import *  # noqa: F401,F403
 from tagraph.engine.ops.nn_ops import top_k
 from tagraph.engine.ops.sort_ops import argsort, sort
 from tagraph.engine.ops.clip_ops import *  # noqa: F401,F403
@@ -60,7 +64,8 @@ from tagraph.engine.ops import nn
 from tagraph.engine.ops import image  # tg.image: resizing, colour, geometry and the JPEG/PNG codecs
 from tagraph.engine.variables.variables import (Variable, VariableScope, AUTO_REUSE, get_variable, variable_scope,
                                                 get_variable_scope, global_variables, all_variables, local_variables,
-                                                trainable_variables, model_variables, variables_initializer,
+                                                trainable_variables, model_variables, moving_average_variables,
+                                                variables_initializer,
                                                 global_variables_initializer, initialize_all_variables,
                                                 local_variables_initializer, report_uninitialized_variables,
                                                 is_variable_initialized, enable_resource_variables,
@@ -82,6 +87,7 @@ from tagraph.engine import train, layers
 from tagraph.engine.train import losses, metrics, summary
 from tagraph.engine import data  # tg.data: input pipelines (TensorFlow's dataset ops)
 from tagraph.engine import feature_column  # tg.feature_column: TensorFlow 1's feature columns
+from tagraph.engine import keras  # tg.keras: Keras's layers and models as graph builders
 # tg.nn's recurrent networks: the cells are tf.layers layers, a layer above tg.nn's ops, so they join it here.
 from tagraph.engine.layers import rnn as _rnn, rnn_cell as _rnn_cell
 nn.rnn_cell = _rnn_cell

@@ -3,9 +3,11 @@
     python examples/demo.py [DIR] [--steps N]    # DIR: where to write (default: a new temporary folder, kept)
 
 1. Makes a data set: three interleaved spiral arms in the plane, one class each (1,500 points to train on,
-   600 held out).
+   600 held out); the training points are written as tf.Examples to ``spirals.tfrecord``.
 2. Trains a classifier on it (an MLP 2-32-32-3, Adam) on the GPU when one is present, else on the CPU,
-   and says which; a checkpoint is written every 100 steps (``model.ckpt-<step>``, the last three kept).
+   and says which, reading its batches through tg.data (TFRecordDataset -> map(parse_single_example) ->
+   cache -> shuffle -> batch -> repeat, a one-shot iterator); a checkpoint is written every 100 steps
+   (``model.ckpt-<step>``, the last three kept).
 3. Exports a SavedModel whose two MetaGraphDefs, tagged ``serve`` (every node on the CPU) and
    ``serve,gpu`` (compute nodes on GPU:0), share one variables checkpoint (``export_for_devices``), as
    version 1 under a model base path; and shows which tag-set this machine would load (``load_best``).
@@ -70,19 +72,49 @@ def choose_device():
     return "/device:CPU:0", "the CPU (no GPU found: CuPy sees no CUDA device)"
 
 
+def write_tfrecord(path, points, labels):
+    """The points as tf.Examples (``xy``: 2 floats, ``label``: an int64) in a TFRecord file."""
+    from tagraph.engine.framework.tfrecord import TFRecordWriter
+    from tagraph.protos import example_pb2
+    with TFRecordWriter(path) as writer:
+        for point, label in zip(points.tolist(), labels.tolist()):
+            example = example_pb2.Example()
+            example.features.feature["xy"].float_list.value.extend(point)
+            example.features.feature["label"].int64_list.value.append(label)
+            writer.write(example.SerializeToString())
+
+
+def input_batches(path):
+    """(points, labels) batches of BATCH from the TFRecord file, shuffled, repeated forever. The parsed
+    examples are cached in memory after the first pass: parsing each one again every pass would cost
+    more than the training step."""
+    import tagraph.engine as tg
+    features = {"xy": tg.FixedLenFeature([2], tg.float32), "label": tg.FixedLenFeature([], tg.int64)}
+    dataset = (tg.data.TFRecordDataset(path)
+               .map(lambda record: tg.parse_single_example(record, features))
+               .cache().shuffle(1500, seed=0).batch(BATCH).repeat())
+    batch = tg.data.make_one_shot_iterator(dataset).get_next()
+    return batch["xy"], tg.cast(batch["label"], tg.int32)
+
+
 def train(directory, device, steps=STEPS):
-    """Trains on ``device``, checkpointing every SAVE_EVERY steps; returns the latest checkpoint path."""
+    """Trains on ``device`` from the TFRecord file's batches, checkpointing every SAVE_EVERY steps; returns
+    the latest checkpoint path. The held-out points are fed in place of the batches to evaluate."""
     import tagraph.engine as tg
     from tagraph.serialization import Saver, latest_checkpoint
     train_x, train_y = spirals(1500, seed=0)
     test_x, test_y = spirals(600, seed=1)
+    records = os.path.join(directory, "spirals.tfrecord")
+    write_tfrecord(records, train_x, train_y)
+    say("wrote %d training examples to %s" % (len(train_x), os.path.basename(records)))
     model_dir = os.path.join(directory, "train")
     os.makedirs(model_dir, exist_ok=True)
     with tg.Graph().as_default():
         tg.set_random_seed(0)
+        batch_x, batch_y = input_batches(records)       # the input pipeline stays on the CPU
         with tg.device(device):
-            x = tg.placeholder(tg.float32, [None, 2], name="x")
-            y = tg.placeholder(tg.int32, [None], name="y")
+            x = tg.placeholder_with_default(batch_x, [None, 2], name="x")
+            y = tg.placeholder_with_default(batch_y, [None], name="y")
             logits = mlp(x)
             loss = tg.losses.sparse_softmax_cross_entropy(y, logits)
             global_step = tg.train.get_or_create_global_step()
@@ -102,8 +134,7 @@ def train(directory, device, steps=STEPS):
             current = int(sess.run(global_step))
             t0 = time.monotonic()
             while current < steps:
-                idx = np.random.RandomState(current).randint(0, len(train_x), BATCH)
-                _, current = sess.run([train_op, global_step], {x: train_x[idx], y: train_y[idx]})
+                _, current = sess.run([train_op, global_step])
                 current = int(current)
                 if current % SAVE_EVERY == 0 or current >= steps:
                     path = saver.save(sess, os.path.join(model_dir, "model.ckpt"), global_step=current)
@@ -203,7 +234,7 @@ def main(argv=None):
     directory = workdir([args.dir], prefix="tagraph_demo_")
     import tagraph.engine  # noqa: F401  (the first import takes a moment: numpy, protobuf, the op registry)
 
-    step(1, "Data: three spiral arms in the plane, 1,500 points to train on, 600 held out")
+    step(1, "Data: three spiral arms in the plane, 1,500 points to train on (a TFRecord file), 600 held out")
     device, described = choose_device()
 
     step(2, "Training an MLP 2-32-32-3 with Adam on %s" % described)

@@ -14,7 +14,7 @@ import pytest
 
 TESTS = pathlib.Path(__file__).resolve().parent.parent / "tests"
 SOURCES = ("engine/ops/test_*.py", "engine/test_placement.py", "engine/test_transfers.py",
-           "devices/test_placer.py", "engine/test_control_flow.py")
+           "devices/test_placer.py", "engine/test_control_flow.py", "engine/train/test_towers.py")
 DEVICE_FIXTURES = frozenset(["device", "simulated_gpus"])
 
 

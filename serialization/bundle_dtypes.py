@@ -3,7 +3,8 @@
 This is deliberately local to the serialization layer (it may not import the engine). Element
 bytes in a checkpoint are little-endian, so every numpy dtype here is spelled little-endian.
 
-``bfloat16`` (and the float8 types) map to ``ml_dtypes`` types when ``ml_dtypes`` is importable;
+``bfloat16`` (and the float8 types) map to ``ml_dtypes`` types when ``ml_dtypes`` is importable (it is
+imported when such a tensor is first met: loading it takes most of a second);
 without it a bfloat16 tensor reads back as a ``uint16`` array holding the raw bit patterns
 (``bits.astype(np.uint32) << 16`` viewed as float32 gives the values), and writing one needs an
 explicit ``dtype="bfloat16"`` on a ``uint16`` array. The quantized types read back as their
@@ -17,18 +18,15 @@ Example::
     (dtype('float32'), True)
 """
 
+import importlib.util
+
 import numpy as np
 
 from tagraph.protos import types_pb2
 
-try:  # optional: gives real bfloat16 / float8 numpy types
-    import ml_dtypes as _ml_dtypes
-except ImportError:  # pragma: no cover - depends on the environment
-    _ml_dtypes = None
-
 DT_STRING = types_pb2.DT_STRING
 DT_BFLOAT16 = types_pb2.DT_BFLOAT16
-HAVE_ML_DTYPES = _ml_dtypes is not None
+HAVE_ML_DTYPES = importlib.util.find_spec("ml_dtypes") is not None
 
 # DataType name -> numpy storage dtype (little-endian). Only "memcpy-able" types and DT_STRING.
 _STORAGE = {
@@ -60,13 +58,21 @@ for _name, _spec in _STORAGE.items():
 
 # Types only ml_dtypes can represent; without it they read as their raw bits.
 _ML_TYPES = {"DT_BFLOAT16": "bfloat16", "DT_FLOAT8_E5M2": "float8_e5m2", "DT_FLOAT8_E4M3FN": "float8_e4m3fn"}
-if _ml_dtypes is not None:
-    for _name, _attr in _ML_TYPES.items():
-        if _name in types_pb2.DataType.keys() and hasattr(_ml_dtypes, _attr):
-            _NUMPY_FOR_DATATYPE[types_pb2.DataType.Value(_name)] = np.dtype(getattr(_ml_dtypes, _attr))
-elif "DT_FLOAT8_E5M2" in types_pb2.DataType.keys():
+_ML_DATATYPES = {types_pb2.DataType.Value(n): attr for n, attr in _ML_TYPES.items() if n in types_pb2.DataType.keys()}
+if not HAVE_ML_DTYPES and "DT_FLOAT8_E5M2" in types_pb2.DataType.keys():
     _NUMPY_FOR_DATATYPE[types_pb2.DT_FLOAT8_E5M2] = np.dtype("|u1")
     _NUMPY_FOR_DATATYPE[types_pb2.DT_FLOAT8_E4M3FN] = np.dtype("|u1")
+
+
+def _load_ml_dtypes():
+    """Adds ml_dtypes' types to both tables, the first time one is asked for."""
+    ml_dtypes = importlib.import_module("ml_dtypes")
+    for datatype, attr in list(_ML_DATATYPES.items()):
+        if hasattr(ml_dtypes, attr):
+            _NUMPY_FOR_DATATYPE[datatype] = np.dtype(getattr(ml_dtypes, attr))
+            _DATATYPE_FOR_NUMPY[np.dtype(getattr(ml_dtypes, attr))] = datatype
+    _ML_DATATYPES.clear()
+
 
 # The DataType a numpy array of a given kind is written as (one per numpy type).
 _DATATYPE_FOR_NUMPY = {
@@ -85,11 +91,6 @@ _DATATYPE_FOR_NUMPY = {
     np.dtype(np.complex64): types_pb2.DT_COMPLEX64,
     np.dtype(np.complex128): types_pb2.DT_COMPLEX128,
 }
-if _ml_dtypes is not None:
-    for _name, _attr in _ML_TYPES.items():
-        if _name in types_pb2.DataType.keys() and hasattr(_ml_dtypes, _attr):
-            _DATATYPE_FOR_NUMPY[np.dtype(getattr(_ml_dtypes, _attr))] = types_pb2.DataType.Value(_name)
-
 
 def datatype_name(datatype):
     """``DT_FLOAT`` for 1; ``DataType(<n>)`` for a value the enum does not name."""
@@ -116,6 +117,8 @@ def numpy_dtype(datatype):
     datatype = int(datatype)
     if datatype == DT_STRING:
         return np.dtype(object)
+    if datatype in _ML_DATATYPES and HAVE_ML_DTYPES:
+        _load_ml_dtypes()
     return _NUMPY_FOR_DATATYPE.get(datatype)
 
 
@@ -129,6 +132,8 @@ def datatype_of(np_dtype):
         return DT_STRING
     if np_dtype.byteorder not in ("=", "|"):
         np_dtype = np_dtype.newbyteorder("=")
+    if np_dtype.kind == "V" and _ML_DATATYPES and HAVE_ML_DTYPES:
+        _load_ml_dtypes()      # an array of an ml_dtypes type: ml_dtypes is loaded already
     return _DATATYPE_FOR_NUMPY.get(np_dtype)
 
 

@@ -9,6 +9,7 @@ TensorFlow's readers do. An unknown compression type reads the file uncompressed
 TensorFlow does. File names may be URLs (``s3://``, ``gs://``, ...; ``tagraph.engine.framework.file_io``).
 """
 import io
+import itertools
 import logging
 import os
 import zlib
@@ -117,12 +118,13 @@ class _FileIterator(ElementIterator):
         self.index = 0
         self.current = None
         self.started = False
+        self.record = -1            # the index in its file of the record given last
 
     def get_next(self):
         while self.index < len(self.d.files):
             path = self.d.files[self.index]
             if self.current is None:
-                self.current, self.started = self.d.records(path), False
+                self.current, self.started, self.record = self.d.records(path), False, -1
             try:
                 record = next(self.current)
             except StopIteration:
@@ -136,8 +138,36 @@ class _FileIterator(ElementIterator):
                     self.index += 1
                 raise _naming(e, path) from None
             self.started = True
+            self.record += 1
             return [np.array(record, dtype=object)]
         return None
+
+    def last_source(self):
+        if self.record < 0 or self.index >= len(self.d.files):
+            return None
+        return self.d.files[self.index], self.record
+
+    def next_strings(self, n):
+        """Up to ``n`` records (bytes) at once, fewer only after the last file: what ``n`` calls of
+        ``get_next`` give, failing as the first of them that fails."""
+        out = []
+        while len(out) < n and self.index < len(self.d.files):
+            path = self.d.files[self.index]
+            if self.current is None:
+                self.current, self.started = self.d.records(path), False
+            had = len(out)
+            try:
+                out.extend(itertools.islice(self.current, n - had))   # keeps what came before a failure
+            except errors.OpError as e:
+                opened = self.started or len(out) > had or not isinstance(e, _OPEN_ERRORS)
+                self.current = None
+                if opened:
+                    self.index += 1
+                raise _naming(e, path) from None
+            self.started = self.started or len(out) > had
+            if len(out) < n:
+                self._next_file()
+        return out
 
     def _next_file(self):
         self.current.close()

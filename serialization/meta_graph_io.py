@@ -25,8 +25,8 @@ from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of 
 
 logger = logging.getLogger("tagraph.meta_graph")
 
-__all__ = ["create_meta_graph_def", "export_meta_graph", "import_scoped_meta_graph", "read_meta_graph_file",
-           "stripped_op_list"]
+__all__ = ["create_meta_graph_def", "export_meta_graph", "check_exportable", "import_scoped_meta_graph",
+           "read_meta_graph_file", "stripped_op_list"]
 
 # Collections holding Variables, serialized as VariableDef bytes as TensorFlow does.
 _VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES, GraphKeys.LOCAL_VARIABLES,
@@ -80,6 +80,20 @@ def _collection_def(graph, key, export_scope=None):
     return None
 
 
+def check_exportable(graph_def):
+    """ValueError when ``graph_def`` holds a ``Dataset.from_generator`` pipeline (a GeneratorDataset, in the
+    graph or its library): its elements come from a Python generator of this process, which no exported
+    graph can carry (TensorFlow's docs: "The body of generator will not be serialized in a GraphDef")."""
+    nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
+    found = [n.name for n in nodes if n.op == "GeneratorDataset"]
+    if found:
+        raise ValueError("The graph reads a tf.data.Dataset.from_generator dataset (node %s): its generator is "
+                         "Python code of this process and is not serialized in a GraphDef, so the graph cannot "
+                         "be exported (export_meta_graph, SavedModel). Build the pipeline from files or tensors "
+                         "(TFRecordDataset, from_tensor_slices), or export a graph that takes its inputs from "
+                         "placeholders." % found[0])
+
+
 def create_meta_graph_def(graph=None, saver_def=None, collection_list=None, clear_devices=False,
                           strip_default_attrs=False, tags=None, signature_def_map=None, asset_file_defs=None):
     graph = graph or get_default_graph()
@@ -124,10 +138,14 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
     """Returns the MetaGraphDef of ``graph`` and writes it to ``filename`` (atomically) when given.
 
     With ``save_debug_info`` an (empty: tagraph records no stack traces) GraphDebugInfo is written
-    beside it as ``<filename without extension>.debug``, as TensorFlow names it.
+    beside it as ``<filename without extension>.debug``, as TensorFlow names it. A graph reading
+    ``Dataset.from_generator`` is refused (ValueError, see :func:`check_exportable`), except for the meta graph
+    that ``Saver.save`` writes beside a checkpoint (``allow_generator_datasets=True``), as TensorFlow writes it.
     """
     mg = create_meta_graph_def(graph, saver_def=saver_def, collection_list=collection_list,
                                clear_devices=clear_devices, strip_default_attrs=strip_default_attrs)
+    if not kwargs.get("allow_generator_datasets"):
+        check_exportable(mg.graph_def if graph_def is None else graph_def)
     if meta_info_def is not None:
         mg.meta_info_def.MergeFrom(meta_info_def)
     if graph_def is not None:

@@ -777,7 +777,7 @@ class Saver:
                                                                             meta_graph_suffix=meta_graph_suffix)
             with sess.graph.as_default():
                 self.export_meta_graph(meta_graph_filename, strip_default_attrs=strip_default_attrs,
-                                       save_debug_info=save_debug_info)
+                                       save_debug_info=save_debug_info, allow_generator_datasets=True)
         if not self._is_empty and write_state:
             self._RecordLastCheckpoint(model_checkpoint_path)
             checkpoint_management.update_checkpoint_state_internal(
@@ -789,13 +789,13 @@ class Saver:
 
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False, export_scope=None,
                           clear_devices=False, clear_extraneous_savers=False, strip_default_attrs=False,
-                          save_debug_info=False):
+                          save_debug_info=False, **kwargs):
         """Writes the default graph's MetaGraphDef, with this saver's SaverDef, to ``filename``."""
         return meta_graph_io.export_meta_graph(
             filename=filename, saver_def=self.saver_def, collection_list=collection_list, as_text=as_text,
             graph=get_default_graph(), export_scope=export_scope, clear_devices=clear_devices,
             clear_extraneous_savers=clear_extraneous_savers, strip_default_attrs=strip_default_attrs,
-            save_debug_info=save_debug_info)
+            save_debug_info=save_debug_info, **kwargs)
 
     def restore(self, sess, save_path):
         """Restores the variables from the checkpoint ``save_path``; they need no initializer first."""

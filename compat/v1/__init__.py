@@ -26,7 +26,7 @@ import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfile, graph_util, initializers  # noqa: F401
 from tagraph.compat.v1 import feature_column  # noqa: F401
-from tagraph.compat.v1 import image, io  # noqa: F401
+from tagraph.compat.v1 import image, io, keras  # noqa: F401
 from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nn, python_io, random  # noqa: F401
 from tagraph.compat.v1 import saved_model, sparse, strings, summary, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2

@@ -19,5 +19,18 @@ slice = _tg.sparse_slice  # noqa: A001 - TensorFlow's name
 merge = _tg.sparse_merge
 cross = _tg.sparse_cross
 cross_hashed = _tg.sparse_cross_hashed
+add = _tg.sparse_add
+concat = _tg.sparse_concat
+split = _tg.sparse_split
+transpose = _tg.sparse_transpose
+mask = _tg.sparse_mask
+matmul = sparse_dense_matmul = _tg.sparse_tensor_dense_matmul
+reduce_sum = _tg.sparse_reduce_sum
+reduce_sum_sparse = _tg.sparse_reduce_sum_sparse
+reduce_max = _tg.sparse_reduce_max
+reduce_max_sparse = _tg.sparse_reduce_max_sparse
+softmax = _tg.sparse_softmax
+maximum = _tg.sparse_maximum
+minimum = _tg.sparse_minimum
 
 _namespace.install(globals(), "tf.sparse")

@@ -15,9 +15,17 @@
 
 The modules, lowest first:
 
-    structure            nested elements (tuples, dicts) and their TensorSpecs
+    structure            nested elements (tuples, dicts) and their TensorSpecs (SparseTensorSpec, DatasetSpec)
+    sparse_elements      SparseTensor components: SerializeSparse/DeserializeSparse (variants), as TensorFlow
+    device_copy          prefetch_to_device/copy_to_device (elements made on a GPU), RemoteCall
     dataset_kernels      the dataset ops' kernels: sources, batching, counting, combining, cache, functions
     buffered_kernels     shuffle and prefetch (a producer thread with a bounded buffer)
+    parallel_map_kernels map(num_parallel_calls=N) on a bounded pool of worker threads
+    interleave_kernels   interleave and its parallel forms (TFRecordDataset(num_parallel_reads=N))
+    window_kernels       window: elements that are datasets
+    generator_kernels    GeneratorDataset (init, next and finalize functions)
+    generator_dataset    Dataset.from_generator: a Python generator through numpy_function, as TensorFlow
+    matching_files       the MatchingFiles op behind Dataset.list_files
     dataset_functions    map/filter/flat_map bodies traced into the graph's library; one-shot factories
     iterator_ops         iterator ops, their kernels, and ``tf.data.Iterator``
     dataset_ops          ``tf.data.Dataset``
@@ -30,6 +38,10 @@ library, ``OneShotIterator`` with its ``dataset_factory``, ``IteratorGetNext``, 
 TensorFlow, and TensorFlow's meta graphs of input pipelines import and run here.
 """
 from tagraph.engine.data import buffered_kernels as _buffered_kernels  # noqa: F401  (registers the kernels)
+from tagraph.engine.data import generator_kernels as _generator_kernels  # noqa: F401
+from tagraph.engine.data import interleave_kernels as _interleave_kernels  # noqa: F401
+from tagraph.engine.data import parallel_map_kernels as _parallel_map_kernels  # noqa: F401
+from tagraph.engine.data import window_kernels as _window_kernels  # noqa: F401
 from tagraph.engine.data import experimental
 from tagraph.engine.data.dataset_ops import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from tagraph.engine.data.iterator_ops import Iterator, make_initializable_iterator, make_one_shot_iterator

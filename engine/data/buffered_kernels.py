@@ -23,6 +23,7 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape
+from tagraph.engine.data.device_copy import COPY_TO_DEVICE_ATTR, DeviceCopy
 from tagraph.engine.data.dataset_kernels import (HOST, DatasetValue, ElementIterator, invalid,
                                                  register_dataset_kernel)
 
@@ -262,5 +263,9 @@ class PrefetchIterator(ElementIterator):
         self._ended = True
 
 
-register_dataset_kernel("PrefetchDataset")(lambda ctx, input_dataset, buffer_size: _Prefetch(ctx, input_dataset,
-                                                                                             buffer_size))
+@register_dataset_kernel("PrefetchDataset")
+def _prefetch(ctx, input_dataset, buffer_size):
+    target = ctx.attrs.get(COPY_TO_DEVICE_ATTR)
+    if target:      # prefetch_to_device: the prefetching thread copies the elements to the device
+        input_dataset = DeviceCopy(ctx, input_dataset, target.decode() if isinstance(target, bytes) else target)
+    return _Prefetch(ctx, input_dataset, buffer_size)

@@ -19,6 +19,7 @@ from tagraph.engine.framework.graph import Graph, Tensor, convert_to_tensor, get
 from tagraph.engine.framework.tensor_shape import as_shape
 from tagraph.engine.data import structure
 from tagraph.engine.data.dataset_kernels import DATASET_OPS
+from tagraph.engine.data.sparse_elements import decode_element, encode_element
 from tagraph.protos import function_pb2
 
 __all__ = ["trace", "dataset_factory", "FunctionBodyGraph"]
@@ -37,6 +38,11 @@ class FunctionBodyGraph(Graph):
         self.outer = outer
         self.seed = outer.seed
         self.captures = {}         # outer tensor -> placeholder here, in capture order
+
+    @property
+    def outer_graph(self):
+        """The enclosing graph (py_func keeps the Python functions of a body alive with the outermost one)."""
+        return self.outer
 
     def capture(self, t):
         if t.graph is self:
@@ -71,21 +77,24 @@ def _function_name(fn, transformation):
     return "__inference_Dataset_%s_%s_%d" % (transformation, base, next(_ids))
 
 
-def trace(fn, input_spec, transformation, returns_dataset=False):
+def trace(fn, input_spec, transformation, returns_dataset=False, wrap_dataset=None):
     """Traces ``fn`` over elements of ``input_spec`` into the default graph's library.
 
     A tuple element is passed as separate arguments, anything else as one, as tf.data calls it. Returns
     (function name, captured outer tensors, result): ``result`` is the structure of the body's output
     tensors (a list becomes a tuple, as in TensorFlow 1), or, with ``returns_dataset``, the body's Dataset.
+    A component that is a dataset (a DatasetSpec) reaches ``fn`` as ``wrap_dataset(variant, element_spec)``.
     """
     graph = get_default_graph()
     body = FunctionBodyGraph(graph)
     with body.as_default():
         args = []
-        for i, spec in enumerate(structure.flatten(input_spec)):
-            args.append(body.create_op("Placeholder", [], {"dtype": spec.dtype, "shape": as_shape(spec.shape)},
+        for i, (dtype, shape) in enumerate(zip(structure.flat_types(input_spec), structure.flat_shapes(input_spec))):
+            args.append(body.create_op("Placeholder", [], {"dtype": dtype, "shape": as_shape(shape)},
                                        name="args_%d" % i).outputs[0])
-        element = structure.pack_as(input_spec, args)
+        wrapped = [wrap_dataset(a, spec.element_spec) if isinstance(spec, structure.DatasetSpec) else a
+                   for a, spec in zip(args, structure.flatten(input_spec))]
+        element = decode_element(input_spec, wrapped)
         result = fn(*element) if type(element) is tuple else fn(element)
         if returns_dataset:
             variant = getattr(result, "_variant_tensor", None)
@@ -100,11 +109,10 @@ def trace(fn, input_spec, transformation, returns_dataset=False):
                 raise ValueError("The function passed to `%s` returned None; it must return the element's "
                                  "tensors" % transformation)
             flat = structure.flatten(result)
-            for c in flat:
-                structure.check_not_sparse(c, "the function passed to `%s`" % transformation)
-            outputs = [body.capture(c) if isinstance(c, Tensor) else convert_to_tensor(c, name="output_%d" % i)
-                       for i, c in enumerate(flat)]
+            outputs = [c if structure.is_sparse(c) else body.capture(c) if isinstance(c, Tensor)
+                       else convert_to_tensor(c, name="output_%d" % i) for i, c in enumerate(flat)]
             result = structure.pack_as(result, outputs)
+            outputs = [body.capture(t) for t in encode_element(outputs)]
     captured = list(body.captures)
     fdef = _function_def(_function_name(fn, transformation), body, args + [body.captures[t] for t in captured],
                          outputs)
@@ -130,7 +138,8 @@ _PLACEHOLDERS = frozenset(["Placeholder", "PlaceholderV2", "PlaceholderWithDefau
 
 
 def _ops_making(t):
-    """The ops ``t`` depends on (data and control inputs), inputs first."""
+    """The ops ``t`` depends on through data inputs, inputs first. Control inputs are left out, as
+    TensorFlow's capture by value leaves them (``list_files``'s assertion is not part of its factory)."""
     order, seen, stack = [], set(), [(t.op, False)]
     while stack:
         op, done = stack.pop()
@@ -142,7 +151,6 @@ def _ops_making(t):
         seen.add(op)
         stack.append((op, True))
         stack.extend((x.op, False) for x in reversed(op.inputs) if x.op not in seen)
-        stack.extend((c, False) for c in reversed(op.control_inputs) if c not in seen)
     return order
 
 
@@ -150,8 +158,12 @@ def _ops_making(t):
 _STATELESS_RESOURCES = frozenset(["DummySeedGenerator", "DummyMemoryCache"])
 
 
+# Stateful ops TensorFlow copies into a dataset factory all the same (its traverse.OP_TYPES_ALLOWLIST).
+_CAPTURED_STATEFUL = frozenset(["DummyIterationCounter"])
+
+
 def _makes_datasets(op):
-    return op.type in DATASET_OPS or op.type in _STATELESS_RESOURCES or (
+    return op.type in DATASET_OPS or op.type in _STATELESS_RESOURCES or op.type in _CAPTURED_STATEFUL or (
         op.outputs and all(t.dtype.base_dtype == dtypes.variant for t in op.outputs))
 
 
@@ -173,7 +185,6 @@ def dataset_factory(variant):
     for op in ops:
         nd = fdef.node_def.add(name=op.name, op=op.type)
         nd.input.extend(_ref(x, {}) for x in op.inputs)
-        nd.input.extend("^" + c.name for c in op.control_inputs)
         for k, v in op._attrs.items():
             if k != "_class":
                 nd.attr[k].CopyFrom(v)

@@ -13,10 +13,10 @@ FunctionDefs, instantiated once per session and run on the CPU, as TensorFlow ru
 their captured tensors (``other_arguments``) follow an element's components.
 
 The ops and their semantics (TensorFlow's): TensorSliceDataset, TensorDataset, RangeDataset,
-BatchDataset(V2), PaddedBatchDataset(V2), RepeatDataset, TakeDataset, SkipDataset, MapDataset,
-ParallelMapDataset(V2), FilterDataset, FlatMapDataset, ZipDataset, ConcatenateDataset, UnbatchDataset,
+BatchDataset(V2), PaddedBatchDataset(V2), RepeatDataset, TakeDataset, SkipDataset, MapDataset, FilterDataset, FlatMapDataset, ZipDataset, ConcatenateDataset, UnbatchDataset,
 ShardDataset, CacheDataset(V2) (in memory), and the pass-through OptionsDataset/ModelDataset/... that
-TensorFlow's optimizations add. Shuffling and prefetching are in :mod:`tagraph.engine.data.buffered_kernels`.
+TensorFlow's optimizations add. Shuffling and prefetching are in :mod:`tagraph.engine.data.buffered_kernels`,
+the parallel map in :mod:`tagraph.engine.data.parallel_map_kernels`.
 """
 import numpy as np
 
@@ -29,7 +29,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.runtime.call_ops import CompiledFunction
 
 __all__ = ["DatasetValue", "ElementIterator", "DATASET_OPS", "register_dataset_ops", "register_dataset_kernel",
-           "shape_string", "dataset_function", "invalid"]
+           "shape_string", "dataset_function", "invalid", "UserFunction", "FunctionDataset"]
 
 HOST = host_kind().device_type
 DATASET_OPS = set()     # op types whose output is a dataset (a variant scalar)
@@ -102,6 +102,11 @@ class ElementIterator:
 
     def close(self):
         pass
+
+    def last_source(self):
+        """Where the element ``get_next`` gave last was read: (file name, record index), or None where no
+        file is known (elements of tensors, or mixed by batching, shuffling or prefetching)."""
+        return None
 
 
 class _Source(ElementIterator):
@@ -224,6 +229,11 @@ class _BatchIterator(ElementIterator):
         self.input = input_iterator
 
     def get_next(self):
+        if type(self.d) is _Batch and hasattr(self.input, "next_strings") and self.d.input.output_shapes == [()] \
+                and self.d.input.output_types == [dtypes.string]:
+            rows = self.input.next_strings(self.d.batch_size)
+            if rows is not None:
+                return self._strings(rows)
         rows = []
         while self.input is not None and len(rows) < self.d.batch_size:
             x = self.input.get_next()
@@ -234,6 +244,16 @@ class _BatchIterator(ElementIterator):
         if not rows or (self.d.drop_remainder and len(rows) < self.d.batch_size):
             return None
         return self.d.combine(rows)
+
+    def _strings(self, rows):
+        # A reader of string scalars handed over a batch of records at once (as get_next would, one by one).
+        if len(rows) < self.d.batch_size:
+            self.input = None
+        if not rows or (self.d.drop_remainder and len(rows) < self.d.batch_size):
+            return None
+        out = np.empty(len(rows), dtype=object)
+        out[:] = rows
+        return [out]
 
     def close(self):
         if self.input is not None:
@@ -376,6 +396,9 @@ class _RepeatIterator(ElementIterator):
             self.fresh = True
         return None
 
+    def last_source(self):
+        return None if self.input is None else self.input.last_source()
+
     def close(self):
         if self.input is not None:
             self.input.close()
@@ -417,6 +440,9 @@ class _CountIterator(ElementIterator):
         self.input.close()
         self.input = None
         return None
+
+    def last_source(self):
+        return None if self.input is None else self.input.last_source()
 
     def close(self):
         if self.input is not None:
@@ -600,21 +626,35 @@ def dataset_function(ctx, attr, check_types=False):
     return fn
 
 
-class _UserFunction:
-    """Calls a dataset function on one element, wrapping its failure as TensorFlow words it."""
+def describe_source(index, source):
+    """The words naming an input element in a user function's error: its index in the transformation's
+    input and, when it was read from a file, the file and the record."""
+    if index is None:
+        return ""
+    text = ", on input element %d" % index
+    if source is not None:
+        text += " (record %d of %s)" % (source[1], source[0])
+    return text
+
+
+class UserFunction:
+    """Calls a dataset function on one element, wrapping its failure as TensorFlow words it. ``where()``,
+    asked only on a failure, gives the element's index in the transformation's input and its (file, record)
+    or None: the message names them after the iterator, as TensorFlow's names the iterator."""
 
     def __init__(self, fn, captured, op_type, prefix):
         self.fn, self.captured, self.op_type, self.prefix = fn, list(captured), op_type, prefix
 
-    def __call__(self, element):
+    def __call__(self, element, where=None):
         try:
             return self.fn(list(element) + self.captured)
         except errors.OpError as e:
+            place = describe_source(*where()) if where is not None else ""
             raise type(e)(None, None, "Error in user-defined function passed to %s transformation with iterator: "
-                          "%s: %s" % (self.op_type, self.prefix, e.message)) from None
+                          "%s%s: %s" % (self.op_type, self.prefix, place, e.message)) from None
 
 
-class _FunctionDataset(DatasetValue):
+class FunctionDataset(DatasetValue):
     """map, filter and flat_map: a user function applied to each element of the input."""
 
     def __init__(self, ctx, mode, kind, input_dataset, captured, attr):
@@ -627,7 +667,7 @@ class _FunctionDataset(DatasetValue):
 
     def make_iterator(self, prefix="Iterator::Root"):
         prefix = prefix + "::" + self.kind
-        call = _UserFunction(self.fn, self.captured, self.op_type, prefix)
+        call = UserFunction(self.fn, self.captured, self.op_type, prefix)
         return _FunctionIterator(self.mode, self.input.make_iterator(prefix), call, prefix)
 
 
@@ -635,35 +675,76 @@ class _FunctionIterator(ElementIterator):
     def __init__(self, mode, input_iterator, call, prefix):
         self.mode, self.input, self.call, self.prefix = mode, input_iterator, call, prefix
         self.inner = None
+        self.seen = 0           # input elements taken, to name the one a failing call was given
+
+    def _call(self, x):
+        self.seen += 1
+        return self.call(x, self._where)
+
+    def _where(self):
+        return self.seen - 1, self.input.last_source()
+
+    def last_source(self):
+        if self.mode == "FlatMap":
+            return None if self.inner is None else self.inner.last_source()
+        return self.input.last_source()
 
     def get_next(self):
         if self.mode == "Map":
             x = self.input.get_next()
-            return None if x is None else self.call(x)
+            return None if x is None else self._call(x)
         if self.mode == "Filter":
             while True:
                 x = self.input.get_next()
                 if x is None:
                     return None
-                keep = self.call(x)
+                keep = self._call(x)
                 if len(keep) != 1 or np.asarray(keep[0]).dtype != np.bool_ or np.asarray(keep[0]).ndim != 0:
                     raise invalid("Filter predicate `f` must return a scalar bool.")
                 if bool(np.asarray(keep[0])):
                     return x
         while True:     # FlatMap
-            if self.inner is None:
-                x = self.input.get_next()
-                if x is None:
-                    return None
-                inner = self.call(x)
-                if len(inner) != 1 or not isinstance(inner[0], DatasetValue):
-                    raise invalid("Function passed to flat_map must return a dataset")
-                self.inner = inner[0].make_iterator(self.prefix + "[0]")
+            if self.inner is None and not self._open_inner():
+                return None
             y = self.inner.get_next()
             if y is not None:
                 return y
             self.inner.close()
             self.inner = None
+
+    def _open_inner(self):
+        x = self.input.get_next()
+        if x is None:
+            return False
+        inner = self._call(x)
+        if len(inner) != 1 or not isinstance(inner[0], DatasetValue):
+            raise invalid("Function passed to flat_map must return a dataset")
+        self.inner = inner[0].make_iterator(self.prefix + "[0]")
+        return True
+
+    def next_strings(self, n):
+        """A flat_map over readers of string records (TFRecordDataset's files): up to ``n`` records at once,
+        fewer only at the end, as ``n`` calls of get_next give them; None where its datasets are no such
+        readers (then nothing is taken)."""
+        out = []
+        while self.mode == "FlatMap" and len(out) < n:
+            if self.inner is None and not self._open_inner():
+                break
+            take = getattr(self.inner, "next_strings", None)
+            if take is None:
+                if not out:
+                    return None
+                y = self.inner.get_next()      # one function's datasets are all of one kind: never here
+                if y is not None and (len(y) != 1 or np.shape(y[0]) != ()):
+                    raise invalid("flat_map: its datasets do not all give string scalars")
+                got = [] if y is None else [y[0][()]]
+            else:
+                got = take(n - len(out))
+            out.extend(got)
+            if not got or take is not None and len(out) < n:
+                self.inner.close()
+                self.inner = None
+        return out if self.mode == "FlatMap" else None
 
     def close(self):
         self.input.close()
@@ -671,21 +752,18 @@ class _FunctionIterator(ElementIterator):
             self.inner.close()
 
 
-@register_dataset_kernel("MapDataset", "ParallelMapDataset", "ParallelMapDatasetV2")
-def _map(ctx, input_dataset, *rest):
-    # ParallelMapDataset(V2)'s last input is num_parallel_calls; elements keep their order (deterministic).
-    captured = rest if ctx.op.type == "MapDataset" else rest[:-1]
-    return _FunctionDataset(ctx, "Map", "Map" if ctx.op.type == "MapDataset" else "ParallelMapV2", input_dataset,
-                            captured, "f")
+@register_dataset_kernel("MapDataset")
+def _map(ctx, input_dataset, *captured):
+    return FunctionDataset(ctx, "Map", "Map", input_dataset, captured, "f")
 
 
 @register_dataset_kernel("FilterDataset")
 def _filter(ctx, input_dataset, *captured):
-    return _FunctionDataset(ctx, "Filter", "Filter", input_dataset, captured, "predicate")
+    return FunctionDataset(ctx, "Filter", "Filter", input_dataset, captured, "predicate")
 
 
 @register_dataset_kernel("FlatMapDataset")
 def _flat_map(ctx, input_dataset, *captured):
-    return _FunctionDataset(ctx, "FlatMap", "FlatMap", input_dataset, captured, "f")
+    return FunctionDataset(ctx, "FlatMap", "FlatMap", input_dataset, captured, "f")
 
 

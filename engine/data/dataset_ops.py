@@ -13,12 +13,22 @@ import numpy as np
 
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.common_shapes import constant_value
-from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
+from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph, name_scope
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops import array_ops
 from tagraph.engine.ops.array_ops import identity
+from tagraph.engine.ops.comparison_ops import greater
+from tagraph.engine.ops.logging_ops import Assert
+from tagraph.engine.ops.math_ops import maximum
+from tagraph.engine.ops.string_ops import reduce_join, string_join
+from tagraph.engine.data.generator_dataset import generator_dataset_fn, generator_spec
+from tagraph.engine.data.matching_files import matching_files
 from tagraph.engine.data import structure
+from tagraph.engine.data import sparse_elements
+from tagraph.engine.data.device_copy import target_device
+from tagraph.engine.ops.parsing_ops import SparseTensor
 from tagraph.engine.data import iterator_ops
-from tagraph.engine.data.dataset_functions import trace
+from tagraph.engine.data.dataset_functions import trace as _trace_function
 
 __all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
 
@@ -29,8 +39,7 @@ _INT64_MAX = np.iinfo(np.int64).max
 
 
 def _flat_attrs(spec, types_attr="output_types"):
-    flat = structure.flatten(spec)
-    return {types_attr: [s.dtype for s in flat], "output_shapes": [s.shape for s in flat]}
+    return {types_attr: structure.flat_types(spec), "output_shapes": structure.flat_shapes(spec)}
 
 
 def _int64(value, name):
@@ -49,7 +58,16 @@ def _most_specific(a, b):
     return TensorShape([x if x == y else None for x, y in zip(a.dims, b.dims)])
 
 
+def trace(fn, input_spec, transformation, returns_dataset=False):
+    return _trace_function(fn, input_spec, transformation, returns_dataset, wrap_dataset=Dataset)
+
+
 def _op(op_type, inputs, attrs, spec, types_attr="output_types", name=None):
+    for t in inputs:
+        if not isinstance(t, list) and t.dtype.base_dtype == dtypes.variant and target_device(t.op):
+            raise ValueError("A dataset copied to %s (copy_to_device, prefetch_to_device) can only be read: "
+                             "they must be the last transformation, got %s after them"
+                             % (target_device(t.op), op_type))
     graph = get_default_graph()
     op = graph.create_op(op_type, inputs, dict(_flat_attrs(spec, types_attr), **attrs), name=name)
     return Dataset(op.outputs[0], spec)
@@ -75,7 +93,7 @@ class Dataset:
     element_spec = property(lambda self: self._element_spec)
     output_types = property(lambda self: structure.types_of(self._element_spec))
     output_shapes = property(lambda self: structure.shapes_of(self._element_spec))
-    output_classes = property(lambda self: structure.classes_of(self._element_spec))
+    output_classes = property(lambda self: structure.classes_of(self._element_spec, SparseTensor))
 
     def __repr__(self):
         return "<%s element_spec=%r>" % (type(self).__name__, self._element_spec)
@@ -91,8 +109,8 @@ class Dataset:
     def from_tensors(tensors, name=None):
         """A dataset of one element, ``tensors``."""
         element = structure.normalize_element(tensors, "from_tensors")
-        return _op("TensorDataset", [structure.flatten(element)], {}, structure.element_spec_of(element),
-                   "Toutput_types")
+        return _op("TensorDataset", [sparse_elements.encode_element(structure.flatten(element))], {},
+                   structure.element_spec_of(element), "Toutput_types")
 
     @staticmethod
     def from_tensor_slices(tensors, name=None):
@@ -101,6 +119,8 @@ class Dataset:
         flat = structure.flatten(element)
         sizes = set()
         for t in flat:
+            if structure.is_sparse(t):
+                continue
             if t.shape.rank == 0:
                 raise ValueError("Unbatching a tensor is only supported for rank >= 1")
             if t.shape.rank is not None and t.shape[0] is not None:
@@ -108,8 +128,15 @@ class Dataset:
         if len(sizes) > 1:
             a, b = sorted(sizes)[:2]
             raise ValueError("Dimensions %d and %d are not compatible" % (a, b))
-        spec = structure.map_structure(lambda t: structure.TensorSpec(t.shape[1:], t.dtype.base_dtype), element)
-        return _op("TensorSliceDataset", [flat], {}, spec, "Toutput_types")
+        components, specs = [], []
+        for t in flat:
+            if structure.is_sparse(t):
+                c, s = sparse_elements.batched_to_component(t)
+            else:
+                c, s = t, structure.TensorSpec(t.shape[1:], t.dtype.base_dtype)
+            components.append(c)
+            specs.append(s)
+        return _op("TensorSliceDataset", [components], {}, structure.pack_as(element, specs), "Toutput_types")
 
     @staticmethod
     def range(*args, output_type=dtypes.int64, name=None):
@@ -138,7 +165,10 @@ class Dataset:
         if len(mine) != len(theirs) or any(a.dtype != b.dtype for a, b in zip(mine, theirs)):
             raise TypeError("Incompatible dataset elements:\n  %r vs.\n  %r" % (self.element_spec,
                                                                                  dataset.element_spec))
-        spec = structure.pack_as(self.element_spec, [structure.TensorSpec(_most_specific(a.shape, b.shape), a.dtype)
+        if any(type(a) is not type(b) for a, b in zip(mine, theirs)):
+            raise TypeError("Incompatible dataset elements:\n  %r vs.\n  %r" % (self.element_spec,
+                                                                                 dataset.element_spec))
+        spec = structure.pack_as(self.element_spec, [type(a)(_most_specific(a.shape, b.shape), a.dtype)
                                                      for a, b in zip(mine, theirs)])
         return _op("ConcatenateDataset", [self._variant_tensor, dataset._variant_tensor], {}, spec)
 
@@ -148,14 +178,16 @@ class Dataset:
         size = _int64(batch_size, "batch_size")
         drop = convert_to_tensor(drop_remainder, dtype=dtypes.bool, name="drop_remainder")
         known = _static_int(size) if constant_value(drop) is not None and bool(constant_value(drop)) else None
-        spec = structure.map_structure(lambda s: structure.TensorSpec(_prepend(known, s.shape), s.dtype),
-                                       self.element_spec)
+        spec = structure.map_structure(lambda s: type(s)(_prepend(known, s.shape), s.dtype), self.element_spec)
         return _op("BatchDatasetV2", [self._variant_tensor, size, drop], {"parallel_copy": False}, spec)
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False, name=None):
         """Batches of elements padded to ``padded_shapes`` (each dimension -1/None: to the batch's longest)
         with ``padding_values`` (zeros, or empty strings, by default)."""
         flat = structure.flatten(self.element_spec)
+        if any(not isinstance(s, structure.TensorSpec) for s in flat):
+            raise TypeError("`padded_batch` is only supported for datasets that produce tensor elements but the "
+                            "input dataset produces elements of unsupported type %r." % (self.element_spec,))
         if padded_shapes is None:
             shapes = [s.shape for s in flat]
             if any(s.rank is None for s in shapes):
@@ -195,6 +227,7 @@ class Dataset:
     def unbatch(self, name=None):
         """Each element's first dimension split into elements (the inverse of :meth:`batch`)."""
         for s in structure.flatten(self.element_spec):
+            structure.check_not_sparse(s, "unbatch")
             if s.shape.rank == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
         spec = structure.map_structure(lambda s: structure.TensorSpec(s.shape[1:], s.dtype), self.element_spec)
@@ -250,7 +283,8 @@ class Dataset:
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """``map_func`` applied to each element (a tuple element is passed as separate arguments); its body
-        is a function of the graph's library. ``num_parallel_calls`` keeps the elements' order."""
+        is a function of the graph's library. ``num_parallel_calls`` (a count or AUTOTUNE) maps that many
+        elements at once on worker threads, in order unless ``deterministic=False``."""
         fname, captured, result = trace(map_func, self.element_spec, "map")
         spec = structure.element_spec_of(result)
         attrs = {"f": fname, "Targuments": [t.dtype.base_dtype for t in captured]}
@@ -277,6 +311,71 @@ class Dataset:
         fname, captured, inner = trace(map_func, self.element_spec, "flat_map", returns_dataset=True)
         return _op("FlatMapDataset", [self._variant_tensor, captured],
                    {"f": fname, "Targuments": [t.dtype.base_dtype for t in captured]}, inner.element_spec)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """The elements of the datasets ``map_func`` makes of each element, ``block_length`` (default 1) at a
+        time from each of ``cycle_length`` open ones in turn (default AUTOTUNE: the CPUs);
+        ``num_parallel_calls`` reads the open datasets ahead on threads, in the same order unless
+        ``deterministic=False``::
+
+            files.interleave(lambda f: tg.data.TFRecordDataset(f), cycle_length=4, num_parallel_calls=4)
+        """
+        fname, captured, inner = trace(map_func, self.element_spec, "interleave", returns_dataset=True)
+        attrs = {"f": fname, "Targuments": [t.dtype.base_dtype for t in captured]}
+        cycle = _int64(AUTOTUNE if cycle_length is None else cycle_length, "cycle_length")
+        block = _int64(1 if block_length is None else block_length, "block_length")
+        if num_parallel_calls is None:
+            return _op("InterleaveDataset", [self._variant_tensor, captured, cycle, block], attrs,
+                       inner.element_spec)
+        attrs["deterministic"] = "default" if deterministic is None else ("true" if deterministic else "false")
+        inputs = [self._variant_tensor, captured, cycle, block, _int64(AUTOTUNE, "buffer_output_elements"),
+                  _int64(AUTOTUNE, "prefetch_input_elements"), _int64(num_parallel_calls, "num_parallel_calls")]
+        return _op("ParallelInterleaveDatasetV4", inputs, attrs, inner.element_spec)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Windows of ``size`` consecutive elements (each element a dataset: read it with ``flat_map`` and
+        ``batch``), a new one every ``shift`` elements (default ``size``), taking every ``stride``-th::
+
+            ds.window(3, shift=1, drop_remainder=True).flat_map(lambda w: w.batch(3))
+        """
+        size_t = _int64(size, "size")
+        inputs = [self._variant_tensor, size_t, _int64(size if shift is None else shift, "shift"),
+                  _int64(stride, "stride"), convert_to_tensor(drop_remainder, dtype=dtypes.bool,
+                                                              name="drop_remainder")]
+        spec = structure.map_structure(lambda s: structure.DatasetSpec(s), self.element_spec)
+        return _op("WindowDataset", inputs, {}, spec)
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The files matching ``file_pattern`` (a glob, or a list of them), sorted, then shuffled unless
+        ``shuffle=False`` (a new order each pass; ``seed`` fixes them). InvalidArgumentError when nothing
+        matches."""
+        with name_scope("list_files"):
+            pattern = convert_to_tensor(file_pattern, dtype=dtypes.string, name="file_pattern")
+            matches = matching_files(pattern)
+            found = array_ops.shape(matches)[0]
+            condition = greater(found, 0, name="match_not_empty")
+            message = string_join([b"No files matched pattern: ", reduce_join(pattern, separator=", ")],
+                                  name="message")
+            check = Assert(condition, [message], summarize=1, name="assert_not_empty")
+            with get_default_graph().control_dependencies([check]):
+                matches = identity(matches)
+            dataset = Dataset.from_tensor_slices(matches)
+            if shuffle is False:
+                return dataset
+            buffer_size = maximum(array_ops.shape(matches, out_type=dtypes.int64)[0], np.int64(1), name="Maximum")
+            return dataset.shuffle(buffer_size, seed=seed)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None,
+                       name=None):
+        """The elements a Python generator yields (``generator(*args)`` is called for each pass). As in
+        TensorFlow, the generator lives in this process: a graph that uses it cannot be exported."""
+        if not callable(generator):
+            raise TypeError("`generator` must be a Python callable.")
+        spec = generator_spec(output_types, output_shapes, output_signature)
+        return Dataset.from_tensors(0).flat_map(generator_dataset_fn(generator, spec, args))
 
     def apply(self, transformation_func):
         """``transformation_func(self)``, which must return a Dataset."""

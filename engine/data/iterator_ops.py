@@ -25,8 +25,11 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import get_default_graph
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape
+from tagraph.engine.ops.parsing_ops import SparseTensor
 from tagraph.engine.data import structure
+from tagraph.engine.data.sparse_elements import decode_element
 from tagraph.engine.data.dataset_functions import dataset_factory
+from tagraph.engine.data.device_copy import target_device
 from tagraph.engine.data.dataset_kernels import HOST, DatasetValue, dataset_function, invalid
 
 __all__ = ["Iterator", "IteratorResource", "make_one_shot_iterator", "make_initializable_iterator"]
@@ -53,6 +56,7 @@ class IteratorResource:
         self.output_types = [dtypes.as_dtype(t) for t in output_types]
         self.output_shapes = _attr_shapes(output_shapes)
         self.string_handle = ("tagraph-iterator:%d:%s" % (next(_IDS), name)).encode()
+        self.key = ("iterator", self.string_handle)     # a resource's key (DestroyResourceOp finds no variable)
         self._iterator = None
         self._lock = threading.Lock()
 
@@ -195,6 +199,17 @@ def _get_next(ctx, iterator):
     return _outputs(iterator.get_next())
 
 
+@register_kernel("IteratorGetNext", resources_anywhere=True)
+def _get_next_on_device(ctx, iterator):
+    """get_next on a device: the elements of prefetch_to_device are its arrays already (uploading one is
+    returning it); any other's are copied here."""
+    if not isinstance(iterator, IteratorResource):
+        raise invalid("IteratorGetNext takes an iterator handle, got %s", type(iterator).__name__)
+    backend = ctx.device.backend
+    with backend.device_context():
+        return _outputs([backend.upload(c) for c in iterator.get_next()])
+
+
 @register_kernel("IteratorToStringHandle", HOST)
 def _to_string_handle(ctx, iterator):
     return np.array(iterator.string_handle, dtype=object)
@@ -259,8 +274,7 @@ def _element_shapes(op):
 # --- TensorFlow 1's Python iterator -------------------------------------------------------------------
 
 def _flat_attrs(spec):
-    flat = structure.flatten(spec)
-    return {"output_types": [s.dtype for s in flat], "output_shapes": [s.shape for s in flat]}
+    return {"output_types": structure.flat_types(spec), "output_shapes": structure.flat_shapes(spec)}
 
 
 class Iterator:
@@ -271,10 +285,13 @@ class Iterator:
         next_element = it.get_next()
     """
 
-    def __init__(self, iterator_resource, initializer, output_types, output_shapes, output_classes=None):
+    def __init__(self, iterator_resource, initializer, output_types, output_shapes, output_classes=None,
+                 element_spec=None):
         self._iterator_resource = iterator_resource
         self._initializer = initializer
-        self._element_spec = structure.spec_from_legacy(output_types, output_shapes)
+        self._element_spec = element_spec if element_spec is not None else structure.spec_from_legacy(
+            output_types, output_shapes, output_classes)
+        self._device = None        # where get_next runs when not beside the iterator (prefetch_to_device)
         # TensorFlow 1 makes the string handle with the iterator, and keeps the iterator in a collection.
         with iterator_resource.graph.colocate_with(iterator_resource.op):
             self._string_handle = iterator_resource.graph.create_op(
@@ -284,18 +301,18 @@ class Iterator:
     @staticmethod
     def from_structure(output_types, output_shapes=None, shared_name=None, output_classes=None):
         """An uninitialized iterator for elements of this structure; ``make_initializer(dataset)`` starts it."""
-        spec = structure.spec_from_legacy(output_types, output_shapes)
+        spec = structure.spec_from_legacy(output_types, output_shapes, output_classes)
         handle = get_default_graph().create_op("IteratorV2", [], dict(
             _flat_attrs(spec), container="", shared_name=shared_name or "")).outputs[0]
-        return Iterator(handle, None, output_types, structure.shapes_of(spec), output_classes)
+        return Iterator(handle, None, output_types, structure.shapes_of(spec), element_spec=spec)
 
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None, output_classes=None):
         """An iterator that runs whichever iterator the fed ``string_handle`` names (a feedable iterator)."""
-        spec = structure.spec_from_legacy(output_types, output_shapes)
+        spec = structure.spec_from_legacy(output_types, output_shapes, output_classes)
         handle = get_default_graph().create_op("IteratorFromStringHandleV2", [string_handle],
                                                _flat_attrs(spec)).outputs[0]
-        return Iterator(handle, None, output_types, structure.shapes_of(spec), output_classes)
+        return Iterator(handle, None, output_types, structure.shapes_of(spec), element_spec=spec)
 
     @property
     def initializer(self):
@@ -308,7 +325,7 @@ class Iterator:
     def make_initializer(self, dataset, name=None):
         """The MakeIterator op starting this iterator over ``dataset`` (whose structure must match)."""
         mine, theirs = structure.flatten(self._element_spec), structure.flatten(dataset.element_spec)
-        if len(mine) != len(theirs) or any(a.dtype != b.dtype for a, b in zip(mine, theirs)):
+        if len(mine) != len(theirs) or any(a.dtype != b.dtype or type(a) is not type(b) for a, b in zip(mine, theirs)):
             raise TypeError("Expected output types %r but got dataset with output types %r."
                             % (self.output_types, dataset.output_types))
         if any(not a.shape.is_compatible_with(b.shape) for a, b in zip(mine, theirs)):
@@ -319,12 +336,18 @@ class Iterator:
             return graph.create_op("MakeIterator", [dataset._variant_tensor, self._iterator_resource], {}, name=name)
 
     def get_next(self, name=None):
-        """The next element's tensors, in the element's structure (OutOfRangeError after the last)."""
+        """The next element's tensors, in the element's structure (OutOfRangeError after the last); for a
+        dataset copied to a device (prefetch_to_device), they are made on that device."""
         graph = self._iterator_resource.graph
+        if self._device is not None:
+            with graph.device(self._device):
+                op = graph.create_op("IteratorGetNext", [self._iterator_resource],
+                                     _flat_attrs(self._element_spec), name=name)
+            return decode_element(self._element_spec, op.outputs)
         with graph.colocate_with(self._iterator_resource.op):
             op = graph.create_op("IteratorGetNext", [self._iterator_resource], _flat_attrs(self._element_spec),
                                  name=name)
-        return structure.pack_as(self._element_spec, op.outputs)
+        return decode_element(self._element_spec, op.outputs)
 
     def get_next_as_optional(self):
         raise errors.UnimplementedError(None, None, "tf.data.Iterator.get_next_as_optional is not supported by "
@@ -340,7 +363,7 @@ class Iterator:
     element_spec = property(lambda self: self._element_spec)
     output_types = property(lambda self: structure.types_of(self._element_spec))
     output_shapes = property(lambda self: structure.shapes_of(self._element_spec))
-    output_classes = property(lambda self: structure.classes_of(self._element_spec))
+    output_classes = property(lambda self: structure.classes_of(self._element_spec, SparseTensor))
 
 
 def make_one_shot_iterator(dataset):
@@ -355,7 +378,9 @@ def make_one_shot_iterator(dataset):
     with graph.colocate_with(variant.op):
         handle = graph.create_op("OneShotIterator", [], dict(
             _flat_attrs(spec), dataset_factory=factory, container="", shared_name="")).outputs[0]
-    return Iterator(handle, None, dataset.output_types, dataset.output_shapes)
+    it = Iterator(handle, None, dataset.output_types, dataset.output_shapes, element_spec=spec)
+    it._device = target_device(variant.op)
+    return it
 
 
 def make_initializable_iterator(dataset, shared_name=None):
@@ -367,4 +392,6 @@ def make_initializable_iterator(dataset, shared_name=None):
         handle = graph.create_op("IteratorV2", [], dict(_flat_attrs(dataset.element_spec), container="",
                                                         shared_name=shared_name or "")).outputs[0]
         init = graph.create_op("MakeIterator", [variant, handle], {})
-    return Iterator(handle, init, dataset.output_types, dataset.output_shapes)
+    it = Iterator(handle, init, dataset.output_types, dataset.output_shapes, element_spec=dataset.element_spec)
+    it._device = target_device(variant.op)
+    return it

@@ -4,7 +4,8 @@
     dataset = tg.data.TFRecordDataset(["a.tfrecord", "b.tfrecord"], compression_type="GZIP")
 
 As in TensorFlow, the file names become a dataset of their own (``flat_filenames`` -> TensorSliceDataset)
-and a ``flat_map`` reads each file in turn with the reader op (``TFRecordDataset``, ``TextLineDataset``,
+and a ``flat_map`` reads each file in turn (``num_parallel_reads=N``: N files at once, interleaved, through
+LegacyParallelInterleaveDatasetV2; AUTOTUNE: ``interleave``) with the reader op (``TFRecordDataset``, ``TextLineDataset``,
 ``FixedLengthRecordDatasetV2``) inside its function. The reader ops' kernels read files in TensorFlow's
 formats and live with them in ``tagraph.serialization`` (``dataset_io_kernels``), which registers them
 when it is imported (``tagraph.compat.v1`` imports it).
@@ -14,7 +15,8 @@ from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
 from tagraph.engine.ops.array_ops import reshape
 from tagraph.engine.data import structure
 from tagraph.engine.data.dataset_kernels import register_dataset_ops
-from tagraph.engine.data.dataset_ops import Dataset
+from tagraph.engine.data.dataset_functions import trace
+from tagraph.engine.data.dataset_ops import AUTOTUNE, Dataset, _int64, _op
 
 __all__ = ["TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset"]
 
@@ -57,18 +59,38 @@ def _reader(op_type, make_inputs):
     return read_one_file
 
 
+def _parallel_interleave(filenames, read_one_file, cycle_length):
+    """TensorFlow's ParallelInterleaveDataset as its readers build it: block_length 1, not sloppy, its
+    default buffers (2 elements per file read ahead, 2 files per cycle slot opened ahead)."""
+    fname, captured, inner = trace(read_one_file, filenames.element_spec, "parallel_interleave",
+                                   returns_dataset=True)
+    inputs = [filenames._variant_tensor, captured, _int64(cycle_length, "cycle_length"), _int64(1, "block_length"),
+              _int64(2, "buffer_output_elements"), _int64(2 * cycle_length, "prefetch_input_elements")]
+    return _op("LegacyParallelInterleaveDatasetV2", inputs, {
+        "f": fname, "Targuments": [t.dtype.base_dtype for t in captured], "deterministic": "true"},
+        inner.element_spec)
+
+
 class _FileDataset(Dataset):
     def __init__(self, filenames, read_one_file, num_parallel_reads):
-        if num_parallel_reads not in (None, 1):
-            raise NotImplementedError("%s(num_parallel_reads=%r): tagraph reads the files one after the other; "
-                                      "leave num_parallel_reads unset" % (type(self).__name__, num_parallel_reads))
-        read = _filenames_dataset(filenames).flat_map(read_one_file)
+        filenames = _filenames_dataset(filenames)
+        if num_parallel_reads is None:
+            read = filenames.flat_map(read_one_file)
+        elif num_parallel_reads == AUTOTUNE:
+            read = filenames.interleave(read_one_file, num_parallel_calls=AUTOTUNE)
+        else:
+            if not isinstance(num_parallel_reads, int) or isinstance(num_parallel_reads, bool) or \
+                    num_parallel_reads <= 0:
+                raise ValueError("%s(num_parallel_reads=%r): a positive number of files, or AUTOTUNE"
+                                 % (type(self).__name__, num_parallel_reads))
+            read = _parallel_interleave(filenames, read_one_file, num_parallel_reads)
         super().__init__(read._variant_tensor, read.element_spec)
 
 
 class TFRecordDataset(_FileDataset):
     """The records of TFRecord files, one file after the other (``compression_type``: "", "ZLIB" or
-    "GZIP"). A truncated or corrupted file is a DataLossError naming the file and the offset."""
+    "GZIP"), or ``num_parallel_reads`` files at once, a record from each in turn. A truncated or corrupted
+    file is a DataLossError naming the file and the offset."""
 
     def __init__(self, filenames, compression_type=None, buffer_size=None, num_parallel_reads=None, name=None):
         super().__init__(filenames, _reader("TFRecordDataset", lambda: [

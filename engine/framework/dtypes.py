@@ -7,21 +7,41 @@
 """
 import builtins
 
+import importlib
+
 import numpy as np
 
-try:  # bfloat16 is not a numpy dtype; ml_dtypes gives it one when installed.
-    from ml_dtypes import bfloat16 as _np_bfloat16
-except ImportError:  # pragma: no cover - depends on the environment
-    _np_bfloat16 = None
+_FLOATING = frozenset(["float16", "bfloat16", "float32", "float64", "float8_e5m2", "float8_e4m3fn",
+                       "float8_e4m3fnuz", "float8_e4m3b11fnuz", "float8_e5m2fnuz"])
+
+
+class _FromMlDtypes:
+    """A numpy type ml_dtypes defines (bfloat16, the float8 types), imported when first used: loading
+    ml_dtypes takes most of a second, which a process that never meets these types should not pay."""
+    __slots__ = ("attr",)
+
+    def __init__(self, attr):
+        self.attr = attr
+
+    def load(self):
+        # ml_dtypes gives bfloat16 and the float8 types numpy dtypes, as TensorFlow's own do.
+        return getattr(importlib.import_module("ml_dtypes"), self.attr)
 
 
 class DType:
-    __slots__ = ("name", "_enum", "_np")
+    __slots__ = ("name", "_enum", "_np_or_lazy")
 
     def __init__(self, name, enum, np_type):
         self.name = name
         self._enum = enum
-        self._np = np_type
+        self._np_or_lazy = np_type
+
+    @property
+    def _np(self):
+        np_type = self._np_or_lazy
+        if np_type.__class__ is _FromMlDtypes:
+            np_type = self._np_or_lazy = np_type.load()
+        return np_type
 
     @property
     def as_datatype_enum(self):
@@ -37,7 +57,7 @@ class DType:
 
     @property
     def is_floating(self):
-        return self.base_dtype.name in ("float16", "bfloat16", "float32", "float64")
+        return self.base_dtype.name in _FLOATING
 
     @property
     def is_complex(self):
@@ -57,19 +77,26 @@ class DType:
 
     @property
     def is_numpy_compatible(self):
-        return self._np is not None and self._np is not object
+        return self._np_or_lazy is not None and self._np_or_lazy is not object
 
     @property
     def is_differentiable(self):
         return self.is_floating or self.is_complex
 
     @property
+    def size(self):
+        """Bytes per element (1 for resource and variant, as TensorFlow says)."""
+        if self.base_dtype.name in ("resource", "variant"):
+            return 1
+        return np.dtype(self._np).itemsize if self._np is not None else 1
+
+    @property
     def min(self):
-        return np.finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
+        return _finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
 
     @property
     def max(self):
-        return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
+        return _finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
 
     def __eq__(self, other):
         if other is None:
@@ -98,11 +125,20 @@ _TABLE = [
     ("uint8", 4, np.uint8), ("int16", 5, np.int16), ("int8", 6, np.int8), ("string", 7, object),
     ("complex64", 8, np.complex64), ("int64", 9, np.int64), ("bool", 10, np.bool_),
     ("qint8", 11, None), ("quint8", 12, None), ("qint32", 13, None),
-    ("bfloat16", 14, _np_bfloat16), ("qint16", 15, None), ("quint16", 16, None),
+    ("bfloat16", 14, _FromMlDtypes("bfloat16")), ("qint16", 15, None), ("quint16", 16, None),
     ("uint16", 17, np.uint16), ("complex128", 18, np.complex128), ("float16", 19, np.float16),
     ("resource", 20, object), ("variant", 21, object), ("uint32", 22, np.uint32),
-    ("uint64", 23, np.uint64),
+    ("uint64", 23, np.uint64), ("float8_e5m2", 24, _FromMlDtypes("float8_e5m2")),
+    ("float8_e4m3fn", 25, _FromMlDtypes("float8_e4m3fn")), ("float8_e4m3fnuz", 26, _FromMlDtypes("float8_e4m3fnuz")),
+    ("float8_e4m3b11fnuz", 27, _FromMlDtypes("float8_e4m3b11fnuz")),
+    ("float8_e5m2fnuz", 28, _FromMlDtypes("float8_e5m2fnuz")),
 ]
+
+
+def _finfo(np_type):
+    if np_type in (np.float16, np.float32, np.float64):
+        return np.finfo(np_type)
+    return importlib.import_module("ml_dtypes").finfo(np_type)
 
 _BY_ENUM = {}
 _BY_NAME = {}
@@ -119,7 +155,10 @@ _BY_NAME["half"] = _BY_NAME["float16"]
 _BY_NAME["float"] = _BY_NAME["float32"]
 _BY_NAME["double"] = _BY_NAME["float64"]
 
-_BY_NUMPY = {np.dtype(n): _BY_NAME[k] for k, _, n in _TABLE if n is not None and n is not object}
+_BY_NUMPY = {np.dtype(n): _BY_NAME[k] for k, _, n in _TABLE
+             if n is not None and n is not object and n.__class__ is not _FromMlDtypes}
+# ml_dtypes' types by their numpy names: an array of one means ml_dtypes is loaded already.
+_ML_DTYPE_NAMES = {n.attr for _, _, n in _TABLE if n.__class__ is _FromMlDtypes}
 
 
 def as_dtype(value):
@@ -150,6 +189,8 @@ def as_dtype(value):
         return string
     d = _BY_NUMPY.get(npd)
     if d is None:
+        if npd.name in _ML_DTYPE_NAMES and npd == np.dtype(_BY_NAME[npd.name]._np):
+            return _BY_NAME[npd.name]
         raise TypeError("Cannot convert numpy dtype %r to a tagraph dtype" % (npd,))
     return d
 

@@ -74,6 +74,7 @@ class GraphKeys:
     TABLE_INITIALIZERS = "table_initializer"
     ASSET_FILEPATHS = "asset_filepaths"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    METRIC_VARIABLES = "metric_variables"
     REGULARIZATION_LOSSES = "regularization_losses"
     CONCATENATED_VARIABLES = "concatenated_variables"
     SAVERS = "savers"

@@ -12,9 +12,11 @@ from tagraph.protos import tensor_pb2
 
 __all__ = ["make_tensor_proto", "make_ndarray", "to_numpy"]
 
-# Types TensorFlow packs into tensor_content (raw little-endian bytes) when there is more than one element.
+# Types TensorFlow packs into tensor_content (raw little-endian bytes) when there is more than one element
+# (uint16 is not among them: TensorFlow writes it to int_val).
+_FLOAT8 = ("float8_e5m2", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e4m3b11fnuz", "float8_e5m2fnuz")
 _CONTENT_TYPES = frozenset(["float16", "bfloat16", "float32", "float64", "int32", "uint8", "int16", "int8",
-                            "int64", "uint16", "uint32", "uint64"])
+                            "int64", "uint32", "uint64"] + list(_FLOAT8))
 
 # Repeated field holding each dtype's values when tensor_content is not used.
 _VALUE_FIELD = {
@@ -23,6 +25,8 @@ _VALUE_FIELD = {
     "int64": "int64_val", "uint32": "uint32_val", "uint64": "uint64_val", "bool": "bool_val",
     "complex64": "scomplex_val", "complex128": "dcomplex_val", "string": "string_val",
 }
+# bfloat16 and float16 go to half_val as their 16 bits; the float8 types to float8_val, a byte each.
+_VALUE_FIELD.update((name, "float8_val") for name in _FLOAT8)
 
 
 def _as_bytes(v):
@@ -103,6 +107,8 @@ def make_tensor_proto(values, dtype=None, shape=None):
     target = getattr(proto, field)
     if field == "half_val":
         target.extend(flat.view(np.uint16).astype(np.int32).tolist())
+    elif field == "float8_val":
+        proto.float8_val = np.ascontiguousarray(flat).view(np.uint8).tobytes()
     elif field in ("scomplex_val", "dcomplex_val"):
         for c in flat:
             target.extend([float(c.real), float(c.imag)])
@@ -166,6 +172,8 @@ def _make_ndarray(proto):
     vals = getattr(proto, field)
     if field == "half_val":
         flat = np.array(vals, dtype=np.int32).astype(np.uint16).view(np_type)
+    elif field == "float8_val":
+        flat = np.frombuffer(vals, dtype=np.uint8).view(np_type)
     elif field in ("scomplex_val", "dcomplex_val"):
         a = np.array(vals, dtype=np.float64)
         flat = (a[0::2] + 1j * a[1::2]).astype(np_type) if len(a) else np.empty(0, np_type)

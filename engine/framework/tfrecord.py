@@ -19,6 +19,7 @@ import struct
 import zlib
 
 import google_crc32c
+import numpy as np
 
 from tagraph.engine.framework import file_io
 from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
@@ -29,6 +30,7 @@ __all__ = ["TFRecordWriter", "tf_record_iterator", "TFRecordOptions", "TFRecordC
 _HEADER = 12            # length (8) + its masked CRC (4)
 _FOOTER = 4
 _CHUNK = 1 << 20
+_SPLIT = 1024         # records found per call into Numba
 _MASK_DELTA = 0xA282EAD8
 
 
@@ -192,17 +194,6 @@ class _Decompressed:
         return out
 
 
-def _read_bounded(stream, n):
-    parts, left = [], n
-    while left:
-        part = stream.read(min(left, _CHUNK))
-        if not part:
-            break
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
-
-
 def tf_record_iterator(path, options=None):
     """Yields the records (bytes) of a TFRecord file, checking both checksums of each."""
     options = _as_options(options)
@@ -215,29 +206,71 @@ def tf_record_iterator(path, options=None):
         if not compressed:
             size = raw.seek(0, os.SEEK_END)
             raw.seek(0)
-        offset = 0
-        while True:
+        yield from _records(stream, size, path)
+
+
+def _masked(crcs):
+    crcs = crcs.astype(np.uint32)
+    return ((crcs >> np.uint32(15)) | (crcs << np.uint32(17))) + np.uint32(_MASK_DELTA)
+
+
+def _truncated(offset, compressed):
+    # TensorFlow's readers say why the read came up short: the end of a compressed stream, or of a plain file.
+    return DataLossError(None, None, "truncated record at %d' failed with %s" % (
+        offset, "EOF reached" if compressed else "Read less bytes than requested"))
+
+
+def _records(stream, size, path):
+    """The records of ``stream`` (``size`` bytes, None for a decompressed stream), read a chunk at a time:
+    Numba finds the whole records in what is read and checks their headers, google_crc32c their data."""
+    from tagraph.engine.framework import tfrecord_numba as split     # loads Numba: only when first needed
+    compressed = size is None
+    data, pos, base = b"", 0, 0     # what is read, where its next record starts, data[0]'s offset in the file
+    at_end, failure = False, None   # a broken stream's error waits until the records before it are given
+    starts, lengths = np.empty(_SPLIT, np.int64), np.empty(_SPLIT, np.int64)
+    footers = np.empty(_SPLIT, np.uint32)
+    while True:
+        n, pos, why = split.split_records(np.frombuffer(data, np.uint8), pos, starts, lengths, footers)
+        if n:
+            records = [data[a:a + b] for a, b in zip(starts[:n].tolist(), lengths[:n].tolist())]
+            bad = np.flatnonzero(_masked(np.fromiter(map(google_crc32c.value, records), np.uint32, n))
+                                 != footers[:n])
+            if bad.size:
+                yield from records[:bad[0]]
+                raise DataLossError(None, None, "corrupted record at %d" % (base + int(starts[bad[0]])))
+            yield from records
+            if n == _SPLIT:
+                continue
+        if why == split.BAD_HEADER:
+            offset = base + pos
+            raise DataLossError(None, None, "corrupted record at %d%s" % (
+                offset, " (Is this even a TFRecord file?)" if offset == 0 else ""))
+        left, need = len(data) - pos, _HEADER
+        if left >= _HEADER:
+            length = int.from_bytes(data[pos:pos + 8], "little")
+            if size is not None and length > size - (base + pos) - _HEADER:
+                raise _truncated(base + pos, compressed)    # a forged length: nothing read for it
+            need = _HEADER + length + _FOOTER
+        if at_end:
+            if left >= _HEADER:
+                raise failure or _truncated(base + pos, compressed)
+            if failure:
+                raise failure
+            return
+        # Read on: a chunk after a whole record; else the rest of the record cut at the chunk's end (so no
+        # chunk is copied to join it), in bounded pieces: a length the data does not hold allocates no more
+        # than there is.
+        parts, have = [data[pos:]] if left else [], left
+        base, pos = base + pos, 0
+        while have < need:
             try:
-                header = stream.read(_HEADER)
+                chunk = stream.read(min(need - have, _CHUNK) if left else _CHUNK)
             except zlib.error as e:
-                raise DataLossError(None, None, "%s: %s" % (path, e)) from None
-            if len(header) < _HEADER:
-                return
-            length, length_crc = struct.unpack("<QI", header)
-            if mask_crc(crc32c(header[:8])) != length_crc:
-                raise DataLossError(None, None, "corrupted record at %d%s" % (
-                    offset, " (Is this even a TFRecord file?)" if offset == 0 else ""))
-            if size is not None and length > size - offset - _HEADER:
-                data = b""
-            else:
-                data = _read_bounded(stream, length + _FOOTER)
-            if len(data) < length + _FOOTER:
-                # TensorFlow's readers say why the read came up short: the end of a compressed stream, or
-                # of a plain file.
-                raise DataLossError(None, None, "truncated record at %d' failed with %s" % (
-                    offset, "EOF reached" if compressed else "Read less bytes than requested"))
-            data, footer = data[:length], data[length:]
-            if mask_crc(crc32c(data)) != struct.unpack("<I", footer)[0]:
-                raise DataLossError(None, None, "corrupted record at %d" % (offset + _HEADER))
-            yield data
-            offset += _HEADER + length + _FOOTER
+                failure = DataLossError(None, None, "%s: %s" % (path, e))
+                chunk = b""
+            if not chunk:
+                at_end = True
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)

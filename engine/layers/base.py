@@ -25,7 +25,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.ops import control_flow_ops
 from tagraph.engine.variables.variables import get_variable, variable_scope
 
-__all__ = ["InputSpec", "Layer", "to_snake_case", "normalize_tuple", "normalize_padding", "normalize_data_format",
+__all__ = ["InputSpec", "Layer", "layer_name_uid", "reset_layer_name_uids", "to_snake_case", "normalize_tuple", "normalize_padding", "normalize_data_format",
            "smart_cond", "constant_bool"]
 
 
@@ -114,12 +114,26 @@ def check_input(spec, x, layer_name):
 _NAME_COUNTS = weakref.WeakKeyDictionary()    # graph -> {base name: layers named so far}
 
 
+def layer_name_uid(prefix):
+    """1, 2, 3, ... per ``prefix`` in the default graph: the count tf.layers and Keras's layers share (Keras's
+    ``backend.get_uid``), so that a Keras Dense made after a tf.layers dense is ``dense_1``."""
+    counts = _NAME_COUNTS.setdefault(get_default_graph(), {})
+    counts[prefix] = counts.get(prefix, 0) + 1
+    return counts[prefix]
+
+
+def reset_layer_name_uids(graph=None):
+    """Forgets the layer name counts of ``graph`` (of every graph when None)."""
+    if graph is None:
+        _NAME_COUNTS.clear()
+    else:
+        _NAME_COUNTS.pop(graph, None)
+
+
 def _unique_layer_name(base):
     # TensorFlow's tf.layers name an unnamed layer per graph apart from its variable scope, and from 1: the
     # first conv2d layer object is "conv2d_1" (its scope and variables "conv2d"), the next "conv2d_2".
-    counts = _NAME_COUNTS.setdefault(get_default_graph(), {})
-    counts[base] = counts.get(base, 0) + 1
-    return "%s_%d" % (base, counts[base])
+    return "%s_%d" % (base, layer_name_uid(base))
 
 
 class Layer:
@@ -141,12 +155,17 @@ class Layer:
         self._losses = []
         self._name_given = bool(name)
         base = to_snake_case(type(self).__name__)
-        self.name = name if name else _unique_layer_name(base)
+        self.name = name if name else self._unique_name(base)
         self._base_name = name if name else base
         self._scope = None
         if _scope:
             with variable_scope(_scope) as captured:
                 self._scope = captured
+
+    @staticmethod
+    def _unique_name(base):
+        """The name of an unnamed layer of class ``base`` (snake case); Keras's layers count differently."""
+        return _unique_layer_name(base)
 
     # --- what the layer holds ----------------------------------------------------------------------------
 

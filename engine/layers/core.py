@@ -6,7 +6,7 @@
 """
 import numbers
 
-from tagraph.engine.ops import array_ops, joining_ops, matmul_ops, nn_ops, slicing_ops
+from tagraph.engine.ops import array_ops, joining_ops, matmul_ops, nn_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.layers.base import InputSpec, Layer, normalize_data_format, smart_cond
 from tagraph.engine.variables.init_ops import zeros_initializer
@@ -54,17 +54,9 @@ class Dense(Layer):
     def call(self, inputs):
         rank = inputs.shape.rank
         if rank is not None and rank > 2:
-            # TensorFlow's tensordot over the last axis: flatten, multiply, restore the outer dims.
-            outer = inputs.shape.dims[:-1]
-            flat = array_ops.reshape(inputs, [-1, inputs.shape[-1]])
-            out = matmul_ops.matmul(flat, self.kernel)
-            if None in outer:
-                outer_shape = slicing_ops.strided_slice(array_ops.shape(inputs), [0], [-1])
-                out_shape = joining_ops.concat([outer_shape, [self.units]], 0)
-                out = array_ops.reshape(out, out_shape)
-            else:
-                out = array_ops.reshape(out, outer + [self.units])
-            out.set_shape(outer + [self.units])
+            # As TensorFlow's Dense: a tensordot over the last axis (ops under <name>/Tensordot).
+            out = matmul_ops.tensordot(inputs, self.kernel, [[rank - 1], [0]])
+            out.set_shape(inputs.shape.dims[:-1] + [self.units])
         else:
             out = matmul_ops.matmul(inputs, self.kernel)
         if self.use_bias:

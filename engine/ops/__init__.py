@@ -4,6 +4,7 @@ and Python constructor, registered together in the family's module.
 The families import each other in one direction only, lowest first:
 
     op_util                      what every family shares (naming, messages, folding, kernel helpers)
+    host_threads                 one host kernel's work split over the intra-op threads
     constant_op                  Const
     array_ops                    placeholders, identities, fill/zeros/ones, shapes, reshape, transpose, broadcast
     comparison_ops               comparisons and logic
@@ -30,6 +31,7 @@ The families import each other in one direction only, lowest first:
     lookup_tables, lookup_ops    lookup tables (hash, mutable, dense) and their ops
     lookup                       the ``tg.lookup`` namespace: StaticHashTable, StaticVocabularyTable, initializers,
                                  index_table_from_file, ...
+    top_k_host                   TopKV2's host kernel (Numba): one-pass selection, radix sort
     nn_ops, conv_ops, depthwise_conv_ops, conv3d_ops, batch_norm_ops, loss_ops
     sort_ops                     sort, argsort (on TopKV2), InTopKV2
     clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm
@@ -38,6 +40,10 @@ The families import each other in one direction only, lowest first:
     sparse_ops                   SparseReshape, SparseFillEmptyRows, SparseToDense, SparseSlice; sparse_retain,
                                  sparse_merge
     sparse_cross_ops, bucketize_ops   SparseCross (FingerprintCat64 hashes), SparseCrossV2, SparseCrossHashed; Bucketize
+    sparse_math_ops              SparseTensorDenseMatMul, SparseReduceSum/Max(Sparse), SparseAdd, SparseTensorDenseAdd,
+                                 SparseDenseCwise*, SparseSoftmax, SparseSparseMaximum/Minimum
+    sparse_joining_ops           SparseConcat, SparseSplit; sparse_transpose, sparse_mask
+    variable_update_ops          ScatterNdUpdate/Add/Sub (and Resource*) on variables, CountUpTo
     embedding_ops                embedding_lookup, embedding_lookup_sparse (gradients: IndexedSlices),
                                  safe_embedding_lookup_sparse
     image_ops, color_ops         resizing (ResizeBilinear, ...) and colour-space ops, with their gradients
@@ -47,6 +53,9 @@ The families import each other in one direction only, lowest first:
                                  tf.image's Python functions (pixel adjustments, geometry, resize_images)
     image                        the ``tg.image`` namespace
     nn                           the ``tg.nn`` namespace
+    nccl_ops                     NcclAllReduce and all_sum, all_prod, all_min, all_max: collectives across GPUs
+    collective_ops               CollectiveReduceV2, CollectiveGatherV2, CollectiveBcastSend/RecvV2: collectives
+                                 across processes, through the communicator tagraph.distribute.init() sets
 
 A gradient that needs an op of a family above its own builds that op by type (``op_util.reduction``,
 ``op_util.gen1``), as TensorFlow's modules call the generated op wrappers.

@@ -156,9 +156,15 @@ def _shape_arg(shape):
     return shape.as_list() if isinstance(shape, TensorShape) else shape
 
 
+def _holds_tensor(shape):
+    return isinstance(shape, (list, tuple)) and any(isinstance(d, Tensor) for d in shape)
+
+
 def shape_tensor(shape):
     if isinstance(shape, Tensor):
         return shape
+    if _holds_tensor(shape):
+        return convert_to_tensor(shape, dtype=dtypes.int32)     # autopacked, as TensorFlow's zeros([n]) does
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
     return convert_to_tensor(shape, dtype=dtypes.int32 if all(
@@ -170,7 +176,7 @@ def _constant_if_small(value, shape, dtype, name):
     dtype = dtypes.as_dtype(dtype)
     g = get_default_graph()
     with g.name_scope(name) as scope:
-        if not isinstance(shape, Tensor):
+        if not isinstance(shape, Tensor) and not _holds_tensor(shape):
             s = as_shape(shape if not isinstance(shape, TensorShape) else shape)
             if s.is_fully_defined() and s.num_elements() < 1000:
                 return constant(value, dtype=dtype, shape=s.as_list(), name=scope)

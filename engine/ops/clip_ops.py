@@ -1,6 +1,6 @@
-"""Clipping: clip_by_value, clip_by_norm, global_norm and clip_by_global_norm, built from elementwise ops
-and reductions as TensorFlow builds them, and the ClipByValue op that graphs written by other TensorFlow
-code carry (``tf.clip_by_value`` itself builds Minimum and Maximum).
+"""Clipping: clip_by_value, clip_by_norm, clip_by_average_norm, global_norm and clip_by_global_norm, built
+from elementwise ops and reductions as TensorFlow builds them, and the ClipByValue op that graphs written by
+other TensorFlow code carry (``tf.clip_by_value`` itself builds Minimum and Maximum).
 
 Each op's kernel, shape function, gradient and Python constructor live together. This family builds on the
 elementwise, reduction, joining and loss families.
@@ -13,7 +13,7 @@ import collections.abc
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import common_shapes
+from tagraph.engine.framework import common_shapes, dtypes
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.ops import array_ops, math_ops
@@ -24,7 +24,7 @@ from tagraph.engine.ops.loss_ops import l2_loss
 from tagraph.engine.ops.op_util import dbg, invalid, is_tensor_like
 from tagraph.engine.ops.reduction_ops import reduce_sum
 
-__all__ = ["clip_by_value", "clip_by_norm", "global_norm", "clip_by_global_norm"]
+__all__ = ["clip_by_value", "clip_by_norm", "clip_by_average_norm", "global_norm", "clip_by_global_norm"]
 
 
 # --- ClipByValue ----------------------------------------------------------------------------------------
@@ -110,6 +110,21 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
         intermediate = math_ops.multiply(values, clip_norm)
         _check_compatible(values.shape, intermediate.shape)
         return array_ops.identity(math_ops.truediv(intermediate, math_ops.maximum(l2norm, clip_norm)), name=scope)
+
+
+def clip_by_average_norm(t, clip_norm, name=None):
+    """``t * clip_norm * min(size(t) / l2norm(t), 1 / clip_norm)``: t scaled down where its L2 norm per
+    element exceeds ``clip_norm`` (TensorFlow 1's, deprecated there in favour of clip_by_norm).
+
+        g = tg.clip_by_average_norm(g, 0.5)
+    """
+    g = _scope_graph(t, clip_norm)
+    with g.as_default(), g.name_scope(name or "clip_by_average_norm") as scope:
+        t = convert_to_tensor(t, name="t")
+        n_element = math_ops.cast(array_ops.size(t), dtypes.float32)
+        l2norm_inv = math_ops.rsqrt(reduce_sum(t * t, math_ops.range(array_ops.rank(t))))
+        return array_ops.identity(t * clip_norm * math_ops.minimum(l2norm_inv * n_element, constant(1.0) / clip_norm),
+                                  name=scope)
 
 
 def _check_sequence(t_list):

@@ -7,7 +7,10 @@
 Kernels are written once against ``ctx.xp``. A convolution is an im2col (a strided [N, OH, OW, KH, KW, C]
 view of the padded input, copied once) followed by one matrix product; its filter gradient is the same
 matrix's transposed product; its input gradient is one product per filter tap, added back where the tap
-reads. Padding follows TensorFlow exactly: SAME gives
+reads. On the CPU, float32 and float64 take compiled paths instead, imported on first use:
+``conv_kernels_cpu`` (im2col products a group of images at a time; the input gradient as one product and
+a col2im) and ``pooling_kernels_cpu`` (MaxPool and MaxPoolGrad in one pass over the input). Padding
+follows TensorFlow exactly: SAME gives
 ``ceil(in / stride)`` outputs and pads ``max((out - 1) * stride + k_eff - in, 0)`` in total, the smaller
 half before; VALID pads nothing; EXPLICIT takes ``explicit_paddings``. NCHW is computed by transposing
 to NHWC and back. The helpers that read a window's attributes (``Geom``, ``pad_nhwc``, ``list4``, ...) serve
@@ -156,6 +159,24 @@ def _im2col(xp, xpad, g):
     return cols
 
 
+def _pooling_kernels_cpu():
+    # Imported on first use: importing Numba costs most of a second.
+    from tagraph.engine.ops import pooling_kernels_cpu
+    return pooling_kernels_cpu
+
+
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _cpu_kernels(xp, *arrays):
+    """``conv_kernels_cpu`` where these arrays can take its path (host float32/float64 of one dtype), else
+    None."""
+    if xp is not np or arrays[0].dtype not in _COMPILED_DTYPES or any(a.dtype != arrays[0].dtype for a in arrays):
+        return None
+    from tagraph.engine.ops import conv_kernels_cpu  # on first use, as _pooling_kernels_cpu
+    return conv_kernels_cpu
+
+
 def _input_gradient(xp, dy2, w, g, n, dtype):
     """The input gradient of a convolution whose [N * OH * OW, CO] output gradient is ``dy2``: for each
     filter tap one matrix product, added into the padded input where that tap reads."""
@@ -207,8 +228,12 @@ def _conv_forward(xp, x, w, attrs):
     if g.oh <= 0 or g.ow <= 0:
         raise invalid("Computed output size would be negative: %d [input_size: %d, effective_filter_size: %d, "
                       "stride: %d]" % (min(g.oh, g.ow), min(h, wd), (kh - 1) * g.dh + 1, g.sh))
-    cols = _im2col(xp, pad_nhwc(xp, xn, g), g)
-    out = xp.matmul(cols.reshape(n * g.oh * g.ow, kh * kw * c), w.reshape(kh * kw * ci, co))
+    cpu = _cpu_kernels(xp, xn, w)
+    if cpu is not None:
+        out = cpu.conv2d(xn, w, g)
+    else:
+        cols = _im2col(xp, pad_nhwc(xp, xn, g), g)
+        out = xp.matmul(cols.reshape(n * g.oh * g.ow, kh * kw * c), w.reshape(kh * kw * ci, co))
     return from_nhwc(xp, out.reshape(n, g.oh, g.ow, co), fmt)
 
 
@@ -231,7 +256,9 @@ def _conv2d_backprop_input(ctx, input_sizes, w, dy):
     if tuple(dyn.shape) != (n, g.oh, g.ow, co):
         raise invalid("Conv2DBackpropInput: out_backprop shape %s does not match the computed output %s"
                       % (list(dyn.shape), [n, g.oh, g.ow, co]))
-    dx = _input_gradient(xp, dyn.reshape(n * g.oh * g.ow, co), w, g, n, dy.dtype)
+    dy2 = dyn.reshape(n * g.oh * g.ow, co)
+    cpu = _cpu_kernels(xp, dy2, w)
+    dx = cpu.conv2d_input_grad(dy2, w, g, n) if cpu is not None else _input_gradient(xp, dy2, w, g, n, dy.dtype)
     return from_nhwc(xp, xp.ascontiguousarray(dx), fmt)
 
 
@@ -244,8 +271,12 @@ def _conv2d_backprop_filter(ctx, x, filter_sizes, dy):
     n, h, wd, c = xn.shape
     g = Geom(ctx.attrs, h, wd, kh, kw)
     dyn = to_nhwc(xp, dy, fmt)
+    dy2 = dyn.reshape(n * g.oh * g.ow, co)
+    cpu = _cpu_kernels(xp, xn, dy2)
+    if cpu is not None:
+        return cpu.conv2d_filter_grad(xn, dy2, g, (kh, kw, ci, co))
     cols = _im2col(xp, pad_nhwc(xp, xn, g), g)
-    dw = xp.matmul(cols.T, dyn.reshape(n * g.oh * g.ow, co))
+    dw = xp.matmul(cols.T, dy2)
     return dw.reshape(kh, kw, ci, co)
 
 
@@ -374,6 +405,9 @@ def _tiled(xp, x, g):
 def _max_pool(ctx, x):
     xp = ctx.xp
     fmt, n, c, g = _pool_geom(ctx.attrs, x.shape)
+    if xp is np and x.dtype in _COMPILED_DTYPES:
+        out = np.empty((n, g.oh, g.ow, c), dtype=x.dtype)
+        return from_nhwc(xp, _pooling_kernels_cpu().max_pool(to_nhwc(xp, x, fmt), g, out), fmt)
     tiles = _tiled(xp, to_nhwc(xp, x, fmt), g)
     if tiles is not None:
         return from_nhwc(xp, tiles.max(axis=(2, 4)), fmt)
@@ -393,6 +427,14 @@ def _max_pool_grad(ctx, orig_input, orig_output, grad):
     xp = ctx.xp
     fmt, n, c, g = _pool_geom(ctx.attrs, orig_input.shape)
     gy = to_nhwc(xp, grad, fmt)
+    want = list(out_shape(n, g.oh, g.ow, c, fmt).as_list())
+    for what, t in (("orig_output", orig_output), ("grad", grad)):
+        if list(t.shape) != want:
+            raise invalid("Expected %s shape to be [%s], but got [%s]"
+                          % (what, ",".join(map(str, want)), ",".join(map(str, t.shape))))
+    if xp is np and orig_input.dtype in _COMPILED_DTYPES and grad.dtype == orig_input.dtype:
+        dx = _pooling_kernels_cpu().max_pool_grad(to_nhwc(xp, orig_input, fmt), gy, g)
+        return from_nhwc(xp, dx, fmt)
     tiles = _tiled(xp, to_nhwc(xp, orig_input, fmt), g)
     if tiles is not None:
         best = tiles.max(axis=(2, 4))

@@ -291,11 +291,12 @@ def concat(values, axis, name="concat"):
         values = [values]
     if len(values) == 1:
         g = _graph_of(list(values) + [axis])
-        with g.as_default(), g.name_scope(name or "concat") as scope:
+        with g.as_default(), g.name_scope(name or "concat"):
             t = convert_to_tensor(axis, name="concat_dim", dtype=dtypes.int32)
             if t.shape.rank not in (None, 0):
                 raise ValueError("Shape %s must have rank 0" % (t.shape,))
-            return identity(values[0], name=scope)
+            # Named inside its scope, as TensorFlow's: concat/concat.
+            return identity(values[0], name=name or "concat")
     return gen1("ConcatV2", [list(values), axis], name=name, default_name="concat")
 
 

@@ -42,8 +42,9 @@ def _is_int(x):
 
 # --- binary elementwise -----------------------------------------------------------------------------
 
-def _check_nonzero(y):
-    if bool((y == 0).any()):
+def _check_nonzero(y, x=None):
+    # As TensorFlow's kernels, which find a zero divisor while dividing: nothing to divide, no error.
+    if (x is None or x.size) and bool((y == 0).any()):
         raise invalid("Integer division by zero")
 
 
@@ -57,14 +58,14 @@ def _trunc_div(xp, x, y):
 
 def _div(xp, x, y):
     if _is_int(x):
-        _check_nonzero(y)
+        _check_nonzero(y, x)
         return _trunc_div(xp, x, y)
     return xp.true_divide(x, y)
 
 
 def _floor_div(xp, x, y):
     if _is_int(x):
-        _check_nonzero(y)
+        _check_nonzero(y, x)
         return xp.floor_divide(x, y)
     # TensorFlow's floor(x / y); numpy's floor_divide differs (1.0 // 0.1 == 9.0, floor(1.0 / 0.1) == 10.0).
     return xp.floor(xp.true_divide(x, y))
@@ -72,7 +73,7 @@ def _floor_div(xp, x, y):
 
 def _floor_mod(xp, x, y):
     if _is_int(x):
-        _check_nonzero(y)
+        _check_nonzero(y, x)
         return xp.remainder(x, y)  # takes the divisor's sign, as TensorFlow's
     r = xp.fmod(x, y)
     return xp.where((r != 0) & ((y < 0) != (r < 0)), r + y, r)
@@ -119,17 +120,17 @@ def add(x, y, name=None):
     """x + y elementwise, with broadcasting; strings concatenate (TensorFlow's ``Add``, else ``AddV2``)."""
     tensors = [v for v in (x, y) if is_tensor_like(v)]
     g = _graph_of(tensors) if tensors else get_default_graph()
-    with g.as_default(), g.name_scope(name or "add") as scope:
+    with g.as_default(), g.name_scope(name or "Add") as scope:
         x = convert_to_tensor(x, name="x")
         return make_op("Add" if x.dtype.base_dtype == dtypes.string else "AddV2", [x, y], name=scope)
 
 
 def subtract(x, y, name=None):
-    return scoped("Sub", "sub", [x, y], name=name)
+    return scoped("Sub", "Sub", [x, y], name=name)
 
 
 def multiply(x, y, name=None):
-    return scoped("Mul", "mul", [x, y], name=name)
+    return scoped("Mul", "Mul", [x, y], name=name)
 
 
 def realdiv(x, y, name=None):
@@ -414,6 +415,13 @@ def _cast(ctx, x):
     if x.dtype.kind == "c" and np_type.kind != "c":
         x = x.real   # TensorFlow (like numpy) keeps the real part
     with np.errstate(all="ignore"):
+        if np_type.name == "bfloat16":
+            # TensorFlow converts to float first (a double rounds twice); Truncate=True drops the low bits
+            # instead of rounding to nearest even.
+            f = x.astype(np.float32)
+            if ctx.attrs.get("Truncate"):
+                return (f.view(np.uint32) >> 16).astype(np.uint16).view(np_type)
+            return f.astype(np_type)
         # Floats to integers truncate toward zero; anything to bool is ``x != 0``.
         return x.astype(np_type)
 
@@ -700,5 +708,7 @@ register_folding("Range")
 # --- operator overloads -----------------------------------------------------------------------------
 
 register_tensor_operators(
-    add=add, sub=subtract, mul=multiply, truediv=truediv, floordiv=floordiv, mod=floormod, pow=pow,
+    # ``x * y`` names its op "mul" where ``tf.multiply(x, y)`` names it "Mul", as TensorFlow does.
+    add=lambda x, y: add(x, y, name="add"), sub=lambda x, y: subtract(x, y, name="sub"),
+    mul=lambda x, y: multiply(x, y, name="mul"), truediv=truediv, floordiv=floordiv, mod=floormod, pow=pow,
     neg=lambda x: make_op("Neg", [x], name="Neg"), abs=lambda x: make_op("Abs", [x], name="Abs"))

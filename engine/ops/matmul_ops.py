@@ -275,13 +275,49 @@ def _einsum(ctx, *inputs):
     eq = "%s->%s" % (",".join("".join(t) for t in terms), "".join(unique))
     acc = f16_acc(inputs[0])
     args = [x.astype(acc) for x in inputs] if acc else inputs
-    r = xp.einsum(eq, *args)
+    r = _einsum_as_matmul(xp, args, terms, out_term) if len(args) == 2 else None
+    if r is None:
+        r = xp.einsum(eq, *args)
     if acc:
         r = r.astype(inputs[0].dtype)
     if len(unique) == len(out_term):
         return xp.asarray(r)
     sizes = {label: dims[label] for label in unique if label != _ELLIPSIS}
     return _inflate(xp, r, unique, out_term, sizes, batch)
+
+
+def _einsum_as_matmul(xp, args, terms, out_term):
+    """A two-input contraction as TensorFlow computes it, one batched matrix product of the inputs
+    transposed to (batch, free, contracted) and (batch, contracted, free) (BLAS, where ``einsum`` without
+    a path loops); None for what it does not cover (an ellipsis, a label repeated within a term)."""
+    (ta, tb), (a, b) = terms, args
+    if _ELLIPSIS in ta or _ELLIPSIS in tb or _ELLIPSIS in out_term:
+        return None
+    if len(set(ta)) != len(ta) or len(set(tb)) != len(tb) or len(set(out_term)) != len(out_term):
+        return None
+    # Labels only one input has and the output lacks are summed out of that input first.
+    ta2 = [label for label in ta if label in out_term or label in tb]
+    tb2 = [label for label in tb if label in out_term or label in ta]
+    if len(ta2) != len(ta):
+        a = a.sum(axis=tuple(i for i, label in enumerate(ta) if label not in ta2))
+    if len(tb2) != len(tb):
+        b = b.sum(axis=tuple(i for i, label in enumerate(tb) if label not in tb2))
+    size = dict(zip(ta2, a.shape))
+    size.update(zip(tb2, b.shape))
+    batch = [label for label in out_term if label in ta2 and label in tb2]
+    left = [label for label in ta2 if label in out_term and label not in tb2]
+    right = [label for label in tb2 if label in out_term and label not in ta2]
+    contract = [label for label in ta2 if label not in out_term]
+
+    def prod(labels):
+        return int(np.prod([size[label] for label in labels], dtype=np.int64))
+    a3 = a.transpose([ta2.index(label) for label in batch + left + contract]).reshape(
+        prod(batch), prod(left), prod(contract))
+    b3 = b.transpose([tb2.index(label) for label in batch + contract + right]).reshape(
+        prod(batch), prod(contract), prod(right))
+    r = xp.matmul(a3, b3).reshape([size[label] for label in batch + left + right])
+    order = batch + left + right
+    return r.transpose([order.index(label) for label in out_term])
 
 
 def _inflate(xp, r, unique, out_term, sizes, batch):

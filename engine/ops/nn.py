@@ -16,8 +16,8 @@ from tagraph.engine.ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_log
                                          softmax_cross_entropy_with_logits_v2, sparse_softmax_cross_entropy_with_logits,
                                          weighted_cross_entropy_with_logits)
 from tagraph.engine.ops.math_ops import sigmoid, tanh
-from tagraph.engine.ops.nn_ops import (bias_add, dropout, elu, leaky_relu, log_softmax, relu, relu6, selu, softmax,
-                                       softplus, top_k)
+from tagraph.engine.ops.nn_ops import (bias_add, dropout, elu, l2_normalize, leaky_relu, log_softmax, relu, relu6, selu,
+                                       softmax, softplus, top_k)
 from tagraph.engine.ops.sort_ops import in_top_k
 
 __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax", "sigmoid",
@@ -29,4 +29,4 @@ __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus",
            "l2_loss", "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
            "weighted_cross_entropy_with_logits", "top_k", "in_top_k", "embedding_lookup", "embedding_lookup_sparse",
-           "safe_embedding_lookup_sparse"]
+           "safe_embedding_lookup_sparse", "l2_normalize"]

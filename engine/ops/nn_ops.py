@@ -20,14 +20,14 @@ from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import array_ops, indexing_ops, joining_ops, math_ops, random_ops
+from tagraph.engine.ops import array_ops, indexing_ops, joining_ops, math_ops, random_ops, top_k_host
 from tagraph.engine.ops.comparison_ops import greater_equal, logical_and
 from tagraph.engine.ops.nd_indexing_ops import scatter_nd
 from tagraph.engine.ops.op_util import dbg, gen, invalid
 from tagraph.engine.ops.reduction_ops import reduce_prod, reduce_sum
 
 __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softmax", "log_softmax", "top_k",
-           "dropout"]
+           "dropout", "l2_normalize"]
 
 
 def _scope_graph(*values):
@@ -433,9 +433,11 @@ def _top_k(ctx, x, k):
         raise invalid("input must be >= 1-D, got shape %s", dbg(x.shape))
     if x.shape[-1] < k:
         raise invalid("input must have at least k columns. Had %d, needed %d", x.shape[-1], k)
-    # A stable ascending sort of an order-reversing key keeps equal values in index order, as TensorFlow.
-    key = ~x if x.dtype.kind in "iu" else -x
-    idx = xp.argsort(key, axis=-1, kind="stable")[..., :k]
+    idx = top_k_host.top_k_indices(x, k) if xp is np and x.ndim else None
+    if idx is None:
+        # A stable ascending sort of an order-reversing key keeps equal values in index order, as TensorFlow.
+        key = ~x if x.dtype.kind in "iu" else -x
+        idx = xp.argsort(key, axis=-1, kind="stable")[..., :k]
     return xp.take_along_axis(x, idx, axis=-1), idx.astype(ctx.attrs["index_type"].as_numpy_dtype)
 
 
@@ -503,7 +505,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if rate is None:
         raise ValueError("dropout needs rate (or keep_prob)")
     g = _scope_graph(x)
-    with g.as_default(), g.name_scope(name or "dropout") as scope:
+    with g.as_default(), g.name_scope(name or "dropout"):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_floating:
             raise ValueError("x has to be a floating point tensor since it's going to be scaled. Got a %s tensor "
@@ -513,17 +515,39 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
                 raise ValueError("rate must be a scalar tensor or a float in the range [0, 1), got %g" % rate)
             if rate == 0:
                 return x
-            scale = 1 / (1 - rate)
-            x_scale = x * scale
-            rate_t = convert_to_tensor(rate, dtype=x.dtype.base_dtype, name="rate")
+            scale = convert_to_tensor(1 / (1 - rate), dtype=x.dtype.base_dtype)
+            x_scale = make_op("Mul", [x, scale], name="Mul")
+            rate_t = rate
         else:
-            rate_t = math_ops.cast(rate, x.dtype.base_dtype)
+            rate_t = math_ops.cast(rate, x.dtype.base_dtype, name="rate")
             one = convert_to_tensor(1, dtype=x.dtype.base_dtype)
             x_scale = math_ops.truediv(x, math_ops.subtract(one, rate_t))
         shape = noise_shape if noise_shape is not None else (
             x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x))
         random_tensor = random_ops.random_uniform(shape, seed=seed, dtype=x.dtype.base_dtype)
         keep_mask = greater_equal(random_tensor, rate_t)
-        ret = make_op("Mul", [x_scale, math_ops.cast(keep_mask, x.dtype.base_dtype)], name=scope)
+        # As TensorFlow 2's dropout (which tf.compat.v1's calls): a select, so that kept inf/nan stay as they are
+        # and dropped ones become 0; the output is named <scope>/SelectV2.
+        zero = convert_to_tensor(0, dtype=x.dtype.base_dtype)
+        ret = math_ops.where_v2(keep_mask, x_scale, zero)
         ret.set_shape(x.shape)
         return ret
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``, built as TensorFlow builds it.
+
+        unit = tg.nn.l2_normalize(embeddings, axis=1)
+    """
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dim'")
+        axis = dim
+    g = _scope_graph(x)
+    with g.as_default(), g.name_scope(name or "l2_normalize") as scope:
+        x = convert_to_tensor(x, name="x")
+        if x.dtype.is_complex:
+            raise NotImplementedError("tg.nn.l2_normalize of complex tensors is not supported by tagraph yet")
+        square_sum = reduce_sum(math_ops.square(x), axis, keepdims=True)
+        x_inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
+        return math_ops.multiply(x, x_inv_norm, name=scope)

@@ -13,7 +13,9 @@ none); sparse (VarLen) features give COO triples; a SparseFeature is built from 
 features with TensorFlow's SparseMerge ops (ending in SparseReorder). Ragged features are not supported.
 Malformed protos, missing required features, wrong value types and wrong value counts raise
 InvalidArgumentError naming the feature and the example's index in the batch. A SparseTensor can be
-fetched (giving a SparseTensorValue) and fed (``tg.sparse_placeholder``).
+fetched (giving a SparseTensorValue) and fed (``tg.sparse_placeholder``). Batches go through a Numba
+reader of the wire format first (``example_parser_fast``); what it leaves (malformed or unusual protos,
+every error) is parsed with protobuf's Example message here.
 """
 import collections
 import re
@@ -27,6 +29,7 @@ from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, get_default_graph, name_scope
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
+from tagraph.engine.ops import example_parser_fast
 from tagraph.engine.ops.array_ops import expand_dims, identity, placeholder, reshape
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import concat, stack
@@ -222,6 +225,11 @@ def _parse(serialized, names, sparse_keys, sparse_types, dense_keys, dense_types
         raise errors.InvalidArgumentError(None, None, "Expected serialized to be a scalar or vector, got shape: %s"
                                           % (list(serialized.shape),))
     batch_shape = serialized.shape
+    if names is None or not names.size or names.size == serialized.size:
+        fast = example_parser_fast.parse(serialized, batch_shape, sparse_keys, sparse_types, dense_keys,
+                                         dense_types, dense_defaults, dense_shapes)
+        if fast is not None:
+            return fast
     maps = _decode_batch(serialized, names)
     batch = len(maps)
     if names is not None and names.size and names.size != batch:

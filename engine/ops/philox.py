@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from tagraph.engine.ops import host_threads
+
 __all__ = ["PhiloxRandom", "philox_blocks", "uniform", "uniform_int", "normal", "truncated_normal", "multinomial",
            "gamma", "shuffle_permutation", "RESERVED_SAMPLES_PER_OUTPUT"]
 
@@ -63,6 +65,13 @@ class PhiloxRandom:
 def philox_blocks(key, counter, offsets, xp=np):
     """Philox4x32-10 of the counters ``counter + offsets`` (128-bit sums) under the 64-bit ``key``."""
     offsets = xp.asarray(offsets, dtype=xp.uint64)
+    if xp is np:
+        # On the host, one compiled pass (the same numbers): the array expressions below make some 60
+        # passes over memory per call.
+        return _kernels().philox_blocks(np.ascontiguousarray(offsets).reshape(-1),
+                                        *(np.uint64((counter >> (32 * i)) & _M32) for i in range(4)),
+                                        np.uint64(key & _M32), np.uint64((key >> 32) & _M32)).reshape(
+                                            offsets.shape + (4,))
     lo = offsets & xp.uint64(_M32)
     hi = offsets >> xp.uint64(32)
     words = [(counter >> (32 * i)) & _M32 for i in range(4)]
@@ -107,13 +116,13 @@ def uniform(gen, n, dtype):
     """UniformDistribution<float|half|double>: [0, 1) from 23, 10 or 52 random mantissa bits."""
     dtype = np.dtype(dtype)
     groups = -(-n // _group_size(dtype))
+    if dtype == np.float32:
+        return _in_shards(_kernels().uniform_float32, groups, *_counter_words(gen))[:n]
     b = gen.blocks(groups)
     if dtype == np.float64:
         out = _bits_to_float64(b[:, 0::2].reshape(-1), b[:, 1::2].reshape(-1))
     elif dtype == np.float16:
         out = _bits_to_float16(b.reshape(-1))
-    elif dtype == np.float32:
-        out = _bits_to_float32(b.reshape(-1))
     else:
         raise TypeError("uniform: no TensorFlow distribution for %s" % dtype)
     return out[:n]
@@ -158,6 +167,9 @@ def truncated_normal(gen, n, dtype):
     size = _group_size(dtype)
     groups = -(-n // size)
     skip = size * RESERVED_SAMPLES_PER_OUTPUT // 4
+    if dtype != np.float64:
+        flat = _in_shards(_kernels().truncated_normal_float32, groups, skip, *_counter_words(gen))[:n]
+        return flat.astype(np.float16) if dtype == np.float16 else flat
     out = np.empty((groups, size), np.float64 if dtype == np.float64 else np.float32)
     todo = np.arange(groups, dtype=np.uint64)
     calls = 2
@@ -255,6 +267,24 @@ def gamma(gen, alpha, samples_per_alpha):
     alpha = np.ascontiguousarray(alpha, dtype=np.float64).reshape(-1)
     words = np.array([(gen.counter >> (32 * i)) & _M32 for i in range(4)], np.uint64)
     return _kernels().gamma(alpha, samples_per_alpha, np.uint64(gen.key & _M32), np.uint64(gen.key >> 32), words)
+
+
+# Below this many Philox calls per thread a distribution is filled by one: a shard's start costs more.
+_SHARD_MIN_CALLS = 1 << 16
+
+
+def _in_shards(fill, groups, *args):
+    """``fill(out, start, stop, *args)`` of groups 0 .. groups-1 (four float32 each) into a new array, over the
+    CPU's intra-op threads; each group's numbers depend only on its place, not on the split."""
+    out = np.empty(groups * 4, np.float32)
+    host_threads.shards(lambda start, stop: fill(out, start, stop, *args), groups, _SHARD_MIN_CALLS)
+    return out
+
+
+def _counter_words(gen):
+    """(the counter's four 32-bit words, the key's two), as the compiled kernels take them."""
+    return tuple(np.uint64((gen.counter >> (32 * i)) & _M32) for i in range(4)) + (
+        np.uint64(gen.key & _M32), np.uint64((gen.key >> 32) & _M32))
 
 
 def _kernels():

@@ -58,10 +58,9 @@ def fisher_yates(bits, size):
 
 
 @_jit
-def _philox_call(k0, k1, c):
-    # One Philox4x32-10 call on the counter c (four uint32 held in uint64), as philox_random.h computes it.
+def _rounds(k0, k1, x0, x1, x2, x3):
+    # The ten Philox4x32 rounds on a counter of four uint32 (held in uint64), as philox_random.h computes them.
     m = np.uint64(0xFFFFFFFF)
-    x0, x1, x2, x3 = c[0], c[1], c[2], c[3]
     for _ in range(10):
         p0 = x0 * np.uint64(0xD2511F53)
         p1 = x2 * np.uint64(0xCD9E8D57)
@@ -69,6 +68,12 @@ def _philox_call(k0, k1, c):
         k0 = (k0 + np.uint64(0x9E3779B9)) & m
         k1 = (k1 + np.uint64(0xBB67AE85)) & m
     return x0, x1, x2, x3
+
+
+@_jit
+def _philox_call(k0, k1, c):
+    # One Philox4x32-10 call on the counter c (four uint32 held in uint64).
+    return _rounds(k0, k1, c[0], c[1], c[2], c[3])
 
 
 @_jit
@@ -157,3 +162,79 @@ def gamma(alpha, samples_per_alpha, k0, k1, words):
                 out[sample_idx * num_alphas + alpha_idx] = res
                 break
     return out
+
+
+@_jit
+def philox_blocks(offsets, w0, w1, w2, w3, k0, k1):
+    # Philox4x32-10 of the 128-bit counters (w3 w2 w1 w0) + offsets[i] under the key (k1 k0): an (n, 4)
+    # uint32 array, the same numbers as philox.philox_blocks' array expressions, in one pass.
+    n = offsets.size
+    out = np.empty((n, 4), np.uint32)
+    for i in range(n):
+        c0, c1, c2, c3 = _philox_at(offsets[i], w0, w1, w2, w3, k0, k1)
+        out[i, 0] = np.uint32(c0)
+        out[i, 1] = np.uint32(c1)
+        out[i, 2] = np.uint32(c2)
+        out[i, 3] = np.uint32(c3)
+    return out
+
+
+@_jit
+def _philox_at(off, w0, w1, w2, w3, k0, k1):
+    # One Philox4x32-10 call at the 128-bit counter (w3 w2 w1 w0) + off.
+    mask = np.uint64(0xFFFFFFFF)
+    s = (off & mask) + w0
+    c0 = s & mask
+    s = (off >> np.uint64(32)) + w1 + (s >> np.uint64(32))
+    c1 = s & mask
+    s = w2 + (s >> np.uint64(32))
+    c2 = s & mask
+    c3 = (w3 + (s >> np.uint64(32))) & mask
+    return _rounds(k0, k1, c0, c1, c2, c3)
+
+
+@_jit
+def _unit_float32(x):
+    # Uint32ToFloat: 1.m (23 random mantissa bits) - 1, which is m * 2^-23 exactly.
+    return np.float32(x & np.uint64(0x7FFFFF)) * np.float32(1.0 / 8388608.0)
+
+
+@_jit
+def uniform_float32(out, start, stop, w0, w1, w2, w3, k0, k1):
+    # UniformDistribution<float> of calls start .. stop-1 into out[4 start : 4 stop], four floats per call.
+    for g in range(start, stop):
+        c0, c1, c2, c3 = _philox_at(np.uint64(g), w0, w1, w2, w3, k0, k1)
+        out[4 * g] = _unit_float32(c0)
+        out[4 * g + 1] = _unit_float32(c1)
+        out[4 * g + 2] = _unit_float32(c2)
+        out[4 * g + 3] = _unit_float32(c3)
+
+
+@_jit
+def _box_muller_pair(x0, x1):
+    # BoxMullerFloat of two uint32, as box_muller_float.
+    a = _unit_float32(x0)
+    if a < _EPS32:
+        a = _EPS32
+    angle = np.float32(_TWO_PI * np.float64(_unit_float32(x1)))
+    r = np.float32(math.sqrt(np.float32(np.float32(-2.0) * np.float32(math.log(a)))))
+    return np.float32(math.sin(angle)) * r, np.float32(math.cos(angle)) * r
+
+
+@_jit
+def truncated_normal_float32(out, start, stop, skip, w0, w1, w2, w3, k0, k1):
+    # TruncatedNormalDistribution<float> of groups start .. stop-1 into out: group g reads calls g * skip,
+    # g * skip + 1, ... and keeps the normals with |x| < 2, in order, until it has four.
+    cand = np.empty(4, np.float32)
+    for g in range(start, stop):
+        got = 0
+        call = np.uint64(g) * np.uint64(skip)
+        while got < 4:
+            c0, c1, c2, c3 = _philox_at(call, w0, w1, w2, w3, k0, k1)
+            cand[0], cand[1] = _box_muller_pair(c0, c1)
+            cand[2], cand[3] = _box_muller_pair(c2, c3)
+            for j in range(4):
+                if got < 4 and abs(cand[j]) < np.float32(2.0):
+                    out[4 * g + got] = cand[j]
+                    got += 1
+            call += np.uint64(1)

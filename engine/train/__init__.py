@@ -20,6 +20,7 @@ from tagraph.engine.train.learning_rate_decay import (exponential_decay, piecewi
                                                       polynomial_decay, cosine_decay, inverse_time_decay,
                                                       natural_exp_decay)
 from tagraph.engine.train.moving_averages import ExponentialMovingAverage  # noqa: F401
+from tagraph.engine.train.towers import average_gradients, all_reduce_gradients  # noqa: F401
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer",
            "RMSPropOptimizer", "FtrlOptimizer", "AdadeltaOptimizer", "ProximalAdagradOptimizer",
@@ -27,4 +28,4 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOp
            "create_global_step",
            "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot",
            "exponential_decay", "piecewise_constant", "polynomial_decay", "cosine_decay", "inverse_time_decay",
-           "natural_exp_decay", "ExponentialMovingAverage"]
+           "natural_exp_decay", "ExponentialMovingAverage", "average_gradients", "all_reduce_gradients"]

@@ -10,12 +10,14 @@ from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, _graph_of
 from tagraph.engine.ops import array_ops, comparison_ops, math_ops, reduction_ops
 from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.nn_ops import relu
 from tagraph.engine.ops.loss_ops import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                                          sparse_softmax_cross_entropy_with_logits)
 
 __all__ = ["Reduction", "compute_weighted_loss", "add_loss", "get_losses", "get_regularization_losses",
            "get_regularization_loss", "get_total_loss", "mean_squared_error", "absolute_difference",
-           "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy"]
+           "sparse_softmax_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy", "huber_loss",
+           "log_loss", "hinge_loss", "cosine_distance", "mean_pairwise_squared_error"]
 
 
 class Reduction:
@@ -224,3 +226,120 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
             labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
         losses = sigmoid_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def _check_given(labels, predictions, predictions_name="predictions"):
+    if labels is None:
+        raise ValueError("Argument `labels` must not be None.")
+    if predictions is None:
+        raise ValueError("Argument `%s` must not be None." % predictions_name)
+
+
+def _as_float_pair(labels, predictions):
+    """Both cast to float32, their static shapes checked against each other as TensorFlow does."""
+    predictions = math_ops.cast(convert_to_tensor(predictions), dtype=dtypes.float32)
+    labels = math_ops.cast(convert_to_tensor(labels), dtype=dtypes.float32)
+    if not predictions.shape.is_compatible_with(labels.shape):
+        raise ValueError("Shapes %s and %s are incompatible" % (predictions.shape, labels.shape))
+    return labels, predictions
+
+
+def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``0.5 * x**2`` where ``|x| <= delta``, else ``0.5 * delta**2 + delta * (|x| - delta)``; x the error.
+
+        loss = tg.losses.huber_loss(labels, predictions, delta=2.0)
+    """
+    _check_given(labels, predictions)
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "huber_loss") as sc:
+        labels, predictions = _as_float_pair(labels, predictions)
+        abs_error = math_ops.abs(math_ops.subtract(predictions, labels))
+        quadratic = math_ops.minimum(abs_error, delta)
+        linear = math_ops.subtract(abs_error, quadratic)
+        losses = math_ops.add(math_ops.multiply(constant(0.5, dtype=quadratic.dtype),
+                                                math_ops.multiply(quadratic, quadratic)),
+                              math_ops.multiply(delta, linear))
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None, loss_collection=GraphKeys.LOSSES,
+             reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """Binary cross entropy of probabilities: ``-y log(p + eps) - (1 - y) log(1 - p + eps)``.
+
+        loss = tg.losses.log_loss(labels, tg.sigmoid(logits))
+    """
+    _check_given(labels, predictions)
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "log_loss") as sc:
+        labels, predictions = _as_float_pair(labels, predictions)
+        losses = (-math_ops.multiply(labels, math_ops.log(predictions + epsilon))
+                  - math_ops.multiply((1 - labels), math_ops.log(1 - predictions + epsilon)))
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``max(0, 1 - (2y - 1) * logits)`` for labels y in {0, 1}.
+
+        loss = tg.losses.hinge_loss(labels, logits)
+    """
+    _check_given(labels, logits, "logits")
+    g = _graph_of([v for v in (logits, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "hinge_loss") as sc:
+        labels, logits = _as_float_pair(labels, logits)
+        all_ones = array_ops.ones_like(labels)
+        labels = math_ops.subtract(2 * labels, all_ones)
+        losses = relu(math_ops.subtract(all_ones, math_ops.multiply(labels, logits)))
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+                    reduction=Reduction.SUM_BY_NONZERO_WEIGHTS, dim=None):
+    """``1 - sum(labels * predictions, axis)`` for unit-normalized inputs (the sum keeps its axis).
+
+        loss = tg.losses.cosine_distance(tg.nn.l2_normalize(y, 1), tg.nn.l2_normalize(p, 1), axis=1)
+    """
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dim'")
+        axis = dim
+    if axis is None:
+        raise ValueError("You must specify argument `axis`.")
+    _check_given(labels, predictions)
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "cosine_distance_loss") as sc:
+        labels, predictions = _as_float_pair(labels, predictions)
+        radial_diffs = math_ops.multiply(predictions, labels)
+        losses = 1 - reduction_ops.reduce_sum(radial_diffs, axis=(axis,), keepdims=True)
+        return compute_weighted_loss(losses, weights, sc, loss_collection, reduction=reduction)
+
+
+def mean_pairwise_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES):
+    """The mean over pairs of elements of each example of ``((p_i - p_j) - (l_i - l_j)) ** 2``, weighted
+    per example and summed over the batch (TensorFlow 1 has no reduction argument here).
+
+        loss = tg.losses.mean_pairwise_squared_error(labels, predictions)       # [batch, d...] each
+    """
+    _check_given(labels, predictions)
+    g = _graph_of([v for v in (predictions, labels, weights) if isinstance(v, Tensor)])
+    with g.as_default(), g.name_scope(scope or "mean_pairwise_squared_error"):
+        weights = math_ops.cast(convert_to_tensor(weights, dtype=dtypes.float32) if not isinstance(weights, Tensor)
+                                else weights, dtype=dtypes.float32)
+        labels, predictions = _as_float_pair(labels, predictions)
+        diffs = math_ops.subtract(predictions, labels)
+        axis = math_ops.range(1, array_ops.rank(diffs))
+        sum_squares_diff_per_batch = reduction_ops.reduce_sum(math_ops.square(diffs), axis=axis, keepdims=True)
+        num_present_per_batch = _num_present(diffs, weights, per_batch=True)
+        term1 = 2.0 * math_ops.div_no_nan(sum_squares_diff_per_batch,
+                                          math_ops.maximum(num_present_per_batch - 1, 0), name="value")
+        sum_diff = reduction_ops.reduce_sum(diffs, axis=axis, keepdims=True)
+        term2 = 2.0 * math_ops.div_no_nan(math_ops.square(sum_diff),
+                                          math_ops.maximum(math_ops.multiply(num_present_per_batch,
+                                                                             num_present_per_batch - 1), 0),
+                                          name="value")
+        loss = reduction_ops.reduce_sum(math_ops.multiply(term1 - term2, weights))
+        mean_loss = math_ops.where(comparison_ops.greater(reduction_ops.reduce_sum(num_present_per_batch), 0), loss,
+                                   array_ops.zeros_like(loss), name="value")
+        add_loss(mean_loss, loss_collection)
+        return mean_loss

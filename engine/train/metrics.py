@@ -5,186 +5,251 @@
     for batch in batches:
         sess.run(acc_update, feed(batch))
     print(sess.run(acc))
+
+The variables carry TensorFlow's names (``accuracy/total``, ``accuracy/count``,
+``precision/true_positives/count``, ...), so a checkpoint or a program that looks them up by name finds
+them. This module holds the means (of values, errors, distances) and the counts of true/false
+positives/negatives with precision and recall; the metrics over thresholds (``auc``, ``*_at_thresholds``,
+``sensitivity_at_specificity``) are in ``metrics_thresholds``, those over classes and top-k predictions
+(``precision_at_k``, ``mean_iou``, ...) in ``metrics_classification``; all are re-exported here.
 """
-import numpy as np
-
 from tagraph.engine.framework import dtypes
-from tagraph.engine.framework.graph import GraphKeys, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.graph import control_dependencies, convert_to_tensor, get_default_graph
 from tagraph.engine.ops import array_ops, comparison_ops, math_ops, reduction_ops
-from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.variables.variables import Variable
+from tagraph.engine.train.metric_variables import (METRIC_VARIABLES, as_float32, broadcast_weights, collect,
+                                                   metric_variable, remove_squeezable_dimensions,
+                                                   squeeze_metric_inputs)
+from tagraph.engine.train.metrics_classification import (average_precision_at_k, mean_iou, mean_per_class_accuracy,
+                                                         precision_at_k, precision_at_top_k, recall_at_k,
+                                                         recall_at_top_k, sparse_average_precision_at_k,
+                                                         sparse_precision_at_k)
+from tagraph.engine.train.metrics_thresholds import (auc, false_negatives_at_thresholds,
+                                                     false_positives_at_thresholds, precision_at_thresholds,
+                                                     recall_at_thresholds, sensitivity_at_specificity,
+                                                     specificity_at_sensitivity, true_negatives_at_thresholds,
+                                                     true_positives_at_thresholds)
 
-__all__ = ["METRIC_VARIABLES", "mean", "accuracy", "precision", "recall", "auc"]
+__all__ = ["METRIC_VARIABLES", "mean", "mean_tensor", "accuracy", "mean_absolute_error", "mean_squared_error",
+           "root_mean_squared_error", "mean_relative_error", "mean_cosine_distance", "percentage_below",
+           "true_positives", "false_positives", "true_negatives", "false_negatives", "precision", "recall",
+           "auc", "true_positives_at_thresholds", "false_positives_at_thresholds", "true_negatives_at_thresholds",
+           "false_negatives_at_thresholds", "precision_at_thresholds", "recall_at_thresholds",
+           "sensitivity_at_specificity", "specificity_at_sensitivity", "precision_at_k", "precision_at_top_k",
+           "sparse_precision_at_k", "recall_at_k", "recall_at_top_k", "average_precision_at_k",
+           "sparse_average_precision_at_k", "mean_iou", "mean_per_class_accuracy"]
 
-METRIC_VARIABLES = "metric_variables"
 
-
-def _metric_variable(shape, dtype, name):
-    # Local, not trainable: initialized by local_variables_initializer and never saved by default.
-    return Variable(array_ops.zeros(shape, dtype), trainable=False, name=name,
-                    collections=[GraphKeys.LOCAL_VARIABLES, METRIC_VARIABLES])
-
-
-def _weighted(values, weights):
-    values = math_ops.cast(convert_to_tensor(values), dtypes.float32)
-    if weights is None:
-        return values, math_ops.cast(array_ops.ones_like(values), dtypes.float32)
-    w = math_ops.cast(convert_to_tensor(weights), dtypes.float32) * array_ops.ones_like(values)
-    return values * w, w
+def _div_value(total, count, name):
+    return math_ops.div_no_nan(total, math_ops.maximum(count, 0), name=name)
 
 
 def mean(values, weights=None, metrics_collections=None, updates_collections=None, name=None):
-    """The (weighted) mean of every value seen so far."""
+    """The (weighted) mean of every value seen so far; variables ``<name>/total`` and ``<name>/count``.
+
+        m, update = tg.metrics.mean(batch_loss)
+    """
     g = get_default_graph()
     with g.name_scope(name or "mean"):
-        v, w = _weighted(values, weights)
-        total = _metric_variable([], dtypes.float32, "total")
-        count = _metric_variable([], dtypes.float32, "count")
-        update_total = total.assign_add(reduction_ops.reduce_sum(v))
-        update_count = count.assign_add(reduction_ops.reduce_sum(w))
-        value = math_ops.div_no_nan(total.value(), count.value(), name="value")
-        update = math_ops.div_no_nan(update_total, update_count, name="update_op")
-    _collect(metrics_collections, value)
-    _collect(updates_collections, update)
+        values = as_float32(values)
+        total = metric_variable([], dtypes.float32, "total")
+        count = metric_variable([], dtypes.float32, "count")
+        if weights is None:
+            num_values = math_ops.cast(array_ops.size(values), dtypes.float32)
+        else:
+            values, _, weights = squeeze_metric_inputs(values, None, weights)
+            weights = broadcast_weights(as_float32(weights), values)
+            values = math_ops.multiply(values, weights)
+            num_values = reduction_ops.reduce_sum(weights)
+        update_total = total.assign_add(reduction_ops.reduce_sum(values))
+        with control_dependencies([values]):
+            update_count = count.assign_add(num_values)
+        value = _div_value(total.value(), count.value(), "value")
+        update = _div_value(update_total, update_count, "update_op")
+    collect(metrics_collections, value)
+    collect(updates_collections, update)
+    return value, update
+
+
+def mean_tensor(values, weights=None, metrics_collections=None, updates_collections=None, name=None):
+    """The element-wise (weighted) mean of every ``values`` seen so far; their shape must be fully known.
+
+        m, update = tg.metrics.mean_tensor(per_class_scores)       # variables mean/total_tensor, count_tensor
+    """
+    g = get_default_graph()
+    with g.name_scope(name or "mean"):
+        values = as_float32(values)
+        if not values.shape.is_fully_defined():
+            raise ValueError("mean_tensor needs values of a fully defined shape, got %s" % (values.shape,))
+        total = metric_variable(values.shape.as_list(), dtypes.float32, "total_tensor")
+        count = metric_variable(values.shape.as_list(), dtypes.float32, "count_tensor")
+        num_values = array_ops.ones_like(values)
+        if weights is not None:
+            values, _, weights = squeeze_metric_inputs(values, None, weights)
+            weights = broadcast_weights(as_float32(weights), values)
+            values = math_ops.multiply(values, weights)
+            num_values = math_ops.multiply(num_values, weights)
+        update_total = total.assign_add(values)
+        with control_dependencies([values]):
+            update_count = count.assign_add(num_values)
+        value = _div_value(total.value(), count.value(), "value")
+        update = _div_value(update_total, update_count, "update_op")
+    collect(metrics_collections, value)
+    collect(updates_collections, update)
     return value, update
 
 
 def accuracy(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
              name=None):
-    """How often ``predictions`` equals ``labels``."""
-    labels = convert_to_tensor(labels)
-    predictions = convert_to_tensor(predictions)
+    """How often ``predictions`` equals ``labels``: the mean of the matches (``accuracy/total``, ``count``).
+
+        acc, update = tg.metrics.accuracy(labels, tg.argmax(logits, 1))
+    """
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
     if labels.dtype.base_dtype != predictions.dtype.base_dtype:
         predictions = math_ops.cast(predictions, labels.dtype.base_dtype)
-    is_correct = math_ops.cast(comparison_ops.equal(array_ops.reshape(predictions, [-1]),
-                                              array_ops.reshape(labels, [-1])), dtypes.float32)
-    return mean(is_correct, None if weights is None else array_ops.reshape(weights, [-1]),
-                metrics_collections, updates_collections, name=name or "accuracy")
+    is_correct = math_ops.cast(comparison_ops.equal(predictions, labels), dtypes.float32)
+    return mean(is_correct, weights, metrics_collections, updates_collections, name or "accuracy")
 
 
-def _counts(labels, predictions, weights, name):
-    labels = math_ops.cast(array_ops.reshape(convert_to_tensor(labels), [-1]), dtypes.bool)
-    predictions = math_ops.cast(array_ops.reshape(convert_to_tensor(predictions), [-1]), dtypes.bool)
-    w = None if weights is None else math_ops.cast(array_ops.reshape(weights, [-1]), dtypes.float32)
-    return labels, predictions, w
+def mean_absolute_error(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
+                        name=None):
+    """The mean of ``|predictions - labels|``."""
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
+    return mean(math_ops.abs(predictions - labels), weights, metrics_collections, updates_collections,
+                name or "mean_absolute_error")
 
 
-def _count_variable(condition, weights, name):
-    var = _metric_variable([], dtypes.float32, name)
-    c = math_ops.cast(condition, dtypes.float32)
+def mean_squared_error(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
+                       name=None):
+    """The mean of ``(labels - predictions) ** 2``.
+
+        mse, update = tg.metrics.mean_squared_error(labels, predictions)
+    """
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
+    return mean(math_ops.squared_difference(labels, predictions), weights, metrics_collections,
+                updates_collections, name or "mean_squared_error")
+
+
+def root_mean_squared_error(labels, predictions, weights=None, metrics_collections=None,
+                            updates_collections=None, name=None):
+    """The square root of the streaming mean squared error."""
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
+    mse, update_mse = mean_squared_error(labels, predictions, weights, None, None, name or "root_mean_squared_error")
+    rmse, update = math_ops.sqrt(mse), math_ops.sqrt(update_mse)
+    collect(metrics_collections, rmse)
+    collect(updates_collections, update)
+    return rmse, update
+
+
+def mean_relative_error(labels, predictions, normalizer, weights=None, metrics_collections=None,
+                        updates_collections=None, name=None):
+    """The mean of ``|labels - predictions| / normalizer`` (0 where the normalizer is 0)."""
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
+    normalizer, predictions = remove_squeezable_dimensions(normalizer, predictions)
+    if not predictions.shape.is_compatible_with(normalizer.shape):
+        raise ValueError("Shapes %s and %s are incompatible" % (predictions.shape, normalizer.shape))
+    relative_errors = math_ops.where(comparison_ops.equal(normalizer, 0.0), array_ops.zeros_like(labels),
+                                     math_ops.divide(math_ops.abs(labels - predictions), normalizer))
+    return mean(relative_errors, weights, metrics_collections, updates_collections, name or "mean_relative_error")
+
+
+def mean_cosine_distance(labels, predictions, dim, weights=None, metrics_collections=None,
+                         updates_collections=None, name=None):
+    """``1 - mean(sum(labels * predictions, dim))`` for unit-normalized labels and predictions."""
+    predictions, labels, weights = squeeze_metric_inputs(predictions, labels, weights)
+    radial_diffs = reduction_ops.reduce_sum(math_ops.multiply(predictions, labels), axis=[dim], keepdims=True)
+    mean_distance, update = mean(radial_diffs, weights, None, None, name or "mean_cosine_distance")
+    mean_distance = math_ops.subtract(1.0, mean_distance)
+    update = math_ops.subtract(1.0, update)
+    collect(metrics_collections, mean_distance)
+    collect(updates_collections, update)
+    return mean_distance, update
+
+
+def percentage_below(values, threshold, weights=None, metrics_collections=None, updates_collections=None,
+                     name=None):
+    """The fraction of ``values`` below ``threshold``."""
+    is_below = math_ops.cast(comparison_ops.less(values, threshold), dtypes.float32)
+    return mean(is_below, weights, metrics_collections, updates_collections, name or "percentage_below_threshold")
+
+
+def _count_condition(values, weights, metrics_collections, updates_collections):
+    if values.dtype.base_dtype != dtypes.bool:
+        raise TypeError("%s must be of type bool, got %s" % (values.name, values.dtype.name))
+    count = metric_variable([], dtypes.float32, "count")
+    values = math_ops.cast(values, dtypes.float32)
     if weights is not None:
-        c = c * weights
-    return var, var.assign_add(reduction_ops.reduce_sum(c))
+        weights = convert_to_tensor(weights)
+        if weights.shape.rank not in (None, 0, values.shape.rank):
+            raise ValueError("weights can not be broadcast to values: rank %d against %s"
+                             % (weights.shape.rank, values.shape.rank))
+        values = math_ops.multiply(values, as_float32(weights))
+    value = array_ops.identity(count.value())
+    update = count.assign_add(reduction_ops.reduce_sum(values))
+    collect(metrics_collections, value)
+    collect(updates_collections, update)
+    return value, update
+
+
+def _count(label_is, prediction_is, default_name):
+    def metric(labels, predictions, weights=None, metrics_collections=None, updates_collections=None, name=None):
+        g = get_default_graph()
+        with g.name_scope(name or default_name):
+            predictions, labels, weights = squeeze_metric_inputs(math_ops.cast(predictions, dtypes.bool),
+                                                                 math_ops.cast(labels, dtypes.bool), weights)
+            condition = comparison_ops.logical_and(comparison_ops.equal(labels, label_is),
+                                                   comparison_ops.equal(predictions, prediction_is))
+            return _count_condition(condition, weights, metrics_collections, updates_collections)
+    metric.__name__ = metric.__qualname__ = default_name
+    metric.__doc__ = ("The (weighted) number of %s: labels %s where predictions are %s; variable "
+                      "``%s/count``." % (default_name.replace("_", " "), label_is, prediction_is, default_name))
+    return metric
+
+
+true_positives = _count(True, True, "true_positives")
+false_positives = _count(False, True, "false_positives")
+true_negatives = _count(False, False, "true_negatives")
+false_negatives = _count(True, False, "false_negatives")
+
+
+def _ratio(numerator, other, name):
+    denominator = numerator + other
+    return math_ops.where(comparison_ops.greater(denominator, 0), math_ops.divide(numerator, denominator), 0.0,
+                          name=name)
 
 
 def precision(labels, predictions, weights=None, metrics_collections=None, updates_collections=None,
               name=None):
-    """true positives / (true positives + false positives)."""
+    """true positives / (true positives + false positives); 0 before any positive prediction.
+
+        p, update = tg.metrics.precision(labels, predicted_classes)
+    """
     g = get_default_graph()
     with g.name_scope(name or "precision"):
-        labels, predictions, w = _counts(labels, predictions, weights, name)
-        tp, tp_up = _count_variable(comparison_ops.logical_and(labels, predictions), w, "true_positives")
-        fp, fp_up = _count_variable(comparison_ops.logical_and(comparison_ops.logical_not(labels), predictions), w,
-                                    "false_positives")
-        value = math_ops.div_no_nan(tp.value(), tp.value() + fp.value(), name="value")
-        update = math_ops.div_no_nan(tp_up, tp_up + fp_up, name="update_op")
-    _collect(metrics_collections, value)
-    _collect(updates_collections, update)
+        predictions, labels, weights = squeeze_metric_inputs(math_ops.cast(predictions, dtypes.bool),
+                                                             math_ops.cast(labels, dtypes.bool), weights)
+        tp, tp_update = true_positives(labels, predictions, weights)
+        fp, fp_update = false_positives(labels, predictions, weights)
+        value = _ratio(tp, fp, "value")
+        update = _ratio(tp_update, fp_update, "update_op")
+    collect(metrics_collections, value)
+    collect(updates_collections, update)
     return value, update
 
 
 def recall(labels, predictions, weights=None, metrics_collections=None, updates_collections=None, name=None):
-    """true positives / (true positives + false negatives)."""
+    """true positives / (true positives + false negatives); 0 before any positive label.
+
+        r, update = tg.metrics.recall(labels, predicted_classes)
+    """
     g = get_default_graph()
     with g.name_scope(name or "recall"):
-        labels, predictions, w = _counts(labels, predictions, weights, name)
-        tp, tp_up = _count_variable(comparison_ops.logical_and(labels, predictions), w, "true_positives")
-        fn, fn_up = _count_variable(comparison_ops.logical_and(labels, comparison_ops.logical_not(predictions)), w,
-                                    "false_negatives")
-        value = math_ops.div_no_nan(tp.value(), tp.value() + fn.value(), name="value")
-        update = math_ops.div_no_nan(tp_up, tp_up + fn_up, name="update_op")
-    _collect(metrics_collections, value)
-    _collect(updates_collections, update)
+        predictions, labels, weights = squeeze_metric_inputs(math_ops.cast(predictions, dtypes.bool),
+                                                             math_ops.cast(labels, dtypes.bool), weights)
+        tp, tp_update = true_positives(labels, predictions, weights)
+        fn, fn_update = false_negatives(labels, predictions, weights)
+        value = _ratio(tp, fn, "value")
+        update = _ratio(tp_update, fn_update, "update_op")
+    collect(metrics_collections, value)
+    collect(updates_collections, update)
     return value, update
-
-
-def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,
-        updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal", thresholds=None):
-    """Area under the ROC (or PR) curve, from confusion counts at ``num_thresholds`` thresholds, as TF 1.
-
-    ``predictions`` are probabilities in [0, 1]; an example counts as predicted positive at threshold t
-    when its prediction is greater than t. The thresholds are 0 - 1e-7, 1/(n-1), ..., (n-2)/(n-1), 1 + 1e-7
-    (or ``thresholds``, with the same two outer ones added), and the area is summed over adjacent
-    thresholds with the trapezoidal rule ("minoring"/"majoring": the lower or upper of the two heights).
-    Rates carry TensorFlow's epsilon of 1e-6 so that an empty class gives 0, never NaN.
-    """
-    if curve not in ("ROC", "PR"):
-        raise ValueError("curve must be either ROC or PR, %s unknown" % (curve,))
-    if summation_method not in ("trapezoidal", "careful_interpolation", "minoring", "majoring"):
-        raise ValueError("Invalid summation_method: %s" % (summation_method,))
-    if summation_method == "careful_interpolation" and curve == "PR":
-        raise NotImplementedError("auc: careful_interpolation for PR curves is not supported by tagraph; "
-                                  "use summation_method='trapezoidal'")
-    kepsilon = 1e-7
-    if thresholds is not None:
-        inner = [float(t) for t in thresholds]
-        num_thresholds = len(inner) + 2
-    else:
-        if num_thresholds < 2:
-            raise ValueError("num_thresholds must be > 1, got %r" % (num_thresholds,))
-        inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-    threshold_values = np.array([0.0 - kepsilon] + inner + [1.0 + kepsilon], np.float32)
-    g = get_default_graph()
-    with g.name_scope(name or "auc"):
-        labels = math_ops.cast(array_ops.reshape(convert_to_tensor(labels), [-1, 1]), dtypes.bool)
-        preds = array_ops.reshape(math_ops.cast(convert_to_tensor(predictions), dtypes.float32), [-1, 1])
-        above = comparison_ops.greater(preds, constant(threshold_values.reshape(1, -1), name="thresholds"))
-        w = None
-        if weights is not None:
-            w = math_ops.cast(convert_to_tensor(weights), dtypes.float32)
-            if w.shape.rank != 0:
-                w = array_ops.reshape(w, [-1, 1])
-            w = w * array_ops.ones_like(math_ops.cast(labels, dtypes.float32))     # [N, 1]
-        not_labels, below = comparison_ops.logical_not(labels), comparison_ops.logical_not(above)
-        conditions = [("true_positives", comparison_ops.logical_and(labels, above)),
-                      ("false_negatives", comparison_ops.logical_and(labels, below)),
-                      ("true_negatives", comparison_ops.logical_and(not_labels, below)),
-                      ("false_positives", comparison_ops.logical_and(not_labels, above))]
-        values, updates = {}, {}
-        for key, cond in conditions:
-            var = _metric_variable([num_thresholds], dtypes.float32, key)
-            c = math_ops.cast(cond, dtypes.float32)
-            if w is not None:
-                c = c * w
-            values[key] = var.value()
-            updates[key] = var.assign_add(reduction_ops.reduce_sum(c, axis=0))
-
-        def area(counts, op_name):
-            tp, fn, tn, fp = (counts[k] for k in ("true_positives", "false_negatives", "true_negatives",
-                                                  "false_positives"))
-            epsilon = 1.0e-6
-            rec = (tp + epsilon) / (tp + fn + epsilon)
-            if curve == "ROC":
-                x, y = fp / (fp + tn + epsilon), rec
-            else:
-                x, y = rec, (tp + epsilon) / (tp + fp + epsilon)
-            n = num_thresholds
-            dx = x[: n - 1] - x[1:]
-            if summation_method in ("trapezoidal", "careful_interpolation"):
-                heights = (y[: n - 1] + y[1:]) / 2.0
-            elif summation_method == "minoring":
-                heights = math_ops.minimum(y[: n - 1], y[1:])
-            else:
-                heights = math_ops.maximum(y[: n - 1], y[1:])
-            return reduction_ops.reduce_sum(dx * heights, name=op_name)
-
-        value = area(values, "value")
-        update = area(updates, "update_op")
-    _collect(metrics_collections, value)
-    _collect(updates_collections, update)
-    return value, update
-
-
-def _collect(names, value):
-    if names:
-        get_default_graph().add_to_collections(names, value)

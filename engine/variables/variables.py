@@ -19,7 +19,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops import comparison_ops, indexing_ops, joining_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_context import outside_control_flow
-from tagraph.engine.ops.control_flow_ops import group
+from tagraph.engine.ops.control_flow_ops import cond, group
 from tagraph.engine.variables import init_ops, partitioned_variables as _partitioned
 from tagraph.protos import variable_pb2
 
@@ -27,7 +27,8 @@ __all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "variable_
            "global_variables", "all_variables", "local_variables", "trainable_variables", "model_variables",
            "variables_initializer", "global_variables_initializer", "initialize_all_variables",
            "local_variables_initializer", "report_uninitialized_variables", "is_variable_initialized",
-           "enable_resource_variables", "disable_resource_variables", "resource_variables_enabled"]
+           "enable_resource_variables", "disable_resource_variables", "resource_variables_enabled",
+           "moving_average_variables"]
 
 AUTO_REUSE = "AUTO_REUSE"
 
@@ -213,6 +214,13 @@ class Variable:
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         return self._assign_op("AssignSubVariableOp", "AssignSub", delta, read_value, name, use_locking)
 
+    def initialized_value(self):
+        """The variable's value once initialized, else its initial value: for initializing another
+        variable from this one (``tg.Variable(v.initialized_value() * 2)``), whatever the order."""
+        g = self._graph
+        with g.as_default(), outside_control_flow(g):
+            return cond(self.is_initialized(), self.read_value, lambda: self._initial_value)
+
     def is_initialized(self):
         if self._use_resource:
             return self._is_initialized_op
@@ -329,6 +337,11 @@ def model_variables(scope=None):
     return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
 
 
+def moving_average_variables(scope=None):
+    """The variables an ExponentialMovingAverage keeps averages of (``ema.apply`` collects them)."""
+    return get_default_graph().get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, scope)
+
+
 def variables_initializer(var_list, name="init"):
     """One op running the initializers of ``var_list``."""
     if not var_list:
@@ -382,9 +395,10 @@ class VariableScope:
     """A scope for ``get_variable``: a name prefix, reuse, and defaults for new variables."""
 
     def __init__(self, reuse, name="", initializer=None, dtype=dtypes.float32, use_resource=None,
-                 name_scope="", partitioner=None):
+                 name_scope="", partitioner=None, regularizer=None):
         self.name = name
         self.partitioner = partitioner
+        self.regularizer = regularizer
         self.reuse = reuse
         self.initializer = initializer
         self.dtype = dtype
@@ -399,6 +413,9 @@ class VariableScope:
 
     def set_partitioner(self, partitioner):
         self.partitioner = partitioner
+
+    def set_regularizer(self, regularizer):
+        self.regularizer = regularizer
 
 
 _scope_local = threading.local()
@@ -416,10 +433,11 @@ def get_variable_scope():
 
 
 @contextlib.contextmanager
-def variable_scope(name_or_scope, default_name=None, values=None, initializer=None, reuse=None,
+def variable_scope(name_or_scope, default_name=None, values=None, initializer=None, regularizer=None, reuse=None,
                    dtype=None, use_resource=None, auxiliary_name_scope=True, partitioner=None):
     """Prefixes ``get_variable`` names (and op names) with ``name_or_scope``; ``reuse=True`` shares;
-    ``partitioner`` partitions the variables made inside (see ``fixed_size_partitioner``)."""
+    ``partitioner`` partitions the variables made inside (see ``fixed_size_partitioner``); ``initializer``
+    and ``regularizer`` are the defaults of the variables made inside."""
     g = get_default_graph()
     parent = get_variable_scope()
     if isinstance(name_or_scope, VariableScope):
@@ -428,6 +446,7 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
         base_reuse = name_or_scope.reuse
         initializer = initializer or name_or_scope.initializer
         partitioner = partitioner or name_or_scope.partitioner
+        regularizer = regularizer or name_or_scope.regularizer
     else:
         if name_or_scope is None:
             if default_name is None:
@@ -442,7 +461,8 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
         new_reuse = reuse
     scope = VariableScope(new_reuse, full, initializer or parent.initializer, dtype or parent.dtype,
                           use_resource if use_resource is not None else parent.use_resource,
-                          partitioner=partitioner or parent.partitioner)
+                          partitioner=partitioner or parent.partitioner,
+                          regularizer=regularizer or parent.regularizer)
     stack = _scope_stack()
     if auxiliary_name_scope:
         ns = g.name_scope(name_scope_name if name_scope_name else
@@ -485,6 +505,8 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     if partitioner is None:
         partitioner = scope.partitioner
     is_scalar = isinstance(shape, (list, tuple)) and not shape
+    if regularizer is None:
+        regularizer = scope.regularizer
     single = dict(regularizer=regularizer, trainable=trainable, collections=collections, validate_shape=validate_shape,
                   use_resource=use_resource, constraint=constraint, reuse=reuse)
     if partitioner is not None and not is_scalar or \
@@ -539,11 +561,14 @@ def _get_single_variable(scope, store, full, shape, dtype, initializer, regulari
     elif existing is not None:
         raise ValueError("Variable %s already exists, disallowed. Did you mean to set reuse=True or "
                          "reuse=tg.AUTO_REUSE in VarScope?" % full)
+    given_dtype = dtype
     dtype = dtypes.as_dtype(dtype) if dtype is not None else scope.dtype
     initializer = _resolve_initializer(full, initializer, dtype, scope)
     if isinstance(initializer, (Tensor,)) or not callable(initializer):
         init_value = initializer
         init_fn = None
+        if given_dtype is None and isinstance(initializer, Tensor):
+            dtype = initializer.dtype.base_dtype      # a value initializer gives its own dtype, as in TensorFlow
         if shape is not None and isinstance(initializer, Tensor) and validate_shape:
             if not as_shape(shape).is_compatible_with(initializer.shape):
                 raise ValueError("The initializer's shape %s is not compatible with shape %s of %s"

@@ -36,7 +36,7 @@ from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_def
 from tagraph.protos import meta_graph_pb2, saved_model_pb2
 from tagraph.protos.type_urls import unpack_any
 from tagraph.serialization.atomic_file import remove_quietly, temp_name, write_atomic
-from tagraph.serialization.meta_graph_io import create_meta_graph_def
+from tagraph.serialization.meta_graph_io import check_exportable, create_meta_graph_def
 from tagraph.serialization.saved_model import constants
 from tagraph.serialization.saved_model import utils
 from tagraph.serialization.saver import Saver
@@ -276,6 +276,7 @@ class SavedModelBuilder:
         mg = create_meta_graph_def(graph, saver_def=saver_def, clear_devices=clear_devices,
                                    strip_default_attrs=strip_default_attrs, tags=list(tags),
                                    signature_def_map=signature_def_map)
+        check_exportable(mg.graph_def)
         self._saved_model.meta_graphs.add().CopyFrom(mg)
         self._tag_sets.append(set(tags))
         return mg

@@ -30,7 +30,12 @@ RTOL, ATOL = 2e-5, 1e-6
 # Results where tagraph differs from TensorFlow today, each for a reason that lies in another layer:
 # (program, key in its results) -> why. They are left out of the comparison and checked apart (strict
 # xfail), so that the entry goes once the difference does.
-KNOWN_DIFFERENCES = {}
+KNOWN_DIFFERENCES = {
+    ("v1_schedules", "averages"):
+        "reference variables: TensorFlow's w/read aliases the variable's buffer, which ApplyGradientDescent "
+        "updates in place, so ema.apply under control_dependencies([train]) averages the new value; tagraph's "
+        "dense updates store a new array and the snapshot read for the gradient keeps the old one",
+}
 
 
 def _load_codec():

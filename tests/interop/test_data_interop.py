@@ -125,3 +125,46 @@ def test_tensorflow_reads_what_tagraph_reads(tmp_path, run_tf, kind):
             print(json.dumps([sess.run(x).decode() for _ in range(8)]))
     """, path, kind)
     assert got == mine
+
+
+def test_tensorflow_runs_tagraphs_interleave_window_and_parallel_map_graph(tmp_path, run_tf):
+    """The new transformations' ops (LegacyParallelInterleaveDatasetV2, ParallelInterleaveDatasetV4,
+    InterleaveDataset, WindowDataset, ParallelMapDatasetV2) as tagraph writes them run in TensorFlow to the
+    same elements."""
+    files = [str(DATA / "files" / n) for n in ("a.tfrecord", "b.tfrecord", "c.tfrecord")]
+    with tf.Graph().as_default() as g:
+        records = tf.data.TFRecordDataset(files, num_parallel_reads=2)
+        lengths = records.map(lambda r: tf.strings.length(r), num_parallel_calls=2).window(3, shift=2).flat_map(
+            lambda w: w.batch(3)).map(lambda b: tf.reduce_sum(b))
+        nested = tf.data.Dataset.range(1, 5).interleave(lambda x: tf.data.Dataset.range(x), cycle_length=2,
+                                                        block_length=2, num_parallel_calls=2)
+        plain = tf.data.Dataset.range(1, 5).interleave(lambda x: tf.data.Dataset.range(x), cycle_length=3)
+        ds = tf.data.Dataset.zip((records, lengths, nested, plain))
+        it = tf.data.make_initializable_iterator(ds)
+        nxt = it.get_next()
+        names = [tf.identity(t, name="out%d" % i).name for i, t in enumerate(nxt)]
+        with tf.Session() as sess:
+            sess.run(it.initializer)
+            mine = []
+            while True:
+                try:
+                    mine.append([v.decode() if isinstance(v, bytes) else int(v) for v in sess.run(names)])
+                except tf.errors.OutOfRangeError:
+                    break
+        (tmp_path / "g.pb").write_bytes(g.as_graph_def().SerializeToString())
+        init_name = it.initializer.name
+    got = run_tf("""
+        gd = tf.GraphDef.FromString(open(sys.argv[1], "rb").read())
+        tf.import_graph_def(gd, name="")
+        names = json.loads(sys.argv[3])
+        out = []
+        with tf.Session() as sess:
+            sess.run(sys.argv[2])
+            while True:
+                try:
+                    out.append([v.decode() if isinstance(v, bytes) else int(v) for v in sess.run(names)])
+                except tf.errors.OutOfRangeError:
+                    break
+        print(json.dumps(out))
+    """, tmp_path / "g.pb", init_name, json.dumps(names))
+    assert got == mine and len(mine) >= 4

@@ -18,7 +18,8 @@ Writes, beside this script:
   program (TFRecordDataset -> map(parse_single_example) -> batch -> repeat, a one-shot iterator, a logistic
   regression, GradientDescent), its input file (named relative to this folder in the graph) and its
   losses over 5 steps; ``program.json``: what ``train_program.py`` (TFRecordDataset -> map -> shuffle ->
-  batch -> prefetch) computes in TensorFlow, its import line changed to TensorFlow's.
+  batch -> prefetch) computes in TensorFlow, its import line changed to TensorFlow's;
+- ``prefetch_to_device_{cpu,gpu}.meta`` and ``prefetch_to_device.json``: see :func:`write_device_graphs`.
 
 A case builds with a TensorFlow-1 namespace ``tf`` and the input folder, so the tests build the same
 pipelines with ``tagraph.compat.v1``; importing this file needs only numpy.
@@ -90,6 +91,43 @@ def _gzip(data):
 def _parse(tf):
     return {"x": tf.FixedLenFeature([3], tf.float32), "label": tf.FixedLenFeature([], tf.int64),
             "word": tf.FixedLenFeature([], tf.string)}
+
+
+def _generate():
+    for i in range(4):
+        yield i, [0.5 * i] * i
+
+
+def _count_to(n):
+    for i in range(n):
+        yield i * i
+
+
+def _bad_then_good():
+    yield [1.0, 2.0]
+    yield [1.0, 2.0, 3.0]          # the wrong shape: an error in this element's place
+    yield [3.0, 4.0]
+
+
+def _varlen_examples(tf):
+    """Serialized Examples whose "tags" and "v" features have 1, 3, 0, 2 and 1 values."""
+    out = []
+    for i, n in enumerate([1, 3, 0, 2, 1]):
+        out.append(tf.train.Example(features=tf.train.Features(feature={
+            "tags": tf.train.Feature(bytes_list=tf.train.BytesList(value=[_WORDS[(i + k) % 6] for k in range(n)])),
+            "v": tf.train.Feature(float_list=tf.train.FloatList(value=[i + k / 4.0 for k in range(n)])),
+            "id": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))})).SerializeToString(deterministic=True))
+    return np.array(out, dtype=object)
+
+
+def _varlen(tf):
+    return {"tags": tf.VarLenFeature(tf.string), "v": tf.VarLenFeature(tf.float32),
+            "id": tf.FixedLenFeature([], tf.int64)}
+
+
+def _sparse(tf):
+    return tf.SparseTensor(indices=[[0, 1], [0, 3], [2, 0], [3, 2], [3, 3]], values=np.arange(5, dtype=np.float32),
+                           dense_shape=[4, 5])
 
 
 def _f(files, *names):
@@ -166,10 +204,78 @@ CASES = {
     "batch_ragged": lambda tf, files: tf.data.Dataset.range(1, 5).map(lambda x: tf.range(x)).batch(2),
     "range_step_zero": lambda tf, files: tf.data.Dataset.range(0, 5, tf.constant(0, tf.int64)),
     "batch_size_zero": lambda tf, files: tf.data.Dataset.range(5).batch(tf.constant(0, tf.int64)),
+    # interleaving, windows, generators, parallel maps
+    "interleave_block": lambda tf, files: tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.range(x).map(lambda y: y * 10 + x), cycle_length=2, block_length=2),
+    "interleave_cycle_3": lambda tf, files: tf.data.Dataset.range(1, 7).interleave(
+        lambda x: tf.data.Dataset.from_tensors(x).repeat(x), cycle_length=3),
+    "interleave_parallel": lambda tf, files: tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.range(x).map(lambda y: y * 10 + x), cycle_length=3, block_length=2,
+        num_parallel_calls=2),
+    "interleave_parallel_nondeterministic": lambda tf, files: tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.range(x).map(lambda y: y * 10 + x), cycle_length=2,
+        num_parallel_calls=tf.data.experimental.AUTOTUNE, deterministic=False),
+    "interleave_fails_on_one": lambda tf, files: tf.data.Dataset.range(3).interleave(
+        lambda x: tf.data.Dataset.range(3).map(lambda y: tf.gather(tf.constant([1, 2, 3], tf.int64), x + y)),
+        cycle_length=2),
+    "map_parallel_autotune": lambda tf, files: tf.data.Dataset.range(30).map(
+        lambda x: x * 3, num_parallel_calls=tf.data.experimental.AUTOTUNE),
+    "map_parallel_nondeterministic": lambda tf, files: tf.data.Dataset.range(30).map(
+        lambda x: x * 3, num_parallel_calls=3, deterministic=False).batch(7),
+    "map_parallel_fails_on_one": lambda tf, files: tf.data.Dataset.from_tensor_slices(np.array([0, 5, 1, 2])).map(
+        lambda i: tf.gather(tf.constant([10.0, 20.0, 30.0]), i), num_parallel_calls=2),
+    "window_flat_map": lambda tf, files: tf.data.Dataset.range(7).window(3, shift=2, drop_remainder=True).flat_map(
+        lambda w: w.batch(3)),
+    "window_stride_remainder": lambda tf, files: tf.data.Dataset.range(9).window(3, shift=2, stride=2).flat_map(
+        lambda w: w.batch(3)),
+    "window_shift_past_size": lambda tf, files: tf.data.Dataset.range(10).window(2, shift=4).flat_map(
+        lambda w: w.batch(5)),
+    "window_tuple": lambda tf, files: tf.data.Dataset.from_tensor_slices((np.arange(5), _WORDS[:5])).window(2).flat_map(
+        lambda a, b: tf.data.Dataset.zip((a.batch(2), b.batch(2)))),
+    "from_generator": lambda tf, files: tf.data.Dataset.from_generator(
+        _generate, (tf.int64, tf.float32), (tf.TensorShape([]), tf.TensorShape([None]))).repeat(2),
+    "from_generator_args": lambda tf, files: tf.data.Dataset.from_generator(
+        _count_to, tf.int64, tf.TensorShape([]), args=(4,)).batch(3),
+    "from_generator_bad_element": lambda tf, files: tf.data.Dataset.from_generator(
+        _bad_then_good, tf.float32, tf.TensorShape([2])),
+    # files read in parallel, file lists
+    "tfrecord_parallel_reads": lambda tf, files: tf.data.TFRecordDataset(
+        _f(files, "a.tfrecord", "b.tfrecord", "c.tfrecord"), num_parallel_reads=2),
+    "tfrecord_parallel_reads_autotune": lambda tf, files: tf.data.TFRecordDataset(
+        _f(files, "a.tfrecord", "b.tfrecord", "c.tfrecord"), num_parallel_reads=tf.data.experimental.AUTOTUNE),
+    "tfrecord_list_files": lambda tf, files: tf.data.Dataset.list_files(str(files / "[abc].tfrecord"),
+                                                                        shuffle=False).flat_map(tf.data.TFRecordDataset),
+    "tfrecord_list_files_shuffled": lambda tf, files: tf.data.Dataset.list_files(
+        str(files / "[abc].tfrecord"), seed=7).interleave(tf.data.TFRecordDataset, cycle_length=2),
+    "tfrecord_list_files_patterns": lambda tf, files: tf.data.Dataset.list_files(
+        [str(files / "c.tfrecord"), str(files / "[ab].tfrecord")], shuffle=False).interleave(
+        tf.data.TFRecordDataset, cycle_length=3, num_parallel_calls=3),
+    "tfrecord_list_files_none": lambda tf, files: tf.data.Dataset.list_files(str(files / "nothing-*.tfrecord")),
+    "tfrecord_interleave_missing": lambda tf, files: tf.data.Dataset.from_tensor_slices(
+        _f(files, "a.tfrecord", "missing.tfrecord", "c.tfrecord")).interleave(tf.data.TFRecordDataset,
+                                                                              cycle_length=2),
+    "tfrecord_parallel_parse_batch": lambda tf, files: tf.data.TFRecordDataset(_f(files, "examples.tfrecord")).map(
+        lambda r: tf.parse_single_example(r, _parse(tf)), num_parallel_calls=3).batch(4),
+    "sparse_parse_then_batch": lambda tf, files: tf.data.Dataset.from_tensor_slices(_varlen_examples(tf)).map(
+        lambda r: tf.parse_single_example(r, _varlen(tf))).batch(2),
+    "sparse_batch_then_parse": lambda tf, files: tf.data.Dataset.from_tensor_slices(_varlen_examples(tf)).batch(3).map(
+        lambda r: tf.parse_example(r, _varlen(tf))),
+    "sparse_parse_batch_batch": lambda tf, files: tf.data.Dataset.from_tensor_slices(_varlen_examples(tf)).batch(2).map(
+        lambda r: tf.parse_example(r, _varlen(tf))).batch(2),
+    "sparse_map_takes_sparse": lambda tf, files: tf.data.Dataset.from_tensor_slices(_varlen_examples(tf)).map(
+        lambda r: tf.parse_single_example(r, _varlen(tf))).map(lambda e: (e["v"], e["v"].values * 2.0, e["id"])),
+    "sparse_slices": lambda tf, files: tf.data.Dataset.from_tensor_slices(_sparse(tf)),
+    "sparse_slices_tuple_batch": lambda tf, files: tf.data.Dataset.from_tensor_slices(
+        (_sparse(tf), np.arange(4))).batch(3),
+    "sparse_from_tensors": lambda tf, files: tf.data.Dataset.from_tensors(_sparse(tf)).repeat(2),
+    "sparse_cache_repeat": lambda tf, files: tf.data.Dataset.from_tensor_slices(_varlen_examples(tf)).map(
+        lambda r: tf.parse_single_example(r, _varlen(tf))["tags"]).cache().repeat(2).batch(4),
 }
-UNORDERED = {"shuffle_seed", "shuffle_repeat_batch"}
+UNORDERED = {"shuffle_seed", "shuffle_repeat_batch", "interleave_parallel_nondeterministic",
+             "map_parallel_nondeterministic", "tfrecord_list_files_shuffled",
+             "tfrecord_parallel_reads_autotune"}      # its cycle length is the machine's CPU count
 # Cases whose error never ends (the file is tried again on each request): how many steps to read.
-FEW_STEPS = {"tfrecord_missing": 3, "range_step_zero": 2, "batch_size_zero": 2}
+FEW_STEPS = {"tfrecord_missing": 3, "range_step_zero": 2, "batch_size_zero": 2, "tfrecord_interleave_missing": 4}
 
 
 def flatten(value):
@@ -349,6 +455,24 @@ def run_program(source_path, tf_import):
     return namespace["results"]
 
 
+def write_device_graphs(tf, out_dir):
+    """``prefetch_to_device_{cpu,gpu}.meta``: TensorFlow's meta graphs of range(7).map(x * 1.5).batch(2) through
+    its own prefetch_to_device (GeneratorDataset, RemoteCall, WrapDatasetVariant), get_next in collection "x";
+    ``prefetch_to_device.json``: the elements TensorFlow reads from the CPU one."""
+    elements = None
+    for dev in ("cpu", "gpu"):
+        with tf.Graph().as_default():
+            ds = tf.data.Dataset.range(7).map(lambda x: tf.cast(x, tf.float32) * 1.5).batch(2).apply(
+                tf.data.experimental.prefetch_to_device("/%s:0" % dev, 2))
+            x = tf.data.make_one_shot_iterator(ds).get_next()
+            tf.add_to_collection("x", x)
+            tf.train.export_meta_graph(str(out_dir / ("prefetch_to_device_%s.meta" % dev)))
+            if dev == "cpu":
+                with tf.Session() as sess:
+                    elements = [s[1][0].tolist() for s in read_steps(tf, sess, x, STEPS) if s[0] == "ok"]
+    (out_dir / "prefetch_to_device.json").write_text(json.dumps({"elements": elements}) + "\n")
+
+
 def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow.compat.v1 as tf
@@ -365,6 +489,7 @@ def main():
         encode(name, run_iterator_case(tf, fn, files), data)
     data["files"] = np.array(str(files))      # the folder the recorded messages name
     np.savez(out_dir / "datasets.npz", **data)
+    write_device_graphs(tf, out_dir)
 
     # The training program's meta graph names its input relative to out_dir (the tests run there).
     (out_dir / "train.tfrecord").write_bytes((files / "examples.tfrecord").read_bytes())

@@ -525,7 +525,8 @@ def main(families):
     import tensorflow.compat.v1 as tf  # noqa: only the recording needs TensorFlow
     tf.disable_eager_execution()
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
-                                                  "script_ops", "loop_grads", "tensor_array", "optimizers"]:
+                                                  "script_ops", "loop_grads", "tensor_array", "optimizers",
+                                                  "sparse_math"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -538,6 +539,10 @@ def main(families):
             # IndexedSlices gradients, sparse optimizer updates and TensorFlow's embedding training graphs.
             import record_sparse  # noqa: beside this file, on sys.path when it runs as a script
             record_sparse.main()
+        elif family == "sparse_math":
+            # Sparse matmul, reductions, add, concat, split, softmax, ...; ScatterNd on variables, CountUpTo.
+            import record_sparse_math  # noqa: beside this file, on sys.path when it runs as a script
+            record_sparse_math.main(tf)
         elif family == "optimizers":
             # Ftrl, Adadelta, ProximalAdagrad, ProximalGradientDescent, AdagradDA: steps, kernels, errors, slots
             import record_optimizers  # noqa: beside this file, on sys.path when it runs as a script

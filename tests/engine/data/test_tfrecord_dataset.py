@@ -76,8 +76,8 @@ def test_a_directory_and_bad_arguments_are_errors():
         assert isinstance(got[0], tg.errors.InvalidArgumentError) and "record_bytes must be > 0" in got[0].message
     with tg.Graph().as_default(), pytest.raises(TypeError, match="must contain `tf.string` elements"):
         tg.data.TextLineDataset(tg.data.Dataset.range(3))
-    with tg.Graph().as_default(), pytest.raises(NotImplementedError, match="num_parallel_reads"):
-        tg.data.TFRecordDataset(str(FILES / "c.tfrecord"), num_parallel_reads=4)
+    with tg.Graph().as_default(), pytest.raises(ValueError, match="num_parallel_reads"):
+        tg.data.TFRecordDataset(str(FILES / "c.tfrecord"), num_parallel_reads=0)
 
 
 def test_text_lines_and_fixed_records_from_a_truncated_compressed_file(tmp_path):

@@ -27,7 +27,8 @@ def _load_record():
 
 RECORD = _load_record()
 _ERRORS = {"InvalidArgumentError": errors.InvalidArgumentError, "ValueError": ValueError, "TypeError": TypeError,
-           "UnimplementedError": errors.UnimplementedError, "FailedPreconditionError": errors.FailedPreconditionError}
+           "UnimplementedError": errors.UnimplementedError, "FailedPreconditionError": errors.FailedPreconditionError,
+           "OutOfRangeError": errors.OutOfRangeError}
 
 
 def family(name):

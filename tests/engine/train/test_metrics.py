@@ -146,7 +146,7 @@ def test_metric_collections_and_argument_errors():
         value, update = tg.metrics.mean(v, metrics_collections=["m"], updates_collections=["u"], name="my_mean")
         assert tg.get_collection("m") == [value] and tg.get_collection("u") == [update]
         assert {x.op.name for x in tg.local_variables()} == {"my_mean/total", "my_mean/count"}
-        with pytest.raises(ValueError, match="curve"):
+        with pytest.raises(ValueError, match="Curve must be either ROC or PR"):
             tg.metrics.auc(v, v, curve="XY")
         with pytest.raises(ValueError, match="summation_method"):
             tg.metrics.auc(v, v, summation_method="simpson")

@@ -1,0 +1,44 @@
+"""``tg.keras.layers``: Keras's layers as TensorFlow 1's graph mode builds them.
+
+    x = tg.placeholder(tg.float32, [None, 28, 28, 1])
+    h = tg.keras.layers.Conv2D(16, 3, activation="relu")(x)       # conv2d/kernel:0, conv2d/bias:0
+    h = tg.keras.layers.MaxPooling2D()(h)
+    logits = tg.keras.layers.Dense(10)(tg.keras.layers.Flatten()(h))
+
+core_layers           InputLayer, Input, Dense, Dropout, Flatten, Activation, ReLU, LeakyReLU, ELU, Softmax, Reshape,
+                      Embedding, Lambda
+convolutional_layers  Conv1D/2D/3D, Conv2DTranspose, SeparableConv1D/2D, Max/AveragePooling1D/2D,
+                      Global*Pooling1D/2D
+feature_layers        DenseFeatures (feature columns)
+reshaping_layers      ZeroPadding1D/2D, UpSampling1D/2D, Cropping1D/2D, Permute, RepeatVector
+normalization_layers  BatchNormalization, LayerNormalization
+merge_layers          Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum (and their functions)
+"""
+from tagraph.engine.keras.base_layer import InputSpec, Layer
+from tagraph.engine.keras.convolutional_layers import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
+                                                        Conv1D, Conv2D, Conv2DTranspose, Conv3D, Convolution1D,
+                                                        Convolution2D, Convolution3D, GlobalAveragePooling1D,
+                                                        GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D,
+                                                        GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
+                                                        GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D,
+                                                        MaxPooling2D, SeparableConv1D, SeparableConv2D,
+                                                        SeparableConvolution1D, SeparableConvolution2D)
+from tagraph.engine.keras.core_layers import (ELU, Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer,
+                                               Lambda, LeakyReLU, ReLU, Reshape, Softmax)
+from tagraph.engine.keras.feature_layers import DenseFeatures
+from tagraph.engine.keras.merge_layers import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
+                                                average, concatenate, maximum, minimum, multiply, subtract)
+from tagraph.engine.keras.normalization_layers import BatchNormalization, LayerNormalization
+from tagraph.engine.keras.reshaping_layers import (Cropping1D, Cropping2D, Permute, RepeatVector, UpSampling1D,
+                                                   UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+
+__all__ = ["Layer", "InputSpec", "InputLayer", "Input", "Dense", "Dropout", "Flatten", "Activation", "ReLU", "Reshape",
+           "Embedding", "Lambda", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Convolution1D", "Convolution2D",
+           "Convolution3D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D",
+           "MaxPool2D", "AvgPool1D", "AvgPool2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+           "GlobalMaxPool2D", "BatchNormalization", "LayerNormalization", "Concatenate", "Add", "Subtract",
+           "Multiply", "Average", "Maximum", "Minimum", "concatenate", "add", "subtract", "multiply", "average",
+           "maximum", "minimum", "LeakyReLU", "ELU", "Softmax", "SeparableConv1D", "SeparableConv2D",
+           "SeparableConvolution1D", "SeparableConvolution2D", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D",
+           "UpSampling2D", "Cropping1D", "Cropping2D", "Permute", "RepeatVector", "DenseFeatures"]

@@ -1,0 +1,96 @@
+"""MaxPool and MaxPoolGrad on the CPU, compiled with Numba: one pass over the input per window, reading the
+unpadded NHWC tensor (windows are clipped to the image, so padding never wins), where numpy needs a padded
+copy and several full-size passes per window tap.
+
+MaxPoolGrad routes each window's gradient as TensorFlow's CPU kernel does
+(``SpatialMaxPoolWithArgMaxHelper``): the window's first element in row-major order is taken, and a later
+one replaces it only where it is strictly greater, so of equal maxima the first wins, and a NaN wins only
+where it comes first. Overlapping windows add their gradients. MaxPool propagates NaN, as numpy's maximum.
+
+    out = np.empty((n, g.oh, g.ow, c), x.dtype); max_pool(x, g, out)
+    dx = max_pool_grad(x, dy, g)
+"""
+import numba
+import numpy as np
+
+__all__ = ["max_pool", "max_pool_grad"]
+
+@numba.njit(cache=True, nogil=True)
+def _max_pool(x, kh, kw, sh, sw, pt, pl, oh, ow, lowest, out):
+    n, h, wd, c = x.shape
+    for b in range(n):
+        for p in range(oh):
+            r0 = p * sh - pt
+            r1 = min(r0 + kh, h)
+            r0 = max(r0, 0)
+            for q in range(ow):
+                s0 = q * sw - pl
+                s1 = min(s0 + kw, wd)
+                s0 = max(s0, 0)
+                if r0 >= r1 or s0 >= s1:
+                    for k in range(c):
+                        out[b, p, q, k] = lowest
+                    continue
+                for k in range(c):
+                    out[b, p, q, k] = x[b, r0, s0, k]
+                for r in range(r0, r1):
+                    for s in range(s0, s1):
+                        for k in range(c):
+                            v = x[b, r, s, k]
+                            # numpy's maximum: a NaN on either side wins.
+                            if v > out[b, p, q, k] or v != v:
+                                out[b, p, q, k] = v
+
+
+@numba.njit(cache=True, nogil=True)
+def _max_pool_grad(x, dy, kh, kw, sh, sw, pt, pl, oh, ow, dx):
+    n, h, wd, c = x.shape
+    best = np.empty(c, x.dtype)
+    at_r = np.empty(c, np.int64)
+    at_s = np.empty(c, np.int64)
+    for b in range(n):
+        for p in range(oh):
+            r0 = p * sh - pt
+            r1 = min(r0 + kh, h)
+            r0 = max(r0, 0)
+            for q in range(ow):
+                s0 = q * sw - pl
+                s1 = min(s0 + kw, wd)
+                s0 = max(s0, 0)
+                if r0 >= r1 or s0 >= s1:
+                    continue
+                for k in range(c):
+                    best[k] = x[b, r0, s0, k]
+                    at_r[k] = r0
+                    at_s[k] = s0
+                for r in range(r0, r1):
+                    for s in range(s0, s1):
+                        for k in range(c):
+                            v = x[b, r, s, k]
+                            if best[k] < v:
+                                best[k] = v
+                                at_r[k] = r
+                                at_s[k] = s
+                for k in range(c):
+                    dx[b, at_r[k], at_s[k], k] += dy[b, p, q, k]
+
+
+def _lowest(dtype):
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+
+
+def max_pool(x, g, out):
+    """The maximum of each window of NHWC ``x`` that ``g`` (a ``conv_ops.Geom``) describes, into ``out``
+    ([N, OH, OW, C])."""
+    _max_pool(np.ascontiguousarray(x), g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow,
+              x.dtype.type(_lowest(x.dtype)), out)
+    return out
+
+
+def max_pool_grad(x, dy, g):
+    """The gradient of MaxPool with respect to NHWC ``x``, given ``dy`` ([N, OH, OW, C]): each window's
+    gradient goes to its first maximum."""
+    dx = np.zeros(x.shape, dtype=dy.dtype)
+    _max_pool_grad(np.ascontiguousarray(x), np.ascontiguousarray(dy), g.kh, g.kw, g.sh, g.sw, g.pt, g.pl,
+                   g.oh, g.ow, dx)
+    return dx
