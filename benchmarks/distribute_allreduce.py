@@ -1,6 +1,7 @@
 """tagraph.distribute across local MPI processes: all-reduce bandwidth, and weak-scaling training throughput.
 
-    python benchmarks/distribute_allreduce.py [--size-mib 64] [--ranks 2,4] [--runs 10] [--steps 20] [--repeat 2]
+    python benchmarks/distribute_allreduce.py [--size-mib 64] [--ranks 2,4] [--runs 10] [--steps 20] [--batch 128]
+                                              [--repeat 2]
 
 1. All-reduce of a ``--size-mib`` float32 tensor (64 MiB) across 2 and 4 local ranks: tagraph's graph op
    (``hvd.allreduce``, op Sum: CollectiveReduceV2 run by Session.run on a fed array) against mpi4py's own
@@ -8,7 +9,7 @@
    alternating, after a barrier each. Bandwidth is the algorithm bandwidth: the tensor's bytes / time.
    Target: tagraph within 10% of mpi4py (>= 0.90x its bandwidth).
 2. Weak scaling: an MLP 784-512-512-10 (ReLU, softmax cross entropy, SGD through DistributedOptimizer),
-   batch 128 per rank, trained by 1, 2 and 4 ranks with one BLAS thread each (intra_op_parallelism_threads=1);
+   batch 128 per rank (``--batch``), trained by 1, 2 and 4 ranks with one BLAS thread each (intra_op_parallelism_threads=1);
    per-rank samples per second, best of 3 rounds of ``--steps`` steps in each of ``--repeat`` jobs. Target: 2 ranks keep >= 85% of one
    rank's per-rank throughput (on 2 or more cores; with more ranks than cores there is no target).
 
@@ -28,7 +29,7 @@ import numpy as np  # noqa: E402
 
 BANDWIDTH_TARGET = 0.90
 SCALING_TARGET = 0.85
-SIZES, BATCH = (784, 512, 512, 10), 128
+SIZES = (784, 512, 512, 10)
 
 
 def _mpiexec():
@@ -82,14 +83,14 @@ def worker_bandwidth(size_mib, runs):
                                       "theirs_s": float(np.median(theirs)), "bytes": n * 4}), flush=True)
 
 
-def worker_training(steps, rounds=3):
+def worker_training(steps, batch, rounds=3):
     from mpi4py import MPI
     import tagraph.distribute as hvd
     import tagraph.engine as tg
     hvd.init()
     rng = np.random.RandomState(hvd.rank())
-    xs = rng.rand(BATCH, SIZES[0]).astype(np.float32)
-    ys = rng.randint(0, SIZES[-1], BATCH).astype(np.int32)
+    xs = rng.rand(batch, SIZES[0]).astype(np.float32)
+    ys = rng.randint(0, SIZES[-1], batch).astype(np.int32)
     with tg.Graph().as_default():
         x = tg.placeholder(tg.float32, [None, SIZES[0]])
         y = tg.placeholder(tg.int32, [None])
@@ -115,7 +116,7 @@ def worker_training(steps, rounds=3):
                 for _ in range(steps):
                     sess.run(train, {x: xs, y: ys})
                 elapsed = MPI.COMM_WORLD.allreduce(time.perf_counter() - t, op=MPI.MAX)
-                best = max(best, steps * BATCH / elapsed)
+                best = max(best, steps * batch / elapsed)
     if hvd.rank() == 0:
         print("RESULT " + json.dumps({"ranks": hvd.size(), "per_rank_samples_s": best}), flush=True)
 
@@ -138,6 +139,7 @@ def main():
     parser.add_argument("--ranks", default="2,4", help="rank counts for the all-reduce (default 2,4)")
     parser.add_argument("--runs", type=int, default=10, help="all-reduce calls timed per side (default 10)")
     parser.add_argument("--steps", type=int, default=20, help="training steps per round (default 20)")
+    parser.add_argument("--batch", type=int, default=128, help="training batch per rank (default 128)")
     parser.add_argument("--repeat", type=int, default=2,
                         help="times each training configuration runs, alternating; the best counts (default 2)")
     parser.add_argument("--worker", choices=["bandwidth", "training"], help=argparse.SUPPRESS)
@@ -145,7 +147,7 @@ def main():
     if args.worker == "bandwidth":
         return worker_bandwidth(args.size_mib, args.runs)
     if args.worker == "training":
-        return worker_training(args.steps)
+        return worker_training(args.steps, args.batch)
     if _mpiexec() is None:
         sys.exit("no mpiexec: pip install 'tagraph[mpi]' (mpi4py and the mpich wheel)")
     cores = _cores()
@@ -166,12 +168,12 @@ def main():
         print("allreduce %d MiB, %d ranks: %.2fx mpi4py's bandwidth (%.2f GB/s) (target >= %.2fx: %s)"
               % (args.size_mib, n, ours / theirs, ours, BANDWIDTH_TARGET, "met" if ok else "NOT met"))
     print("\nweak scaling: MLP %s, batch %d per rank, SGD through DistributedOptimizer, 1 BLAS thread per rank, "
-          "%d cores" % ("-".join(map(str, SIZES)), BATCH, cores))
+          "%d cores" % ("-".join(map(str, SIZES)), args.batch, cores))
     print("%-6s %20s %12s" % ("ranks", "per-rank samples/s", "efficiency"))
     best = {}
     for _ in range(args.repeat):       # the configurations alternate, so that a burst of load hits each alike
         for n in (1, 2, 4):
-            r = _job(n, ["training", "--steps", str(args.steps)])
+            r = _job(n, ["training", "--steps", str(args.steps), "--batch", str(args.batch)])
             best[n] = max(best.get(n, 0.0), r["per_rank_samples_s"])
     scaling = []
     for n in (1, 2, 4):

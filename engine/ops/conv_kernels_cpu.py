@@ -136,6 +136,8 @@ def conv2d_filter_grad(x, dy2, g, filter_shape):
     for b0, b1, cols in _window_groups(x, g):
         part = np.matmul(cols.T, dy2[b0 * rows:b1 * rows])
         dw = part if dw is None else np.add(dw, part, out=dw)
+    if dw is None:                                       # an empty batch
+        return np.zeros(filter_shape, dtype=np.result_type(x.dtype, dy2.dtype))
     return dw.reshape(filter_shape)
 
 

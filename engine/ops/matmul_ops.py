@@ -311,11 +311,19 @@ def _einsum_as_matmul(xp, args, terms, out_term):
 
     def prod(labels):
         return int(np.prod([size[label] for label in labels], dtype=np.int64))
-    a3 = a.transpose([ta2.index(label) for label in batch + left + contract]).reshape(
-        prod(batch), prod(left), prod(contract))
-    b3 = b.transpose([tb2.index(label) for label in batch + contract + right]).reshape(
-        prod(batch), prod(contract), prod(right))
-    r = xp.matmul(a3, b3).reshape([size[label] for label in batch + left + right])
+
+    def as_3d(x, t, inner, outer):
+        # x as (batch, inner, outer); laid out (batch, outer, inner) when that is how it lies in memory, and
+        # then handed over transposed: BLAS reads a transposed operand in place, where a copy costs a pass.
+        for first, second, flip in ((inner, outer, False), (outer, inner, True)):
+            perm = [t.index(label) for label in batch + first + second]
+            if perm == sorted(perm):
+                y = x.reshape(prod(batch), prod(first), prod(second))
+                return y.swapaxes(1, 2) if flip else y
+        return x.transpose([t.index(label) for label in batch + inner + outer]).reshape(
+            prod(batch), prod(inner), prod(outer))
+    r = xp.matmul(as_3d(a, ta2, left, contract), as_3d(b, tb2, contract, right)).reshape(
+        [size[label] for label in batch + left + right])
     order = batch + left + right
     return r.transpose([order.index(label) for label in out_term])
 

@@ -75,6 +75,37 @@ def _max_pool_grad(x, dy, kh, kw, sh, sw, pt, pl, oh, ow, dx):
                     dx[b, at_r[k], at_s[k], k] += dy[b, p, q, k]
 
 
+@numba.njit(cache=True, nogil=True)
+def _max_pool_grad_tiled(x, dy, kh, kw, oh, ow, dx):
+    # Windows that tile x exactly (a 2x2 pool with stride 2 on even sizes): each element of dx is written
+    # once, its window's gradient or zero, so dx needs no zeroing pass and no scattered adds.
+    n, h, wd, c = x.shape
+    best = np.empty(c, x.dtype)
+    at = np.empty(c, np.int64)
+    for b in range(n):
+        for p in range(oh):
+            for q in range(ow):
+                r0, s0 = p * kh, q * kw
+                for k in range(c):
+                    best[k] = x[b, r0, s0, k]
+                    at[k] = 0
+                tap = 0
+                for r in range(r0, r0 + kh):
+                    for s in range(s0, s0 + kw):
+                        for k in range(c):
+                            v = x[b, r, s, k]
+                            if best[k] < v:
+                                best[k] = v
+                                at[k] = tap
+                        tap += 1
+                tap = 0
+                for r in range(r0, r0 + kh):
+                    for s in range(s0, s0 + kw):
+                        for k in range(c):
+                            dx[b, r, s, k] = dy[b, p, q, k] if at[k] == tap else 0
+                        tap += 1
+
+
 def _lowest(dtype):
     return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
@@ -90,7 +121,11 @@ def max_pool(x, g, out):
 def max_pool_grad(x, dy, g):
     """The gradient of MaxPool with respect to NHWC ``x``, given ``dy`` ([N, OH, OW, C]): each window's
     gradient goes to its first maximum."""
+    x, dy = np.ascontiguousarray(x), np.ascontiguousarray(dy)
+    if (g.kh, g.kw) == (g.sh, g.sw) and (g.oh * g.kh, g.ow * g.kw) == x.shape[1:3] and not (g.pt or g.pl):
+        dx = np.empty(x.shape, dtype=dy.dtype)
+        _max_pool_grad_tiled(x, dy, g.kh, g.kw, g.oh, g.ow, dx)
+        return dx
     dx = np.zeros(x.shape, dtype=dy.dtype)
-    _max_pool_grad(np.ascontiguousarray(x), np.ascontiguousarray(dy), g.kh, g.kw, g.sh, g.sw, g.pt, g.pl,
-                   g.oh, g.ow, dx)
+    _max_pool_grad(x, dy, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow, dx)
     return dx

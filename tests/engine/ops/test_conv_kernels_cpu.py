@@ -114,3 +114,15 @@ def _u(*shape):
 ])
 def test_numeric_gradients_on_the_compiled_path(grouping, name, build, args):
     check_gradient("/cpu:0", build, args)
+
+
+def test_an_empty_batch_gives_empty_results_and_a_zero_filter_gradient():
+    with tg.Graph().as_default(), tg.device("/cpu:0"):
+        x = tg.placeholder(tg.float32, [None, 5, 5, 4])
+        w = tg.constant(np.ones((3, 3, 4, 2), np.float32))
+        y = tg.nn.conv2d(x, w, 1, "SAME")
+        gx, gw = tg.gradients(tg.reduce_sum(y), [x, w])
+        with tg.Session() as sess:
+            y, gx, gw = sess.run([y, gx, gw], {x: np.zeros((0, 5, 5, 4), np.float32)})
+    assert y.shape == (0, 5, 5, 2) and gx.shape == (0, 5, 5, 4)
+    np.testing.assert_array_equal(gw, np.zeros((3, 3, 4, 2), np.float32))
