@@ -20,8 +20,7 @@ strided copy of the padded input builds ``cols`` faster than the compiled loop.
 import numba
 import numpy as np
 
-__all__ = ["CHUNK_BYTES", "MIN_COMPILED_CHANNELS", "im2col", "col2im_add", "conv2d", "conv2d_filter_grad",
-           "conv2d_input_grad"]
+__all__ = ["CHUNK_BYTES", "MIN_COMPILED_CHANNELS", "conv2d", "conv2d_filter_grad", "conv2d_input_grad"]
 
 CHUNK_BYTES = 4 << 20
 MIN_COMPILED_CHANNELS = 4
@@ -69,20 +68,6 @@ def _col2im_add(cols, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, dx):
 
 def _geometry(g):
     return g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow
-
-
-def im2col(x, g, cols):
-    """Fills ``cols`` ([N * OH * OW, KH * KW * C]) with the windows of NHWC ``x`` that ``g`` (a
-    ``conv_ops.Geom``) describes, zeros where they read padding."""
-    _im2col(np.ascontiguousarray(x), *_geometry(g), cols)
-    return cols
-
-
-def col2im_add(cols, g, dx):
-    """Adds every row of ``cols`` back into NHWC ``dx`` (C-contiguous) where its window reads; the taps
-    that fall in padding are dropped."""
-    _col2im_add(cols, *_geometry(g), dx)
-    return dx
 
 
 def _group(g, n, k, dtype):

@@ -160,8 +160,7 @@ def _im2col(xp, xpad, g):
 
 
 def _pooling_kernels_cpu():
-    # Imported on first use: importing Numba costs most of a second.
-    from tagraph.engine.ops import pooling_kernels_cpu
+    from tagraph.engine.ops import pooling_kernels_cpu  # on first use: importing Numba takes most of a second
     return pooling_kernels_cpu
 
 
