@@ -90,6 +90,26 @@ def test_softmax_and_reduce_sum_gradients_match_numeric_ones():
     np.testing.assert_allclose(got, num, rtol=1e-6, atol=1e-8)
 
 
+def test_sparse_add_gradients_match_numeric_ones():
+    # SparseAdd of two SparseTensors (with overlapping entries), then SparseTensorDenseAdd with a dense one.
+    a_idx = np.array([[0, 0], [1, 2], [2, 1]], np.int64)
+    b_idx = np.array([[0, 0], [0, 2], [2, 1], [2, 2]], np.int64)
+    rng = np.random.default_rng(2)
+    a_vals, b_vals, dense = rng.normal(size=3), rng.normal(size=4), rng.normal(size=(3, 3))
+    with tg.Graph().as_default():
+        pa, pb = tg.placeholder(tg.float64, [3]), tg.placeholder(tg.float64, [4])
+        pd = tg.placeholder(tg.float64, [3, 3])
+        total = tg.sparse_add(tg.SparseTensor(a_idx, pa, [3, 3]), tg.SparseTensor(b_idx, pb, [3, 3]))
+        loss = tg.reduce_sum(tg.sin(total.values)) + tg.reduce_sum(tg.cos(tg.sparse_add(total, pd)))
+        grads = tg.gradients(loss, [pa, pb, pd])
+        with tg.Session() as sess:
+            feeds = {pa: a_vals, pb: b_vals, pd: dense}
+            got = sess.run(grads, feeds)
+            for i, (p, v) in enumerate([(pa, a_vals), (pb, b_vals), (pd, dense)]):
+                num = _numeric_gradient(lambda x: sess.run(loss, {**feeds, p: x}), v)
+                np.testing.assert_allclose(got[i], num, rtol=1e-6, atol=1e-8)
+
+
 def test_host_only_ops_fall_back_to_the_cpu_with_soft_placement(simulated_gpus):
     simulated_gpus(1)
     with tg.Graph().as_default(), tg.device("/device:GPU:0"):

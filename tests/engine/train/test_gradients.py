@@ -290,7 +290,12 @@ TESTED_ELSEWHERE = {"ReadVariableOp",
                     # numeric checks in test_image_ops.py
                     "ResizeBilinear", "ResizeBicubic", "ResizeNearestNeighbor", "RGBToHSV", "CropAndResize",
                     # against TensorFlow's recorded gradients in test_sparse_ops.py
-                    "SparseFillEmptyRows", "SparseSlice", "SparseToDense"}
+                    "SparseFillEmptyRows", "SparseSlice", "SparseToDense",
+                    # numeric checks in test_sparse_math_ops.py
+                    "SparseAdd", "SparseReduceSum", "SparseSoftmax", "SparseTensorDenseAdd", "SparseTensorDenseMatMul",
+                    # an all-reduce's gradient is an all-reduce of the gradient: test_collective_ops.py, and the
+                    # multi-process training in tests/distribute equals one process's
+                    "CollectiveReduceV2"}
 
 
 def test_every_op_with_a_gradient_is_checked():
