@@ -184,11 +184,12 @@ def settings():
 
 class _LoadState:
     """What :func:`adapt` last saw: the time, /proc/stat's busy and total ticks, this process's CPU time,
-    and the BLAS threads in force."""
+    the threads that sample asked for, and the BLAS threads in force."""
 
     def __init__(self):
         self.next_sample = 0.0
         self.sample = None
+        self.target = None
         self.blas = None
 
 
@@ -208,8 +209,10 @@ def _machine_ticks(stat_path="/proc/stat"):
 
 
 def blas_threads_for_load(usable, others, limit):
-    """The BLAS threads to use when other processes keep ``others`` CPUs busy: what is left, 1 to ``limit``."""
-    return max(1, min(limit, int(round(usable - others))))
+    """The BLAS threads to use when other processes keep ``others`` CPUs busy: the CPUs they leave, counting
+    one they use less than three quarters of as free (bursts of other work share a CPU well enough), 1 to
+    ``limit``."""
+    return max(1, min(limit, usable - int(others + 0.25)))
 
 
 def adapt(now=None, machine_ticks=_machine_ticks, own_seconds=time.process_time):
@@ -234,6 +237,9 @@ def adapt(now=None, machine_ticks=_machine_ticks, own_seconds=time.process_time)
     own = sample[3] - previous[3]
     others = max(0.0, busy - own) / max(elapsed, 1e-3)
     target = blas_threads_for_load(current.usable, others, current.intra_op)
+    previous_target, _load.target = _load.target, target
+    if _load.blas is not None and target < _load.blas and (previous_target is None or previous_target > target):
+        return _load.blas       # fewer threads only when two samples in a row (over a second apart) ask for it
     if target != _load.blas:
         with _lock:
             _blas_limit(target)

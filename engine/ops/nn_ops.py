@@ -20,7 +20,7 @@ from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import array_ops, indexing_ops, joining_ops, math_ops, random_ops, top_k_host
+from tagraph.engine.ops import array_ops, indexing_ops, joining_ops, math_ops, random_ops
 from tagraph.engine.ops.comparison_ops import greater_equal, logical_and
 from tagraph.engine.ops.nd_indexing_ops import scatter_nd
 from tagraph.engine.ops.op_util import dbg, gen, invalid
@@ -421,6 +421,12 @@ for _t, _fn in _GRAD_KERNELS.items():
 _TopKResult = _collections.namedtuple("TopKV2", ["values", "indices"])
 
 
+
+def _top_k_host():
+    from tagraph.engine.ops import top_k_host  # on first use: importing Numba takes most of a second
+    return top_k_host
+
+
 @register_kernel("TopKV2", host_inputs=(1,))
 def _top_k(ctx, x, k):
     xp = ctx.xp
@@ -433,7 +439,7 @@ def _top_k(ctx, x, k):
         raise invalid("input must be >= 1-D, got shape %s", dbg(x.shape))
     if x.shape[-1] < k:
         raise invalid("input must have at least k columns. Had %d, needed %d", x.shape[-1], k)
-    idx = top_k_host.top_k_indices(x, k) if xp is np and x.ndim else None
+    idx = _top_k_host().top_k_indices(x, k) if xp is np and x.ndim else None
     if idx is None:
         # A stable ascending sort of an order-reversing key keeps equal values in index order, as TensorFlow.
         key = ~x if x.dtype.kind in "iu" else -x

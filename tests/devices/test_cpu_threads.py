@@ -82,8 +82,9 @@ def test_bad_counts(bad):
         cpu_threads.configure(intra_op=bad)
 
 
-@pytest.mark.parametrize("usable, others, limit, expected", [(2, 0.0, 2, 2), (2, 0.9, 2, 1), (2, 1.6, 2, 1),
-                                                              (8, 2.2, 8, 6), (8, 0.0, 4, 4), (2, 5.0, 2, 1)])
+@pytest.mark.parametrize("usable, others, limit, expected", [(2, 0.0, 2, 2), (2, 0.5, 2, 2), (2, 0.8, 2, 1),
+                                                              (2, 1.6, 2, 1), (8, 2.2, 8, 6), (8, 0.0, 4, 4),
+                                                              (2, 5.0, 2, 1)])
 def test_blas_threads_for_load(usable, others, limit, expected):
     assert cpu_threads.blas_threads_for_load(usable, others, limit) == expected
 
@@ -113,15 +114,20 @@ def test_blas_threads_follow_other_processes_load(fresh_threads, monkeypatch):
                                  own_seconds=lambda: machine.own)
     assert adapt(100.0) == 2 and blas_threads() == {2}          # the first sample: nothing to compare yet
     machine.advance(1.0, others_cpus=1.0, own_cpus=0.8)
-    assert adapt(101.0) == 1 and blas_threads() == {1}          # another process took a CPU
-    machine.advance(0.5, others_cpus=0.0, own_cpus=1.0)
-    assert adapt(101.5) == 1                                    # within the sampling period: unchanged
-    machine.advance(0.5, others_cpus=0.0, own_cpus=1.0)
-    assert adapt(102.0) == 2 and blas_threads() == {2}          # quiet again
+    assert adapt(101.0) == 2                                    # another process took a CPU: once is a burst
+    assert adapt(101.5) == 2                                    # within the sampling period: no sample
+    machine.advance(1.0, others_cpus=1.0, own_cpus=1.0)
+    assert adapt(102.0) == 1 and blas_threads() == {1}          # twice in a row: it stays
+    machine.advance(1.0, others_cpus=0.1, own_cpus=1.0)
+    assert adapt(103.0) == 2 and blas_threads() == {2}          # quiet again: back at once
+    machine.advance(1.0, others_cpus=0.5, own_cpus=1.0)
+    machine.advance(1.0, others_cpus=0.5, own_cpus=1.0)
+    assert adapt(104.0) == 2                                    # half a CPU of other work keeps both
     # An explicit count is never changed.
     cpu_threads.configure(intra_op=2, usable=2)
-    machine.advance(1.0, others_cpus=1.5, own_cpus=0.5)
-    assert adapt(103.0) == 2 and blas_threads() == {2}
+    for now in (105.0, 106.0):
+        machine.advance(1.0, others_cpus=1.5, own_cpus=0.5)
+        assert adapt(now) == 2 and blas_threads() == {2}
 
 
 def test_no_adapting_under_a_cgroup_quota(fresh_threads, monkeypatch):
