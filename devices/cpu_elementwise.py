@@ -16,37 +16,34 @@ sign) are taken, each rounded to the dtype as numpy's unfused kernels round it. 
     >>> run_program(program, [np.ones(3, np.float32), np.float32(-2)], np.float32).tolist()
     [0.0, 0.0, 0.0]
 """
-import numba
 import numpy as np
+
+from tagraph.devices.cpu_elementwise_codes import ABS, ADD, CEIL, DIV, FLOOR, MAX, MIN, MUL, NEG, SIGN, SQRT, SUB
 
 __all__ = ["FUSABLE_OPS", "FUSABLE_DTYPES", "MAX_ARRAY_LEAVES", "compile_program", "run_program", "worthwhile",
            "Program"]
 
 FUSABLE_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
 MAX_ARRAY_LEAVES = 4
-_BLOCK = 512
 # Where the machine pays (measured on a 2-core x86 machine): a run costs about 5 us more than a numpy call,
 # which costs about 0.6 us plus its memory passes; the machine's own passes are no faster than numpy's SIMD
 # loops. So it takes groups of several ops on tensors small enough that dispatch, not arithmetic, is the cost.
 MIN_OPS = 6
 MAX_ELEMENTS = 8192
 
-# Register machine opcodes: (op, dst, x, y).
-_ADD, _SUB, _MUL, _DIV, _MAX, _MIN = 10, 11, 12, 13, 14, 15
-_NEG, _ABS, _SQRT, _FLOOR, _CEIL, _SIGN = 20, 21, 22, 23, 24, 25
 
 # TensorFlow op type -> its instructions, as (opcode, operands) over the op's inputs (0, 1), the previous
 # instruction's result (-1) and constants ("c:<value>"). Each instruction's result is rounded to the dtype,
 # as the unfused kernel's numpy calls round it.
 _EXPANSIONS = {
-    "Add": [(_ADD, 0, 1)], "AddV2": [(_ADD, 0, 1)], "Sub": [(_SUB, 0, 1)], "Mul": [(_MUL, 0, 1)],
-    "RealDiv": [(_DIV, 0, 1)], "Div": [(_DIV, 0, 1)],
-    "Maximum": [(_MAX, 0, 1)], "Minimum": [(_MIN, 0, 1)],
-    "SquaredDifference": [(_SUB, 0, 1), (_MUL, -1, -1)],
-    "Neg": [(_NEG, 0)], "Abs": [(_ABS, 0)], "Square": [(_MUL, 0, 0)], "Sqrt": [(_SQRT, 0)],
-    "Rsqrt": [(_SQRT, 0), (_DIV, "c:1", -1)], "Reciprocal": [(_DIV, "c:1", 0)],
-    "Floor": [(_FLOOR, 0)], "Ceil": [(_CEIL, 0)], "Sign": [(_SIGN, 0)],
-    "Relu": [(_MAX, 0, "c:0")], "Relu6": [(_MAX, 0, "c:0"), (_MIN, -1, "c:6")],
+    "Add": [(ADD, 0, 1)], "AddV2": [(ADD, 0, 1)], "Sub": [(SUB, 0, 1)], "Mul": [(MUL, 0, 1)],
+    "RealDiv": [(DIV, 0, 1)], "Div": [(DIV, 0, 1)],
+    "Maximum": [(MAX, 0, 1)], "Minimum": [(MIN, 0, 1)],
+    "SquaredDifference": [(SUB, 0, 1), (MUL, -1, -1)],
+    "Neg": [(NEG, 0)], "Abs": [(ABS, 0)], "Square": [(MUL, 0, 0)], "Sqrt": [(SQRT, 0)],
+    "Rsqrt": [(SQRT, 0), (DIV, "c:1", -1)], "Reciprocal": [(DIV, "c:1", 0)],
+    "Floor": [(FLOOR, 0)], "Ceil": [(CEIL, 0)], "Sign": [(SIGN, 0)],
+    "Relu": [(MAX, 0, "c:0")], "Relu6": [(MAX, 0, "c:0"), (MIN, -1, "c:6")],
 }
 FUSABLE_OPS = frozenset(_EXPANSIONS)
 
@@ -205,76 +202,12 @@ def run_program(program, leaves, dtype):
     out = np.empty(shape, dtype)
     while len(arrays) < MAX_ARRAY_LEAVES:
         arrays.append(presets[:0])
-    _execute(code, arrays[0], arrays[1], arrays[2], arrays[3], presets, out.reshape(-1))
+    _machine().execute(code, arrays[0], arrays[1], arrays[2], arrays[3], presets, out.reshape(-1))
     return out
 
 
-# error_model="numpy": x / 0 is inf or nan, as numpy gives it, not a ZeroDivisionError.
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _execute(code, a0, a1, a2, a3, presets, out):
-    nregs, result_reg, n_loads, n_presets = code[0, 0], code[0, 1], code[0, 2], code[0, 3]
-    first = 1 + n_loads + n_presets
-    n = out.size
-    block = min(_BLOCK, max(n, 1))
-    regs = np.empty((nregs, block), out.dtype)
-    for k in range(n_presets):
-        regs[code[1 + n_loads + k, 0], :] = presets[k]
-    for start in range(0, n, block):
-        m = min(block, n - start)
-        for k in range(n_loads):
-            src = a0 if k == 0 else (a1 if k == 1 else (a2 if k == 2 else a3))
-            r = code[1 + k, 0]
-            for j in range(m):
-                regs[r, j] = src[start + j]
-        for i in range(first, code.shape[0]):
-            op = code[i, 0]
-            d = code[i, 1]
-            x = code[i, 2]
-            y = code[i, 3]
-            rd = regs[d]
-            rx = regs[x]
-            ry = regs[y]
-            if op == _ADD:
-                for j in range(m):
-                    rd[j] = rx[j] + ry[j]
-            elif op == _MUL:
-                for j in range(m):
-                    rd[j] = rx[j] * ry[j]
-            elif op == _SUB:
-                for j in range(m):
-                    rd[j] = rx[j] - ry[j]
-            elif op == _DIV:
-                for j in range(m):
-                    rd[j] = rx[j] / ry[j]
-            elif op == _MAX:
-                # numpy's maximum: the first operand if greater or NaN, else the second (so max(0, -0) is -0).
-                for j in range(m):
-                    a = rx[j]
-                    b = ry[j]
-                    rd[j] = a if (a > b or a != a) else b
-            elif op == _MIN:
-                for j in range(m):
-                    a = rx[j]
-                    b = ry[j]
-                    rd[j] = a if (a < b or a != a) else b
-            elif op == _NEG:
-                for j in range(m):
-                    rd[j] = -rx[j]
-            elif op == _ABS:
-                for j in range(m):
-                    rd[j] = np.abs(rx[j])
-            elif op == _SQRT:
-                for j in range(m):
-                    rd[j] = np.sqrt(rx[j])
-            elif op == _FLOOR:
-                for j in range(m):
-                    rd[j] = np.floor(rx[j])
-            elif op == _CEIL:
-                for j in range(m):
-                    rd[j] = np.ceil(rx[j])
-            elif op == _SIGN:
-                for j in range(m):
-                    a = rx[j]
-                    rd[j] = 1.0 if a > 0 else (-1.0 if a < 0 else (0.0 if a == 0 else a))
-        for j in range(m):
-            out[start + j] = regs[result_reg, j]
+def _machine():
+    # The Numba function loads with the first group the machine runs, not with the plan compiler: a plan
+    # without a group worth fusing never pays numba's import (a quarter of a second or more).
+    from tagraph.devices import cpu_elementwise_machine  # lazy: numba
+    return cpu_elementwise_machine
