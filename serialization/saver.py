@@ -35,6 +35,7 @@ from tagraph.protos import attr_value_pb2, saver_pb2
 from tagraph.serialization import checkpoint_state as checkpoint_management
 from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of the ops the saver builds)
 from tagraph.serialization import meta_graph_io
+from tagraph.serialization.atomic_file import write_atomic
 
 logger = logging.getLogger("tagraph.saver")
 
@@ -776,8 +777,7 @@ class Saver:
             meta_graph_filename = checkpoint_management.meta_graph_filename(checkpoint_file,
                                                                             meta_graph_suffix=meta_graph_suffix)
             with sess.graph.as_default():
-                self.export_meta_graph(meta_graph_filename, strip_default_attrs=strip_default_attrs,
-                                       save_debug_info=save_debug_info, allow_generator_datasets=True)
+                self._write_meta_graph(meta_graph_filename, sess.graph, strip_default_attrs, save_debug_info)
         if not self._is_empty and write_state:
             self._RecordLastCheckpoint(model_checkpoint_path)
             checkpoint_management.update_checkpoint_state_internal(
@@ -786,6 +786,23 @@ class Saver:
                 save_relative_paths=self._save_relative_paths)
             self._MaybeDeleteOldCheckpoints(meta_graph_suffix=meta_graph_suffix)
         return None if self._is_empty else model_checkpoint_path
+
+    def _write_meta_graph(self, filename, graph, strip_default_attrs, save_debug_info):
+        """The meta graph beside a checkpoint. A finalized graph (a MonitoredSession's, saving every N steps)
+        gives the same bytes at every save while its collections keep their sizes, so they are kept and
+        written again rather than rebuilt: building them costs more than writing the checkpoint's index."""
+        key = None
+        if graph.finalized and not save_debug_info:
+            key = (id(graph), len(graph.get_operations()), bool(strip_default_attrs),
+                   tuple((name, len(graph.get_collection(name))) for name in graph.get_all_collection_keys()))
+        cached = getattr(self, "_meta_graph_cache", None)
+        if key is not None and cached is not None and cached[0] == key:
+            write_atomic(filename, cached[1])
+            return
+        mg = self.export_meta_graph(filename, strip_default_attrs=strip_default_attrs,
+                                    save_debug_info=save_debug_info, allow_generator_datasets=True)
+        if key is not None:
+            self._meta_graph_cache = (key, mg.SerializeToString(deterministic=True))
 
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False, export_scope=None,
                           clear_devices=False, clear_extraneous_savers=False, strip_default_attrs=False,
