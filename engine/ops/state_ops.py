@@ -17,6 +17,7 @@ proportional to the rows named, when nothing else holds it, and into a copy othe
 
     tg.scatter_add(v, [0, 2], [[1.0, 1.0], [2.0, 2.0]])     # rows 0 and 2 of v grow
 """
+import functools
 import sys
 
 import numpy as np
@@ -431,22 +432,24 @@ def _dbg(shape):
     return "[%s]" % ",".join(str(int(d)) for d in shape)
 
 
-def _ref_scatter(kind):
-    def kernel(ctx, ref, indices, updates):
+def update_kernels(apply, name):
+    """The kernels of a variable update in its two forms, (reference, resource):
+    ``apply(xp, value, indices, updates)`` changes the variable's ``value`` in place; the reference form
+    returns the reference, as TensorFlow's ``Scatter*`` ops output it.
+
+        ref_kernel, resource_kernel = update_kernels(functools.partial(_scatter_rows, "Add"), "scatter_add")
+    """
+    def ref_kernel(ctx, ref, indices, updates):
         ref.read()    # FailedPreconditionError when uninitialized
-        _scatter_rows(kind, ctx.xp, writable_value(ref.state.variables, ref.key, ctx.xp), indices, updates)
+        apply(ctx.xp, writable_value(ref.state.variables, ref.key, ctx.xp), indices, updates)
         return ref
-    kernel.__name__ = "scatter_" + kind.lower()
-    return kernel
 
-
-def _resource_scatter(kind):
-    def kernel(ctx, handle, indices, updates):
+    def resource_kernel(ctx, handle, indices, updates):
         state = ctx.session_state
         read_resource(state, handle)
-        _scatter_rows(kind, ctx.xp, writable_value(state.variables, handle.key, ctx.xp), indices, updates)
-    kernel.__name__ = "resource_scatter_" + kind.lower()
-    return kernel
+        apply(ctx.xp, writable_value(state.variables, handle.key, ctx.xp), indices, updates)
+    ref_kernel.__name__, resource_kernel.__name__ = name, "resource_" + name
+    return ref_kernel, resource_kernel
 
 
 def _check_scatter_shapes(params, indices, updates):
@@ -475,8 +478,9 @@ _SCATTER_KINDS = ("Update", "Add", "Sub", "Mul", "Div", "Min", "Max")
 for _kind in _SCATTER_KINDS:
     # Multiply and divide have no ``ufunc.at`` in CuPy: those run on the CPU.
     _devices = ("CPU",) if _kind in ("Mul", "Div") else None
-    register_kernel("Scatter" + _kind, _devices)(_ref_scatter(_kind))
-    register_kernel("ResourceScatter" + _kind, _devices)(_resource_scatter(_kind))
+    _ref_kernel, _resource_kernel = update_kernels(functools.partial(_scatter_rows, _kind), "scatter_" + _kind.lower())
+    register_kernel("Scatter" + _kind, _devices)(_ref_kernel)
+    register_kernel("ResourceScatter" + _kind, _devices)(_resource_kernel)
     register_shape("Scatter" + _kind)(_ref_scatter_shape)
     register_shape("ResourceScatter" + _kind)(_resource_scatter_shape)
     not_differentiable("Scatter" + _kind, "ResourceScatter" + _kind)

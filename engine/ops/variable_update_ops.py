@@ -10,6 +10,8 @@ The scatters write into the variable's buffer in place (state_ops.writable_value
     step = tg.Variable(0, dtype=tg.int64)
     tg.count_up_to(step, 3)     # 0, 1, 2, then OutOfRangeError "Reached limit of 3"
 """
+import functools
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -20,7 +22,7 @@ from tagraph.engine.framework.op_builder import not_differentiable, register_sha
 from tagraph.engine.framework.tensor_shape import TensorShape
 from tagraph.engine.ops.nd_indexing_ops import _check_scatter_shapes
 from tagraph.engine.ops.op_util import dbg, gen1, invalid
-from tagraph.engine.ops.state_ops import _handle_shape, _ref_tensor, read_resource, writable_value
+from tagraph.engine.ops.state_ops import _handle_shape, _ref_tensor, read_resource, update_kernels
 
 __all__ = ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_to"]
 
@@ -71,24 +73,6 @@ def _scatter_nd_into(kind, xp, params, indices, updates):
         xp.add.at(table, rows, upd if kind == "Add" else -upd)
 
 
-def _ref_scatter_nd(kind):
-    def kernel(ctx, ref, indices, updates):
-        ref.read()    # FailedPreconditionError when uninitialized
-        _scatter_nd_into(kind, ctx.xp, writable_value(ref.state.variables, ref.key, ctx.xp), indices, updates)
-        return ref
-    kernel.__name__ = "scatter_nd_" + kind.lower()
-    return kernel
-
-
-def _resource_scatter_nd(kind):
-    def kernel(ctx, handle, indices, updates):
-        state = ctx.session_state
-        read_resource(state, handle)
-        _scatter_nd_into(kind, ctx.xp, writable_value(state.variables, handle.key, ctx.xp), indices, updates)
-    kernel.__name__ = "resource_scatter_nd_" + kind.lower()
-    return kernel
-
-
 def _ref_scatter_nd_shape(op):
     _check_scatter_shapes(op.inputs[1].shape, op.inputs[2].shape, op.inputs[0].shape)
     return [op.inputs[0].shape]
@@ -100,8 +84,10 @@ def _resource_scatter_nd_shape(op):
 
 
 for _kind in ("Update", "Add", "Sub"):
-    register_kernel("ScatterNd" + _kind)(_ref_scatter_nd(_kind))
-    register_kernel("ResourceScatterNd" + _kind)(_resource_scatter_nd(_kind))
+    _ref_kernel, _resource_kernel = update_kernels(functools.partial(_scatter_nd_into, _kind),
+                                                   "scatter_nd_" + _kind.lower())
+    register_kernel("ScatterNd" + _kind)(_ref_kernel)
+    register_kernel("ResourceScatterNd" + _kind)(_resource_kernel)
     register_shape("ScatterNd" + _kind)(_ref_scatter_nd_shape)
     register_shape("ResourceScatterNd" + _kind)(_resource_scatter_nd_shape)
     not_differentiable("ScatterNd" + _kind, "ResourceScatterNd" + _kind)
