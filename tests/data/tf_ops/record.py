@@ -526,7 +526,7 @@ def main(families):
     tf.disable_eager_execution()
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
-                                                  "sparse_math"]:
+                                                  "sparse_math", "max_pool"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -543,6 +543,10 @@ def main(families):
             # Sparse matmul, reductions, add, concat, split, softmax, ...; ScatterNd on variables, CountUpTo.
             import record_sparse_math  # noqa: beside this file, on sys.path when it runs as a script
             record_sparse_math.main(tf)
+        elif family == "max_pool":
+            # MaxPool and MaxPoolGrad on ties, NaN and all -inf windows (TensorFlow's CPU routing rule), in a
+            # process of its own: it records eagerly, and this one runs graphs.
+            subprocess.run([sys.executable, os.path.join(HERE, "record_max_pool.py")], check=True)
         elif family == "optimizers":
             # Ftrl, Adadelta, ProximalAdagrad, ProximalGradientDescent, AdagradDA: steps, kernels, errors, slots
             import record_optimizers  # noqa: beside this file, on sys.path when it runs as a script
