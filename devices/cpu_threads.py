@@ -23,14 +23,17 @@ processes use, at least one. Not inside a cgroup with a CPU quota, where /proc/s
     >>> settings.intra_op
     1
 """
+import ctypes
 import dataclasses
+import functools
 import logging
 import math
 import os
 import threading
 import time
 
-__all__ = ["ThreadSettings", "usable_cpus", "cgroup_cpu_quota", "configure", "configure_from", "settings", "adapt"]
+__all__ = ["ThreadSettings", "usable_cpus", "cgroup_cpu_quota", "configure", "configure_from", "settings", "adapt",
+           "thread_local_blas_setter"]
 
 logger = logging.getLogger("tagraph.devices")
 
@@ -247,3 +250,34 @@ def adapt(now=None, machine_ticks=_machine_ticks, own_seconds=time.process_time)
                          current.usable)
             _load.blas = target
     return target
+
+
+# OpenBLAS (0.3.27 and later) sets a thread count for the calling thread only; the scipy-openblas builds
+# numpy ships keep this one symbol unprefixed.
+_LOCAL_SETTERS = ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local64_",
+                  "scipy_openblas_set_num_threads_local")
+
+
+@functools.lru_cache(maxsize=None)
+def thread_local_blas_setter():
+    """A function ``set(n) -> previous`` giving the calling thread's BLAS calls ``n`` threads, without touching
+    other threads'; None where the BLAS numpy loaded has no such call (MKL, BLIS, an old OpenBLAS). Kernels that
+    split their work over threads use it so that each piece runs single-threaded."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    for info in threadpool_info():
+        if info.get("internal_api") != "openblas":
+            continue
+        try:
+            lib = ctypes.CDLL(info["filepath"])
+        except OSError:
+            continue
+        for symbol in _LOCAL_SETTERS:
+            setter = getattr(lib, symbol, None)
+            if setter is not None:
+                setter.restype = ctypes.c_int
+                setter.argtypes = [ctypes.c_int]
+                return setter
+    return None

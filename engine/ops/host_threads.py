@@ -4,7 +4,8 @@ its intra-op pool: for loops that release the GIL (Numba ``nogil`` kernels, nump
     shards(lambda start, stop: fill(out, start, stop), total=n, min_per_shard=1 << 16)
 
 The thread count is devices.cpu_threads' intra-op count (ConfigProto's, or the usable CPUs, following the
-machine's load); work smaller than two shards of ``min_per_shard`` runs in the calling thread.
+machine's load); work smaller than two shards of ``min_per_shard`` runs in the calling thread. BLAS calls in
+a shard run single-threaded where the BLAS allows it (:func:`blas_shardable`).
 """
 import concurrent.futures
 import os
@@ -12,7 +13,7 @@ import threading
 
 from tagraph.devices import cpu_threads
 
-__all__ = ["shards"]
+__all__ = ["shards", "blas_shardable"]
 
 _POOL = []
 _POOL_LOCK = threading.Lock()
@@ -22,8 +23,22 @@ def _pool():
     with _POOL_LOCK:
         if not _POOL:
             _POOL.append(concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                                               thread_name_prefix="tagraph-intra-op"))
+                                                               thread_name_prefix="tagraph-intra-op",
+                                                               initializer=_single_threaded_blas))
     return _POOL[0]
+
+
+def _single_threaded_blas():
+    # A shard is one of the pieces the intra-op threads share: BLAS calls inside it run on this thread alone,
+    # rather than each starting the BLAS threads again on the same CPUs.
+    setter = cpu_threads.thread_local_blas_setter()
+    if setter is not None:
+        setter(1)
+
+
+def blas_shardable():
+    """Whether BLAS calls made inside :func:`shards` run single-threaded (the BLAS has a per-thread count)."""
+    return cpu_threads.thread_local_blas_setter() is not None
 
 
 def shards(work, total, min_per_shard):
