@@ -4,6 +4,7 @@ mpiexec exits non-zero instead of hanging.
 
     mpiexec -n 2 python job_timeout.py
 """
+import os
 import time
 
 import tagraph.distribute as hvd
@@ -14,6 +15,12 @@ hvd.init()
 if hvd.rank() == 0:
     x = collective_ops.all_reduce_v2(tg.constant([1.0, 2.0]), hvd.size(), 1, 1, timeout=1.0)
     with tg.Session() as sess:
-        sess.run(x)
+        try:
+            sess.run(x)
+        except Exception as e:
+            # One write, so that mpiexec's and the other rank's output cannot land inside the line the test
+            # reads (the traceback Python prints below is written in pieces).
+            os.write(2, ("%s: %s\n" % (type(e).__name__, str(e).splitlines()[0])).encode())
+            raise
 else:
     time.sleep(120)
