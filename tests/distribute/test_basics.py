@@ -103,8 +103,9 @@ def test_unsupported_choices_are_named(mpi):
 
 
 def test_a_timed_out_collective_ends_the_job_instead_of_hanging(mpi_job):
+    # Rank 1 sleeps for 120 s: a job that ends within the 60 s given was aborted, not waited for. (MPICH's own
+    # "MPI_Abort" line is not asserted: when the machine is busy, mpiexec may end the job before it is written.)
     job = mpi_job(2, "job_timeout.py", timeout=60)
     assert job.returncode != 0
     assert "DeadlineExceededError: Collective has timed out waiting for other workers (timeout_seconds=1)" \
         in job.stderr, job.stderr[-3000:]
-    assert "MPI_Abort" in job.stderr, job.stderr[-3000:]
