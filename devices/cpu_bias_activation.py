@@ -33,15 +33,16 @@ def _tanh(y):
 ACTIVATIONS = {"Relu": _relu, "Relu6": _relu6, "Tanh": _tanh}
 
 
-def check_bias_add(x, bias):
-    """Raises ValueError with TensorFlow's message where BiasAdd refuses ``x`` and ``bias``."""
+def check_bias_add(x, bias, channel_axis=-1):
+    """Raises ValueError with TensorFlow's message where BiasAdd refuses ``x`` and ``bias`` (``channel_axis``:
+    1 for NCHW)."""
     def show(shape):
         return "[%s]" % ",".join(str(d) for d in shape)
     if x.ndim < 2:
         raise ValueError("Input tensor must be at least 2D: %s" % show(x.shape))
     if bias.ndim != 1:
         raise ValueError("Biases must be 1D: %s" % show(bias.shape))
-    if bias.shape[0] != x.shape[-1]:
+    if bias.shape[0] != x.shape[channel_axis]:
         raise ValueError("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
                          % (show(bias.shape), show(x.shape)))
 

@@ -14,6 +14,7 @@ import collections as _collections
 import numpy as np
 
 from tagraph.devices import cuda_kernels
+from tagraph.devices.cpu_bias_activation import check_bias_add
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import common_shapes, dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_value
@@ -51,14 +52,10 @@ def _data_format(ctx_or_op):
 
 
 def _check_bias(value, bias, fmt):
-    if value.ndim < 2:
-        raise invalid("Input tensor must be at least 2D: %s" % dbg(value.shape))
-    if bias.ndim != 1:
-        raise invalid("Biases must be 1D: %s" % dbg(bias.shape))
-    channels = value.shape[1] if fmt == "NCHW" else value.shape[-1]
-    if bias.shape[0] != channels:
-        raise invalid("Must provide as many biases as the last dimension of the input tensor: %s vs. %s"
-                      % (dbg(bias.shape), dbg(value.shape)))
+    try:
+        check_bias_add(value, bias, 1 if fmt == "NCHW" else -1)
+    except ValueError as e:
+        raise invalid(str(e)) from None
 
 
 def _bias_add_xp(xp, value, bias, fmt):
