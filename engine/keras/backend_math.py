@@ -210,36 +210,11 @@ def clip(x, min_value, max_value):
     return clip_ops.clip_by_value(x, min_value, max_value)
 
 
-def maximum(x, y):
-    return math_ops.maximum(x, y)
-
-
-def minimum(x, y):
-    return math_ops.minimum(x, y)
-
-
-def equal(x, y):
-    return comparison_ops.equal(x, y)
-
-
-def not_equal(x, y):
-    return comparison_ops.not_equal(x, y)
-
-
-def greater(x, y):
-    return comparison_ops.greater(x, y)
-
-
-def greater_equal(x, y):
-    return comparison_ops.greater_equal(x, y)
-
-
-def less(x, y):
-    return comparison_ops.less(x, y)
-
-
-def less_equal(x, y):
-    return comparison_ops.less_equal(x, y)
+# Elementwise comparisons and extremes: the ops themselves, as Keras's backend calls them.
+maximum, minimum = math_ops.maximum, math_ops.minimum
+equal, not_equal = comparison_ops.equal, comparison_ops.not_equal
+greater, greater_equal = comparison_ops.greater, comparison_ops.greater_equal
+less, less_equal = comparison_ops.less, comparison_ops.less_equal
 
 
 def concatenate(tensors, axis=-1):
