@@ -50,7 +50,7 @@ FUSABLE_OPS = frozenset(_EXPANSIONS)
 
 class Program:
     """A compiled group: its register count, instructions, constants, and the register each leaf is loaded
-    into (-1: a leaf no instruction reads)."""
+    into (every leaf is read: a group's leaves are its members' inputs)."""
 
     __slots__ = ("nregs", "body", "constants", "const_regs", "leaf_regs", "result_reg", "n_ops", "_fast")
 
@@ -72,8 +72,7 @@ class Program:
     def fast(self, dtype):
         got = self._fast.get(dtype)
         if got is None:
-            loads = self.leaf_regs[self.leaf_regs >= 0]
-            got = self._fast[dtype] = (self.code(loads, self.const_regs), self.constants.astype(dtype))
+            got = self._fast[dtype] = (self.code(self.leaf_regs, self.const_regs), self.constants.astype(dtype))
         return got
 
 
@@ -139,7 +138,7 @@ def compile_program(nodes, n_leaves):
             nregs += 1
         reg_of[("tmp", i)] = dst
         code.append((opcode, dst, srcs[0], srcs[1] if len(srcs) > 1 else 0))
-    leaf_regs = np.array([reg_of.get(("leaf", i), -1) for i in range(n_leaves)], np.int64)
+    leaf_regs = np.array([reg_of[("leaf", i)] for i in range(n_leaves)], np.int64)
     const_regs = np.array([reg_of[c] for c in constants], np.int64)
     const_values = np.frombuffer(b"".join(c[1] for c in constants), np.float64)
     return Program(nregs, np.array(code, np.int64).reshape(-1, 4), const_values, const_regs, leaf_regs,
@@ -177,15 +176,11 @@ def run_program(program, leaves, dtype):
     if simple:
         # The usual case: every leaf an array of the output's shape.
         code, presets = program.fast(dtype)
-        arrays = [v.reshape(-1) if v.flags.c_contiguous else np.ascontiguousarray(v).reshape(-1) for v in leaves
-                  if v is not None]
-        arrays = [a for a, r in zip(arrays, program.leaf_regs) if r >= 0]
+        arrays = [v.reshape(-1) if v.flags.c_contiguous else np.ascontiguousarray(v).reshape(-1) for v in leaves]
     else:
         shape = np.broadcast_shapes(*[v.shape for v in leaves])
         arrays, load_regs, scalar_regs, scalars = [], [], [], []
         for reg, v in zip(program.leaf_regs, leaves):
-            if reg < 0:
-                continue
             if v.size == 1:
                 scalar_regs.append(reg)
                 scalars.append(v.reshape(-1)[0])
