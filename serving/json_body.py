@@ -208,6 +208,7 @@ def parse(data, small=SMALL_BODY):
         except orjson.JSONDecodeError:
             pass                   # rapidjson may still accept it (NaN, trailing text); the scan says
     array = np.frombuffer(data, np.uint8)
+    json_scan.warm_up()
     code, offset, flags, end = json_scan.validate(array)
     if code != 0:
         raise ServingError.invalid_argument("JSON Parse error: %s at offset: %d"

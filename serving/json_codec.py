@@ -83,6 +83,7 @@ def maybe_has_bools(body):
     """False when the body cannot hold a JSON true / false (so no value needs checking for one)."""
     if len(body) <= json_body.SMALL_BODY:
         return b"true" in body or b"false" in body
+    json_scan.warm_up()
     return bool(json_scan.has_bool_literal(np.frombuffer(body, np.uint8)))   # without holding the GIL
 
 

@@ -15,6 +15,8 @@ event loop and the other requests keep running. They compile on first use (cache
 
     code, offset, flags, end = validate(np.frombuffer(body, np.uint8))
 """
+import threading
+
 import numba
 import numpy as np
 
@@ -661,17 +663,31 @@ def compact(buf, start, end, limit):
     return out[:_compact(buf, start, end, out)].tobytes()
 
 
+_compiled = threading.Event()
+_compiling = threading.Lock()
+
+
 def warm_up():
-    """Compiles (or loads from Numba's cache) every scan, so that no request waits for it."""
-    buf = np.frombuffer(b'{"a": [1, -2.5e3, NaN, "x\\u00e9"], "b": {"c": true}}', np.uint8)
-    validate(buf)
-    skip_value(buf, 0)
-    count_elements(buf, 6)
-    array_elements(buf, 6, np.empty(4, np.int64), np.empty(4, np.int64))
-    object_members(buf, 0, np.empty((4, 4), np.int64))
-    rewrite_specials(buf, 0, len(buf))
-    compact(buf, 0, len(buf), 16)
-    has_bool_literal(buf)
+    """Compiles (or loads from Numba's cache) every scan, once; later calls return at once.
+
+    Every entry point calls it first: Numba's compiler must not run for one scan in one thread while
+    another thread loads the same scan from its cache (that crashed the interpreter), so all first
+    compiles happen here, under one lock, and a request that comes early waits for them."""
+    if _compiled.is_set():
+        return
+    with _compiling:
+        if _compiled.is_set():
+            return
+        buf = np.frombuffer(b'{"a": [1, -2.5e3, NaN, "x\\u00e9"], "b": {"c": true}}', np.uint8)
+        validate(buf)
+        skip_value(buf, 0)
+        count_elements(buf, 6)
+        array_elements(buf, 6, np.empty(4, np.int64), np.empty(4, np.int64))
+        object_members(buf, 0, np.empty((4, 4), np.int64))
+        rewrite_specials(buf, 0, len(buf))
+        compact(buf, 0, len(buf), 16)
+        has_bool_literal(buf)
+        _compiled.set()
 
 
 @_jit
