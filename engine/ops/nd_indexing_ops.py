@@ -19,7 +19,7 @@ from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.framework.op_builder import register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import math_ops
+from tagraph.engine.ops import host_threads, math_ops
 from tagraph.engine.ops.array_ops import expand_dims, identity, ones, rank, reshape, shape, zeros_like
 from tagraph.engine.ops.joining_ops import concat, stack, tile
 from tagraph.engine.ops.math_ops import negative
@@ -98,7 +98,10 @@ def _gather_nd(ctx, params, indices):
     table = params.reshape((-1,) + inner)
     if bad is not None:
         rows = xp.where(bad, 0, rows)
-    out = xp.take(table, rows, axis=0) if n else xp.zeros((0,) + inner, params.dtype)
+    if not n:
+        out = xp.zeros((0,) + inner, params.dtype)
+    else:
+        out = host_threads.take_rows(table, rows) if xp is np else xp.take(table, rows, axis=0)
     if bad is not None:
         out[bad] = 0
     return out.reshape(batch + inner)

@@ -27,9 +27,9 @@ in a local temporary file and each flush uploads the whole event file: TensorBoa
 wrote.
 """
 import atexit
+import collections
 import errno
 import os
-import queue
 import socket
 import tempfile
 import threading
@@ -169,40 +169,93 @@ class _StoredEventsFile:
 _FLUSH, _CLOSE = object(), object()
 
 
+class _EventQueue:
+    """The serialized events waiting for the writer thread, at most ``capacity`` of them (0: no bound, as
+    TensorFlow's ``max_queue=0``). The thread is woken when half the queue is full, for a flush or a close,
+    or by its own ``flush_secs`` timer, not for every event: a training step that adds a summary pays for an
+    append, not for a switch to the writer thread and back."""
+
+    def __init__(self, capacity):
+        self._items = collections.deque()
+        self._capacity = capacity
+        self._wake_at = 1               # until the writer has flushed its first event: that one goes at once
+        self._steady_wake_at = max(1, capacity // 2) if capacity else 64
+        self._urgent = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    def put(self, item, urgent=False, timeout=None):
+        """Appends ``item``; False if the queue stayed full for ``timeout`` seconds."""
+        with self._cond:
+            if self._capacity and len(self._items) >= self._capacity:
+                self._cond.notify_all()
+                if not self._cond.wait_for(lambda: len(self._items) < self._capacity, timeout):
+                    return False
+            self._items.append(item)
+            self._urgent += urgent
+            if self._urgent or len(self._items) >= self._wake_at:
+                self._cond.notify_all()
+            return True
+
+    def take_all(self, timeout):
+        """Every queued item, once one is urgent or half the queue is full, or whatever is there after
+        ``timeout`` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._urgent or len(self._items) >= self._wake_at, timeout)
+            items = list(self._items)
+            self._items.clear()
+            self._urgent = 0
+            self._cond.notify_all()
+            return items
+
+    def settle(self):
+        """From now on, wake the writer for half a queue, not for each event."""
+        with self._cond:
+            self._wake_at = self._steady_wake_at
+
+
 class _WriterThread(threading.Thread):
     """Writes queued event bytes as records, flushing every ``flush_secs`` and when asked; after a failure it
-    keeps emptying the queue (so no ``add_*`` waits forever) until it is told to close. A ``max_queue`` of 0
-    is an unbounded queue, as in TensorFlow."""
+    keeps emptying the queue (so no ``add_*`` waits forever) until it is told to close."""
 
     def __init__(self, events_file, max_queue, flush_secs):
         super().__init__(name="tg.summary.FileWriter", daemon=True)
-        self.queue = queue.Queue(max_queue)
+        self.queue = _EventQueue(max_queue)
         self.failure = None
         self.flushed = threading.Event()
         self._file, self._flush_secs = events_file, flush_secs
 
     def run(self):
-        next_flush, pending = 0.0, False
+        next_flush, pending = 0.0, False           # as TensorFlow's, the first event is flushed at once
         while True:
+            # Nothing written yet: a timer still comes by, for the few events that never fill half the queue.
+            timeout = max(next_flush - time.time(), 0.0) if pending else self._flush_secs
+            for item in self.queue.take_all(timeout):
+                try:
+                    if item is _CLOSE:
+                        return
+                    if self.failure is None:
+                        if item is _FLUSH:
+                            self._flush()
+                            pending, next_flush = False, time.time() + self._flush_secs
+                        else:
+                            self._file.write(item)
+                            pending = True
+                except Exception as e:  # noqa: BLE001 - any failure is the writer's, raised by its next call
+                    self.failure = e
+                finally:
+                    if item is _FLUSH:
+                        self.flushed.set()
+            if pending and time.time() >= next_flush:
+                self._flush()
+                pending, next_flush = False, time.time() + self._flush_secs
+                self.queue.settle()
+
+    def _flush(self):
+        if self.failure is None:
             try:
-                item = self.queue.get(timeout=max(next_flush - time.time(), 0.0) if pending else None)
-            except queue.Empty:
-                item = None
-            try:
-                if item is _CLOSE:
-                    return
-                if self.failure is None:
-                    if item is not None and item is not _FLUSH:
-                        self._file.write(item)
-                        pending = True
-                    if pending and (item is _FLUSH or time.time() >= next_flush):
-                        self._file.flush()
-                        pending, next_flush = False, time.time() + self._flush_secs
+                self._file.flush()
             except Exception as e:  # noqa: BLE001 - any failure is the writer's, raised by its next call
                 self.failure = e
-            finally:
-                if item is _FLUSH:
-                    self.flushed.set()
 
 
 _LIVE_WRITERS = set()       # open writers (their threads hold the files open anyway)
@@ -360,14 +413,10 @@ class FileWriter:
                           "FileWriter is explicitly reopened.")
         return self._closed
 
-    def _put(self, item):
-        while True:
-            try:
-                self._thread.queue.put(item, timeout=0.1)
-                break
-            except queue.Full:
-                if not self._thread.is_alive():     # closed by another thread meanwhile: as if closed before
-                    return
+    def _put(self, item, urgent=False):
+        while not self._thread.queue.put(item, urgent, timeout=0.1):
+            if not self._thread.is_alive():     # closed by another thread meanwhile: as if closed before
+                return
         self._raise_failure()
 
     def _raise_failure(self):
@@ -383,7 +432,7 @@ class FileWriter:
         with self._lock:
             thread = self._thread
             thread.flushed.clear()
-            self._put(_FLUSH)
+            self._put(_FLUSH, urgent=True)
             while not thread.flushed.wait(0.1) and thread.is_alive():
                 pass
             self._raise_failure()
@@ -400,7 +449,7 @@ class FileWriter:
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._thread.queue.put(_CLOSE)
+                self._thread.queue.put(_CLOSE, urgent=True)
                 self._thread.join()
                 self._file.close()
                 _LIVE_WRITERS.discard(self)
