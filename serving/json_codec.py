@@ -19,6 +19,7 @@ bytes, so a request whose first row claims more is refused before anything that 
 import base64
 import binascii
 import json
+import math
 
 import numpy as np
 
@@ -247,7 +248,7 @@ class _Limits:
 def _to_array(val, dtype, limits):
     shape = _dense_shape(val)
     np_type = _numpy_type(dtype)
-    if not limits.allows(int(np.prod(shape, dtype=np.int64))):
+    if not limits.allows(math.prod(shape)):
         _fill(val, 0, shape, dtype, None)          # the first row's shape cannot be the tensor's: find the error
         raise ServingError.invalid_argument("JSON Value: %s has more values than its text" % _debug(val))
     if isinstance(val, LazyArray):
@@ -308,7 +309,7 @@ class _Rows:
 
     def start(self, name, shape):
         self.shapes[name] = shape
-        count = self.n * int(np.prod(shape, dtype=np.int64))
+        count = self.n * math.prod(shape)
         # None: the first row claims more values than the body has; some later row must fail its check.
         self.outs[name] = (np.empty([self.n] + shape, dtype=_numpy_type(self.infos[name].dtype))
                            if self.limits.allows(count) else None)
@@ -329,7 +330,7 @@ class _Rows:
         if name not in self.shapes:
             self.start(name, shape)
         elif shape != self.shapes[name]:
-            size, expected = int(np.prod(shape)), int(np.prod(self.shapes[name]))
+            size, expected = math.prod(shape), math.prod(self.shapes[name])
             detail = ("Expecting tensor size: %d but got: %d" % (expected, size) if size != expected else
                       "Expecting shape [%s] but got: [%s]" % (",".join(map(str, self.shapes[name])),
                                                              ",".join(map(str, shape))))

@@ -91,7 +91,7 @@ def _nest(texts, shape):
     level = texts
     for k in range(len(shape) - 1, -1, -1):
         d = shape[k]
-        groups = int(np.prod(shape[:k], dtype=np.int64))
+        groups = math.prod(shape[:k])
         if d == 0:
             level = ["[]"] * groups
         elif d == 1:
@@ -116,7 +116,7 @@ def _rows_json_parts(arr, name):
     as_b64 = arr.dtype.kind in ("O", "S", "U") and name.endswith("_bytes")
     if arr.ndim == 0 or arr.shape[0] == 0:
         return [_nest(_texts(arr, as_b64), list(arr.shape)).encode("utf-8")]
-    per_row = max(1, int(np.prod(arr.shape[1:], dtype=np.int64)))  # an empty row costs as much as a value
+    per_row = max(1, math.prod(arr.shape[1:]))  # an empty row costs as much as a value
     step = max(1, _CHUNK_VALUES // per_row)
     parts = []
     for i in range(0, arr.shape[0], step):
