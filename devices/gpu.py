@@ -116,11 +116,15 @@ def _describe(backend):
             % ((backend.index, backend.device_name, backend.pci_bus_id) + backend.compute_capability))
 
 
-# Activations a BiasAdd folds into on a GPU: one Numba kernel instead of two passes over memory.
+# Activations a BiasAdd folds into on a GPU: one Numba kernel instead of two passes over memory. An LSTM cell's
+# split, gates and state update (``("LSTMCell",)``) are one kernel too: one launch instead of 39.
 _FUSABLE_ACTIVATIONS = {"Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh"}
 
 
 def _fused_kernel(pattern):
+    if pattern == ("LSTMCell",):
+        from tagraph.devices import gpu_lstm_cell  # lazy, as below
+        return gpu_lstm_cell.lstm_cell_step
     if len(pattern) != 2 or pattern[0] != "BiasAdd" or pattern[1] not in _FUSABLE_ACTIVATIONS:
         return None
     from tagraph.devices import cuda_kernels  # lazy: numpy and Numba load when a plan first fuses

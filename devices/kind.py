@@ -31,7 +31,9 @@ class DeviceKind:
     ``describe``: a backend's physical description (``log_device_placement``'s device mapping).
     ``export_tags``: tags a SavedModel MetaGraphDef for this kind carries beside ``serve`` (``("gpu",)``).
     ``fused_kernel``: ``fused_kernel(pattern)`` returns a kernel running a fused pattern on this kind, or
-    None; the plan compiler asks it for ``("BiasAdd", activation op type)``.
+    None; the plan compiler asks it for ``("BiasAdd", activation op type)``, ``("Elementwise",)`` and
+    ``("LSTMCell",)`` (``cell(ctx, order, gates, c_prev, forget_bias, bias)`` -> ``(c, h)``, or None for values
+    it does not take: :mod:`tagraph.devices.gpu_lstm_cell`).
     ``generic_kernels``: kernels registered for every kind (written against ``xp``) run here.
     ``configure_threads``: ``configure_threads(config)`` applies a session's ``ConfigProto`` thread counts
     to this kind's pools (the CPU's intra-op and BLAS threads).

@@ -20,7 +20,8 @@
 #   inference  benchmarks/device_matmul.py: MLP inference GPU vs CPU, host<->device transfers
 #   train      device_check.py train: MLP training step GPU vs CPU, transfers, losses compared
 #   serve      device_check.py serve: a serve,gpu SavedModel served (vs the serve graph), gRPC figures
-#   ptx        tests/devices/test_cuda_ptx.py: every Numba CUDA kernel compiles for sm_80 and sm_90
+#   ptx        tests/devices/test_cuda_ptx.py and the fused LSTM cell's PTX test: every Numba CUDA kernel
+#              compiles for sm_80 and sm_90
 #
 # ONE report: $OUT/device_report.txt when $OUT is set, else gpu_tests/device_report.txt; rewritten after
 # every stage, so a run cut short still leaves what it did. Exit status: 0 when every stage passed.
@@ -354,8 +355,9 @@ stage serve 120 "python gpu_tests/device_check.py serve --seconds 3 --warmup 1 -
     "$PY" gpu_tests/device_check.py serve $SERVE_ARGS
 note serve '^summary: '
 
-stage ptx 60 "python -m pytest -q -p no:cacheprovider -rs tests/devices/test_cuda_ptx.py (the machine's NVVM)" \
-    "$PY" -m pytest -q -p no:cacheprovider -rs tests/devices/test_cuda_ptx.py
+LSTM_PTX=tests/devices/test_gpu_lstm_cell.py::test_the_kernel_compiles_to_ptx_for_sm80_and_sm90
+stage ptx 60 "python -m pytest -q -p no:cacheprovider -rs tests/devices/test_cuda_ptx.py $LSTM_PTX (the machine's NVVM)" \
+    "$PY" -m pytest -q -p no:cacheprovider -rs tests/devices/test_cuda_ptx.py "$LSTM_PTX"
 note ptx '( passed| failed| skipped).* in [0-9.]+s'
 
 log "done in $(( $(date +%s) - T0 ))s: $(if [ $FAILED = 0 ]; then echo 'every stage passed'; else echo 'NOT every stage passed'; fi); report: $REPORT"

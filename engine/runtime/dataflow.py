@@ -27,14 +27,17 @@ the untaken branch of a cond) is an error, as in TensorFlow.
 """
 import numpy as np
 
-from tagraph.devices.kernel_registry import DEAD
+from tagraph.devices.kernel_registry import DEAD, KernelContext
 from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
 from tagraph.engine.runtime.dataflow_blocks import make_blocks, run_block
+from tagraph.engine.runtime.elementwise_fusion import fusion_enabled
+from tagraph.engine.runtime.lstm_fusion import cell_step, lstm_cells
 from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_ITERATION_OPS, SWITCH_OPS, Plan,
                                          RunStats, convert_feed, decode_attr, deref_step,
                                          resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
+from tagraph.engine.runtime.step_stats import active_collector
 
 __all__ = ["DataflowPlan"]
 
@@ -162,8 +165,7 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
         src = feed_node.get(t)
         port = 0
         if src is None:
-            src = node_of[t.op]
-            port = t.value_index
+            src, port = produced.get(t) or (node_of[t.op], t.value_index)
         if as_ref or t.dtype.name in ("resource", "variant"):
             return src, port, None
         if t.dtype._enum > 100 and src.kind != _FEED:
@@ -198,8 +200,45 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
         moved[key] = (n, 0)
         return n, 0
 
+    # LSTM cells the device runs as one kernel (lstm_fusion.py): a node at the op making c, giving c and h.
+    cells = {}
+    if fusion_enabled(getattr(session, "_config", None)):
+        cells = {c.anchor: c for c in lstm_cells(ops, placement, feeds, fetch_elems)}
+    in_cell = {m for c in cells.values() for m in c.members}
+    produced = {}              # a fused cell's output tensor -> (its node, port)
+
+    def add_cell(match):
+        device = placement[match.anchor]
+        kernel = cell_step(match, device,
+                           lambda op: resolve_kernel(op, device, cpu, session._state, fed, _HOST_TYPES)[0])
+        ctx = KernelContext({}, device.backend.xp, device, match.anchor.name, match.anchor, session._state)
+        collector = active_collector()
+        if collector is not None:
+            kernel = collector.wrap(kernel, "%s, %s = FusedLSTMCell(%s)" % (
+                match.c.op.name, match.h.op.name, ", ".join(op.name for op in match.members)), device.name)
+        leaves = match.leaves
+        n = add(_Node(match.anchor.name, _NORMAL, kernel, ctx, match.anchor, len(leaves), 2))
+        frames = set()
+        for i, t in enumerate(leaves):
+            s, p, _ = source_on(t, device, False)     # no reference leaves: lstm_cells refuses them
+            s.outs[p].append((n, i))
+            frames.add(frame_out(s))
+        if len(frames) > 1:
+            raise errors.InvalidArgumentError(
+                None, match.anchor, "The node '%s' has inputs from different frames: %s. An edge into or out of "
+                "a while loop must go through Enter or Exit." % (match.anchor.name, _frames_str(frames)))
+        n.frame = frames.pop() if frames else ()
+        for m in match.members:
+            node_of[m] = n
+        produced[match.c], produced[match.h] = (n, 0), (n, 1)
+        loc[(n, 0)] = loc[(n, 1)] = device
+
     fed = set(feeds)
     for op in ops:
+        if op in in_cell:
+            if op in cells:
+                add_cell(cells[op])
+            continue
         compiled, _ = resolve_kernel(op, placement[op], cpu, session._state, fed, _HOST_TYPES)
         attrs = compiled.ctx.attrs
         kind = _KIND.get(op.type, _NORMAL)
@@ -322,7 +361,7 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
     _route_invariants_to_blocks(nodes, blocks)
     plan.steps = ()
     plan.feed_plan = [(None, t, t.dtype.base_dtype.as_numpy_dtype, t.shape) for t in feeds]
-    return _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch)
+    return _Runner(plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch, len(cells))
 
 
 def _route_invariants_to_blocks(nodes, blocks):
@@ -377,8 +416,9 @@ def _frames_str(frames):
 class _Runner:
     """Runs a compiled control-flow plan: a worklist of (node, frame, iteration, inputs, dead)."""
 
-    def __init__(self, plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch):
+    def __init__(self, plan, nodes, roots, enter_count, exits_by_frame, fetch_pos, n_fetch, fused=0):
         self.plan = plan
+        self.fused = fused
         self.nodes = nodes
         self.roots = roots
         self.enter_count = enter_count
@@ -415,7 +455,7 @@ class _Runner:
         finally:
             errstate.__exit__(None, None, None)
             self._current = None
-        plan.session.last_run_stats = RunStats(counts[1], counts[2], plan.stats_devices, 0)
+        plan.session.last_run_stats = RunStats(counts[1], counts[2], plan.stats_devices, self.fused)
         out = []
         for f in self.fetch_pos:
             if f is None:

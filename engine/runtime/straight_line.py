@@ -13,6 +13,7 @@ from tagraph.engine.runtime.codegen import StepFailed, compile_steps
 from tagraph.engine.runtime.step_stats import active_collector
 from tagraph.engine.runtime.elementwise_fusion import (elementwise_groups, folded_constants, fusion_enabled,
                                                        group_step)
+from tagraph.engine.runtime.lstm_fusion import cell_step, lstm_cells
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
                                          decode_attr, deref_step, fusions, identity_step, resolve_kernel,
                                          split_sparse_feeds, transfer_steps, with_node)
@@ -90,15 +91,23 @@ class StraightLinePlan(Plan):
             return slot_on(t, device)
 
         fused = fusions(ops, placement, feeds, fetch_elems)
+        optimize = fusion_enabled(getattr(session, "_config", None))
+        cells = {c.anchor: c for c in lstm_cells(ops, placement, feeds, fetch_elems)} if optimize else {}
+        in_cell = {m for c in cells.values() for m in c.members}
+        fused = {act: f for act, f in fused.items() if act not in in_cell and f[0] not in in_cell}
         fused_bias = {bias for bias, _, _ in fused.values()}
         groups = {}
-        if fusion_enabled(getattr(session, "_config", None)):
-            groups = elementwise_groups(ops, placement, feeds, fetch_elems, set(fused) | fused_bias)
+        if optimize:
+            groups = elementwise_groups(ops, placement, feeds, fetch_elems, set(fused) | fused_bias | in_cell)
         in_group = {m for members in groups.values() for m in members[:-1]}
         if groups:
             in_group |= folded_constants(groups, fed_set) - {e.op for e in fetch_elems if isinstance(e, Tensor)}
 
         for op in ops:
+            if op in in_cell:
+                if op in cells:
+                    steps.append(self._cell_step(cells[op], host, value_slot, new_slot, home))
+                continue
             if op in fused_bias or op in in_group:
                 continue     # computed by a fused step
             if op in groups:
@@ -141,7 +150,7 @@ class StraightLinePlan(Plan):
         self._generated = compile_steps(steps, self.fetch_slots)
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
-        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused) + len(groups))
+        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused) + len(groups) + len(cells))
 
     def _group_step(self, group, host, value_slot, new_slot, home):
         """One step computing a group of elementwise ops (:mod:`elementwise_fusion`) on its device."""
@@ -159,6 +168,21 @@ class StraightLinePlan(Plan):
             kernel = collector.wrap(kernel, "%s = FusedElementwise(%s)" % (
                 group[-1].name, ", ".join(op.name for op in group)), device.name)
         return (kernel, ctx, in_slots, new_slot((out, device.name)))
+
+    def _cell_step(self, match, host, value_slot, new_slot, home):
+        """One step computing an LSTM cell (:mod:`lstm_fusion`) on its device: its ``c`` and ``h``."""
+        session = self.session
+        device = self.placement[match.anchor]
+        kernel = cell_step(match, device, lambda op: resolve_kernel(op, device, host, session._state, (),
+                                                                    INT32_IN_HOST)[0])
+        in_slots = tuple(value_slot(t, device) for t in match.leaves)
+        home[match.c] = home[match.h] = device
+        ctx = KernelContext({}, device.backend.xp, device, match.anchor.name, match.anchor, session._state)
+        collector = active_collector()
+        if collector is not None:
+            kernel = collector.wrap(kernel, "%s, %s = FusedLSTMCell(%s)" % (
+                match.c.op.name, match.h.op.name, ", ".join(op.name for op in match.members)), device.name)
+        return (kernel, ctx, in_slots, (new_slot((match.c, device.name)), new_slot((match.h, device.name))))
 
     def run(self, feed_values, state):
         if self.sparse_feeds is not None:
