@@ -15,6 +15,7 @@ truncated_normal = _tg.truncated_normal_initializer
 glorot_normal = _tg.glorot_normal_initializer
 glorot_uniform = _tg.glorot_uniform_initializer
 variance_scaling = _tg.variance_scaling_initializer
+orthogonal = _init_ops.orthogonal_initializer
 global_variables = _tg.global_variables_initializer
 local_variables = _tg.local_variables_initializer
 variables = _tg.variables_initializer

@@ -62,6 +62,15 @@ def trace(fn, input_spec, transformation, returns_dataset=False):
     return _trace_function(fn, input_spec, transformation, returns_dataset, wrap_dataset=Dataset)
 
 
+def _batched_component(c):
+    """A component of an element to unbatch as one tensor whose first dimension is the batch's."""
+    if not isinstance(c, SparseTensor):
+        return identity(c)
+    if c.get_shape().rank == 0:
+        raise ValueError("Unbatching a sparse tensor is only supported for rank >= 1. Obtained input: %s." % (c,))
+    return sparse_elements.serialize_many_sparse(c)
+
+
 def _op(op_type, inputs, attrs, spec, types_attr="output_types", name=None):
     for t in inputs:
         if not isinstance(t, list) and t.dtype.base_dtype == dtypes.variant and target_device(t.op):
@@ -185,9 +194,13 @@ class Dataset:
         """Batches of elements padded to ``padded_shapes`` (each dimension -1/None: to the batch's longest)
         with ``padding_values`` (zeros, or empty strings, by default)."""
         flat = structure.flatten(self.element_spec)
-        if any(not isinstance(s, structure.TensorSpec) for s in flat):
-            raise TypeError("`padded_batch` is only supported for datasets that produce tensor elements but the "
-                            "input dataset produces elements of unsupported type %r." % (self.element_spec,))
+        for s in flat:
+            if isinstance(s, structure.DatasetSpec):
+                raise TypeError("`padded_batch` is not supported for datasets of datasets")
+            if not isinstance(s, structure.TensorSpec):
+                raise TypeError("`padded_batch` is only supported for datasets that produce tensor elements but type "
+                                "spec of elements in the input dataset is not a subclass of TensorSpec: `%s(%r, "
+                                "tf.%s)`." % (type(s).__name__, s.shape, s.dtype.name))
         if padded_shapes is None:
             shapes = [s.shape for s in flat]
             if any(s.rank is None for s in shapes):
@@ -225,14 +238,23 @@ class Dataset:
                    {"parallel_copy": False}, spec, "Toutput_types")
 
     def unbatch(self, name=None):
-        """Each element's first dimension split into elements (the inverse of :meth:`batch`)."""
-        for s in structure.flatten(self.element_spec):
-            structure.check_not_sparse(s, "unbatch")
-            if s.shape.rank == 0:
-                raise ValueError("Cannot unbatch an input with scalar components.")
-        spec = structure.map_structure(lambda s: structure.TensorSpec(s.shape[1:], s.dtype), self.element_spec)
-        # TensorFlow first maps each element to its flat list of components (its `normalize`).
-        flat = self.map(lambda *element: tuple(identity(c) for c in structure.flatten(element)))
+        """Each element's first dimension split into elements (the inverse of :meth:`batch`). A SparseTensor
+        component gives its rows, each with the batch's dense shape past the first dimension."""
+        # As TensorFlow's: each element is first mapped to its flat list of components, a SparseTensor to the
+        # [N, 3] variant of its rows (its `normalize_to_dense`); the UnbatchDataset splits those.
+        flat_specs = structure.flatten(self.element_spec)
+        if any(s.shape.rank == 0 for s in flat_specs if not isinstance(s, structure.SparseTensorSpec)):
+            raise ValueError("Cannot unbatch an input with scalar components.")
+        flat = self.map(lambda *element: tuple(_batched_component(c) for c in structure.flatten(element)))
+        known = None
+        for s in flat_specs:
+            first = None if isinstance(s, structure.SparseTensorSpec) or s.shape.rank is None else s.shape.dims[0]
+            if first is not None and known is not None and first != known:
+                raise ValueError("`unbatch()` is only supported for datasets of elements whose components have a "
+                                 "matching leading dimension. Encountered both %d and %d." % (known, first))
+            known = first if known is None else known
+        spec = structure.map_structure(
+            lambda s: type(s)(TensorShape(None) if s.shape.rank is None else s.shape[1:], s.dtype), self.element_spec)
         return _op("UnbatchDataset", [flat._variant_tensor], {}, spec)
 
     def repeat(self, count=None, name=None):

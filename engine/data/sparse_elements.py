@@ -8,7 +8,9 @@ rebuilt with ``DeserializeSparse`` where the element is used (a map function's a
 
 ``batch`` stacks the serialized components into a ``[batch, 3]`` variant; ``DeserializeSparse`` of that is
 one SparseTensor with the batch index in front and, in each other dimension, the largest of the elements'
-dense shapes. ``from_tensor_slices`` of a SparseTensor slices its first dimension (``SerializeManySparse``).
+dense shapes. ``from_tensor_slices`` of a SparseTensor slices its first dimension (``SerializeManySparse``), and
+``unbatch`` maps each element's SparseTensor to the ``[N, 3]`` variant of its rows the same way before splitting
+them: each row keeps the batch's dense shape past the first dimension. ``padded_batch`` refuses SparseTensors.
 The ops also take and give ``string`` (TensorProtos), as TensorFlow's do.
 """
 import numpy as np

@@ -11,13 +11,13 @@ ops carry as one variant (:func:`flat_types`, :func:`flat_shapes`; see :mod:`spa
     flat = flatten(spec)                            # [TensorSpec of t1, TensorSpec of t2]
     pack_as(spec, [x, y])                           # ({"a": x}, y)
 """
-from tagraph.engine.framework import dtypes, errors
+from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, name_scope
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 
 __all__ = ["TensorSpec", "SparseTensorSpec", "DatasetSpec", "flat_types", "flat_shapes", "is_sparse", "flatten",
            "pack_as", "map_structure", "normalize_element", "element_spec_of",
-           "is_nested", "types_of", "shapes_of", "classes_of", "check_not_sparse"]
+           "is_nested", "types_of", "shapes_of", "classes_of"]
 
 
 class TensorSpec:
@@ -109,12 +109,6 @@ def _is_sparse(x):
 def is_sparse(x):
     """Whether ``x`` is a SparseTensor (a component of its own, not a structure)."""
     return _is_sparse(x)
-
-
-def check_not_sparse(x, where):
-    if _is_sparse(x) or isinstance(x, SparseTensorSpec):
-        raise errors.UnimplementedError(None, None, "%s: SparseTensor components are not supported by tg.data "
-                                        "yet" % where)
 
 
 def flatten(structure):

@@ -12,7 +12,7 @@ from tagraph.engine.variables import init_ops
 __all__ = ["Initializer", "Zeros", "zeros", "Ones", "ones", "Constant", "constant", "RandomUniform", "random_uniform",
            "uniform", "RandomNormal", "random_normal", "normal", "TruncatedNormal", "truncated_normal",
            "VarianceScaling", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-           "lecun_uniform", "get", "serialize"]
+           "lecun_uniform", "Orthogonal", "orthogonal", "get", "serialize"]
 
 Initializer = init_ops.Initializer
 Zeros = zeros = init_ops.zeros_initializer
@@ -21,6 +21,7 @@ Constant = constant = init_ops.constant_initializer
 VarianceScaling = init_ops.variance_scaling_initializer
 glorot_uniform = init_ops.glorot_uniform_initializer
 glorot_normal = init_ops.glorot_normal_initializer
+Orthogonal = orthogonal = init_ops.orthogonal_initializer
 
 
 class RandomUniform(init_ops.random_uniform_initializer):
@@ -64,7 +65,8 @@ _BY_NAME = {"zeros": zeros, "ones": ones, "constant": constant, "random_uniform"
             "uniform": RandomUniform, "random_normal": RandomNormal, "normal": RandomNormal,
             "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
             "glorot_uniform": glorot_uniform, "glorot_normal": glorot_normal, "he_normal": he_normal,
-            "he_uniform": he_uniform, "lecun_normal": lecun_normal, "lecun_uniform": lecun_uniform}
+            "he_uniform": he_uniform, "lecun_normal": lecun_normal, "lecun_uniform": lecun_uniform,
+            "orthogonal": Orthogonal}
 
 
 def get(identifier):
@@ -86,7 +88,8 @@ def _lookup(name):
                   "RandomNormal": "random_normal", "TruncatedNormal": "truncated_normal",
                   "VarianceScaling": "variance_scaling", "GlorotUniform": "glorot_uniform",
                   "GlorotNormal": "glorot_normal", "HeNormal": "he_normal", "HeUniform": "he_uniform",
-                  "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform"}
+                  "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform",
+                  "Orthogonal": "orthogonal"}
     key = from_class.get(name, name)
     if key not in _BY_NAME:
         raise ValueError("Unknown initializer: '%s'. Please ensure you are using a `keras.utils.custom_object_scope` "

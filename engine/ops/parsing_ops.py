@@ -27,13 +27,14 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import Tensor, convert_to_tensor, get_default_graph, name_scope
-from tagraph.engine.framework.op_builder import not_differentiable, register_shape
+from tagraph.engine.framework.op_builder import not_differentiable, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops import example_parser_fast
-from tagraph.engine.ops.array_ops import expand_dims, identity, placeholder, reshape
+from tagraph.engine.ops.array_ops import expand_dims, identity, invert_permutation, placeholder, reshape, shape
+from tagraph.engine.ops.indexing_ops import gather
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import concat, stack
-from tagraph.engine.ops.math_ops import cast
+from tagraph.engine.ops.math_ops import cast, range as _range
 from tagraph.engine.ops.op_util import register_folding
 from tagraph.protos import example_pb2
 
@@ -487,7 +488,16 @@ def _sparse_reorder_shape(op):
     return [TensorShape([n, rank]), TensorShape([n])]
 
 
-not_differentiable("SparseReorder")
+@register_gradient("SparseReorder")
+def _sparse_reorder_grad(op, unused_indices_grad, values_grad):
+    # As TensorFlow's: reorder the entries' positions the same way, and send each value's gradient back to
+    # the position it came from.
+    input_indices, input_shape = op.inputs[0], op.inputs[2]
+    entry_indices = _range(shape(input_indices)[0])
+    ordered = sparse_reorder(SparseTensor(input_indices, entry_indices, input_shape))
+    return [None, gather(values_grad, invert_permutation(ordered.values)), None]
+
+
 register_folding("SparseReorder")     # as TensorFlow's shape refiner evaluates a reorder of constants
 
 

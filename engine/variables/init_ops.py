@@ -7,14 +7,14 @@ import math
 import numpy as np
 
 from tagraph.engine.framework import dtypes
-from tagraph.engine.ops import random_ops
-from tagraph.engine.ops.array_ops import ones, zeros
+from tagraph.engine.ops import linalg_ops, math_ops, random_ops
+from tagraph.engine.ops.array_ops import ones, reshape, zeros
 from tagraph.engine.ops.constant_op import constant
 
 __all__ = ["zeros_initializer", "ones_initializer", "constant_initializer", "random_uniform_initializer",
            "random_normal_initializer", "truncated_normal_initializer", "glorot_uniform_initializer",
            "glorot_normal_initializer", "variance_scaling_initializer", "lecun_normal", "lecun_uniform", "he_normal",
-           "he_uniform"]
+           "he_uniform", "orthogonal_initializer"]
 
 
 class Initializer:
@@ -133,6 +133,42 @@ class glorot_normal_initializer(variance_scaling_initializer):  # noqa: N801
 
     def __init__(self, seed=None, dtype=dtypes.float32):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
+
+
+class orthogonal_initializer(_Random):  # noqa: N801
+    """TensorFlow 1's Orthogonal: the Q of a QR factorization of a normal matrix, its columns' signs made
+    those of R's diagonal, times ``gain``. A shape [..., n] is the matrix [prod(...), n], transposed when it
+    has fewer rows than columns (then its rows are orthonormal).
+
+        w = tg.get_variable("w", [256, 256], initializer=tg.orthogonal_initializer(seed=1))
+    """
+
+    def __init__(self, gain=1.0, seed=None, dtype=dtypes.float32):
+        dtype = dtypes.as_dtype(dtype)
+        if not dtype.is_floating:
+            raise ValueError("Argument `dtype` is expected to be floating point. Received: <dtype: '%s'>." % dtype.name)
+        super().__init__(seed, dtype)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = dtype or self.dtype
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize, specified by argument `shape` must be at least "
+                             "two-dimensional. Received shape=%s" % (shape,))
+        num_rows = 1
+        for dim in shape[:-1]:
+            num_rows *= dim
+        num_rows, num_cols = int(num_rows), int(shape[-1])
+        flat_shape = (num_cols, num_rows) if num_rows < num_cols else (num_rows, num_cols)
+        a = random_ops.random_normal(flat_shape, dtype=dtype, seed=self.seed)
+        q, r = linalg_ops.qr(a, full_matrices=False)
+        q = math_ops.multiply(q, math_ops.sign(linalg_ops.diag_part(r)), name="mul")
+        if num_rows < num_cols:
+            q = linalg_ops.matrix_transpose(q)
+        return math_ops.multiply(self.gain, reshape(q, shape), name="mul")
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed, "dtype": self.dtype.name}
 
 
 def lecun_normal(seed=None):

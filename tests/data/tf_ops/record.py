@@ -526,7 +526,7 @@ def main(families):
     tf.disable_eager_execution()
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
-                                                  "sparse_math", "max_pool"]:
+                                                  "sparse_math", "max_pool", "linalg", "sparse_reorder"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -571,6 +571,14 @@ def main(families):
             # Version 1 loops over TensorArrays, in a process of their own: TensorFlow's messages name an
             # array by a count the process keeps (TensorArray_27), which the families before would move.
             subprocess.run([sys.executable, os.path.join(HERE, "record_tensor_array.py")], check=True)
+        elif family == "linalg":
+            # Qr, DiagPart, Diag, MatrixBandPart, MatrixTriangularSolve, tf.orthogonal_initializer.
+            import record_linalg  # noqa: beside this file, on sys.path when it runs as a script
+            record_linalg.main(tf)
+        elif family == "sparse_reorder":
+            # tf.sparse.reorder and the gradient of its values.
+            import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script
+            record_sparse_reorder.main(tf)
         else:
             record(tf, family)
 
