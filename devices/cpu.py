@@ -74,6 +74,9 @@ def _fused_kernel(pattern):
     if pattern == ("Elementwise",):
         from tagraph.devices import cpu_elementwise  # lazy: numba, see above
         return cpu_elementwise
+    if pattern == ("LSTMCell",):
+        from tagraph.devices.cpu_lstm_cell import lstm_cell_step  # lazy, see above
+        return lstm_cell_step
     return None
 
 

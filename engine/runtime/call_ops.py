@@ -28,13 +28,14 @@ __all__ = ["CompiledFunction", "compiled_function"]
 
 class _BodyScope:
     """What the plan compiler asks of a session, for a function body run inside one."""
-    __slots__ = ("graph", "_placer", "_placement", "_state", "last_run_stats")
+    __slots__ = ("graph", "_placer", "_placement", "_state", "_config", "last_run_stats")
 
     def __init__(self, graph, state):
         self.graph = graph
         self._placer = state.placer.soft()
         self._placement = state.placement
         self._state = state
+        self._config = state.config           # its optimizer options: opt_level L0 holds in bodies too
         self.last_run_stats = None
 
 

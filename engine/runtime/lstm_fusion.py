@@ -9,7 +9,7 @@ its loop body, ``static_rnn`` once per step) build, after their matmul::
     h = Mul(Tanh(c), Sigmoid(o))
 
 (either operand order of each Add and Mul). On a device kind offering ``fused_kernel(("LSTMCell",))`` (the
-GPU's, :mod:`tagraph.devices.gpu_lstm_cell`) the matched ops become one step producing ``c`` and ``h`` from
+GPU's, :mod:`tagraph.devices.gpu_lstm_cell`, and the CPU's, :mod:`tagraph.devices.cpu_lstm_cell`) the matched ops become one step producing ``c`` and ``h`` from
 the gates (or the BiasAdd's input and bias), ``c_prev`` and the scalar forget bias.
 
 A cell is matched only when nobody else sees its intermediate values: each one goes only to its place in

@@ -28,14 +28,15 @@ logger = logging.getLogger("tagraph.session")
 
 class SessionState:
     """What outlives a single run: variable values and per-op state (random generators, tables, compiled
-    function bodies), and the session's placer and placement, which function bodies share."""
+    function bodies), and the session's placer, placement and config, which function bodies share."""
 
-    def __init__(self, placer=None, placement=None):
+    def __init__(self, placer=None, placement=None, config=None):
         self.variables = {}      # variable key -> device array
         self.op_state = {}       # Operation -> anything its kernel keeps between runs (per op, not per
                                  # name: function bodies reuse node names)
         self.placer = placer
         self.placement = placement
+        self.config = config
 
     def close(self):
         """Ends what the state's resources run in the background (input pipelines' threads): each value
@@ -64,7 +65,7 @@ class BaseSession:
             kind.configure_threads(config)
         self._adapt_threads = tuple(k.adapt_threads for k in registered_kinds() if k.adapt_threads is not None)
         self._placement = {}    # op -> Device, fixed for the session's life once chosen
-        self._state = SessionState(self._placer, self._placement)
+        self._state = SessionState(self._placer, self._placement, config)
         if self._placer.log_device_placement:
             # TensorFlow's DirectSession prints this when the session is made.
             logging.getLogger("tagraph.placement").info("%s", self._placer.device_mapping())
