@@ -17,8 +17,10 @@ from tagraph.engine.framework.graph import GraphKeys, Operation, Tensor, get_def
 from tagraph.engine.framework.graph_io import _import
 from tagraph.engine.framework.node_def import graph_to_graph_def
 from tagraph.engine.framework.op_builder import op_defs
+from tagraph.engine.ops.control_flow_context import CondContext, WhileContext
+from tagraph.engine.ops.control_flow_context_proto import context_to_proto, contexts_from_proto, export_index
 from tagraph.engine.variables import variables as _variables
-from tagraph.protos import graph_debug_info_pb2, meta_graph_pb2, op_def_pb2, variable_pb2
+from tagraph.protos import control_flow_pb2, graph_debug_info_pb2, meta_graph_pb2, op_def_pb2, variable_pb2
 from tagraph.protos.type_urls import pack_any
 from tagraph.serialization.atomic_file import write_atomic
 from tagraph.serialization import io_kernels  # noqa: F401  (shape functions of the saver ops it imports)
@@ -57,6 +59,11 @@ def _collection_def(graph, key, export_scope=None):
         return cd
     if all(isinstance(i, (Tensor, Operation)) for i in items):
         cd.node_list.value.extend(i.name for i in items)
+        return cd
+    if all(isinstance(i, (WhileContext, CondContext)) for i in items):
+        # Loops and conds (while_context, cond_context): their WhileContextDef / CondContextDef bytes.
+        index = export_index(graph)
+        cd.bytes_list.value.extend(context_to_proto(i, index).SerializeToString(deterministic=True) for i in items)
         return cd
     if all(hasattr(i, "as_saver_def") and i.as_saver_def() is not None for i in items):
         # Savers (the SAVERS collection of a training session): their SaverDefs, as TensorFlow exports them.
@@ -180,6 +187,26 @@ def read_meta_graph_file(filename):
                                    % (filename, str(e)[:200])) from None
 
 
+# The loops and conds of a TensorFlow 1 graph, rebuilt on import so that gradients go through them.
+_CONTEXT_PROTOS = {GraphKeys.WHILE_CONTEXT: control_flow_pb2.WhileContextDef,
+                   GraphKeys.COND_CONTEXT: control_flow_pb2.CondContextDef}
+
+
+def _import_contexts(graph, key, cd, import_scope):
+    """Rebuilds the contexts of collection ``key``; KeyError (as TensorFlow's importer) when one names a
+    tensor not in the graph, DataLossError when its bytes are not a context proto."""
+    proto_type = _CONTEXT_PROTOS[key]
+    defs = []
+    for raw in cd.bytes_list.value:
+        try:
+            defs.append(proto_type.FromString(raw))
+        except DecodeError:
+            raise errors.DataLossError(None, None, "Collection %r of the MetaGraphDef holds bytes that do not "
+                                       "parse as a %s: the file is corrupt" % (key, proto_type.__name__)) from None
+    for ctxt in contexts_from_proto(graph, defs, import_scope):
+        graph.add_to_collection(key, ctxt)
+
+
 def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None, import_scope=None,
                              input_map=None):
     """Imports the graph and its collections; returns the MetaGraphDef (import_meta_graph gives the Saver)."""
@@ -193,6 +220,9 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
     existing = {v.op.name: v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)}
     for key, cd in sorted(mg.collection_def.items()):
         kind = cd.WhichOneof("kind")
+        if key in _CONTEXT_PROTOS and kind == "bytes_list":
+            _import_contexts(graph, key, cd, import_scope)
+            continue
         try:
             if key in _VARIABLE_COLLECTIONS and kind == "bytes_list":
                 for raw in cd.bytes_list.value:

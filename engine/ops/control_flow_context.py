@@ -19,6 +19,11 @@ the stack that saves its history (``grad_state.get_real_value``); an input from 
 through a Switch on the branch's predicate. An op with no input from inside (a constant) gets a control
 input from the context's pivot, so that it runs when, and as often as, the context does. An op already
 claimed by an inner block keeps its context.
+
+The outermost loops and conds are also kept in the graph's ``while_context`` and ``cond_context``
+collections, as TensorFlow keeps them; control_flow_context_proto.py writes them to a MetaGraphDef as
+TensorFlow's WhileContextDef and CondContextDef, and rebuilds them, for the ops of an imported graph, from
+the ones TensorFlow writes.
 """
 import contextlib
 
@@ -255,11 +260,15 @@ class CondContext(_Context):
     """One branch of a cond: its predicate, its pivot (an op that runs only when the branch is taken) and
     which branch it is (1: true)."""
 
-    def __init__(self, graph, pred, pivot, branch, outer_context):
+    def __init__(self, graph, pred, pivot, branch, outer_context, name=None):
         super().__init__(graph, outer_context)
         self.pred = pred
         self.pivot = pivot
         self.branch = branch
+        self.name = name     # TensorFlow's ``cond/cond_text`` (true) and ``cond/cond_text_1`` (false)
+
+    def __repr__(self):
+        return "<CondContext %s>" % self.name
 
     @property
     def grad_state(self):

@@ -42,14 +42,15 @@ import numpy as np
 
 from tagraph.devices.kernel_registry import DEAD, register_kernel
 from tagraph.engine.framework import dtypes, errors
-from tagraph.engine.framework.graph import Operation, Tensor, _graph_of, convert_to_tensor, get_default_graph
+from tagraph.engine.framework.graph import (GraphKeys, Operation, Tensor, _graph_of, convert_to_tensor,
+                                            get_default_graph)
 from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity
 from tagraph.engine.ops.comparison_ops import logical_and
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_context import (CondContext, WhileContext, built_outside, current_context,
-                                                     set_context, set_current_context,
+                                                     set_context, set_current_context, while_context_of,
                                                      update_input as _update_input)
 from tagraph.engine.ops.tensor_array_ops import TensorArray
 
@@ -272,19 +273,23 @@ class _CondBranches:
         self.graph = graph
         self.pred = pred
         self.contexts = contexts
-        self.switches = {}     # (outside tensor, as reference) -> Switch op
+        self.switches = {}     # (outside tensor, branch or None when shared) -> Switch op
 
     def switched(self, t, branch):
-        sw = self.switches.get(t)
+        # In a loop each branch has a Switch of its own, as in TensorFlow, whose importer puts the op in one
+        # branch: its loop gradient saves the values of the branch the op is in. Elsewhere one Switch serves
+        # both branches.
+        key = (t, branch) if while_context_of(self.contexts[0]) is not None else (t, None)
+        sw = self.switches.get(key)
         if sw is None:
             with self.graph.control_dependencies(None):
                 # A reference stays one (RefSwitch), as in TensorFlow: it is read, or assigned, where used.
                 sw = self.graph.create_op("RefSwitch" if t.dtype._enum > 100 else "Switch", [t, self.pred], {},
                                           name="Switch")
-            # One Switch serves both branches: each output is in the context of its branch.
+            # Each output is in the context of the branch it is live in.
             set_context(sw, self.contexts[0].outer_context)
             sw._cond_branch_contexts = self.contexts
-            self.switches[t] = sw
+            self.switches[key] = sw
         return sw.outputs[branch]
 
     def build(self, fn, pivot, branch, which):
@@ -375,8 +380,10 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         pivot_f = make_op("Identity", [p_f], name="switch_f")
         pred_id = make_op("Identity", [pred], name="pred_id")
         outer = current_context(g)
-        branches = _CondBranches(g, pred_id, (CondContext(g, pred_id, pivot_f, 0, outer),
-                                              CondContext(g, pred_id, pivot_t, 1, outer)))
+        # Named as TensorFlow names them (the true branch's first), for the cond_context collection.
+        name_t, name_f = g.unique_name("cond_text"), g.unique_name("cond_text")
+        branches = _CondBranches(g, pred_id, (CondContext(g, pred_id, pivot_f, 0, outer, name=name_f),
+                                              CondContext(g, pred_id, pivot_t, 1, outer, name=name_t)))
         orig_t, res_t = branches.build(true_fn, pivot_t, 1, "true_fn")
         orig_f, res_f = branches.build(false_fn, pivot_f, 0, "false_fn")
         if not strict:
@@ -394,6 +401,10 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                  % (x.dtype.base_dtype.name, y.dtype.base_dtype.name))
         with g.control_dependencies(None):
             merges = [make_op("Merge", [[f, t]], name="Merge")[0] for f, t in zip(res_f, res_t)]
+        if outer is None:
+            # Only outermost conds: a nested one is written inside its outer context (nested_contexts).
+            g.add_to_collection(GraphKeys.COND_CONTEXT, branches.contexts[1])
+            g.add_to_collection(GraphKeys.COND_CONTEXT, branches.contexts[0])
         if isinstance(orig_t, (Tensor, Operation)) or not _is_nested(orig_t):
             out = merges[0]
         else:
@@ -654,6 +665,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             x._shape = inv
         ctxt.pivot, ctxt.pivot_for_pred, ctxt.pivot_for_body = loop_cond, pivot_for_pred, pivot_for_body
         ctxt.loop_enters, ctxt.loop_exits = enters, exits
+        if outer is None:
+            # Only outermost loops: a nested one is written inside its outer context (nested_contexts).
+            g.add_to_collection(GraphKeys.WHILE_CONTEXT, ctxt)
         for op in g._ops[loop_start:]:
             if op not in loop.outside and not hasattr(op, "_control_flow_context"):
                 set_context(op, ctxt)

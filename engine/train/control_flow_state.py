@@ -473,6 +473,13 @@ class ControlFlowState:
             return default(op, index)
         g = self.graph
         val = op._outputs[index]
+        if val.dtype.base_dtype == dtypes.resource and is_switch(op):
+            # A cond's Switch of a variable's handle: zeros of the variable (TensorFlow's ZerosLike), so
+            # that the branch that did not read it still gives a live gradient.
+            var = _variable_of(val)
+            if var is None:
+                return None
+            return _switch(_zeros(var[0], var[1]), state.get_real_value(op._inputs[1]))[index]
         if val.dtype.base_dtype in (dtypes.resource, dtypes.variant):
             return None
         if val.shape.is_fully_defined():
@@ -526,6 +533,17 @@ class ControlFlowState:
                     with entered(g, state.grad_context):
                         next_grad = _next_iteration(grad_val)
                 update_input(m, 1, next_grad)
+
+
+def _variable_of(handle):
+    """(shape, dtype) of the variable a resource handle stands for, when static; else None."""
+    src = handle
+    while src.op._inputs and src.op.type != "VarHandleOp":
+        src = src.op._inputs[0]
+    if src.op.type != "VarHandleOp":
+        return None
+    shape = TensorShape(src.op.get_attr("shape"))
+    return (shape, src.op.get_attr("dtype")) if shape.is_fully_defined() else None
 
 
 def _has_any_grad(grads, op):
