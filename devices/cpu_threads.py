@@ -33,7 +33,7 @@ import threading
 import time
 
 __all__ = ["ThreadSettings", "usable_cpus", "cgroup_cpu_quota", "configure", "configure_from", "settings", "adapt",
-           "thread_local_blas_setter"]
+           "blas_thread_setter"]
 
 logger = logging.getLogger("tagraph.devices")
 
@@ -252,17 +252,18 @@ def adapt(now=None, machine_ticks=_machine_ticks, own_seconds=time.process_time)
     return target
 
 
-# OpenBLAS (0.3.27 and later) sets a thread count for the calling thread only; the scipy-openblas builds
-# numpy ships keep this one symbol unprefixed.
+# OpenBLAS's (0.3.27 and later) "local" setter; the scipy-openblas builds numpy ships keep this one symbol
+# unprefixed. Measured: it sets the count every thread's calls read, not the calling thread's alone.
 _LOCAL_SETTERS = ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local64_",
                   "scipy_openblas_set_num_threads_local")
 
 
 @functools.lru_cache(maxsize=None)
-def thread_local_blas_setter():
-    """A function ``set(n) -> previous`` giving the calling thread's BLAS calls ``n`` threads, without touching
-    other threads'; None where the BLAS numpy loaded has no such call (MKL, BLIS, an old OpenBLAS). Kernels that
-    split their work over threads use it so that each piece runs single-threaded."""
+def blas_thread_setter():
+    """A function ``set(n) -> previous`` setting OpenBLAS's thread count for the calls that follow, in every
+    thread (the count is the process's, whatever the symbol's name says), cheaper than threadpoolctl; None
+    where the BLAS numpy loaded has no such call (MKL, BLIS, an old OpenBLAS). Kernels that split their work
+    over threads use it (through host_threads) so that each piece runs single-threaded."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:

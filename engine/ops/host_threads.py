@@ -25,22 +25,43 @@ def _pool():
     with _POOL_LOCK:
         if not _POOL:
             _POOL.append(concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                                               thread_name_prefix="tagraph-intra-op",
-                                                               initializer=_single_threaded_blas))
+                                                               thread_name_prefix="tagraph-intra-op"))
     return _POOL[0]
 
 
-def _single_threaded_blas():
-    # A shard is one of the pieces the intra-op threads share: BLAS calls inside it run on this thread alone,
-    # rather than each starting the BLAS threads again on the same CPUs.
-    setter = cpu_threads.thread_local_blas_setter()
-    if setter is not None:
-        setter(1)
+class _SingleThreadedBlas:
+    """BLAS on one thread while any :func:`shards` call runs, and its own count again after the last: a shard
+    is one of the pieces the intra-op threads share, so BLAS calls inside it run on that thread alone rather
+    than each starting the BLAS threads again on the same CPUs. OpenBLAS's ``set_num_threads_local`` sets
+    the count every thread's calls read, not the calling thread's alone, hence the count of calls in
+    progress: set when the first starts, restored when the last ends."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.previous = None
+
+    def __enter__(self):
+        setter = cpu_threads.blas_thread_setter()
+        with self.lock:
+            self.running += 1
+            if self.running == 1 and setter is not None:
+                self.previous = setter(1)
+
+    def __exit__(self, *exc):
+        setter = cpu_threads.blas_thread_setter()
+        with self.lock:
+            self.running -= 1
+            if self.running == 0 and setter is not None:
+                setter(self.previous)
+
+
+_single_threaded_blas = _SingleThreadedBlas()
 
 
 def blas_shardable():
-    """Whether BLAS calls made inside :func:`shards` run single-threaded (the BLAS has a per-thread count)."""
-    return cpu_threads.thread_local_blas_setter() is not None
+    """Whether BLAS calls made inside :func:`shards` run single-threaded (the BLAS's count can be set)."""
+    return cpu_threads.blas_thread_setter() is not None
 
 
 def shards(work, total, min_per_shard):
@@ -51,7 +72,10 @@ def shards(work, total, min_per_shard):
         work(0, total)
         return
     bounds = [total * i // threads for i in range(threads + 1)]
-    for f in [_pool().submit(work, bounds[i], bounds[i + 1]) for i in range(threads)]:
+    with _single_threaded_blas:
+        futures = [_pool().submit(work, bounds[i], bounds[i + 1]) for i in range(threads)]
+        concurrent.futures.wait(futures)     # all of them, a failed one too, before BLAS gets its count back
+    for f in futures:
         f.result()
 
 

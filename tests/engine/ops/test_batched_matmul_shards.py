@@ -25,13 +25,13 @@ def test_batched_products_equal_numpys(monkeypatch, dtype, shardable):
 
 
 def test_shards_run_blas_single_threaded():
-    setter = cpu_threads.thread_local_blas_setter()
+    setter = cpu_threads.blas_thread_setter()
     if setter is None:
         pytest.skip("this BLAS has no per-thread thread count")
     seen = []
 
     def work(start, stop):
-        previous = setter(1)          # returns the thread's count before: 1, set by the pool's initializer
+        previous = setter(1)          # returns the count before: 1, set by shards while it runs
         seen.append(previous)
         setter(previous)
     host_threads.shards(work, total=4, min_per_shard=1)
