@@ -17,7 +17,7 @@ type; a device-specific kernel registered later for one device type replaces it 
 from tagraph.devices.kind import kind_of, registered_kinds
 
 __all__ = ["DEAD", "register_kernel", "takes_resources_anywhere", "get_kernel", "has_kernel", "host_memory_inputs", "host_memory_outputs",
-           "device_types_with_kernel", "registered_op_types", "KernelContext"]
+           "device_types_with_kernel", "registered_op_types", "KernelContext", "set_registration_loader"]
 
 class _Dead:
     __slots__ = ()
@@ -61,7 +61,18 @@ def register_kernel(op_type, device_types=None, host_inputs=(), host_outputs=(),
     return decorate
 
 
-def _key(op_type, device_type):
+# The engine imports an op's family on first need; this layer is below it, so the engine installs the hook
+# (tagraph.engine.op_loader): load_op(op_type) -> whether modules registering it exist, load_all().
+_LOADER = []
+
+
+def set_registration_loader(load_op, load_all):
+    """Installs the engine's loaders: a look-up that finds no kernel for an op type calls ``load_op(op_type)``
+    and looks again when it returns True; listing every op type calls ``load_all()`` first."""
+    _LOADER[:] = [(load_op, load_all)]
+
+
+def _registered_key(op_type, device_type):
     key = (op_type, device_type)
     if key in _KERNELS:
         return key
@@ -69,6 +80,13 @@ def _key(op_type, device_type):
     if kind is not None and kind.generic_kernels and (op_type, None) in _KERNELS:
         return (op_type, None)
     return None
+
+
+def _key(op_type, device_type):
+    key = _registered_key(op_type, device_type)
+    if key is None and _LOADER and _LOADER[0][0](op_type):
+        key = _registered_key(op_type, device_type)
+    return key
 
 
 def get_kernel(op_type, device_type):
@@ -92,6 +110,8 @@ def host_memory_outputs(op_type, device_type):
 
 
 def takes_resources_anywhere(op_type):
+    if op_type not in _RESOURCES_ANYWHERE and _LOADER:
+        _LOADER[0][0](op_type)
     return op_type in _RESOURCES_ANYWHERE
 
 
@@ -100,6 +120,8 @@ def device_types_with_kernel(op_type):
 
 
 def registered_op_types():
+    if _LOADER:
+        _LOADER[0][1]()
     return sorted({op for op, _ in _KERNELS})
 
 

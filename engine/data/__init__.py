@@ -37,21 +37,20 @@ Graphs built here are TensorFlow's (``TensorSliceDataset``, ``MapDataset`` with 
 library, ``OneShotIterator`` with its ``dataset_factory``, ``IteratorGetNext``, ...): they export to
 TensorFlow, and TensorFlow's meta graphs of input pipelines import and run here.
 """
-from tagraph.engine.data import buffered_kernels as _buffered_kernels  # noqa: F401  (registers the kernels)
-from tagraph.engine.data import generator_kernels as _generator_kernels  # noqa: F401
-from tagraph.engine.data import interleave_kernels as _interleave_kernels  # noqa: F401
-from tagraph.engine.data import parallel_map_kernels as _parallel_map_kernels  # noqa: F401
-from tagraph.engine.data import window_kernels as _window_kernels  # noqa: F401
-from tagraph.engine.data import experimental
-from tagraph.engine.data.dataset_ops import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
-from tagraph.engine.data.iterator_ops import Iterator, make_initializable_iterator, make_one_shot_iterator
-from tagraph.engine.data.readers import FixedLengthRecordDataset, TFRecordDataset, TextLineDataset
-from tagraph.engine.data.structure import TensorSpec
+from tagraph.engine.lazy_exports import lazy_namespace as _lazy_namespace
 
-__all__ = ["Dataset", "Iterator", "TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset",
-           "make_one_shot_iterator", "make_initializable_iterator", "get_output_types", "get_output_shapes",
-           "get_output_classes", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "TensorSpec",
-           "experimental"]
+# The dataset ops' kernels (buffered_kernels, interleave_kernels, ...) are imported when a graph first uses
+# their ops (tagraph.engine.op_loader).
+_EXPORTS = {
+    "tagraph.engine.data.dataset_ops": "AUTOTUNE INFINITE_CARDINALITY UNKNOWN_CARDINALITY Dataset",
+    "tagraph.engine.data.iterator_ops": "Iterator make_initializable_iterator make_one_shot_iterator",
+    "tagraph.engine.data.readers": "FixedLengthRecordDataset TFRecordDataset TextLineDataset",
+    "tagraph.engine.data.structure": "TensorSpec",
+}
+
+__getattr__, __dir__, __all__ = _lazy_namespace(
+    __name__, _EXPORTS, submodules=("experimental",),
+    names=("get_output_types", "get_output_shapes", "get_output_classes"))
 
 
 def get_output_types(dataset_or_iterator):

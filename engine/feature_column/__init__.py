@@ -18,18 +18,18 @@ embeddings are ``_SharedEmbeddingColumn``) with TensorFlow 1's interface (``_tra
 ``_get_dense_tensor``, ``_get_sparse_tensors``, ``_variable_shape``, ``_num_buckets``). Sequence columns
 (``sequence_*``) are not provided.
 """
-from tagraph.engine.feature_column.categorical_columns import (categorical_column_with_hash_bucket,
-                                                               categorical_column_with_identity,
-                                                               categorical_column_with_vocabulary_file,
-                                                               categorical_column_with_vocabulary_list,
-                                                               crossed_column, weighted_categorical_column)
-from tagraph.engine.feature_column.dense_columns import (bucketized_column, embedding_column, indicator_column,
-                                                         numeric_column, shared_embedding_columns)
-from tagraph.engine.feature_column.feature_column import make_parse_example_spec
-from tagraph.engine.feature_column.input_layer import input_layer, linear_model
+from tagraph.engine.lazy_exports import lazy_namespace as _lazy_namespace
 
-__all__ = ["numeric_column", "bucketized_column", "categorical_column_with_hash_bucket",
-           "categorical_column_with_vocabulary_file", "categorical_column_with_vocabulary_list",
-           "categorical_column_with_identity", "crossed_column", "indicator_column", "embedding_column",
-           "shared_embedding_columns", "weighted_categorical_column", "input_layer", "linear_model",
-           "make_parse_example_spec"]
+_EXPORTS = {
+    "tagraph.engine.feature_column.categorical_columns": "categorical_column_with_hash_bucket "
+                                                         "categorical_column_with_identity "
+                                                         "categorical_column_with_vocabulary_file "
+                                                         "categorical_column_with_vocabulary_list crossed_column "
+                                                         "weighted_categorical_column",
+    "tagraph.engine.feature_column.dense_columns": "bucketized_column embedding_column indicator_column "
+                                                   "numeric_column shared_embedding_columns",
+    "tagraph.engine.feature_column.feature_column": "make_parse_example_spec",
+    "tagraph.engine.feature_column.input_layer": "input_layer linear_model",
+}
+
+__getattr__, __dir__, __all__ = _lazy_namespace(__name__, _EXPORTS)

@@ -12,6 +12,7 @@ import threading
 
 from tagraph.devices.spec import DeviceSpec
 from tagraph.engine.framework import dtypes as _dtypes
+from tagraph.engine.framework import registration_loader as _registration_loader
 from tagraph.engine.framework.attr_value import attr_value_to_python
 from tagraph.engine.framework.node_def import graph_to_graph_def, node_def_of
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
@@ -23,8 +24,19 @@ __all__ = ["Graph", "GraphKeys", "Operation", "Tensor", "get_default_graph", "re
            "get_default_session", "register_tensor_conversion_function"]
 
 # The graph sits below the modules that build ops, so what it needs from them is registered here when
-# they are imported (``import tagraph.engine`` imports them all), as TensorFlow's registries do:
-_OPERATORS = {}                 # operator name ("add", "getitem", ...) -> function(tensor, other)
+# they are imported, as TensorFlow's registries do; ``import tagraph.engine`` imports none of them, so the
+# first use imports them (registration_loader).
+class _Operators(dict):
+    """operator name ("add", "getitem", ...) -> function(tensor, other)."""
+
+    def __missing__(self, name):
+        _registration_loader.load_tensor_support()
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+
+_OPERATORS = _Operators()
 _CONVERSIONS = []               # (priority, types, function(value, dtype, name)), sorted by priority
 _OP_CONSTRUCTOR = []            # [apply_op] from the op builder: Graph.create_op builds through it
 _session_local = threading.local()
@@ -412,6 +424,8 @@ class Graph:
 
     def create_op(self, op_type, inputs, attrs=None, name=None, output_dtypes=None):
         """Creates an op of ``op_type`` validated against its OpDef; see ops.op_builder."""
+        if not _OP_CONSTRUCTOR:
+            _registration_loader.load_tensor_support()
         return _OP_CONSTRUCTOR[0](self, op_type, inputs, attrs or {}, name, output_dtypes)
 
     def _add_op(self, op):
@@ -784,6 +798,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
         return t
     if isinstance(value, Operation):
         raise TypeError("Can't convert Operation '%s' to Tensor (target dtype=%s)" % (value.name, dtype))
+    if _registration_loader.tensor_support_pending:
+        _registration_loader.load_tensor_support()
     for _, base_type, fn in _CONVERSIONS:
         if isinstance(value, base_type):
             result = fn(value, dtype=dtype, name=name, preferred_dtype=preferred_dtype)

@@ -15,6 +15,8 @@ from tagraph.protos import op_def_pb2
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.attr_value import attr_matches_type, attr_value_to_python, python_to_attr_value
+# A registry lacking an op type imports the modules registering it (installed by ``import tagraph.engine``).
+from tagraph.engine.framework.registration_loader import load_op as _load
 from tagraph.engine.framework.graph import (Operation, Tensor, _VALID_OP_NAME, _graph_of, convert_to_tensor,
                                             get_default_graph, register_op_constructor)
 from tagraph.engine.framework.tensor_shape import TensorShape
@@ -80,15 +82,21 @@ def not_differentiable(*op_types):
 
 
 def get_gradient_fn(op_type):
-    return _GRADIENTS.get(op_type)
+    fn = _GRADIENTS.get(op_type)
+    if fn is None and _load(op_type):
+        fn = _GRADIENTS.get(op_type)
+    return fn
 
 
 def is_not_differentiable(op_type):
-    return op_type in _NOT_DIFFERENTIABLE
+    return op_type in _NOT_DIFFERENTIABLE or (_load(op_type) and op_type in _NOT_DIFFERENTIABLE)
 
 
 def get_shape_fn(op_type):
-    return _SHAPE_FNS.get(op_type)
+    fn = _SHAPE_FNS.get(op_type)
+    if fn is None and _load(op_type):
+        fn = _SHAPE_FNS.get(op_type)
+    return fn
 
 
 # --- building ops ----------------------------------------------------------------------------------
@@ -323,6 +331,9 @@ def _show(v):
 
 def infer_shapes(op):
     """Sets each output's static shape from the op's shape function (unknown when it has none)."""
+    # Every new op passes here: its family is imported now, with the rest of its registrations (kernels,
+    # gradient, constant folding) that later look-ups expect.
+    _load(op.type)
     fn = _SHAPE_FNS.get(op.type)
     if fn is None:
         return

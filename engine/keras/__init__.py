@@ -15,9 +15,12 @@ backend       learning_phase, get_session/set_session, name counts, floatx (back
               over tensors (backend_math: mean, dot, switch, function, variable, ...)
 initializers, activations, regularizers   by object or by name ("glorot_uniform", "relu", "l2")
 """
-from tagraph.engine.keras import activations, backend, initializers, layers, models, regularizers
-from tagraph.engine.keras.core_layers import Input
-from tagraph.engine.keras.models import Model, Sequential
+from tagraph.engine.lazy_exports import lazy_namespace as _lazy_namespace
 
-__all__ = ["layers", "models", "backend", "initializers", "activations", "regularizers", "Input", "Model",
-           "Sequential"]
+_EXPORTS = {
+    "tagraph.engine.keras.core_layers": "Input",
+    "tagraph.engine.keras.models": "Model Sequential",
+}
+
+__getattr__, __dir__, __all__ = _lazy_namespace(
+    __name__, _EXPORTS, submodules=("layers", "models", "backend", "initializers", "activations", "regularizers"))

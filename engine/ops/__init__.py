@@ -26,6 +26,7 @@ The families import each other in one direction only, lowest first:
     tensor_array_ops             TensorArrayV3 and its ops (host kernels), TensorFlow 1's TensorArray object
     stack_ops                    StackV2 and its push, pop and close (host kernels), for loop gradients
     control_flow_context         the cond branch or while loop each op belongs to (CondContext, WhileContext)
+    control_flow_context_proto   those contexts as TensorFlow's WhileContextDef / CondContextDef (meta graphs)
     control_flow_ops             cond, case, while_loop (TensorArrays ride loops as their flow)
     functional_ops               map_fn, scan, foldl, foldr (while_loop over TensorArrays)
     lookup_tables, lookup_ops    lookup tables (hash, mutable, dense) and their ops
@@ -35,6 +36,7 @@ The families import each other in one direction only, lowest first:
     nn_ops, conv_ops, depthwise_conv_ops, conv3d_ops, batch_norm_ops, loss_ops
     sort_ops                     sort, argsort (on TopKV2), InTopKV2
     clip_ops                     clip_by_value, ClipByValue, clip_by_norm, global_norm, clip_by_global_norm
+    linalg_ops                   Qr, DiagPart, Diag, MatrixBandPart, MatrixTriangularSolve, matrix_transpose
     partition_ops                dynamic_partition, dynamic_stitch, parallel_dynamic_stitch
     sparse_segment_ops           sparse_segment_sum/mean/sqrt_n and their gradient ops
     sparse_ops                   SparseReshape, SparseFillEmptyRows, SparseToDense, SparseSlice; sparse_retain,

@@ -7,25 +7,20 @@ schedules and ExponentialMovingAverage.
 
 Checkpointing (Saver, latest_checkpoint) is in ``tagraph.serialization``.
 """
-from tagraph.engine.train.optimizer import (Optimizer, create_slot, create_slot_with_initializer,  # noqa: F401
-                                            create_zeros_slot)
-from tagraph.engine.train.optimizers import (GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer,  # noqa: F401
-                                             AdagradOptimizer, RMSPropOptimizer)
-from tagraph.engine.train.regularized_optimizers import (FtrlOptimizer, AdadeltaOptimizer,  # noqa: F401
-                                                         ProximalAdagradOptimizer, ProximalGradientDescentOptimizer,
-                                                         AdagradDAOptimizer)
-from tagraph.engine.train.training_util import (get_global_step, get_or_create_global_step,  # noqa: F401
-                                                create_global_step, assert_global_step, global_step)
-from tagraph.engine.train.learning_rate_decay import (exponential_decay, piecewise_constant,  # noqa: F401
-                                                      polynomial_decay, cosine_decay, inverse_time_decay,
-                                                      natural_exp_decay)
-from tagraph.engine.train.moving_averages import ExponentialMovingAverage  # noqa: F401
-from tagraph.engine.train.towers import average_gradients, all_reduce_gradients  # noqa: F401
+from tagraph.engine.lazy_exports import lazy_namespace as _lazy_namespace
 
-__all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "AdagradOptimizer",
-           "RMSPropOptimizer", "FtrlOptimizer", "AdadeltaOptimizer", "ProximalAdagradOptimizer",
-           "ProximalGradientDescentOptimizer", "AdagradDAOptimizer", "get_global_step", "get_or_create_global_step",
-           "create_global_step",
-           "assert_global_step", "global_step", "create_slot", "create_slot_with_initializer", "create_zeros_slot",
-           "exponential_decay", "piecewise_constant", "polynomial_decay", "cosine_decay", "inverse_time_decay",
-           "natural_exp_decay", "ExponentialMovingAverage", "average_gradients", "all_reduce_gradients"]
+_EXPORTS = {
+    "tagraph.engine.train.optimizer": "Optimizer create_slot create_slot_with_initializer create_zeros_slot",
+    "tagraph.engine.train.optimizers": "GradientDescentOptimizer MomentumOptimizer AdamOptimizer AdagradOptimizer "
+                                       "RMSPropOptimizer",
+    "tagraph.engine.train.regularized_optimizers": "FtrlOptimizer AdadeltaOptimizer ProximalAdagradOptimizer "
+                                                   "ProximalGradientDescentOptimizer AdagradDAOptimizer",
+    "tagraph.engine.train.training_util": "get_global_step get_or_create_global_step create_global_step "
+                                          "assert_global_step global_step",
+    "tagraph.engine.train.learning_rate_decay": "exponential_decay piecewise_constant polynomial_decay cosine_decay "
+                                                "inverse_time_decay natural_exp_decay",
+    "tagraph.engine.train.moving_averages": "ExponentialMovingAverage",
+    "tagraph.engine.train.towers": "average_gradients all_reduce_gradients",
+}
+
+__getattr__, __dir__, __all__ = _lazy_namespace(__name__, _EXPORTS)

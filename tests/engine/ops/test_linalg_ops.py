@@ -8,7 +8,6 @@ import pytest
 
 import tagraph.compat.v1 as tfc
 import tagraph.engine as tg
-from tagraph.compat.namespace import NotSupportedYetError
 from tagraph.engine.keras import initializers as keras_initializers
 from tagraph.engine.ops import linalg_ops
 from tagraph.engine.variables import init_ops
@@ -28,25 +27,7 @@ LINALG = _load()
 with np.load(TF_OPS / "linalg.npz") as _f:
     DATA = {k: _f[k] for k in _f.files}
 
-# The TensorFlow 1 names of this family, found in tagraph.compat.v1 once tagraph.engine exports them.
-_ENGINE_NAMES = {"qr": linalg_ops.qr, "diag": linalg_ops.diag, "diag_part": linalg_ops.diag_part,
-                 "matrix_band_part": linalg_ops.matrix_band_part,
-                 "matrix_triangular_solve": linalg_ops.matrix_triangular_solve,
-                 "matrix_transpose": linalg_ops.matrix_transpose,
-                 "orthogonal_initializer": init_ops.orthogonal_initializer}
-
-
-class _TF1:
-    """``tagraph.compat.v1``, with this family's top-level names where it does not have them yet."""
-
-    def __getattr__(self, name):
-        try:
-            return getattr(tfc, name)
-        except NotSupportedYetError:
-            return _ENGINE_NAMES[name]
-
-
-TF1 = _TF1()
+TF1 = tfc
 
 
 def _tol(dtype):
