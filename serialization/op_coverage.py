@@ -23,7 +23,7 @@ import sys
 
 from google.protobuf import message, text_format
 
-import tagraph.engine  # noqa: F401  (registers the engine's kernels)
+import tagraph.engine  # noqa: F401  (installs the op loader: a kernel lookup imports its family)
 import tagraph.serialization  # noqa: F401  (registers the saver's and readers' kernels)
 from tagraph.devices import kernel_registry
 from tagraph.devices.kind import host_kind, registered_kinds

@@ -2,7 +2,7 @@
 
     python -m tagraph.serialization.op_table
 """
-import tagraph.engine  # noqa: F401  (registers the engine's ops)
+import tagraph.engine  # noqa: F401  (installs the op loader: listing the kernels imports every family)
 import tagraph.serialization  # noqa: F401  (registers the saver ops' kernels)
 from tagraph.devices import kernel_registry
 from tagraph.devices.kind import registered_kinds

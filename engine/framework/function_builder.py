@@ -15,6 +15,7 @@ calling graph (pass them as arguments): that is an error naming the tensor.
 """
 import itertools
 import re
+import weakref
 
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Graph, Tensor, convert_to_tensor, get_default_graph
@@ -41,7 +42,9 @@ class Function:
         self._fn = python_function
         self._name = re.sub(r"[^A-Za-z0-9_]", "_", name or getattr(python_function, "__name__", "function"))
         self._signature = None if input_signature is None else [_spec(s) for s in input_signature]
-        self._traced = {}          # (graph id, dtypes) -> (FunctionDef, output structure, stateful)
+        # graph -> {dtypes: (FunctionDef, output structure, stateful)}; weak, so that a new graph that happens
+        # to get a dead one's id() is traced into its own library
+        self._traced = weakref.WeakKeyDictionary()
 
     @property
     def python_function(self):
@@ -55,10 +58,11 @@ class Function:
         specs = self._signature or [None] * len(args)
         inputs = [convert_to_tensor(a, dtype=s[0] if s else None, name="input_%d" % i)
                   for i, (a, s) in enumerate(zip(args, specs))]
-        key = (id(graph), tuple(t.dtype.base_dtype.name for t in inputs))
-        traced = self._traced.get(key)
+        key = tuple(t.dtype.base_dtype.name for t in inputs)
+        per_graph = self._traced.setdefault(graph, {})
+        traced = per_graph.get(key)
         if traced is None:
-            traced = self._traced[key] = self._trace(graph, inputs, specs)
+            traced = per_graph[key] = self._trace(graph, inputs, specs)
         fdef, structure, stateful = traced
         op = graph.create_op("StatefulPartitionedCall" if stateful else "PartitionedCall", [inputs], {
             "f": attr_value_pb2.NameAttrList(name=fdef.signature.name),
