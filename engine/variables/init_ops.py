@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from tagraph.engine.framework import dtypes
-from tagraph.engine.ops import linalg_ops, math_ops, random_ops
+from tagraph.engine.ops import math_ops, random_ops
 from tagraph.engine.ops.array_ops import ones, reshape, zeros
 from tagraph.engine.ops.constant_op import constant
 
@@ -151,6 +151,8 @@ class orthogonal_initializer(_Random):  # noqa: N801
         self.gain = gain
 
     def __call__(self, shape, dtype=None, partition_info=None):
+        # Here, not at the top: every SavedModel load imports this module, few use Qr (or MatMul, under it).
+        from tagraph.engine.ops import linalg_ops
         dtype = dtype or self.dtype
         if len(shape) < 2:
             raise ValueError("The tensor to initialize, specified by argument `shape` must be at least "
