@@ -151,8 +151,7 @@ class orthogonal_initializer(_Random):  # noqa: N801
         self.gain = gain
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        # Here, not at the top: every SavedModel load imports this module, few use Qr (or MatMul, under it).
-        from tagraph.engine.ops import linalg_ops
+        from tagraph.engine.ops import linalg_ops  # here: every SavedModel load imports this module, few use Qr
         dtype = dtype or self.dtype
         if len(shape) < 2:
             raise ValueError("The tensor to initialize, specified by argument `shape` must be at least "
