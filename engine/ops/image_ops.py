@@ -11,13 +11,12 @@ TensorFlow does, where every output row and column samples the input (TensorFlow
 and columns and combines them with the same float32 operations in the same order as TensorFlow's loops; the
 bicubic weights come from TensorFlow's 1025-entry coefficient table (Keys' a = -0.5 with half-pixel centers,
 a = -0.75 without). The kernels are written against ``ctx.xp`` and serve every device; on the CPU the
-bilinear resize runs as one compiled loop (Numba) over the same tables, as fast as TensorFlow's.
+bilinear resize runs as a compiled loop (Numba, resize_kernels_cpu) over the same tables, its output rows
+shared out over the intra-op threads.
 
 The gradient ops scatter each output pixel's gradient back with the forward weights (``add.at``): the sums
 are TensorFlow's, added in another order. ResizeArea, as in TensorFlow, has no gradient.
 """
-import threading
-
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -213,51 +212,6 @@ def _resize_bilinear(ctx, images, size):
     return _bilinear(ctx.xp, images, *_bilinear_tables(images, align, half, out_h, out_w))
 
 
-_NUMBA_BILINEAR = {}
-_NUMBA_LOCK = threading.Lock()
-
-
-def _compiled_bilinear():
-    """ResizeBilinear on the CPU, one image per task on the CPU's cores: each needed input row interpolated
-    across once (TensorFlow's top and bottom values, tl + (tr - tl) * xl), then each output row down
-    (top + (bottom - top) * yl), the float32 operations unfused: TensorFlow's values bit for bit."""
-    fn = _NUMBA_BILINEAR.get("fn")
-    if fn is None:
-        import numba
-
-        @numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
-        def resize(images, y_low, y_high, y_lerp, x_low, x_high, x_lerp, out):
-            batch, out_h, out_w, channels = out.shape
-            h, w = images.shape[1], images.shape[2]
-            first = y_low[0]
-            width = out_w * channels
-            for b in numba.prange(batch):
-                src = images[b].reshape(h, w * channels)
-                dst = out[b].reshape(out_h, width)
-                across = np.empty((y_high[out_h - 1] - first + 1, width), np.float32)
-                for r in range(across.shape[0]):
-                    row, line = src[first + r], across[r]
-                    if channels == 3:       # unrolled, as TensorFlow's ResizeLine3Channels
-                        for x in range(out_w):
-                            left, right, xl, o = x_low[x] * 3, x_high[x] * 3, x_lerp[x], x * 3
-                            a0, a1, a2 = np.float32(row[left]), np.float32(row[left + 1]), np.float32(row[left + 2])
-                            line[o] = a0 + (np.float32(row[right]) - a0) * xl
-                            line[o + 1] = a1 + (np.float32(row[right + 1]) - a1) * xl
-                            line[o + 2] = a2 + (np.float32(row[right + 2]) - a2) * xl
-                    else:
-                        for x in range(out_w):
-                            left, right, xl = x_low[x] * channels, x_high[x] * channels, x_lerp[x]
-                            for c in range(channels):
-                                a = np.float32(row[left + c])
-                                line[x * channels + c] = a + (np.float32(row[right + c]) - a) * xl
-                for y in range(out_h):
-                    top, bottom, yl, d = across[y_low[y] - first], across[y_high[y] - first], y_lerp[y], dst[y]
-                    for k in range(width):
-                        d[k] = top[k] + (bottom[k] - top[k]) * yl
-        fn = _NUMBA_BILINEAR["fn"] = resize
-    return fn
-
-
 @register_kernel("ResizeBilinear", host_kind().device_type, host_inputs=(1,))
 def _resize_bilinear_cpu(ctx, images, size):
     align, half, out_h, out_w = _check_resize(ctx, images, size)
@@ -266,12 +220,8 @@ def _resize_bilinear_cpu(ctx, images, size):
     ys, xs = _bilinear_tables(images, align, half, out_h, out_w)
     if images.dtype.kind not in "iuf" or images.dtype == np.float16:
         return _bilinear(np, images, ys, xs)
-    out = np.empty((images.shape[0], out_h, out_w, images.shape[3]), _F32)
-    # One resize at a time: Numba's workqueue threading layer (where neither TBB nor OpenMP is there) must not
-    # be entered from two threads, and each resize already uses every core.
-    with _NUMBA_LOCK:
-        _compiled_bilinear()(np.ascontiguousarray(images), *ys, *xs, out)
-    return out
+    from tagraph.engine.ops import resize_kernels_cpu     # Numba loads on the first resize, not on import
+    return resize_kernels_cpu.resize_bilinear(images, ys, xs)
 
 
 @register_kernel("ResizeBilinearGrad")
