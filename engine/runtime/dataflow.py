@@ -32,8 +32,7 @@ from tagraph.devices.placer import ref_input_flags
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import Operation
 from tagraph.engine.runtime.dataflow_blocks import make_blocks, run_block
-from tagraph.engine.runtime.elementwise_fusion import fusion_enabled
-from tagraph.engine.runtime.lstm_fusion import cell_step, lstm_cells
+from tagraph.engine.runtime.lstm_fusion import cell_step, cells_to_fuse
 from tagraph.engine.runtime.plan import (ENTER_OPS, EXIT_OPS, MERGE_OPS, NEXT_ITERATION_OPS, SWITCH_OPS, Plan,
                                          RunStats, convert_feed, decode_attr, deref_step,
                                          resolve_kernel, split_sparse_feeds, transfer_steps, upload, with_node)
@@ -201,10 +200,7 @@ def _build(plan, session, ops, placement, feeds, fetch_elems):
         return n, 0
 
     # LSTM cells the device runs as one kernel (lstm_fusion.py): a node at the op making c, giving c and h.
-    cells = {}
-    if fusion_enabled(getattr(session, "_config", None)):
-        cells = {c.anchor: c for c in lstm_cells(ops, placement, feeds, fetch_elems)}
-    in_cell = {m for c in cells.values() for m in c.members}
+    cells, in_cell = cells_to_fuse(session, ops, placement, feeds, fetch_elems)
     produced = {}              # a fused cell's output tensor -> (its node, port)
 
     def add_cell(match):

@@ -23,9 +23,10 @@ graph. ``opt_level = L0`` turns this off with the other fusions.
 import numpy as np
 
 from tagraph.engine.framework.graph import Tensor
+from tagraph.engine.runtime.elementwise_fusion import fusion_enabled
 from tagraph.engine.runtime.plan import decode_attr
 
-__all__ = ["LSTMCellMatch", "lstm_cells", "cell_step"]
+__all__ = ["LSTMCellMatch", "lstm_cells", "cells_to_fuse", "cell_step"]
 
 _ADD_OPS = frozenset(["Add", "AddV2"])
 _FLOAT_TYPES = frozenset(["float32", "float64"])
@@ -54,6 +55,14 @@ class LSTMCellMatch:
 
     def __repr__(self):
         return "LSTMCellMatch(%s, order=%s)" % (self.anchor.name, self.order)
+
+
+def cells_to_fuse(session, ops, placement, feeds, fetch_elems):
+    """``({anchor op: LSTMCellMatch}, every member op)`` of the cells a plan runs fused; none at ``L0``."""
+    if not fusion_enabled(getattr(session, "_config", None)):
+        return {}, set()
+    cells = {c.anchor: c for c in lstm_cells(ops, placement, feeds, fetch_elems)}
+    return cells, {m for c in cells.values() for m in c.members}
 
 
 def lstm_cells(ops, placement, feeds, fetch_elems):

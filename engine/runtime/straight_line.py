@@ -13,7 +13,7 @@ from tagraph.engine.runtime.codegen import StepFailed, compile_steps
 from tagraph.engine.runtime.step_stats import active_collector
 from tagraph.engine.runtime.elementwise_fusion import (elementwise_groups, folded_constants, fusion_enabled,
                                                        group_step)
-from tagraph.engine.runtime.lstm_fusion import cell_step, lstm_cells
+from tagraph.engine.runtime.lstm_fusion import cell_step, cells_to_fuse
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
                                          decode_attr, deref_step, fusions, identity_step, resolve_kernel,
                                          split_sparse_feeds, transfer_steps, with_node)
@@ -92,8 +92,7 @@ class StraightLinePlan(Plan):
 
         fused = fusions(ops, placement, feeds, fetch_elems)
         optimize = fusion_enabled(getattr(session, "_config", None))
-        cells = {c.anchor: c for c in lstm_cells(ops, placement, feeds, fetch_elems)} if optimize else {}
-        in_cell = {m for c in cells.values() for m in c.members}
+        cells, in_cell = cells_to_fuse(session, ops, placement, feeds, fetch_elems)
         fused = {act: f for act, f in fused.items() if act not in in_cell and f[0] not in in_cell}
         fused_bias = {bias for bias, _, _ in fused.values()}
         groups = {}
