@@ -1,5 +1,5 @@
 """Splitting one host kernel's work over the CPU's intra-op threads, as TensorFlow's kernels shard theirs over
-its intra-op pool: for loops that release the GIL (Numba ``nogil`` kernels, numpy's ``take``).
+its intra-op pool: for loops that release the GIL (Numba ``nogil`` kernels, numpy's ``take`` and BLAS).
 
     shards(lambda start, stop: fill(out, start, stop), total=n, min_per_shard=1 << 16)
 
@@ -11,11 +11,9 @@ import concurrent.futures
 import os
 import threading
 
-import numpy as np
-
 from tagraph.devices import cpu_threads
 
-__all__ = ["shards", "blas_shardable", "take_rows"]
+__all__ = ["shards", "blas_shardable"]
 
 _POOL = []
 _POOL_LOCK = threading.Lock()
@@ -73,21 +71,12 @@ def shards(work, total, min_per_shard):
         return
     bounds = [total * i // threads for i in range(threads + 1)]
     with _single_threaded_blas:
-        futures = [_pool().submit(work, bounds[i], bounds[i + 1]) for i in range(threads)]
-        concurrent.futures.wait(futures)     # all of them, a failed one too, before BLAS gets its count back
+        # The calling thread takes the first shard itself: it would only wait otherwise, and a pool thread
+        # woken for it starts later than the caller can.
+        futures = [_pool().submit(work, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+        try:
+            work(bounds[0], bounds[1])
+        finally:
+            concurrent.futures.wait(futures)     # all of them, a failed one too, before BLAS gets its count back
     for f in futures:
         f.result()
-
-
-def take_rows(table, rows):
-    """``np.take(table, rows, axis=0)`` for a host array and valid int row numbers, on the intra-op threads:
-    gathering scattered rows waits on memory, and TensorFlow's gather kernels shard it too."""
-    if type(table) is not np.ndarray or table.dtype.hasobject:
-        return np.take(table, rows, axis=0)       # Python objects: the GIL serialises the copy anyway
-    out = np.empty(rows.shape + table.shape[1:], table.dtype)
-    row_bytes = max(1, table.itemsize * int(np.prod(table.shape[1:], dtype=np.int64)))
-    flat_rows, flat_out = rows.reshape(-1), out.reshape((-1,) + table.shape[1:])
-    # mode="clip": the rows are checked already, and "raise" would copy the output through a buffer.
-    shards(lambda start, stop: np.take(table, flat_rows[start:stop], axis=0, out=flat_out[start:stop], mode="clip"),
-           total=flat_rows.shape[0], min_per_shard=max(1, (1 << 18) // row_bytes))
-    return out

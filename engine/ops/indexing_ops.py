@@ -23,9 +23,9 @@ from tagraph.engine.framework.indexed_slices import IndexedSlices, dense_of
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.framework.tensor_util import to_numpy
-from tagraph.engine.ops import host_threads
 from tagraph.engine.ops.array_ops import expand_dims, reshape, shape, size, squeeze, transpose
 from tagraph.engine.ops.constant_op import constant
+from tagraph.engine.ops.gather_rows_cpu import take_rows
 from tagraph.engine.ops.joining_ops import concat
 from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid, is_tensor_like, reduction, register_folding, scalar_int
 
@@ -51,7 +51,7 @@ def _gather(xp, params, indices, axis, batch_dims):
     _check_gather_indices(xp, indices, params.shape[axis])
     if not batch_dims:
         if axis == 0 and xp is np and indices.size:
-            return host_threads.take_rows(params, indices)
+            return take_rows(params, indices)
         return xp.take(params, indices, axis=axis)
     batch = params.shape[:batch_dims]
     nb = int(np.prod(batch, dtype=np.int64))

@@ -19,8 +19,9 @@ from tagraph.engine.framework.common_shapes import constant_shape
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.framework.op_builder import register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import host_threads, math_ops
+from tagraph.engine.ops import math_ops
 from tagraph.engine.ops.array_ops import expand_dims, identity, ones, rank, reshape, shape, zeros_like
+from tagraph.engine.ops.gather_rows_cpu import take_rows
 from tagraph.engine.ops.joining_ops import concat, stack, tile
 from tagraph.engine.ops.math_ops import negative
 from tagraph.engine.ops.op_util import dbg, gen1, host_ints, invalid, reduction, shape_str
@@ -101,7 +102,7 @@ def _gather_nd(ctx, params, indices):
     if not n:
         out = xp.zeros((0,) + inner, params.dtype)
     else:
-        out = host_threads.take_rows(table, rows) if xp is np else xp.take(table, rows, axis=0)
+        out = take_rows(table, rows) if xp is np else xp.take(table, rows, axis=0)
     if bad is not None:
         out[bad] = 0
     return out.reshape(batch + inner)
