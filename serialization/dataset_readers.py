@@ -9,7 +9,6 @@ TensorFlow's readers do. An unknown compression type reads the file uncompressed
 TensorFlow does. File names may be URLs (``s3://``, ``gs://``, ...; ``tagraph.engine.framework.file_io``).
 """
 import io
-import itertools
 import logging
 import os
 import zlib
@@ -18,7 +17,7 @@ import numpy as np
 
 from tagraph.engine.data.dataset_kernels import DatasetValue, ElementIterator, invalid
 from tagraph.engine.framework import dtypes, errors, file_io
-from tagraph.engine.framework.tfrecord import tf_record_iterator
+from tagraph.engine.framework.tfrecord import tf_record_chunks
 
 __all__ = ["tf_record_dataset", "text_line_dataset", "fixed_length_record_dataset"]
 
@@ -102,7 +101,8 @@ def _reader(path, compression):
 # --- the datasets -------------------------------------------------------------------------------------
 
 class _FileDataset(DatasetValue):
-    """Elements read from each of ``files`` in turn by ``records(path)``, a generator of bytes."""
+    """Elements read from each of ``files`` in turn by ``records(path)``, a generator of lists of records
+    (bytes): those one read of the file gave."""
 
     def __init__(self, kind, files, records):
         super().__init__([dtypes.string], [()])
@@ -119,14 +119,16 @@ class _FileIterator(ElementIterator):
         self.current = None
         self.started = False
         self.record = -1            # the index in its file of the record given last
+        self.read, self.taken = [], 0       # the records the last read gave, and how many of them are given
 
-    def get_next(self):
+    def _read_more(self):
+        """Reads the next list of records into ``self.read``; False after the last file."""
         while self.index < len(self.d.files):
             path = self.d.files[self.index]
             if self.current is None:
                 self.current, self.started, self.record = self.d.records(path), False, -1
             try:
-                record = next(self.current)
+                self.read, self.taken = next(self.current), 0
             except StopIteration:
                 self._next_file()
                 continue
@@ -138,9 +140,17 @@ class _FileIterator(ElementIterator):
                     self.index += 1
                 raise _naming(e, path) from None
             self.started = True
-            self.record += 1
-            return [np.array(record, dtype=object)]
-        return None
+            if self.read:
+                return True
+        return False
+
+    def get_next(self):
+        if self.taken == len(self.read) and not self._read_more():
+            return None
+        record = self.read[self.taken]
+        self.taken += 1
+        self.record += 1
+        return [np.array(record, dtype=object)]
 
     def last_source(self):
         if self.record < 0 or self.index >= len(self.d.files):
@@ -151,22 +161,13 @@ class _FileIterator(ElementIterator):
         """Up to ``n`` records (bytes) at once, fewer only after the last file: what ``n`` calls of
         ``get_next`` give, failing as the first of them that fails."""
         out = []
-        while len(out) < n and self.index < len(self.d.files):
-            path = self.d.files[self.index]
-            if self.current is None:
-                self.current, self.started = self.d.records(path), False
-            had = len(out)
-            try:
-                out.extend(itertools.islice(self.current, n - had))   # keeps what came before a failure
-            except errors.OpError as e:
-                opened = self.started or len(out) > had or not isinstance(e, _OPEN_ERRORS)
-                self.current = None
-                if opened:
-                    self.index += 1
-                raise _naming(e, path) from None
-            self.started = self.started or len(out) > had
-            if len(out) < n:
-                self._next_file()
+        while len(out) < n:
+            if self.taken == len(self.read) and not self._read_more():
+                break
+            take = self.read[self.taken:self.taken + n - len(out)]
+            self.taken += len(take)
+            self.record += len(take)
+            out.extend(take)
         return out
 
     def _next_file(self):
@@ -191,7 +192,7 @@ def _tf_records(compression):
     def records(path):
         if not file_io.exists(path):
             _open(path)
-        yield from tf_record_iterator(path, compression)
+        yield from tf_record_chunks(path, compression)
     return records
 
 
@@ -205,11 +206,15 @@ def tf_record_dataset(ctx, filenames, compression_type, buffer_size, byte_offset
 def _lines(compression):
     def records(path):
         with _reader(path, compression) as f:
-            for line in f:
-                if line.endswith(b"\n"):
-                    line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-                yield line
+            for lines in iter(lambda: f.readlines(_CHUNK), []):
+                yield [_without_newline(line) for line in lines]
     return records
+
+
+def _without_newline(line):
+    if line.endswith(b"\n"):
+        return line[:-2] if line.endswith(b"\r\n") else line[:-1]
+    return line
 
 
 def text_line_dataset(ctx, filenames, compression_type, buffer_size):
@@ -247,13 +252,13 @@ def fixed_length_record_dataset(ctx, filenames, header_bytes, record_bytes, foot
                 # The footer is known only at the end of the stream: hold it back until then.
                 pending = f.read(size + footer)
                 while len(pending) >= size + footer:
-                    yield pending[:size]
+                    yield [pending[:size]]
                     pending = pending[size:] + f.read(size)
                 return
             while pos + size <= data_end:
                 record = f.read(size)
                 if len(record) < size:
                     raise errors.DataLossError(None, None, "%s: a record ends early at offset %d" % (path, pos))
-                yield record
+                yield [record]
                 pos += size
     return _FileDataset("FixedLengthRecord", _filenames(filenames), records)

@@ -24,7 +24,7 @@ import numpy as np
 from tagraph.engine.framework import file_io
 from tagraph.engine.framework.errors import DataLossError, InvalidArgumentError, from_os_error
 
-__all__ = ["TFRecordWriter", "tf_record_iterator", "TFRecordOptions", "TFRecordCompressionType",
+__all__ = ["TFRecordWriter", "tf_record_iterator", "tf_record_chunks", "TFRecordOptions", "TFRecordCompressionType",
            "encode_record", "crc32c", "mask_crc", "unmask_crc"]
 
 _HEADER = 12            # length (8) + its masked CRC (4)
@@ -196,6 +196,13 @@ class _Decompressed:
 
 def tf_record_iterator(path, options=None):
     """Yields the records (bytes) of a TFRecord file, checking both checksums of each."""
+    for chunk in tf_record_chunks(path, options):
+        yield from chunk
+
+
+def tf_record_chunks(path, options=None):
+    """The records of a TFRecord file as :func:`tf_record_iterator` gives them, in lists of those read at
+    once (a reader taking many records at a time pays for one step of the generator per list)."""
     options = _as_options(options)
     path = os.fspath(path)
     raw = file_io.open(path, "rb")
@@ -206,7 +213,7 @@ def tf_record_iterator(path, options=None):
         if not compressed:
             size = raw.seek(0, os.SEEK_END)
             raw.seek(0)
-        yield from _records(stream, size, path)
+        yield from _record_lists(stream, size, path)
 
 
 def _masked(crcs):
@@ -220,8 +227,8 @@ def _truncated(offset, compressed):
         offset, "EOF reached" if compressed else "Read less bytes than requested"))
 
 
-def _records(stream, size, path):
-    """The records of ``stream`` (``size`` bytes, None for a decompressed stream), read a chunk at a time:
+def _record_lists(stream, size, path):
+    """Lists of the records of ``stream`` (``size`` bytes, None for a decompressed stream), read a chunk at a time:
     Numba finds the whole records in what is read and checks their headers, google_crc32c their data."""
     from tagraph.engine.framework import tfrecord_numba as split     # loads Numba: only when first needed
     compressed = size is None
@@ -236,9 +243,10 @@ def _records(stream, size, path):
             bad = np.flatnonzero(_masked(np.fromiter(map(google_crc32c.value, records), np.uint32, n))
                                  != footers[:n])
             if bad.size:
-                yield from records[:bad[0]]
+                if bad[0]:
+                    yield records[:bad[0]]
                 raise DataLossError(None, None, "corrupted record at %d" % (base + int(starts[bad[0]])))
-            yield from records
+            yield records
             if n == _SPLIT:
                 continue
         if why == split.BAD_HEADER:
