@@ -4,7 +4,6 @@ and Python constructor, registered together in the family's module.
 The families import each other in one direction only, lowest first:
 
     op_util                      what every family shares (naming, messages, folding, kernel helpers)
-    host_threads                 one host kernel's work split over the intra-op threads
     constant_op                  Const
     array_ops                    placeholders, identities, fill/zeros/ones, shapes, reshape, transpose, broadcast
     comparison_ops               comparisons and logic

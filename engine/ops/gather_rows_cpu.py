@@ -15,7 +15,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from tagraph.engine.ops.host_threads import shards
+from tagraph.devices.host_threads import shards
 
 __all__ = ["take_rows"]
 

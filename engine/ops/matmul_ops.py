@@ -12,13 +12,14 @@ import re
 
 import numpy as np
 
+from tagraph.devices import host_threads
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import common_shapes, dtypes
 from tagraph.engine.framework.common_shapes import constant_value
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor, get_default_graph, register_tensor_operators
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import host_threads, indexing_ops, joining_ops, math_ops
+from tagraph.engine.ops import indexing_ops, joining_ops, math_ops
 from tagraph.engine.ops.array_ops import broadcast_to, ones, rank, reshape, shape, size, transpose
 from tagraph.engine.ops.comparison_ops import greater_equal
 from tagraph.engine.ops.constant_op import constant

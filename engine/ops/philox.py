@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from tagraph.engine.ops import host_threads
+from tagraph.devices import host_threads
 
 __all__ = ["PhiloxRandom", "philox_blocks", "uniform", "uniform_int", "normal", "truncated_normal", "multinomial",
            "gamma", "shuffle_permutation", "RESERVED_SAMPLES_PER_OUTPUT"]

@@ -16,7 +16,7 @@ for bit. The result is fresh memory; the shards write (and so first touch) their
 import numba
 import numpy as np
 
-from tagraph.engine.ops.host_threads import shards
+from tagraph.devices.host_threads import shards
 
 __all__ = ["MIN_SHARD_VALUES", "resize_bilinear"]
 

@@ -15,7 +15,7 @@ Rows of a batch are spread over the intra-op threads.
 import numba
 import numpy as np
 
-from tagraph.engine.ops import host_threads
+from tagraph.devices import host_threads
 
 __all__ = ["top_k_indices"]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tagraph.engine as tg
-from tagraph.devices import cpu_threads
-from tagraph.engine.ops import host_threads, matmul_ops
+from tagraph.devices import cpu_threads, host_threads
+from tagraph.engine.ops import matmul_ops
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,4 +1,4 @@
-"""Random numbers filled by several threads at once (engine/ops/philox.py over host_threads) are the numbers of
+"""Random numbers filled by several threads at once (engine/ops/philox.py over devices/host_threads) are the numbers of
 one: each group of four comes from its own place in the Philox stream (tests/engine/ops/test_random_ops.py
 compares small fills with TensorFlow's bit for bit)."""
 import numpy as np

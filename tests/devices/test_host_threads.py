@@ -1,4 +1,4 @@
-"""Work split over the intra-op threads (engine/ops/host_threads.py): BLAS runs single-threaded inside the
+"""Work split over the intra-op threads (devices/host_threads.py): BLAS runs single-threaded inside the
 shards and gets its own thread count back after them. OpenBLAS's count is one for the whole process, so a
 count left at one would make every later product (a dense layer's MatMul) run on one CPU."""
 import threading
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tagraph.devices import cpu_threads
-from tagraph.engine.ops import host_threads
+from tagraph.devices import host_threads
 
 
 @pytest.fixture
