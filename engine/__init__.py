@@ -70,6 +70,10 @@ _EXPORTS = {
     "tagraph.engine.ops.sort_ops": "argsort sort",
     "tagraph.engine.ops.clip_ops": "*",
     "tagraph.engine.ops.linalg_ops": "qr diag diag_part matrix_band_part matrix_triangular_solve matrix_transpose",
+    "tagraph.engine.ops.matrix_diag_ops": "matrix_diag matrix_diag_part matrix_set_diag",
+    "tagraph.engine.ops.linalg_solve_ops": "matrix_inverse matrix_determinant cholesky matrix_solve cholesky_solve "
+                                           "eye trace",
+    "tagraph.engine.ops.linalg_eigen_ops": "self_adjoint_eig self_adjoint_eigvals svd norm",
     "tagraph.engine.nn_namespace": "nn",   # tg.nn, with the recurrent networks of tg.layers
     "tagraph.engine.variables.variables": "Variable VariableScope AUTO_REUSE get_variable variable_scope "
                                           "get_variable_scope global_variables all_variables local_variables "

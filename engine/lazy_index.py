@@ -77,8 +77,12 @@ REGISTERED_BY = {
         "Gather GatherV2 ListDiff OneHot ReverseSequence Unique UniqueWithCounts Where"),
     "tagraph.engine.ops.joining_ops": (
         "ConcatOffset ConcatV2 Pack Pad PadV2 ReverseV2 Split SplitV Tile Unpack"),
+    "tagraph.engine.ops.linalg_eigen_ops": (
+        "SelfAdjointEigV2 Svd"),
     "tagraph.engine.ops.linalg_ops": (
         "Diag DiagPart MatrixBandPart MatrixTriangularSolve Qr"),
+    "tagraph.engine.ops.linalg_solve_ops": (
+        "Cholesky LogMatrixDeterminant MatrixDeterminant MatrixInverse MatrixSolve"),
     "tagraph.engine.ops.list_ops": (
         "EmptyTensorList TensorListConcatV2 TensorListElementShape TensorListFromTensor TensorListGather "
         "TensorListGetItem TensorListLength TensorListPopBack TensorListPushBack TensorListReserve "
@@ -97,6 +101,9 @@ REGISTERED_BY = {
         "SigmoidGrad Sign Sin Sqrt SqrtGrad Square SquaredDifference Sub Tanh TanhGrad"),
     "tagraph.engine.ops.matmul_ops": (
         "BatchMatMulV2 BatchMatMulV3 Einsum MatMul"),
+    "tagraph.engine.ops.matrix_diag_ops": (
+        "MatrixDiag MatrixDiagPart MatrixDiagPartV2 MatrixDiagPartV3 MatrixDiagV2 MatrixDiagV3 MatrixSetDiag "
+        "MatrixSetDiagV2 MatrixSetDiagV3"),
     "tagraph.engine.ops.nccl_ops": (
         "NcclAllReduce"),
     "tagraph.engine.ops.nd_indexing_ops": (

@@ -526,7 +526,8 @@ def main(families):
     tf.disable_eager_execution()
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
-                                                  "sparse_math", "max_pool", "linalg", "sparse_reorder"]:
+                                                  "sparse_math", "max_pool", "linalg", "sparse_reorder",
+                                                  "matrix_diag", "linalg_solve"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -575,6 +576,14 @@ def main(families):
             # Qr, DiagPart, Diag, MatrixBandPart, MatrixTriangularSolve, tf.orthogonal_initializer.
             import record_linalg  # noqa: beside this file, on sys.path when it runs as a script
             record_linalg.main(tf)
+        elif family == "matrix_diag":
+            # MatrixDiag, MatrixDiagPart, MatrixSetDiag and their V2/V3 forms: bands, alignments, padding.
+            import record_matrix_diag  # noqa: beside this file, on sys.path when it runs as a script
+            record_matrix_diag.main(tf)
+        elif family == "linalg_solve":
+            # Inverse, determinants, Cholesky, solves, eigh, svd, and eye, trace, norm, logdet, cholesky_solve.
+            import record_linalg_solve  # noqa: beside this file, on sys.path when it runs as a script
+            record_linalg_solve.main(tf)
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script
