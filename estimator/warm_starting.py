@@ -16,7 +16,6 @@ import os
 
 import numpy as np
 
-from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import GraphKeys, get_collection, get_default_graph
 from tagraph.engine.ops.array_ops import reshape
 from tagraph.engine.ops.indexing_ops import gather
@@ -27,6 +26,7 @@ from tagraph.engine.variables.init_ops import zeros_initializer
 from tagraph.engine.variables.variables import Variable
 from tagraph.protos import trackable_object_graph_pb2
 from tagraph.serialization import checkpoint_state, checkpoint_utils
+from tagraph.serialization.checkpoint_initializers import init_from_checkpoint, restore_op
 from tagraph.serialization.saver import op_list_to_dict
 
 __all__ = ["VocabInfo", "WarmStartSettings", "warm_start"]
@@ -139,56 +139,6 @@ def _object_checkpoint_renames(path, variable_names):
     return {name: names_to_keys[name] for name in variable_names}
 
 
-def _restore_op(ckpt_file, tensor_name, slice_spec, dtype, name="checkpoint_initializer"):
-    """A RestoreV2 of one tensor (or slice of one) on the CPU, as TensorFlow's checkpoint initializers."""
-    graph = get_default_graph()
-    with graph.name_scope(name) as scope, graph.device("/device:CPU:0"):
-        prefix = constant(ckpt_file, dtype=dtypes.string, name="prefix")
-        names = constant([tensor_name], dtype=dtypes.string, name="tensor_names")
-        slices = constant([slice_spec], dtype=dtypes.string, name="shape_and_slices")
-        return graph.create_op("RestoreV2", [prefix, names, slices], {"dtypes": [dtype]}, name=scope[:-1]).outputs[0]
-
-
-def _check_against_checkpoint(reader, ckpt_file, tensor_name, variable, full_shape=None):
-    if not reader.has_tensor(tensor_name):
-        raise ValueError("Tensor %s is not found in %s checkpoint %s"
-                         % (tensor_name, ckpt_file, reader.get_variable_to_shape_map()))
-    shape = full_shape if full_shape is not None else variable.shape.as_list()
-    stored = reader.get_variable_to_shape_map()[tensor_name]
-    if list(shape) != list(stored):
-        raise ValueError("Shape of variable %s (%s) doesn't match with shape of tensor %s (%s) from checkpoint "
-                         "reader." % (variable.name, variable.shape, tensor_name, stored))
-
-
-def _set_checkpoint_initializer(variable, ckpt_file, tensor_name, slice_spec):
-    """Makes ``variable``'s initializer restore ``tensor_name`` (``slice_spec`` of it) from the checkpoint."""
-    restored = _restore_op(ckpt_file, tensor_name, slice_spec, variable.dtype.base_dtype)
-    restored.set_shape(variable.shape)
-    variable._initializer_op = variable.assign(restored, read_value=False)
-    variable._initial_value = restored
-
-
-def _init_from_checkpoint(ckpt_dir_or_file, prev_name_to_variable):
-    """Sets each variable's (or each slice's) initializer to restore its tensor from the checkpoint."""
-    ckpt_file = _checkpoint_filename(ckpt_dir_or_file)
-    reader = checkpoint_utils.load_checkpoint(ckpt_file)
-    for tensor_name, variable in prev_name_to_variable.items():
-        if isinstance(variable, (list, tuple)):
-            full_name = None
-            for part in variable:
-                info = part._get_save_slice_info()
-                if full_name is None:
-                    full_name = info.full_name
-                    _check_against_checkpoint(reader, ckpt_file, tensor_name, part, info.full_shape)
-                elif full_name != info.full_name:
-                    raise ValueError("Slices must all be from the same tensor: %s != %s" % (full_name, info.full_name))
-                _set_checkpoint_initializer(part, ckpt_file, tensor_name, info.spec)
-        else:
-            _check_against_checkpoint(reader, ckpt_file, tensor_name, variable)
-            _set_checkpoint_initializer(variable, ckpt_file, tensor_name, "")
-        logger.debug("Initialize variable %s from checkpoint %s with %s", variable, ckpt_dir_or_file, tensor_name)
-
-
 def _read_vocab(path, size):
     """The first ``size`` words of a vocabulary file (all of them if ``size`` is -1)."""
     with open(path, "rb") as f:
@@ -220,7 +170,7 @@ def _load_and_remap_matrix(ckpt_file, old_tensor_name, old_shape, dtype, row_rem
     """The old matrix's rows and columns picked by the remaps (-1: not in the checkpoint), as TensorFlow's
     LoadAndRemapMatrix: the cells that are not loaded take ``initializer([n, 1])``'s values in row-major
     order."""
-    old = _restore_op(ckpt_file, old_tensor_name, "", dtype)
+    old = restore_op(ckpt_file, old_tensor_name, "", dtype)
     old.set_shape(old_shape)
     loaded = gather(old, constant(np.maximum(row_remap, 0)), axis=0)
     loaded = gather(loaded, constant(np.maximum(col_remap, 0)), axis=1)
@@ -333,11 +283,11 @@ def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_voc
             prev_tensor_name = prev_var_name or var_name
             if prev_tensor_name in vocabless_vars:
                 # Two variables from one checkpoint tensor: initialize what we have so far, then go on.
-                _init_from_checkpoint(ckpt_to_initialize_from, vocabless_vars)
+                init_from_checkpoint(ckpt_to_initialize_from, vocabless_vars)
                 vocabless_vars.clear()
             vocabless_vars[prev_tensor_name] = variable
     if vocabless_vars:
-        _init_from_checkpoint(ckpt_to_initialize_from, vocabless_vars)
+        init_from_checkpoint(ckpt_to_initialize_from, vocabless_vars)
     prev_var_name_not_used = set(var_name_to_prev_var_name.keys()) - prev_var_name_used
     vocab_info_not_used = set(var_name_to_vocab_info.keys()) - vocab_info_used
     logger.info("Warm-started %d variables.", warmstarted_count)

@@ -25,16 +25,20 @@ _LAZY = {
     "list_variables": ("tagraph.serialization.checkpoint_utils", "list_variables"),
     "load_variable": ("tagraph.serialization.checkpoint_utils", "load_variable"),
     "NewCheckpointReader": ("tagraph.serialization.checkpoint_utils", "NewCheckpointReader"),
+    "checkpoints_iterator": ("tagraph.serialization.checkpoint_utils", "checkpoints_iterator"),
+    "wait_for_new_checkpoint": ("tagraph.serialization.checkpoint_utils", "wait_for_new_checkpoint"),
+    "init_from_checkpoint": ("tagraph.serialization.checkpoint_initializers", "init_from_checkpoint"),
     "export_meta_graph": ("tagraph.serialization.meta_graph", "export_meta_graph"),
     "import_meta_graph": ("tagraph.serialization.meta_graph", "import_meta_graph"),
     "write_graph": ("tagraph.serialization.graph_files", "write_graph"),
 }
-_SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "bundle", "table", "saved_model",
-               "checkpoint_state", "io_ops")
+_SUBMODULES = ("inspect_checkpoint", "saver", "meta_graph", "checkpoint_utils", "checkpoint_initializers", "bundle",
+               "table", "saved_model", "checkpoint_state", "io_ops")
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state", "checkpoint_exists",
-           "load_checkpoint", "list_variables", "load_variable", "NewCheckpointReader", "export_meta_graph",
-           "import_meta_graph", "inspect_checkpoint", "write_graph"]
+           "load_checkpoint", "list_variables", "load_variable", "NewCheckpointReader", "checkpoints_iterator",
+           "wait_for_new_checkpoint", "init_from_checkpoint", "export_meta_graph", "import_meta_graph",
+           "inspect_checkpoint", "write_graph"]
 
 
 def __getattr__(name):

@@ -1,4 +1,5 @@
-"""Reading checkpoints without a graph: ``load_checkpoint``, ``list_variables``, ``load_variable``.
+"""Reading checkpoints without a graph: ``load_checkpoint``, ``list_variables``, ``load_variable``, and waiting
+for new ones (``checkpoints_iterator``, ``wait_for_new_checkpoint``: an evaluation job following a training one).
 
     reader = load_checkpoint("/tmp/train")           # a folder: its latest checkpoint; or a prefix
     reader.get_variable_to_shape_map()               # {"v1": [3], "v2": [5]}
@@ -8,12 +9,17 @@
 Same names and behaviour as TensorFlow's ``tf.train.load_checkpoint`` and its CheckpointReader
 (``py_checkpoint_reader.NewCheckpointReader``); dtypes are tagraph DTypes.
 """
+import logging
 import os
+import time
 
 from tagraph.engine.framework import dtypes, errors, file_io
 from tagraph.serialization import bundle, bundle_dtypes, checkpoint_state
 
-__all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable"]
+__all__ = ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "list_variables", "load_variable",
+           "wait_for_new_checkpoint", "checkpoints_iterator"]
+
+logger = logging.getLogger("tagraph.serialization.checkpoint_utils")
 
 
 class _UnknownDType:
@@ -148,3 +154,43 @@ def list_variables(ckpt_dir_or_file):
     reader = load_checkpoint(ckpt_dir_or_file)
     variable_map = reader.get_variable_to_shape_map()
     return [(name, variable_map[name]) for name in sorted(variable_map)]
+
+
+def wait_for_new_checkpoint(checkpoint_dir, last_checkpoint=None, seconds_to_sleep=1, timeout=None):
+    """The folder's latest checkpoint once it is another than ``last_checkpoint``; None after ``timeout``
+    seconds (None: wait for ever)."""
+    logger.info("Waiting for new checkpoint at %s", checkpoint_dir)
+    stop_time = time.time() + timeout if timeout is not None else None
+    while True:
+        path = checkpoint_state.latest_checkpoint(checkpoint_dir)
+        if path is not None and path != last_checkpoint:
+            logger.info("Found new checkpoint at %s", path)
+            return path
+        if stop_time is not None and time.time() + seconds_to_sleep > stop_time:
+            return None
+        time.sleep(seconds_to_sleep)
+
+
+def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, timeout_fn=None):
+    """Yields each new checkpoint of the folder as it appears, at most one every ``min_interval_secs``; after
+    ``timeout`` seconds without one it stops, unless ``timeout_fn()`` says more may come (returns False).
+
+        for path in checkpoints_iterator("/tmp/train", timeout=600):
+            evaluate(path)
+    """
+    path = None
+    while True:
+        new_path = wait_for_new_checkpoint(checkpoint_dir, path, timeout=timeout)
+        if new_path:
+            start = time.time()
+            path = new_path
+            yield path
+            left = start + min_interval_secs - time.time()
+            if left > 0:
+                time.sleep(left)
+        elif timeout_fn is None:
+            logger.info("Timed-out waiting for a checkpoint (without timeout_fn).")
+            return
+        if timeout_fn is not None and timeout_fn():
+            logger.info("Done. No new checkpoints will be generated.")
+            return

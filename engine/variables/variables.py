@@ -391,6 +391,12 @@ def _store(graph):
     return graph._variable_scope_store
 
 
+def variable_store(graph):
+    """``{full name: Variable}`` of the variables ``get_variable`` made in ``graph`` (a partitioned variable's
+    parts under ``name/part_<i>``): what TensorFlow's default variable store holds."""
+    return dict(_store(graph).vars)
+
+
 class VariableScope:
     """A scope for ``get_variable``: a name prefix, reuse, and defaults for new variables."""
 
