@@ -69,6 +69,8 @@ _EXPORTS = {
     "tagraph.engine.ops.nn_ops": "top_k",
     "tagraph.engine.ops.sort_ops": "argsort sort",
     "tagraph.engine.ops.clip_ops": "*",
+    "tagraph.engine.ops.decode_ops": "*",
+    "tagraph.engine.data.matching_files": "matching_files",
     "tagraph.engine.ops.linalg_ops": "qr diag diag_part matrix_band_part matrix_triangular_solve matrix_transpose",
     "tagraph.engine.ops.matrix_diag_ops": "matrix_diag matrix_diag_part matrix_set_diag",
     "tagraph.engine.ops.linalg_solve_ops": "matrix_inverse matrix_determinant cholesky matrix_solve cholesky_solve "

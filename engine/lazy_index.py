@@ -65,6 +65,8 @@ REGISTERED_BY = {
         "AvgPool AvgPoolGrad Conv2D Conv2DBackpropFilter Conv2DBackpropInput MaxPool MaxPoolGrad"),
     "tagraph.engine.ops.crop_and_resize_ops": (
         "CropAndResize CropAndResizeGradBoxes CropAndResizeGradImage"),
+    "tagraph.engine.ops.decode_ops": (
+        "DecodeCSV DecodeCompressed DecodePaddedRaw DecodeRaw ParseTensor ReadFile SerializeTensor WriteFile"),
     "tagraph.engine.ops.depthwise_conv_ops": (
         "DepthwiseConv2dNative DepthwiseConv2dNativeBackpropFilter DepthwiseConv2dNativeBackpropInput"),
     "tagraph.engine.ops.image_codec_ops": (
@@ -255,4 +257,6 @@ STAR_EXPORTS = {
         "scatter_nd_update scatter_nd_add scatter_nd_sub count_up_to").split()),
     "tagraph.engine.ops.clip_ops": tuple((
         "clip_by_value clip_by_norm clip_by_average_norm global_norm clip_by_global_norm").split()),
+    "tagraph.engine.ops.decode_ops": tuple((
+        "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
 }

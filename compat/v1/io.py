@@ -1,5 +1,6 @@
-"""``tf.io``: Example parsing (``tagraph.engine``), TFRecord files (``tagraph.engine.framework.tfrecord``) and
-``tf.io.gfile``, TensorFlow's lower-case file API.
+"""``tf.io``: Example parsing, CSV and raw bytes, whole files (``tagraph.engine``), the image codecs
+(``tagraph.engine.image``), TFRecord files (``tagraph.engine.framework.tfrecord``) and ``tf.io.gfile``,
+TensorFlow's lower-case file API.
 
     features = tf.io.parse_single_example(serialized, {"x": tf.io.FixedLenFeature([2], tf.float32)})
     tf.io.gfile.makedirs("/tmp/run")
@@ -13,4 +14,4 @@ from tagraph.engine.framework import tfrecord as _tfrecord
 gfile = _namespace.new_module(__name__ + ".gfile", "tf.io.gfile", "``tf.io.gfile``: see ``tf.gfile``.",
                               sources=(_files,))
 
-_namespace.install(globals(), "tf.io", sources=(_tg, _tfrecord, _serialization))
+_namespace.install(globals(), "tf.io", sources=(_tg, _tg.image, _tfrecord, _serialization))

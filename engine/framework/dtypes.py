@@ -150,7 +150,7 @@ for _name, _enum, _np_type in _TABLE:
     _BY_ENUM[_enum + 100] = _ref
     _BY_NAME[_name + "_ref"] = _ref
     globals()[_name] = _d
-__all__ = ["DType", "as_dtype", "datatype_name"] + [name for name, _, _ in _TABLE]
+__all__ = ["DType", "as_dtype", "datatype_name", "type_string"] + [name for name, _, _ in _TABLE]
 _BY_NAME["half"] = _BY_NAME["float16"]
 _BY_NAME["float"] = _BY_NAME["float32"]
 _BY_NAME["double"] = _BY_NAME["float64"]
@@ -193,6 +193,13 @@ def as_dtype(value):
             return _BY_NAME[npd.name]
         raise TypeError("Cannot convert numpy dtype %r to a tagraph dtype" % (npd,))
     return d
+
+
+def type_string(dtype):
+    """TensorFlow's DataTypeString, which its error messages use: "float" for float32, "double", "half",
+    "int64", "string", ..."""
+    name = as_dtype(dtype).name
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(name, name)
 
 
 def datatype_name(enum):

@@ -33,7 +33,7 @@ from tagraph.engine.framework.graph import GraphKeys, get_default_graph
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops.control_flow_ops import group, no_op
-from tagraph.engine.ops.lookup_tables import DenseTable, MutableTable, StaticTable, tf_type_name
+from tagraph.engine.ops.lookup_tables import DenseTable, MutableTable, StaticTable
 from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid
 
 __all__ = ["hash_table_v2", "mutable_hash_table_v2", "mutable_hash_table_of_tensors_v2",
@@ -72,8 +72,8 @@ def _table(ctx, make):
         table = state[key] = make(container, name)
     key_dtype, value_dtype = dtypes.as_dtype(a["key_dtype"]), dtypes.as_dtype(a["value_dtype"])
     if table.key_dtype != key_dtype or table.value_dtype != value_dtype:
-        raise invalid("Conflicting key/value dtypes %s->%s with %s-%s for table %s", tf_type_name(key_dtype),
-                      tf_type_name(value_dtype), tf_type_name(table.key_dtype), tf_type_name(table.value_dtype),
+        raise invalid("Conflicting key/value dtypes %s->%s with %s-%s for table %s", dtypes.type_string(key_dtype),
+                      dtypes.type_string(value_dtype), dtypes.type_string(table.key_dtype), dtypes.type_string(table.value_dtype),
                       name)
     state[ctx.op] = table
     return table
@@ -132,7 +132,7 @@ def _check_handle_types(op, key_attr, value_attr):
         got = op.get_attr(attr)
         if dtypes.as_dtype(want) != dtypes.as_dtype(got):
             raise ValueError("Trying to read value with wrong dtype. Expected %s got %s"
-                             % (tf_type_name(dtypes.as_dtype(want)), tf_type_name(dtypes.as_dtype(got))))
+                             % (dtypes.type_string(dtypes.as_dtype(want)), dtypes.type_string(dtypes.as_dtype(got))))
     return data
 
 
@@ -155,9 +155,9 @@ def _signature(table, have, want_values=True, outputs=()):
     """TensorFlow's MatchSignature check of a lookup kernel's input types against the table's."""
     want = [table.key_dtype] + ([table.value_dtype] if want_values else [])
     if list(have) != want or list(outputs) not in ([], [table.value_dtype]):
-        show = lambda ts: ", ".join(["resource"] + [tf_type_name(t) for t in ts])  # noqa: E731
-        outs = ", ".join(tf_type_name(t) for t in outputs)
-        want_outs = tf_type_name(table.value_dtype) if outputs else ""
+        show = lambda ts: ", ".join(["resource"] + [dtypes.type_string(t) for t in ts])  # noqa: E731
+        outs = ", ".join(dtypes.type_string(t) for t in outputs)
+        want_outs = dtypes.type_string(table.value_dtype) if outputs else ""
         raise invalid("Signature mismatch, have: %s->%s expected: %s->%s", show(have), outs, show(want), want_outs)
 
 
@@ -194,8 +194,8 @@ def _export(ctx, table):
     keys, values = table.export()
     want = _attr_types(ctx, "Tkeys", "Tvalues")
     if want != [table.key_dtype, table.value_dtype]:
-        raise invalid("Table exports %s keys and %s values, not %s and %s", tf_type_name(table.key_dtype),
-                      tf_type_name(table.value_dtype), tf_type_name(want[0]), tf_type_name(want[1]))
+        raise invalid("Table exports %s keys and %s values, not %s and %s", dtypes.type_string(table.key_dtype),
+                      dtypes.type_string(table.value_dtype), dtypes.type_string(want[0]), dtypes.type_string(want[1]))
     return keys, values
 
 
@@ -327,15 +327,15 @@ def _initialize_from_text_file(ctx, table, filename):
 def _check_text_file_dtypes(table, key_index, value_index):
     kd, vd = table.key_dtype, table.value_dtype
     if key_index == _LINE_NUMBER and kd != dtypes.int64:
-        raise invalid("Key index for line number requires table key dtype of int64, got %s", tf_type_name(kd))
+        raise invalid("Key index for line number requires table key dtype of int64, got %s", dtypes.type_string(kd))
     if key_index == _WHOLE_LINE and not kd.is_integer and kd != dtypes.string:
-        raise invalid("Key index for whole line requires string or integer table key, got %s", tf_type_name(kd))
+        raise invalid("Key index for whole line requires string or integer table key, got %s", dtypes.type_string(kd))
     if value_index == _LINE_NUMBER and vd != dtypes.int64:
         raise invalid("Value index for line number requires table value dtype of int64, got %s",
-                      tf_type_name(vd))
+                      dtypes.type_string(vd))
     if value_index == _WHOLE_LINE and not vd.is_integer and vd != dtypes.string:
         raise invalid("Value index for whole line requires table value dtype of integer or string, got %s",
-                      tf_type_name(vd))
+                      dtypes.type_string(vd))
 
 
 def _open(path):
@@ -421,7 +421,7 @@ def _field(line, tokens, index, dtype, line_no, offset):
         except ValueError:
             raise invalid("Field %s in line %d is not a valid %s.", show, line_no, what) from None
         return float(np.float32(value)) if dtype == dtypes.float32 else value
-    raise invalid("Data type %s not supported.", tf_type_name(dtype))
+    raise invalid("Data type %s not supported.", dtypes.type_string(dtype))
 
 
 # --- constructors, as TensorFlow's generated wrappers --------------------------------------------------

@@ -19,15 +19,10 @@ from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.ops.op_util import dbg, invalid
 from tagraph.engine.ops.string_hash_ops import hash64
 
-__all__ = ["StaticTable", "MutableTable", "DenseTable", "tf_type_name"]
+__all__ = ["StaticTable", "MutableTable", "DenseTable"]
 
 _MISSING = object()
 _MASK = (1 << 64) - 1
-
-
-def tf_type_name(dtype):
-    """TensorFlow's DataTypeString: "float", "double", "int64", "string", ..."""
-    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
 
 
 def _np_dtype(dtype):

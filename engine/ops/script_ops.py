@@ -84,11 +84,6 @@ def _error_for(e):
     return cls(None, None, message)
 
 
-def _type_string(dtype):
-    # TensorFlow's DataTypeString, which its messages use.
-    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
-
-
 def _numpy_arg(x, eager):
     x = np.asarray(x)
     if eager:
@@ -135,7 +130,7 @@ def _numpy_outputs(token, ret, tout):
     for i, ((value, dtype), want) in enumerate(zip(values, tout)):
         if dtype != want:
             raise errors.InvalidArgumentError(None, None, "%d-th value returned by %s is %s, but expects %s"
-                                              % (i, token, _type_string(dtype), _type_string(want)))
+                                              % (i, token, dtypes.type_string(dtype), dtypes.type_string(want)))
         out.append(value)
     return out
 

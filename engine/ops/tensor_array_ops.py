@@ -53,12 +53,6 @@ def _invalid(fmt, *args):
     return errors.InvalidArgumentError(None, None, fmt % args)
 
 
-def _tf_type(dtype):
-    """TensorFlow's DataTypeString: ``float`` and ``double`` for float32 and float64."""
-    name = dtypes.as_dtype(np.dtype(dtype)).name
-    return {"float32": "float", "float64": "double"}.get(name, name)
-
-
 def _shape_str(s):
     """A partial shape as TensorFlow's PartialTensorShape::DebugString writes it."""
     if s is None:
@@ -128,7 +122,8 @@ class ArrayStore:
 
     def check_dtype(self, dtype, verb):
         if np.dtype(dtype) != self.dtype:
-            raise _invalid("TensorArray dtype is %s but Op %s dtype %s.", _tf_type(self.dtype), verb, _tf_type(dtype))
+            raise _invalid("TensorArray dtype is %s but Op %s dtype %s.", dtypes.type_string(np.dtype(self.dtype)),
+                           verb, dtypes.type_string(np.dtype(dtype)))
 
     def write(self, index, value):
         n = len(self.items)

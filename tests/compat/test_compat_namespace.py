@@ -80,7 +80,7 @@ def test_dir_shows_the_names():
     ("tf.summary.initialize", "tf.summary.initialize"),
     ("tf.nn.ctc_loss", "tf.nn.ctc_loss"),
     ("tf.nn.ctc_beam_search_decoder", "tf.nn.ctc_beam_search_decoder"),
-    ("tf.io.decode_csv", "tf.io.decode_csv"),
+    ("tf.io.decode_proto", "tf.io.decode_proto"),
     ("tf.train.Server", "tf.train.Server"),
     ("tf.train.replica_device_setter", "tf.train.replica_device_setter"),
     ("tf.estimator.DNNClassifier", "tf.estimator.DNNClassifier"),

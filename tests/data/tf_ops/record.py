@@ -527,7 +527,7 @@ def main(families):
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
-                                                  "matrix_diag", "linalg_solve"]:
+                                                  "matrix_diag", "linalg_solve", "decode"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -584,6 +584,10 @@ def main(families):
             # Inverse, determinants, Cholesky, solves, eigh, svd, and eye, trace, norm, logdet, cholesky_solve.
             import record_linalg_solve  # noqa: beside this file, on sys.path when it runs as a script
             record_linalg_solve.main(tf)
+        elif family == "decode":
+            # DecodeCSV, DecodeRaw, DecodePaddedRaw, DecodeCompressed, SerializeTensor, ParseTensor (decode.json).
+            import record_decode  # noqa: beside this file, on sys.path when it runs as a script
+            record_decode.main()
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script
