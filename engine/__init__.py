@@ -76,6 +76,8 @@ _EXPORTS = {
     "tagraph.engine.ops.linalg_solve_ops": "matrix_inverse matrix_determinant cholesky matrix_solve cholesky_solve "
                                            "eye trace",
     "tagraph.engine.ops.linalg_eigen_ops": "self_adjoint_eig self_adjoint_eigvals svd norm",
+    "tagraph.engine.ops.complex_ops": "complex real imag conj angle",
+    "tagraph.engine.ops.fft_ops": "*",
     "tagraph.engine.nn_namespace": "nn",   # tg.nn, with the recurrent networks of tg.layers
     "tagraph.engine.variables.variables": "Variable VariableScope AUTO_REUSE get_variable variable_scope "
                                           "get_variable_scope global_variables all_variables local_variables "

@@ -54,6 +54,8 @@ REGISTERED_BY = {
         "AdjustContrastv2 AdjustHue AdjustSaturation HSVToRGB RGBToHSV"),
     "tagraph.engine.ops.comparison_ops": (
         "Equal Greater GreaterEqual IsFinite IsNan Less LessEqual LogicalAnd LogicalNot LogicalOr NotEqual"),
+    "tagraph.engine.ops.complex_ops": (
+        "Angle Complex ComplexAbs Conj Imag Real"),
     "tagraph.engine.ops.constant_op": (
         "Const"),
     "tagraph.engine.ops.control_flow_ops": (
@@ -69,6 +71,8 @@ REGISTERED_BY = {
         "DecodeCSV DecodeCompressed DecodePaddedRaw DecodeRaw ParseTensor ReadFile SerializeTensor WriteFile"),
     "tagraph.engine.ops.depthwise_conv_ops": (
         "DepthwiseConv2dNative DepthwiseConv2dNativeBackpropFilter DepthwiseConv2dNativeBackpropInput"),
+    "tagraph.engine.ops.fft_ops": (
+        "FFT FFT2D FFT3D IFFT IFFT2D IFFT3D IRFFT IRFFT2D IRFFT3D RFFT RFFT2D RFFT3D"),
     "tagraph.engine.ops.image_codec_ops": (
         "DecodeAndCropJpeg DecodeBmp DecodeGif DecodeImage DecodeJpeg DecodePng EncodeJpeg "
         "EncodeJpegVariableQuality EncodePng ExtractJpegShape"),
@@ -259,4 +263,6 @@ STAR_EXPORTS = {
         "clip_by_value clip_by_norm clip_by_average_norm global_norm clip_by_global_norm").split()),
     "tagraph.engine.ops.decode_ops": tuple((
         "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
+    "tagraph.engine.ops.fft_ops": tuple((
+        "fft ifft fft2d ifft2d fft3d ifft3d rfft irfft rfft2d irfft2d rfft3d irfft3d").split()),
 }

@@ -28,7 +28,7 @@ from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfil
 from tagraph.compat.v1 import feature_column  # noqa: F401
 from tagraph.compat.v1 import image, io, keras  # noqa: F401
 from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nn, python_io, random  # noqa: F401
-from tagraph.compat.v1 import saved_model, sparse, strings, summary, train  # noqa: F401
+from tagraph.compat.v1 import saved_model, signal, sparse, spectral, strings, summary, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2
 from tagraph.protos import config_pb2 as _config_pb2
 from tagraph.protos import graph_pb2 as _graph_pb2

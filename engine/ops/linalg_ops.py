@@ -328,7 +328,6 @@ def _matrix_triangular_solve_shape(op):
 
 @register_gradient("MatrixTriangularSolve")
 def _matrix_triangular_solve_grad(op, grad):
-    no_complex_gradient(op)
     a, b = op.inputs
     adjoint, lower = op.get_attr("adjoint"), op.get_attr("lower")
     c = op.outputs[0]

@@ -279,7 +279,21 @@ def _unary(op_type, doc):
 
 
 negative = neg = _unary("Neg", "-x elementwise.")
-abs = _unary("Abs", "|x| elementwise.")  # noqa: A001
+_real_abs = _unary("Abs", "|x| elementwise.")
+
+
+def abs(x, name=None):  # noqa: A001 - TensorFlow's name
+    """|x| elementwise; of a complex x its magnitude (ComplexAbs, float32 or float64), as ``tf.abs``."""
+    is_complex = convert_to_tensor(x).dtype.is_complex if is_tensor_like(x) else np.asarray(x).dtype.kind == "c"
+    if not is_complex:
+        return _real_abs(x, name=name)
+    g = _graph_of([x])
+    with g.as_default(), g.name_scope(name or "Abs") as scope:
+        x = convert_to_tensor(x, name="x")
+        part = dtypes.float32 if x.dtype.base_dtype == dtypes.complex64 else dtypes.float64
+        return make_op("ComplexAbs", [x], {"Tout": part}, name=scope)
+
+
 sign = _unary("Sign", "-1, 0 or 1 by the sign of x (NaN for NaN).")
 square = _unary("Square", "x * x elementwise.")
 sqrt = _unary("Sqrt", "Square root elementwise.")
@@ -711,4 +725,4 @@ register_tensor_operators(
     # ``x * y`` names its op "mul" where ``tf.multiply(x, y)`` names it "Mul", as TensorFlow does.
     add=lambda x, y: add(x, y, name="add"), sub=lambda x, y: subtract(x, y, name="sub"),
     mul=lambda x, y: multiply(x, y, name="mul"), truediv=truediv, floordiv=floordiv, mod=floormod, pow=pow,
-    neg=lambda x: make_op("Neg", [x], name="Neg"), abs=lambda x: make_op("Abs", [x], name="Abs"))
+    neg=lambda x: make_op("Neg", [x], name="Neg"), abs=lambda x: abs(x))

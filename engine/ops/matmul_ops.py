@@ -23,7 +23,8 @@ from tagraph.engine.ops import indexing_ops, joining_ops, math_ops
 from tagraph.engine.ops.array_ops import broadcast_to, ones, rank, reshape, shape, size, transpose
 from tagraph.engine.ops.comparison_ops import greater_equal
 from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.ops.op_util import dbg, f16_acc, invalid, is_tensor_like, no_complex_gradient
+from tagraph.engine.ops.complex_ops import conj
+from tagraph.engine.ops.op_util import dbg, f16_acc, invalid, is_tensor_like
 from tagraph.engine.ops.reduction_ops import reduce_prod, reduce_sum
 from tagraph.engine.ops.slicing_ops import strided_slice
 
@@ -140,26 +141,31 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     with g.as_default(), g.name_scope(name or "MatMul") as scope:
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, name="b", preferred_dtype=a.dtype.base_dtype)
-        if a.dtype.is_complex and (transpose_a or transpose_b or adjoint_a or adjoint_b):
-            # TensorFlow conjugates with a Conj op here, which tagraph's op set does not have.
-            if transpose_a or transpose_b:
-                raise NotImplementedError("matmul of complex matrices with transpose_a/transpose_b (not "
-                                          "adjoint) is not supported")
-            return make_op("BatchMatMulV2", [a, b], {"adj_x": bool(adjoint_a), "adj_y": bool(adjoint_b)},
-                           name=scope)
-        ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
         ra, rb = a.shape.rank, b.shape.rank
         if ra is None or rb is None or ra > 2 or rb > 2:
-            return make_op("BatchMatMulV2", [a, b], {"adj_x": ta, "adj_y": tb}, name=scope)
-        return make_op("MatMul", [a, b], {"transpose_a": ta, "transpose_b": tb}, name=scope)
+            # As TensorFlow's: BatchMatMulV2 has adjoints only, so a transposed operand is conjugated first
+            # (conj of a real tensor is the tensor).
+            if transpose_a:
+                a, adjoint_a = conj(a), True
+            if transpose_b:
+                b, adjoint_b = conj(b), True
+            return make_op("BatchMatMulV2", [a, b], {"adj_x": bool(adjoint_a), "adj_y": bool(adjoint_b)},
+                           name=scope)
+        # MatMul has transposes only: an adjoint operand is conjugated first.
+        if adjoint_a:
+            a, transpose_a = conj(a), True
+        if adjoint_b:
+            b, transpose_b = conj(b), True
+        return make_op("MatMul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)},
+                       name=scope)
 
 
 # --- gradients --------------------------------------------------------------------------------------
 
 @register_gradient("MatMul")
 def _matmul_grad(op, grad):
-    no_complex_gradient(op)
-    a, b = op.inputs
+    # TensorFlow's: the conjugates of the inputs (themselves when real) in transposed products.
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
 
     def mm(x, y, tx=False, ty=False):
@@ -461,8 +467,8 @@ def einsum(equation, *inputs, **kwargs):
 @register_gradient("Einsum")
 def _einsum_grad(op, grad):
     # TensorFlow's (linalg_grad.py): the gradient of a contraction is the contraction of the output's
-    # gradient with the other operand back to the input's labels; labels summed away are broadcast back.
-    no_complex_gradient(op)
+    # gradient with the other operand back to the input's labels; labels summed away are broadcast back;
+    # complex operands are conjugated.
     equation = op.get_attr("equation")
     equation = equation.decode() if isinstance(equation, bytes) else equation
     input_subs, output_subs = equation.split("->")
@@ -477,6 +483,8 @@ def _einsum_grad(op, grad):
         x_subs += "" if _ELLIPSIS in x_subs else _ELLIPSIS
         y_subs += "" if _ELLIPSIS in y_subs else _ELLIPSIS
     x, y = op.inputs
+    if grad.dtype.is_complex:
+        x, y = conj(x), conj(y)
     x_shape, y_shape = shape(x), shape(y)
     grad_x = _einsum_grad_wrt(grad, y, x_shape, x_subs, y_subs, output_subs)
     grad_y = _einsum_grad_wrt(grad, x, y_shape, y_subs, x_subs, output_subs)

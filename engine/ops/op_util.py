@@ -208,8 +208,8 @@ def is_zeros_tensor(t):
 
 
 def no_complex_gradient(op):
-    """Raises NotImplementedError for a complex ``op``: the gradients of complex products need Conj,
-    which is not among tagraph's op definitions."""
+    """Raises NotImplementedError for a complex ``op`` whose gradient tagraph builds for real numbers only
+    (TensorFlow's conjugates where the complex gradient needs it; that form is not written yet)."""
     if op.inputs[0].dtype.is_complex:
-        raise NotImplementedError("The gradient of %s on complex numbers needs Conj, which tagraph lacks"
-                                  % op.type)
+        raise NotImplementedError("The gradient of %s on complex numbers is not implemented in tagraph yet (its "
+                                  "real gradient is)" % op.type)

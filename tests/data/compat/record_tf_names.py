@@ -37,7 +37,8 @@ COVERED = ["", "app", "compat", "dtypes", "errors", "gfile", "graph_util", "init
            "saved_model",
            "saved_model.builder", "saved_model.constants", "saved_model.loader", "saved_model.main_op",
            "saved_model.signature_constants", "saved_model.signature_def_utils", "saved_model.tag_constants",
-           "saved_model.utils", "sparse", "strings", "summary", "train", "lookup", "lookup.experimental",
+           "saved_model.utils", "signal", "sparse", "spectral", "strings", "summary", "train", "lookup",
+           "lookup.experimental",
            "data", "data.experimental", "feature_column", "image", "keras", "keras.activations", "keras.backend",
            "keras.initializers", "keras.layers", "keras.models", "keras.regularizers"]
 ESTIMATOR = {"estimator": "", "estimator.export": "export", "estimator.inputs": "inputs"}

@@ -527,7 +527,8 @@ def main(families):
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
-                                                  "matrix_diag", "linalg_solve", "decode"]:
+                                                  "matrix_diag", "linalg_solve", "decode",
+                                                  "complex_fft"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -588,6 +589,10 @@ def main(families):
             # DecodeCSV, DecodeRaw, DecodePaddedRaw, DecodeCompressed, SerializeTensor, ParseTensor (decode.json).
             import record_decode  # noqa: beside this file, on sys.path when it runs as a script
             record_decode.main()
+        elif family == "complex_fft":
+            # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
+            import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script
+            record_complex_fft.main(tf)
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script

@@ -5,6 +5,7 @@ import pytest
 
 import tagraph.engine as tg
 from gradient_checks import check_gradient
+import complex_reference
 from tf_reference import check_case, check_error, family
 
 CASES, ERRORS, DATA = family("einsum")
@@ -82,3 +83,11 @@ def test_setdiff1d_is_tensorflows_list_diff(device):
                 sess.run(out, {x: [[1]], y: [1]})
     np.testing.assert_array_equal(got[0], [4, 4, 3])
     np.testing.assert_array_equal(got[1], [0, 2, 3])
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["static", "dynamic"])
+@pytest.mark.parametrize("case", complex_reference.cases("products", "einsum_"))
+def test_complex_gradients_match_tensorflow(device, case, known):
+    """Einsum of complex tensors: values and gradients recorded from TensorFlow
+    (tests/data/tf_ops/record_complex_fft.py)."""
+    complex_reference.check_case(device, case, known)

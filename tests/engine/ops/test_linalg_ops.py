@@ -13,6 +13,7 @@ from tagraph.engine.ops import linalg_ops
 from tagraph.engine.variables import init_ops
 from tagraph.protos import graph_pb2
 from gradient_checks import check_gradient
+import complex_reference
 from tf_reference import DATA as TF_OPS, check_error
 
 
@@ -179,3 +180,11 @@ def test_qr_gradient_refuses_what_tensorflows_refuses():
         b = tg.placeholder(tg.float64, [None, None])
         with pytest.raises(NotImplementedError, match="dynamic shapes"):
             tg.gradients(tg.reduce_sum(linalg_ops.qr(b).r), b)
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["static", "dynamic"])
+@pytest.mark.parametrize("case", complex_reference.cases("products", "triangular_solve_"))
+def test_complex_gradients_match_tensorflow(device, case, known):
+    """MatrixTriangularSolve of complex tensors: values and gradients recorded from TensorFlow
+    (tests/data/tf_ops/record_complex_fft.py)."""
+    complex_reference.check_case(device, case, known)

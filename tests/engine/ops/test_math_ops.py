@@ -8,6 +8,7 @@ import pytest
 
 import tagraph.engine as tg
 from gradient_checks import check_gradient
+import complex_reference
 from tagraph.engine.framework import errors
 
 _RNG = np.random.default_rng(1234)
@@ -964,3 +965,12 @@ def test_broadcast_gradient_args(device):
             np.testing.assert_array_equal(b, [1, 2, 3])
             with pytest.raises(errors.InvalidArgumentError, match="Incompatible shapes"):
                 sess.run(r0, {s0: [2], s1: [3]})
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["static", "dynamic"])
+@pytest.mark.parametrize("case", complex_reference.cases("products", "matmul_") +
+                         complex_reference.cases("products", "batch_matmul_"))
+def test_complex_gradients_match_tensorflow(device, case, known):
+    """MatMul and BatchMatMulV2 of complex tensors (tf.matmul conjugating transposed and adjoint operands as
+    TensorFlow does): values and gradients recorded from TensorFlow (tests/data/tf_ops/record_complex_fft.py)."""
+    complex_reference.check_case(device, case, known)
