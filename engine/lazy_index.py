@@ -265,4 +265,7 @@ STAR_EXPORTS = {
         "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
     "tagraph.engine.ops.fft_ops": tuple((
         "fft ifft fft2d ifft2d fft3d ifft3d rfft irfft rfft2d irfft2d rfft3d irfft3d").split()),
+    "tagraph.engine.train.learning_rate_decay": tuple((
+        "exponential_decay piecewise_constant piecewise_constant_decay polynomial_decay cosine_decay "
+        "cosine_decay_restarts linear_cosine_decay noisy_linear_cosine_decay inverse_time_decay natural_exp_decay").split()),
 }

@@ -17,8 +17,7 @@ _EXPORTS = {
                                                    "ProximalGradientDescentOptimizer AdagradDAOptimizer",
     "tagraph.engine.train.training_util": "get_global_step get_or_create_global_step create_global_step "
                                           "assert_global_step global_step",
-    "tagraph.engine.train.learning_rate_decay": "exponential_decay piecewise_constant polynomial_decay cosine_decay "
-                                                "inverse_time_decay natural_exp_decay",
+    "tagraph.engine.train.learning_rate_decay": "*",
     "tagraph.engine.train.moving_averages": "ExponentialMovingAverage",
     "tagraph.engine.train.towers": "average_gradients all_reduce_gradients",
 }

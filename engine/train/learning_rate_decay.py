@@ -15,9 +15,11 @@ from tagraph.engine.framework.op_builder import make_op
 from tagraph.engine.ops import math_ops
 from tagraph.engine.ops.comparison_ops import equal, greater, less_equal, logical_and
 from tagraph.engine.ops.constant_op import constant
-from tagraph.engine.ops.control_flow_ops import case
+from tagraph.engine.ops.control_flow_ops import case, cond
+from tagraph.engine.ops.random_ops import random_normal
 
-__all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay", "cosine_decay", "inverse_time_decay",
+__all__ = ["exponential_decay", "piecewise_constant", "piecewise_constant_decay", "polynomial_decay", "cosine_decay",
+           "cosine_decay_restarts", "linear_cosine_decay", "noisy_linear_cosine_decay", "inverse_time_decay",
            "natural_exp_decay"]
 
 
@@ -135,6 +137,76 @@ def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
         return math_ops.multiply(lr, decayed, name="Mul")
 
 
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
+    """Cosine decay with warm restarts (SGDR): a cosine decay over ``first_decay_steps``, then again over
+    ``t_mul`` times as many steps from ``m_mul`` times the rate, and so on.
+
+        lr = tg.train.cosine_decay_restarts(0.1, step, 1000)
+    """
+    _check_step(global_step, "cosine decay restarts")
+    with get_default_graph().name_scope(name or "SGDRDecay") as scope:
+        lr, dtype = _lr(learning_rate)
+        first_decay_steps = _cast(first_decay_steps, dtype)
+        alpha = _cast(alpha, dtype)
+        t_mul = _cast(t_mul, dtype)
+        m_mul = _cast(m_mul, dtype)
+        fraction = _cast(global_step, dtype) / first_decay_steps
+
+        def restart(geometric):
+            if geometric:
+                i_restart = math_ops.floor(math_ops.log(1.0 - fraction * (1.0 - t_mul)) / math_ops.log(t_mul))
+                sum_r = (1.0 - t_mul ** i_restart) / (1.0 - t_mul)
+                return i_restart, (fraction - sum_r) / t_mul ** i_restart
+            i_restart = math_ops.floor(fraction)
+            return i_restart, fraction - i_restart
+        i_restart, completed = cond(equal(t_mul, 1.0), lambda: restart(False), lambda: restart(True))
+        m_fac = m_mul ** i_restart
+        cosine = 0.5 * m_fac * (1.0 + math_ops.cos(constant(math.pi, dtype=dtype) * completed))
+        decayed = (1 - alpha) * cosine + alpha
+        return math_ops.multiply(lr, decayed, name=scope)
+
+
+def _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, noise, default_name, name):
+    """Linear cosine decay; ``noise`` (initial_variance, variance_decay) adds TensorFlow's noisy variant's
+    normal noise to the linear part."""
+    with get_default_graph().name_scope(name or default_name) as scope:
+        lr, dtype = _lr(learning_rate)
+        decay_steps = _cast(decay_steps, dtype)
+        if noise is not None:
+            initial_variance, variance_decay = _cast(noise[0], dtype), _cast(noise[1], dtype)
+        num_periods = _cast(num_periods, dtype)
+        alpha = _cast(alpha, dtype)
+        beta = _cast(beta, dtype)
+        step = math_ops.minimum(_cast(global_step, dtype), decay_steps)
+        linear = (decay_steps - step) / decay_steps
+        if noise is not None:
+            variance = initial_variance / math_ops.pow(_const_left(math_ops.add, "add", 1.0, step), variance_decay,
+                                                       name="Pow")
+            linear = linear + random_normal(linear.shape, stddev=math_ops.sqrt(variance))
+        completed = step / decay_steps
+        fraction = _const_left(math_ops.multiply, "mul", 2.0, num_periods) * completed
+        cos = math_ops.cos(constant(math.pi, dtype=dtype) * fraction)
+        cosine = _const_left(math_ops.multiply, "mul", 0.5, _const_left(math_ops.add, "add", 1.0, cos))
+        return math_ops.multiply(lr, (alpha + linear) * cosine + beta, name=scope)
+
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0, beta=0.001, name=None):
+    """``learning_rate * ((alpha + linear) * cosine + beta)``: a linear decay to 0 over ``decay_steps`` times a
+    cosine of ``num_periods`` periods."""
+    _check_step(global_step, "linear cosine decay")
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, None,
+                          "LinearCosineDecay", name)
+
+
+def noisy_linear_cosine_decay(learning_rate, global_step, decay_steps, initial_variance=1.0, variance_decay=0.55,
+                              num_periods=0.5, alpha=0.0, beta=0.001, name=None):
+    """:func:`linear_cosine_decay` with normal noise of variance ``initial_variance / (1 + step) **
+    variance_decay`` added to its linear part (a random op: seeded by the graph's seed, as TensorFlow's)."""
+    _check_step(global_step, "noisy linear cosine decay")
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
+                          (initial_variance, variance_decay), "NoisyLinearCosineDecay", name)
+
+
 def piecewise_constant(x, boundaries, values, name=None):
     """``values[0]`` while ``x <= boundaries[0]``, ``values[i]`` for ``boundaries[i-1] < x <= boundaries[i]``,
     ``values[-1]`` after the last boundary.
@@ -161,3 +233,6 @@ def piecewise_constant(x, boundaries, values, name=None):
             pairs.append((logical_and(greater(x_recomp, low), less_equal(x_recomp, high)), lambda v=v: v))
         # The predicates are exclusive by construction; tagraph's case does not check it at run time.
         return case(pairs, lambda: values[0], exclusive=False)
+
+
+piecewise_constant_decay = piecewise_constant

@@ -527,7 +527,7 @@ def main(families):
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
-                                                  "matrix_diag", "linalg_solve", "decode",
+                                                  "matrix_diag", "linalg_solve", "decode", "schedules_extra",
                                                   "complex_fft"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
@@ -589,6 +589,10 @@ def main(families):
             # DecodeCSV, DecodeRaw, DecodePaddedRaw, DecodeCompressed, SerializeTensor, ParseTensor (decode.json).
             import record_decode  # noqa: beside this file, on sys.path when it runs as a script
             record_decode.main()
+        elif family == "schedules_extra":
+            # cosine_decay_restarts, linear_cosine_decay, noisy_linear_cosine_decay: values and ops.
+            import record_schedules_extra  # noqa: beside this file, on sys.path when it runs as a script
+            record_schedules_extra.main()
         elif family == "complex_fft":
             # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
             import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script

@@ -296,6 +296,13 @@ TESTED_ELSEWHERE = {"ReadVariableOp",
                     "SparseAdd", "SparseReduceSum", "SparseSoftmax", "SparseTensorDenseAdd", "SparseTensorDenseMatMul",
                     # numeric checks in test_linalg_ops.py and test_sparse_reorder.py
                     "Diag", "DiagPart", "MatrixBandPart", "MatrixTriangularSolve", "Qr", "SparseReorder",
+                    # numeric checks in test_matrix_diag_ops.py, test_linalg_solve_ops.py, test_linalg_eigen_ops.py
+                    "MatrixDiag", "MatrixDiagV2", "MatrixDiagV3", "MatrixDiagPart", "MatrixDiagPartV2",
+                    "MatrixDiagPartV3", "MatrixSetDiag", "MatrixSetDiagV2", "MatrixSetDiagV3", "MatrixInverse",
+                    "MatrixDeterminant", "LogMatrixDeterminant", "Cholesky", "MatrixSolve", "SelfAdjointEigV2", "Svd",
+                    # complex gradients: numeric checks in test_complex_ops.py, TensorFlow's in test_fft_ops.py
+                    "Complex", "Real", "Imag", "Conj", "ComplexAbs", "Angle", "FFT", "IFFT", "FFT2D", "IFFT2D",
+                    "FFT3D", "IFFT3D", "RFFT", "IRFFT", "RFFT2D", "IRFFT2D",
                     # an all-reduce's gradient is an all-reduce of the gradient: test_collective_ops.py, and the
                     # multi-process training in tests/distribute equals one process's
                     "CollectiveReduceV2"}
