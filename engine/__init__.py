@@ -21,7 +21,7 @@ _op_loader.install()
 
 # Where each public name lives, in the order a later module wins a name; "*" is the module's __all__.
 _EXPORTS = {
-    "tagraph.engine.framework": "dtypes errors graph_util",
+    "tagraph.engine.framework": "dtypes errors graph_util nest",
     "tagraph.engine.framework.dtypes": "DType as_dtype float16 bfloat16 float32 float64 int8 int16 int32 int64 "
                                        "uint8 uint16 uint32 uint64 bool complex64 complex128 string resource "
                                        "variant",
@@ -78,9 +78,15 @@ _EXPORTS = {
     "tagraph.engine.ops.linalg_eigen_ops": "self_adjoint_eig self_adjoint_eigvals svd norm",
     "tagraph.engine.ops.complex_ops": "complex real imag conj angle",
     "tagraph.engine.ops.fft_ops": "*",
+    "tagraph.engine.ops.array_extra_ops": "*",
+    "tagraph.engine.ops.image_layout_ops": "random_crop",
+    "tagraph.engine.ops.space_to_batch_ops": "*",
+    "tagraph.engine.ops.check_ops": "*",
+    "tagraph.engine.ops.print_ops": "print_v2 Print",
     "tagraph.engine.nn_namespace": "nn",   # tg.nn, with the recurrent networks of tg.layers
-    "tagraph.engine.variables.variables": "Variable VariableScope AUTO_REUSE get_variable variable_scope "
-                                          "get_variable_scope global_variables all_variables local_variables "
+    "tagraph.engine.variables.variables": "Variable VariableScope AUTO_REUSE get_variable get_local_variable "
+                                          "variable_scope get_variable_scope global_variables all_variables "
+                                          "local_variables "
                                           "trainable_variables model_variables moving_average_variables "
                                           "variables_initializer global_variables_initializer "
                                           "initialize_all_variables local_variables_initializer "

@@ -38,6 +38,9 @@ REGISTERED_BY = {
         "DeserializeManySparse DeserializeSparse SerializeManySparse SerializeSparse"),
     "tagraph.engine.data.window_kernels": (
         "WindowDataset"),
+    "tagraph.engine.ops.array_extra_ops": (
+        "Bitcast DepthToSpace EnsureShape LinSpace LowerBound ParallelConcat Roll SpaceToDepth UnravelIndex "
+        "UpperBound"),
     "tagraph.engine.ops.array_ops": (
         "BroadcastArgs BroadcastGradientArgs BroadcastTo ExpandDims Fill Identity IdentityN InvertPermutation "
         "OnesLike Placeholder PlaceholderWithDefault Rank Reshape Shape ShapeN Size Squeeze StopGradient "
@@ -116,6 +119,8 @@ REGISTERED_BY = {
         "GatherNd ScatterNd TensorScatterAdd TensorScatterSub TensorScatterUpdate"),
     "tagraph.engine.ops.nms_ops": (
         "NonMaxSuppression NonMaxSuppressionV2 NonMaxSuppressionV3"),
+    "tagraph.engine.ops.nn_extra_ops": (
+        "LRN LRNGrad MaxPoolGradWithArgmax MaxPoolWithArgmax"),
     "tagraph.engine.ops.nn_ops": (
         "BiasAdd BiasAddGrad Elu EluGrad LeakyRelu LeakyReluGrad LogSoftmax Relu Relu6 Relu6Grad ReluGrad Selu "
         "SeluGrad Softmax Softplus SoftplusGrad TopKV2"),
@@ -123,6 +128,10 @@ REGISTERED_BY = {
         "ParseExample ParseExampleV2 SparseReorder"),
     "tagraph.engine.ops.partition_ops": (
         "DynamicPartition DynamicStitch ParallelDynamicStitch"),
+    "tagraph.engine.ops.pool3d_ops": (
+        "AvgPool3D AvgPool3DGrad MaxPool3D MaxPool3DGrad"),
+    "tagraph.engine.ops.print_ops": (
+        "Print PrintV2"),
     "tagraph.engine.ops.random_ops": (
         "Multinomial RandomGamma RandomShuffle RandomStandardNormal RandomUniform RandomUniformInt "
         "TruncatedNormal"),
@@ -147,6 +156,8 @@ REGISTERED_BY = {
         "Slice StridedSlice StridedSliceGrad"),
     "tagraph.engine.ops.sort_ops": (
         "InTopKV2"),
+    "tagraph.engine.ops.space_to_batch_ops": (
+        "BatchToSpaceND SpaceToBatchND"),
     "tagraph.engine.ops.sparse_cross_ops": (
         "SparseCross SparseCrossHashed SparseCrossV2"),
     "tagraph.engine.ops.sparse_joining_ops": (
@@ -265,6 +276,17 @@ STAR_EXPORTS = {
         "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
     "tagraph.engine.ops.fft_ops": tuple((
         "fft ifft fft2d ifft2d fft3d ifft3d rfft irfft rfft2d irfft2d rfft3d irfft3d").split()),
+    "tagraph.engine.ops.array_extra_ops": tuple((
+        "roll space_to_depth depth_to_space unravel_index searchsorted bitcast ensure_shape linspace lin_space "
+        "parallel_stack sequence_mask repeat meshgrid get_static_value").split()),
+    "tagraph.engine.ops.space_to_batch_ops": tuple((
+        "space_to_batch_nd batch_to_space_nd space_to_batch batch_to_space").split()),
+    "tagraph.engine.ops.check_ops": tuple((
+        "assert_equal assert_none_equal assert_less assert_less_equal assert_greater assert_greater_equal "
+        "assert_positive assert_negative assert_non_negative assert_non_positive assert_near assert_rank "
+        "assert_rank_at_least assert_rank_in assert_type assert_integer assert_scalar assert_same_float_dtype "
+        "assert_proper_iterable verify_tensor_all_finite is_non_decreasing is_strictly_increasing "
+        "is_numeric_tensor").split()),
     "tagraph.engine.train.learning_rate_decay": tuple((
         "exponential_decay piecewise_constant piecewise_constant_decay polynomial_decay cosine_decay "
         "cosine_decay_restarts linear_cosine_decay noisy_linear_cosine_decay inverse_time_decay natural_exp_decay").split()),

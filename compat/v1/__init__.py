@@ -25,9 +25,10 @@ A TensorFlow 1 name that tagraph does not have yet (``tf.signal``, ``tf.distribu
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfile, graph_util, initializers  # noqa: F401
-from tagraph.compat.v1 import feature_column  # noqa: F401
+from tagraph.compat.v1 import debugging, feature_column, manip  # noqa: F401
 from tagraph.compat.v1 import image, io, keras  # noqa: F401
-from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nn, python_io, random  # noqa: F401
+from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nest, nn, python_io  # noqa: F401
+from tagraph.compat.v1 import random  # noqa: F401
 from tagraph.compat.v1 import saved_model, signal, sparse, spectral, strings, summary, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2
 from tagraph.protos import config_pb2 as _config_pb2
@@ -101,8 +102,9 @@ def _graph_only(name):
 
 enable_eager_execution = _graph_only("tf.enable_eager_execution")
 enable_v2_behavior = _graph_only("tf.enable_v2_behavior")
+print = _tg.print_v2  # noqa: A001 - TensorFlow's tf.print
 
 _namespace.install(globals(), "tf",
                    sources=(_tg, _tg.dtypes, _tg.errors, _graph_pb2, _node_def_pb2, _meta_graph_pb2, _attr_value_pb2,
-                            _config_pb2),
+                            _config_pb2, _tg.summary),
                    unavailable={"flags": app._missing_absl("tf.flags")})

@@ -6,9 +6,12 @@
 """
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
+from tagraph.engine.ops import array_extra_ops as _array_extra_ops, nn_extra_ops as _nn_extra_ops
+from tagraph.engine.ops import pool3d_ops as _pool3d_ops, space_to_batch_ops as _space_to_batch_ops
 
 rnn_cell = _namespace.new_module(__name__ + ".rnn_cell", "tf.nn.rnn_cell",
                                  "``tf.nn.rnn_cell``: LSTMCell, GRUCell, MultiRNNCell, DropoutWrapper, ...",
                                  sources=(_tg.nn.rnn_cell,))
 
-_namespace.install(globals(), "tf.nn", sources=(_tg.nn,))
+_namespace.install(globals(), "tf.nn", sources=(_tg.nn, _nn_extra_ops, _array_extra_ops, _space_to_batch_ops,
+                                                 _pool3d_ops))

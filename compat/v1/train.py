@@ -18,4 +18,4 @@ from tagraph.protos import saver_pb2 as _saver_pb2
 from tagraph.serialization import checkpoint_state as _checkpoint_state
 
 _namespace.install(globals(), "tf.train", sources=(_tg.train, _serialization, _checkpoint_state, _example_pb2,
-                                                   _feature_pb2, _saver_pb2, _cluster_pb2, _estimator))
+                                                   _feature_pb2, _saver_pb2, _cluster_pb2, _estimator, _tg.summary))

@@ -18,6 +18,7 @@ from tagraph.devices.kind import host_kind
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_gradient, register_shape
+from tagraph.engine.ops.string_format_ops import _c_escape
 
 __all__ = ["Assert", "check_numerics"]
 
@@ -44,17 +45,43 @@ def _number(v):
     if isinstance(v, (np.bool_, bool)):
         return "1" if v else "0"
     if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
+        return _c_escape(v).decode("utf-8", "replace")
     return str(v)
 
 
 def summarize(value, limit):
-    """TensorFlow's Tensor::SummarizeValue: the first ``limit`` values of the flattened tensor, "..." after."""
-    flat = np.asarray(value).reshape(-1)
-    if limit < 0:
-        limit = flat.size
-    shown = " ".join(_number(v) for v in flat[:limit])
-    return shown + ("..." if flat.size > limit else "")
+    """TensorFlow's Tensor::SummarizeValue: the first ``limit`` values, in brackets by row past the first
+    dimension (``[1 2][3...]``), "..." after."""
+    value = np.asarray(value)
+    flat = value.reshape(-1)
+    limit = flat.size if limit < 0 else min(limit, flat.size)
+    if value.ndim == 0:
+        return " ".join(_number(v) for v in flat[:limit]) + ("..." if flat.size > limit else "")
+    out, index = [], [0]
+
+    def one_dim(dim):
+        # TensorFlow's PrintOneDim.
+        if index[0] >= limit:
+            return
+        if dim == value.ndim - 1:
+            for i in range(value.shape[dim]):
+                if index[0] >= limit:
+                    if dim:
+                        out.append("...")
+                    return
+                out.append((" " if i else "") + _number(flat[index[0]]))
+                index[0] += 1
+            return
+        for _ in range(value.shape[dim]):
+            opened = index[0] < limit
+            if opened:
+                out.append("[")
+            one_dim(dim + 1)
+            if index[0] < limit or opened:
+                out.append("]")
+
+    one_dim(0)
+    return "".join(out) + ("..." if flat.size > limit else "")
 
 
 @register_kernel("Assert", host_kind().device_type)

@@ -38,15 +38,17 @@ import warnings
 
 from tagraph.engine.framework import errors, file_io
 from tagraph.engine.framework.graph import Graph, get_default_graph
-from tagraph.engine.framework.tfrecord import encode_record
+from tagraph.engine.framework.tfrecord import encode_record, tf_record_iterator
 from tagraph.engine.ops.summary_ops import audio, histogram, image, merge, merge_all, scalar, tensor_summary, text
 
-# Also here, from TensorBoard when asked for: Event, SessionLog, Summary, SummaryDescription, TaggedRunMetadata.
+# Also here, from TensorBoard when asked for: Event, SessionLog, LogMessage, TaggedRunMetadata, Summary,
+# SummaryDescription, SummaryMetadata, HistogramProto.
 __all__ = ["scalar", "histogram", "text", "tensor_summary", "image", "audio", "merge", "merge_all", "FileWriter",
-           "FileWriterCache"]
+           "FileWriterCache", "summary_iterator"]
 
 _PROTO_MODULES = {"Event": "event_pb2", "SessionLog": "event_pb2", "TaggedRunMetadata": "event_pb2",
-                  "Summary": "summary_pb2", "SummaryDescription": "summary_pb2"}
+                  "LogMessage": "event_pb2", "Summary": "summary_pb2", "SummaryDescription": "summary_pb2",
+                  "SummaryMetadata": "summary_pb2", "HistogramProto": "summary_pb2"}
 _INSTALL_HINT = "pip install 'tagraph[summary]' (or pip install tensorboard)"
 
 
@@ -490,3 +492,15 @@ class FileWriterCache:
             for writer in FileWriterCache._cache.values():
                 writer.close()
             FileWriterCache._cache = {}
+
+
+def summary_iterator(path):
+    """Yields the Event messages of an event file, in order (TensorBoard's Event; needs tensorboard).
+
+        for event in tg.summary.summary_iterator(path):
+            for value in event.summary.value:
+                print(event.step, value.tag, value.simple_value)
+    """
+    event_pb2, _ = _tensorboard()
+    for record in tf_record_iterator(path):
+        yield event_pb2.Event.FromString(record)

@@ -23,7 +23,8 @@ from tagraph.engine.ops.control_flow_ops import cond, group
 from tagraph.engine.variables import init_ops, partitioned_variables as _partitioned
 from tagraph.protos import variable_pb2
 
-__all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "variable_scope", "get_variable_scope",
+__all__ = ["Variable", "VariableScope", "AUTO_REUSE", "get_variable", "get_local_variable", "variable_scope",
+           "get_variable_scope",
            "global_variables", "all_variables", "local_variables", "trainable_variables", "model_variables",
            "variables_initializer", "global_variables_initializer", "initialize_all_variables",
            "local_variables_initializer", "report_uninitialized_variables", "is_variable_initialized",
@@ -532,6 +533,21 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         raise ValueError("No partitioner was provided, but a partitioned version of the variable was found: "
                          "%s/part_0. Perhaps a variable of the same name was already created with partitioning?" % full)
     return _get_single_variable(scope, store, full, shape, dtype, initializer, **single)
+
+
+def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=False,
+                       collections=None, caching_device=None, partitioner=None, validate_shape=True, use_resource=None,
+                       constraint=None, reuse=None):
+    """:func:`get_variable` for LOCAL_VARIABLES (never trainable): what metrics and input pipelines keep
+    per session, initialized by ``local_variables_initializer``.
+
+        count = tg.get_local_variable("count", [], initializer=tg.zeros_initializer())
+    """
+    collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
+    return get_variable(name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
+                        trainable=False, collections=collections, caching_device=caching_device,
+                        partitioner=partitioner, validate_shape=validate_shape, use_resource=use_resource,
+                        constraint=constraint, reuse=reuse)
 
 
 def _resolve_initializer(full, initializer, dtype, scope):

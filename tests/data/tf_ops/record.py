@@ -528,7 +528,7 @@ def main(families):
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
                                                   "matrix_diag", "linalg_solve", "decode", "schedules_extra",
-                                                  "complex_fft"]:
+                                                  "complex_fft", "array_nn_extra"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -597,6 +597,10 @@ def main(families):
             # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
             import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script
             record_complex_fft.main(tf)
+        elif family == "array_nn_extra":
+            # Roll, space/depth/batch blocks, LRN, MaxPoolWithArgmax, the asserts and tf.Print, in a process of
+            # its own: it turns control flow v2 off, as the asserts' guards are TensorFlow 1's conds.
+            subprocess.run([sys.executable, os.path.join(HERE, "record_array_nn_extra.py")], check=True)
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script

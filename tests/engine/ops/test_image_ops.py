@@ -19,10 +19,10 @@ MESSAGES = {
     # The op builder's own words for an attribute value outside the OpDef's list.
     "crop_bad_method": r"attr 'method' of \"bicubic\" is not in the list of allowed values .* allowed are "
                        r"\"bilinear\", \"nearest\"",
-    "flip_zero_dim": r"assertion failed: \[inner 3 dims of 'image.shape' must be > 0.\]",
+    "flip_zero_dim": r"assertion failed: \[inner 3 dims of \\'image.shape\\' must be > 0.\]",
     "crop_too_far_dynamic": r"assertion failed: \[height must be >= target \+ offset.\]",
-    "flip_rank2": r"assertion failed: \['image' must be at least three-dimensional.\] \[Condition x >= y did not hold "
-                  r"element-wise:\] \[x \(flip_left_right/Rank:0\) = \] \[2\]",
+    "flip_rank2": r"assertion failed: \[\\'image\\' must be at least three-dimensional.\] "
+                  r"\[Condition x >= y did not hold element-wise:\] \[x \(flip_left_right/Rank:0\) = \] \[2\]",
     "pad_too_small_dynamic": r"assertion failed: \[width must be <= target - offset\]",
     "random_crop_too_big": r"assertion failed: \[Need value.shape >= size, got \] \[4 6 2\] \[5 1 1\]",
     "grayscale_to_rgb_three_channels": r"assertion failed: \[Last dimension of a grayscale image should be size 1.\]",

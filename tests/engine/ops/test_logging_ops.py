@@ -36,7 +36,7 @@ def test_a_false_condition_fails_with_tensorflows_message():
     (np.float32([0.1, 1e20, -2.5]), 3, "0.1 1e+20 -2.5"),
     (np.float64([1 / 3]), 3, "0.33333333333333331"),
     (np.array([True, False]), 3, "1 0"),
-    (np.arange(6).reshape(2, 3), 4, "0 1 2 3..."),
+    (np.arange(6).reshape(2, 3), 4, "[0 1 2][3...]..."),
     (np.float32([np.nan, -np.inf]), -1, "nan -inf"),
 ])
 def test_values_are_summarized_as_tensorflow_prints_them(value, summarize, text):

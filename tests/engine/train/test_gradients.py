@@ -303,6 +303,10 @@ TESTED_ELSEWHERE = {"ReadVariableOp",
                     # complex gradients: numeric checks in test_complex_ops.py, TensorFlow's in test_fft_ops.py
                     "Complex", "Real", "Imag", "Conj", "ComplexAbs", "Angle", "FFT", "IFFT", "FFT2D", "IFFT2D",
                     "FFT3D", "IFFT3D", "RFFT", "IRFFT", "RFFT2D", "IRFFT2D",
+                    # numeric checks in test_array_extra_ops.py, test_space_to_batch_ops.py, test_nn_extra_ops.py,
+                    # test_pool3d_ops.py; Print's pass-through gradient in test_print_ops.py
+                    "Roll", "EnsureShape", "SpaceToDepth", "DepthToSpace", "SpaceToBatchND", "BatchToSpaceND", "LRN",
+                    "MaxPoolWithArgmax", "MaxPool3D", "AvgPool3D", "Print",
                     # an all-reduce's gradient is an all-reduce of the gradient: test_collective_ops.py, and the
                     # multi-process training in tests/distribute equals one process's
                     "CollectiveReduceV2"}

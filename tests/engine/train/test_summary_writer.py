@@ -346,3 +346,24 @@ def test_without_tensorboard_the_error_says_what_to_install(tmp_path, monkeypatc
     with pytest.raises(ImportError, match=r"pip install 'tagraph\[summary\]'"):
         tg.summary.FileWriter(str(tmp_path))
     assert not hasattr(tg.summary, "Summary")
+
+
+def test_summary_iterator_gives_the_events_tensorboards_loader_reads(tmp_path):
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [])
+        merged = tg.summary.merge([tg.summary.scalar("loss", x), tg.summary.histogram("h", x * tg.ones([4]))])
+        writer = tg.summary.FileWriter(str(tmp_path))
+        with tg.Session() as sess:
+            for step in range(3):
+                writer.add_summary(sess.run(merged, {x: step * 0.5}), step)
+        writer.close()
+    (path,) = [str(p) for p in tmp_path.iterdir()]
+    ours = list(tg.summary.summary_iterator(path))
+    theirs = list(event_file_loader.RawEventFileLoader(path).Load())   # TensorBoard's reader, unconverted
+    assert [e.SerializeToString() for e in ours] == theirs
+    assert ours[0].file_version == "brain.Event:2"
+    assert [(e.step, v.tag, v.simple_value) for e in ours[1:] for v in e.summary.value if v.tag == "loss"] == \
+        [(0, "loss", 0.0), (1, "loss", 0.5), (2, "loss", 1.0)]
+    import tagraph.compat.v1 as tf
+    assert tf.train.summary_iterator is tg.summary.summary_iterator
+    assert tf.Event is event_pb2.Event and tf.Summary is tf.summary.Summary and tf.HistogramProto().num == 0
