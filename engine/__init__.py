@@ -105,6 +105,7 @@ _EXPORTS = {
     "tagraph.engine.framework.tensor_util": "make_tensor_proto make_ndarray",
     # Training: tg.gradients, tg.train, tg.losses, tg.layers, tg.metrics.
     "tagraph.engine.train.gradients": "gradients AggregationMethod UnconnectedGradients",
+    "tagraph.engine.train.custom_gradient": "custom_gradient",
     "tagraph.engine.train": "losses metrics summary",
     # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while
     # building that shape functions use.

@@ -392,6 +392,7 @@ class Graph:
         self._control_dependencies_stack = []
         self._device_function_stack = []
         self._colocation_stack = []
+        self._gradient_override_map = {}
         self._id_counter = 0
         self._lock = threading.RLock()
         self._finalized = False
@@ -602,6 +603,22 @@ class Graph:
                 if op not in deps and op not in input_ops:
                     deps.append(op)
         return deps
+
+    @contextlib.contextmanager
+    def gradient_override_map(self, op_type_map):
+        """Ops of the types ``op_type_map`` names, made inside the block, take the gradient registered under
+        the mapped name (their ``_gradient_op_type`` attribute, as TensorFlow's)."""
+        if not isinstance(op_type_map, dict):
+            raise TypeError("op_type_map must be a dictionary mapping strings to strings")
+        saved = dict(self._gradient_override_map)
+        for op_type, gradient_type in op_type_map.items():
+            if not (isinstance(op_type, str) and isinstance(gradient_type, str)):
+                raise TypeError("op_type_map must be a dictionary mapping strings to strings")
+            self._gradient_override_map[op_type] = gradient_type
+        try:
+            yield
+        finally:
+            self._gradient_override_map = saved
 
     @contextlib.contextmanager
     def device(self, device_name_or_function):

@@ -220,6 +220,9 @@ def apply_op(graph, op_type, inputs, attrs, name, output_dtypes=None):
             groups = sorted({g for c in graph._colocation_stack for g in c.colocation_groups()})
             op._set_attr("_class", python_to_attr_value(groups, "list(string)"))
         op._device = graph._current_device(op) if graph._device_function_stack else ""
+        if op_type in graph._gradient_override_map:
+            op._set_attr("_gradient_op_type",
+                         python_to_attr_value(graph._gradient_override_map[op_type], "string"))
         graph._add_op(op)
     infer_shapes(op)
     return op

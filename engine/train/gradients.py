@@ -45,6 +45,14 @@ class UnconnectedGradients:
     ZERO = "zero"
 
 
+def _gradient_type(op):
+    """The name ``op``'s gradient is registered under: its type, or what gradient_override_map gave it."""
+    if "_gradient_op_type" in op._attrs:
+        name = op.get_attr("_gradient_op_type")
+        return name.decode() if isinstance(name, bytes) else name
+    return op.type
+
+
 def _is_trainable(t):
     return t.dtype.base_dtype in _TRAINABLE
 
@@ -259,7 +267,7 @@ def _gradients_helper(graph, ys, xs, grad_ys, colocate, gate_gradients, stop_gra
             has_out_grads = any(g is not None for g in out_grads)
             grad_fn = None
             if has_out_grads and op not in stop_ops:
-                grad_fn = get_gradient_fn(op.type)
+                grad_fn = get_gradient_fn(_gradient_type(op))
                 if grad_fn is None and not is_not_differentiable(op.type):
                     raise LookupError(
                         "No gradient defined for operation '%s' (op type: %s). In general every operation "

@@ -527,7 +527,7 @@ def main(families):
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
-                                                  "matrix_diag", "linalg_solve", "decode", "schedules_extra",
+                                                  "matrix_diag", "linalg_solve", "decode", "schedules_extra", "custom_gradient",
                                                   "complex_fft", "array_nn_extra"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
@@ -593,6 +593,10 @@ def main(families):
             # cosine_decay_restarts, linear_cosine_decay, noisy_linear_cosine_decay: values and ops.
             import record_schedules_extra  # noqa: beside this file, on sys.path when it runs as a script
             record_schedules_extra.main()
+        elif family == "custom_gradient":
+            # tf.custom_gradient in a TensorFlow 1 graph: results, gradients and its errors.
+            import record_custom_gradient  # noqa: beside this file, on sys.path when it runs as a script
+            record_custom_gradient.main()
         elif family == "complex_fft":
             # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
             import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script
