@@ -106,6 +106,7 @@ _EXPORTS = {
     # Training: tg.gradients, tg.train, tg.losses, tg.layers, tg.metrics.
     "tagraph.engine.train.gradients": "gradients AggregationMethod UnconnectedGradients",
     "tagraph.engine.train.custom_gradient": "custom_gradient",
+    "tagraph.engine.train.hessians": "hessians",
     "tagraph.engine.train": "losses metrics summary",
     # Defining ops: the op builder, shape, gradient and kernel registration, and the values known while
     # building that shape functions use.

@@ -528,6 +528,7 @@ def main(families):
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
                                                   "matrix_diag", "linalg_solve", "decode", "schedules_extra", "custom_gradient",
+                                                  "hessians",
                                                   "complex_fft", "array_nn_extra"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
@@ -597,6 +598,10 @@ def main(families):
             # tf.custom_gradient in a TensorFlow 1 graph: results, gradients and its errors.
             import record_custom_gradient  # noqa: beside this file, on sys.path when it runs as a script
             record_custom_gradient.main()
+        elif family == "hessians":
+            # tf.hessians: a while loop of gradients of the gradient's elements.
+            import record_hessians  # noqa: beside this file, on sys.path when it runs as a script
+            record_hessians.main()
         elif family == "complex_fft":
             # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
             import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script
