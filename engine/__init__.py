@@ -36,7 +36,7 @@ _EXPORTS = {
     "tagraph.engine.ops.logging_ops": "Assert check_numerics",
     "tagraph.engine.framework.function_builder": "function",
     "tagraph.engine.ops.constant_op": "constant",
-    "tagraph.engine.ops.control_flow_ops": "no_op group tuple cond case while_loop",
+    "tagraph.engine.ops.control_flow_ops": "no_op group tuple cond case switch_case while_loop",
     "tagraph.engine.ops.tensor_array_ops": "TensorArray",
     "tagraph.engine.ops.functional_ops": "map_fn scan foldl foldr",
     "tagraph.engine.ops.state_ops": "assign assign_add assign_sub scatter_update scatter_add scatter_sub "
@@ -83,6 +83,9 @@ _EXPORTS = {
     "tagraph.engine.ops.space_to_batch_ops": "*",
     "tagraph.engine.ops.check_ops": "*",
     "tagraph.engine.ops.print_ops": "print_v2 Print",
+    "tagraph.engine.ops.math_unary_extra_ops": "*",
+    "tagraph.engine.ops.math_binary_extra_ops": "*",
+    "tagraph.engine.ops.math_reduce_extra_ops": "*",
     "tagraph.engine.nn_namespace": "nn",   # tg.nn, with the recurrent networks of tg.layers
     "tagraph.engine.variables.variables": "Variable VariableScope AUTO_REUSE get_variable get_local_variable "
                                           "variable_scope get_variable_scope global_variables all_variables "

@@ -104,10 +104,17 @@ REGISTERED_BY = {
         "MutableHashTableOfTensorsV2 MutableHashTableV2"),
     "tagraph.engine.ops.loss_ops": (
         "L2Loss SoftmaxCrossEntropyWithLogits SparseSoftmaxCrossEntropyWithLogits"),
+    "tagraph.engine.ops.math_binary_extra_ops": (
+        "Atan2 MulNoNan TruncateDiv TruncateMod Xdivy Xlogy"),
     "tagraph.engine.ops.math_ops": (
         "Abs Add AddN AddV2 Cast Ceil Cos Div DivNoNan Erf Exp Floor FloorDiv FloorMod Log Log1p Maximum Minimum "
         "Mul Neg Pow Range RealDiv Reciprocal ReciprocalGrad Round Rsqrt RsqrtGrad Select SelectV2 Sigmoid "
         "SigmoidGrad Sign Sin Sqrt SqrtGrad Square SquaredDifference Sub Tanh TanhGrad"),
+    "tagraph.engine.ops.math_reduce_extra_ops": (
+        "Bincount Cumprod DenseBincount"),
+    "tagraph.engine.ops.math_unary_extra_ops": (
+        "Acos Acosh Asin Asinh Atan Atanh Cosh Digamma Erfc Expm1 Lgamma Polygamma Rint Sinh Softsign "
+        "SoftsignGrad Tan"),
     "tagraph.engine.ops.matmul_ops": (
         "BatchMatMulV2 BatchMatMulV3 Einsum MatMul"),
     "tagraph.engine.ops.matrix_diag_ops": (
@@ -287,6 +294,14 @@ STAR_EXPORTS = {
         "assert_rank_at_least assert_rank_in assert_type assert_integer assert_scalar assert_same_float_dtype "
         "assert_proper_iterable verify_tensor_all_finite is_non_decreasing is_strictly_increasing "
         "is_numeric_tensor").split()),
+    "tagraph.engine.ops.math_unary_extra_ops": tuple((
+        "acos asin atan sinh cosh tan asinh acosh atanh expm1 rint erfc lgamma digamma polygamma softsign "
+        "log_sigmoid").split()),
+    "tagraph.engine.ops.math_binary_extra_ops": tuple((
+        "atan2 xlogy xdivy multiply_no_nan reciprocal_no_nan truncatediv truncatemod").split()),
+    "tagraph.engine.ops.math_reduce_extra_ops": tuple((
+        "reduce_logsumexp reduce_variance reduce_std count_nonzero cumprod bincount confusion_matrix "
+        "zero_fraction polyval scalar_mul").split()),
     "tagraph.engine.train.learning_rate_decay": tuple((
         "exponential_decay piecewise_constant piecewise_constant_decay polynomial_decay cosine_decay "
         "cosine_decay_restarts linear_cosine_decay noisy_linear_cosine_decay inverse_time_decay natural_exp_decay").split()),

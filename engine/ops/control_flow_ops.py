@@ -47,14 +47,14 @@ from tagraph.engine.framework.graph import (GraphKeys, Operation, Tensor, _graph
 from tagraph.engine.framework.op_builder import make_op, register_shape, not_differentiable
 from tagraph.engine.framework.tensor_shape import TensorShape, as_shape
 from tagraph.engine.ops.array_ops import identity
-from tagraph.engine.ops.comparison_ops import logical_and
+from tagraph.engine.ops.comparison_ops import equal, logical_and
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.control_flow_context import (CondContext, WhileContext, built_outside, current_context,
                                                      set_context, set_current_context, while_context_of,
                                                      update_input as _update_input)
 from tagraph.engine.ops.tensor_array_ops import TensorArray
 
-__all__ = ["no_op", "group", "tuple", "cond", "case", "while_loop"]
+__all__ = ["no_op", "group", "tuple", "cond", "case", "switch_case", "while_loop"]
 
 register_shape("NoOp", "ControlTrigger")(lambda op: [])
 
@@ -448,6 +448,61 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
             if i == len(pairs):
                 return default()
             return cond(preds[i], pairs[i][1], lambda: chain(i + 1), strict=strict, name="If_%d" % i)
+        return chain(0)
+
+
+def _switch_case_branches(branch_index, branch_fns, default):
+    """TensorFlow's checks of switch_case's arguments; the branch functions in key order, ``default`` last."""
+    if not isinstance(branch_index, Tensor):
+        raise TypeError("'branch_index' must be a Tensor, got {}".format(type(branch_index)))
+    if not branch_index.dtype.is_integer:
+        raise TypeError("'branch_index' must be an integer Tensor, got <dtype: '{}'>".format(branch_index.dtype.name))
+    if not branch_fns:
+        raise ValueError("Must provide at least one item in 'branch_fns'")
+    if not isinstance(branch_fns, (list, builtins.tuple, dict)):
+        raise TypeError("branch_fns must be a list, tuple, or dict")
+    if isinstance(branch_fns, dict):
+        branch_fns = list(branch_fns.items())
+    if all(callable(fn) for fn in branch_fns):
+        branch_fns = list(enumerate(branch_fns))
+    for pair in branch_fns:
+        if not isinstance(pair, builtins.tuple) or len(pair) != 2:
+            raise TypeError("Each entry in branch_fns must be a 2-tuple. Received {}.".format(pair))
+        key, fn = pair
+        if not isinstance(key, int):
+            raise TypeError("key must be a Python `int`, got {}".format(type(key)))
+        if not callable(fn):
+            raise TypeError("fn for key {} must be callable.".format(key))
+    keys = [key for key, _ in branch_fns]
+    if min(keys) < 0 or max(keys) >= len(keys) or len(set(keys)) != len(keys):
+        raise ValueError("branch indices (keys) must form contiguous range of [0 to {}) but found {{{}}}".format(
+            len(keys), ",".join(map(str, sorted(keys)))))
+    return [fn for _, fn in sorted(branch_fns, key=lambda pair: pair[0])] + ([default] if default is not None else [])
+
+
+def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
+    """The result of ``branch_fns[branch_index]``; an index with no branch runs ``default`` (the last branch
+    when there is none). ``branch_fns``: functions, or (key, function) pairs or a dict with keys 0..n-1.
+
+        r = tg.switch_case(i, [lambda: a, lambda: b], default=lambda: c)
+
+    Built as a chain of TensorFlow 1 conds on ``branch_index == key`` (TensorFlow builds one Case op over
+    function branches); the values are the same.
+    """
+    actions = _switch_case_branches(branch_index, branch_fns, default)
+    if branch_index.dtype.base_dtype != dtypes.int32:
+        # TensorFlow's Case op takes int32 indices only.
+        raise TypeError("Input 'branch_index' of 'StatelessCase' Op has type %s that does not match expected type "
+                        "of int32." % branch_index.dtype.base_dtype.name)
+    g = get_default_graph()
+    with g.name_scope(name or "switch_case"):
+        index = convert_to_tensor(branch_index)
+        preds = [equal(index, constant(key, dtype=index.dtype.base_dtype)) for key in range(len(actions) - 1)]
+
+        def chain(i):
+            if i == len(preds):
+                return actions[-1]()
+            return cond(preds[i], actions[i], lambda: chain(i + 1), name="If_%d" % i)
         return chain(0)
 
 

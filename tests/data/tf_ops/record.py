@@ -527,9 +527,9 @@ def main(families):
     for family in families or sorted(FAMILIES) + ["lookup", "training", "sparse", "random", "graph_util",
                                                   "script_ops", "loop_grads", "tensor_array", "optimizers",
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
-                                                  "matrix_diag", "linalg_solve", "decode", "schedules_extra", "custom_gradient",
-                                                  "hessians",
-                                                  "complex_fft", "array_nn_extra"]:
+                                                  "matrix_diag", "linalg_solve", "decode", "schedules_extra",
+                                                  "custom_gradient", "hessians", "switch_case", "complex_fft",
+                                                  "array_nn_extra", "math_extra"]:
         if family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
@@ -602,6 +602,10 @@ def main(families):
             # tf.hessians: a while loop of gradients of the gradient's elements.
             import record_hessians  # noqa: beside this file, on sys.path when it runs as a script
             record_hessians.main()
+        elif family == "switch_case":
+            # tf.switch_case: each branch index's result, and its argument errors.
+            import record_switch_case  # noqa: beside this file, on sys.path when it runs as a script
+            record_switch_case.main()
         elif family == "complex_fft":
             # Complex, Real, Imag, Conj, ComplexAbs, Angle, the FFTs, and the complex products' gradients.
             import record_complex_fft  # noqa: beside this file, on sys.path when it runs as a script
@@ -610,6 +614,10 @@ def main(families):
             # Roll, space/depth/batch blocks, LRN, MaxPoolWithArgmax, the asserts and tf.Print, in a process of
             # its own: it turns control flow v2 off, as the asserts' guards are TensorFlow 1's conds.
             subprocess.run([sys.executable, os.path.join(HERE, "record_array_nn_extra.py")], check=True)
+        elif family == "math_extra":
+            # Trigonometric, hyperbolic and special functions, xlogy & co., logsumexp, bincount, confusion_matrix,
+            # in a process of its own: it turns version 1 control flow on to record the graphs' op types.
+            subprocess.run([sys.executable, os.path.join(HERE, "record_math_extra.py")], check=True)
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script
