@@ -1,6 +1,7 @@
 """tg.data's datasets against TensorFlow's: the same elements in the same order (shuffles: the same elements),
 the same element types and static shapes, the same dataset ops in the graph, the same errors; and what the
 kernels promise beside that (prefetching's depth and threads, reshuffling, placement beside a GPU)."""
+import os
 import threading
 import time
 
@@ -178,6 +179,21 @@ def test_prefetch_makes_no_more_than_its_depth_ahead():
     assert source.made == 5
     it.close()
     assert source.closed and not any(t.name == "tg.data prefetch" for t in threading.enumerate())
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities on this OS")
+def test_prefetch_produces_at_a_lower_priority_than_the_consumer():
+    seen = []
+
+    class Probe(_Counting):
+        def get_next(self):
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return super().get_next()
+    it = buffered_kernels.PrefetchIterator(Probe(3), 2)
+    it.get_next()
+    it.close()
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen and seen[0] == min(19, mine + buffered_kernels.PRODUCER_NICE)
 
 
 def test_prefetch_hands_a_failure_over_in_its_place_and_goes_on():
