@@ -6,7 +6,7 @@ to :func:`install`, which gives it a module-level ``__getattr__`` and ``__dir__`
 
 - a name the module has is an ordinary attribute (``__getattr__`` is never called for it);
 - a name TensorFlow 1 has there and tagraph does not yet raises :class:`NotSupportedYetError` at attribute
-  access, naming it: ``tf.image``, ``tf.nn.ctc_loss``, ``tf.train.MonitoredTrainingSession``;
+  access, naming it: ``tf.image``, ``tf.nn.ctc_beam_search_decoder``, ``tf.train.MonitoredTrainingSession``;
 - any other name (a misspelling, a name TensorFlow never had there) is a plain ``AttributeError``, with the
   close names as a "did you mean" hint.
 
@@ -55,7 +55,7 @@ def tf_modules(tf_path):
 class NotSupportedYetError(NotImplementedError):
     """A TensorFlow 1 name that ``tagraph.compat.v1`` does not provide yet.
 
-    ``name`` is the name as a TensorFlow 1 program spells it (``"tf.nn.ctc_loss"``).
+    ``name`` is the name as a TensorFlow 1 program spells it (``"tf.nn.ctc_beam_search_decoder"``).
     """
 
     def __init__(self, name, message):

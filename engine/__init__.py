@@ -52,6 +52,7 @@ _EXPORTS = {
     "tagraph.engine.ops.slicing_ops": "*",
     "tagraph.engine.ops.reduction_ops": "*",
     "tagraph.engine.ops.segment_ops": "*",
+    "tagraph.engine.ops.edit_distance_ops": "edit_distance",
     "tagraph.engine.ops.matmul_ops": "*",
     "tagraph.engine.ops.random_ops": "*",
     "tagraph.engine.ops.script_ops": "py_func numpy_function py_function",
@@ -59,12 +60,19 @@ _EXPORTS = {
     "tagraph.engine.ops.string_hash_ops": "string_to_hash_bucket string_to_hash_bucket_fast "
                                           "string_to_hash_bucket_strong",
     "tagraph.engine.ops.lookup_ops": "tables_initializer initialize_all_tables",
+    "tagraph.engine.ops.queue_ops": "QueueBase FIFOQueue PaddingFIFOQueue RandomShuffleQueue PriorityQueue",
+    "tagraph.engine.ops.reader_ops": "ReaderBase TFRecordReader TextLineReader WholeFileReader "
+                                     "FixedLengthRecordReader IdentityReader",
     "tagraph.engine.ops": "lookup image",   # tg.image: resizing, colour, geometry and the JPEG/PNG codecs
     "tagraph.engine.ops.parsing_ops": "*",
     "tagraph.engine.ops.sparse_ops": "*",
     "tagraph.engine.ops.sparse_cross_ops": "sparse_cross sparse_cross_hashed",
     "tagraph.engine.ops.sparse_math_ops": "*",
     "tagraph.engine.ops.sparse_joining_ops": "*",
+    "tagraph.engine.ops.set_ops": "*",
+    "tagraph.engine.ops.sparse_serialization_ops": "*",
+    "tagraph.engine.ops.sparse_extra_ops": "*",
+    "tagraph.engine.ops.sparse_count_ops": "sparse_bincount",
     "tagraph.engine.ops.variable_update_ops": "*",
     "tagraph.engine.ops.nn_ops": "top_k",
     "tagraph.engine.ops.sort_ops": "argsort sort",
@@ -96,6 +104,7 @@ _EXPORTS = {
                                           "report_uninitialized_variables is_variable_initialized "
                                           "enable_resource_variables disable_resource_variables "
                                           "resource_variables_enabled",
+    "tagraph.engine.variables.templates": "make_template",
     "tagraph.engine.variables.partitioned_variables": "fixed_size_partitioner variable_axis_size_partitioner "
                                                       "min_max_variable_partitioner PartitionedVariable",
     "tagraph.engine.variables.init_ops": "zeros_initializer ones_initializer constant_initializer "

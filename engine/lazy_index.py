@@ -56,7 +56,7 @@ REGISTERED_BY = {
     "tagraph.engine.ops.color_ops": (
         "AdjustContrastv2 AdjustHue AdjustSaturation HSVToRGB RGBToHSV"),
     "tagraph.engine.ops.comparison_ops": (
-        "Equal Greater GreaterEqual IsFinite IsNan Less LessEqual LogicalAnd LogicalNot LogicalOr NotEqual"),
+        "Equal Greater GreaterEqual IsFinite IsInf IsNan Less LessEqual LogicalAnd LogicalNot LogicalOr NotEqual"),
     "tagraph.engine.ops.complex_ops": (
         "Angle Complex ComplexAbs Conj Imag Real"),
     "tagraph.engine.ops.constant_op": (
@@ -70,10 +70,14 @@ REGISTERED_BY = {
         "AvgPool AvgPoolGrad Conv2D Conv2DBackpropFilter Conv2DBackpropInput MaxPool MaxPoolGrad"),
     "tagraph.engine.ops.crop_and_resize_ops": (
         "CropAndResize CropAndResizeGradBoxes CropAndResizeGradImage"),
+    "tagraph.engine.ops.ctc_ops": (
+        "CTCGreedyDecoder CTCLoss PreventGradient"),
     "tagraph.engine.ops.decode_ops": (
         "DecodeCSV DecodeCompressed DecodePaddedRaw DecodeRaw ParseTensor ReadFile SerializeTensor WriteFile"),
     "tagraph.engine.ops.depthwise_conv_ops": (
         "DepthwiseConv2dNative DepthwiseConv2dNativeBackpropFilter DepthwiseConv2dNativeBackpropInput"),
+    "tagraph.engine.ops.edit_distance_ops": (
+        "EditDistance"),
     "tagraph.engine.ops.fft_ops": (
         "FFT FFT2D FFT3D IFFT IFFT2D IFFT3D IRFFT IRFFT2D IRFFT3D RFFT RFFT2D RFFT3D"),
     "tagraph.engine.ops.image_codec_ops": (
@@ -139,9 +143,15 @@ REGISTERED_BY = {
         "AvgPool3D AvgPool3DGrad MaxPool3D MaxPool3DGrad"),
     "tagraph.engine.ops.print_ops": (
         "Print PrintV2"),
+    "tagraph.engine.ops.queue_ops": (
+        "FIFOQueueV2 PaddingFIFOQueueV2 PriorityQueueV2 QueueCloseV2 QueueDequeueManyV2 QueueDequeueUpToV2 "
+        "QueueDequeueV2 QueueEnqueueManyV2 QueueEnqueueV2 QueueIsClosedV2 QueueSizeV2 RandomShuffleQueueV2"),
     "tagraph.engine.ops.random_ops": (
         "Multinomial RandomGamma RandomShuffle RandomStandardNormal RandomUniform RandomUniformInt "
         "TruncatedNormal"),
+    "tagraph.engine.ops.reader_ops": (
+        "FixedLengthRecordReaderV2 IdentityReaderV2 ReaderNumRecordsProducedV2 ReaderNumWorkUnitsCompletedV2 "
+        "ReaderReadUpToV2 ReaderReadV2 ReaderResetV2 TFRecordReaderV2 TextLineReaderV2 WholeFileReaderV2"),
     "tagraph.engine.ops.reduction_ops": (
         "All Any ArgMax ArgMin Cumprod Cumsum Max Mean Min Prod Sum"),
     "tagraph.engine.ops.regex_ops": (
@@ -159,14 +169,20 @@ REGISTERED_BY = {
     "tagraph.engine.ops.segment_ops": (
         "SegmentMax SegmentMean SegmentMin SegmentProd SegmentSum UnsortedSegmentMax UnsortedSegmentMin "
         "UnsortedSegmentProd UnsortedSegmentSum"),
+    "tagraph.engine.ops.set_ops": (
+        "DenseToDenseSetOperation DenseToSparseSetOperation SetSize SparseToSparseSetOperation"),
     "tagraph.engine.ops.slicing_ops": (
         "Slice StridedSlice StridedSliceGrad"),
     "tagraph.engine.ops.sort_ops": (
         "InTopKV2"),
     "tagraph.engine.ops.space_to_batch_ops": (
         "BatchToSpaceND SpaceToBatchND"),
+    "tagraph.engine.ops.sparse_count_ops": (
+        "DenseCountSparseOutput SparseBincount SparseCountSparseOutput"),
     "tagraph.engine.ops.sparse_cross_ops": (
         "SparseCross SparseCrossHashed SparseCrossV2"),
+    "tagraph.engine.ops.sparse_extra_ops": (
+        "SparseMatMul"),
     "tagraph.engine.ops.sparse_joining_ops": (
         "SparseConcat SparseSplit"),
     "tagraph.engine.ops.sparse_math_ops": (
@@ -236,7 +252,7 @@ STAR_EXPORTS = {
         "broadcast_dynamic_shape broadcast_static_shape").split()),
     "tagraph.engine.ops.comparison_ops": tuple((
         "equal not_equal less less_equal greater greater_equal logical_and logical_or logical_xor logical_not "
-        "is_nan is_finite").split()),
+        "is_nan is_finite is_inf").split()),
     "tagraph.engine.ops.math_ops": tuple((
         "add subtract multiply realdiv div truediv divide floordiv floormod mod div_no_nan pow maximum minimum "
         "squared_difference negative neg abs sign square sqrt rsqrt exp log log1p reciprocal floor ceil round sin "
@@ -275,6 +291,12 @@ STAR_EXPORTS = {
         "sparse_reduce_max_sparse sparse_add sparse_softmax sparse_maximum sparse_minimum").split()),
     "tagraph.engine.ops.sparse_joining_ops": tuple((
         "sparse_concat sparse_split sparse_transpose sparse_mask").split()),
+    "tagraph.engine.ops.set_ops": tuple((
+        "set_size set_intersection set_union set_difference").split()),
+    "tagraph.engine.ops.sparse_serialization_ops": tuple((
+        "serialize_sparse serialize_many_sparse deserialize_many_sparse").split()),
+    "tagraph.engine.ops.sparse_extra_ops": tuple((
+        "sparse_eye from_dense sparse_to_indicator sparse_expand_dims sparse_reset_shape sparse_matmul").split()),
     "tagraph.engine.ops.variable_update_ops": tuple((
         "scatter_nd_update scatter_nd_add scatter_nd_sub count_up_to").split()),
     "tagraph.engine.ops.clip_ops": tuple((
@@ -305,4 +327,8 @@ STAR_EXPORTS = {
     "tagraph.engine.train.learning_rate_decay": tuple((
         "exponential_decay piecewise_constant piecewise_constant_decay polynomial_decay cosine_decay "
         "cosine_decay_restarts linear_cosine_decay noisy_linear_cosine_decay inverse_time_decay natural_exp_decay").split()),
+    "tagraph.engine.train.input_producers": tuple((
+        "limit_epochs input_producer string_input_producer range_input_producer slice_input_producer").split()),
+    "tagraph.engine.train.batching": tuple((
+        "batch shuffle_batch batch_join shuffle_batch_join").split()),
 }

@@ -29,6 +29,7 @@ from tagraph.engine.framework.graph import GraphKeys, add_to_collection, get_col
 from tagraph.engine.ops.control_flow_ops import group
 from tagraph.engine.ops.lookup_ops import tables_initializer
 from tagraph.engine.train import summary as _summary
+from tagraph.engine.train.queue_runner import start_queue_runners
 from tagraph.engine.variables.variables import (global_variables, global_variables_initializer,
                                                 local_variables_initializer, report_uninitialized_variables)
 from tagraph.estimator import basic_session_run_hooks as hooks_lib
@@ -303,6 +304,8 @@ class _MonitoredSession:
         def create_session(self):
             self.tf_sess = self._session_creator.create_session()
             self.coord = Coordinator(clean_stop_exception_types=[])
+            if self.tf_sess.graph.get_collection(GraphKeys.QUEUE_RUNNERS):
+                start_queue_runners(sess=self.tf_sess, coord=self.coord)
             for hook in self._hooks:
                 hook.after_create_session(self.tf_sess, self.coord)
             return _CoordinatedSession(_HookedSession(self.tf_sess, self._hooks), self.coord,

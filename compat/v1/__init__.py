@@ -19,7 +19,7 @@ those layers; the names below are the ones TensorFlow 1 spells differently, and 
 2's behaviour, which tagraph, graph-only and TensorFlow 1-style, answers for itself.
 
 A TensorFlow 1 name that tagraph does not have yet (``tf.signal``, ``tf.distributions``,
-``tf.nn.ctc_loss``, ...) raises ``tagraph.compat.namespace.NotSupportedYetError`` (a
+``tf.nn.ctc_beam_search_decoder``, ...) raises ``tagraph.compat.namespace.NotSupportedYetError`` (a
 ``NotImplementedError``) when it is looked up; a name TensorFlow never had is an ``AttributeError``.
 """
 import tagraph.engine as _tg
@@ -28,8 +28,8 @@ from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfil
 from tagraph.compat.v1 import debugging, feature_column, manip  # noqa: F401
 from tagraph.compat.v1 import image, io, keras  # noqa: F401
 from tagraph.compat.v1 import layers, linalg, logging, lookup, losses, math, metrics, nest, nn, python_io  # noqa: F401
-from tagraph.compat.v1 import random  # noqa: F401
-from tagraph.compat.v1 import saved_model, signal, sparse, spectral, strings, summary, train  # noqa: F401
+from tagraph.compat.v1 import queue, random  # noqa: F401
+from tagraph.compat.v1 import saved_model, sets, signal, sparse, spectral, strings, summary, train  # noqa: F401
 from tagraph.protos import attr_value_pb2 as _attr_value_pb2
 from tagraph.protos import config_pb2 as _config_pb2
 from tagraph.protos import graph_pb2 as _graph_pb2

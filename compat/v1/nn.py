@@ -10,10 +10,12 @@ from tagraph.engine.ops import array_extra_ops as _array_extra_ops, nn_extra_ops
 from tagraph.engine.ops import pool3d_ops as _pool3d_ops, space_to_batch_ops as _space_to_batch_ops
 from tagraph.engine.ops import math_reduce_extra_ops as _math_reduce_extra_ops  # zero_fraction
 from tagraph.engine.ops import math_unary_extra_ops as _math_unary_extra_ops    # softsign
+from tagraph.engine.ops import ctc_ops as _ctc_ops                              # ctc_loss, ctc_greedy_decoder
 
 rnn_cell = _namespace.new_module(__name__ + ".rnn_cell", "tf.nn.rnn_cell",
                                  "``tf.nn.rnn_cell``: LSTMCell, GRUCell, MultiRNNCell, DropoutWrapper, ...",
                                  sources=(_tg.nn.rnn_cell,))
 
 _namespace.install(globals(), "tf.nn", sources=(_tg.nn, _nn_extra_ops, _array_extra_ops, _space_to_batch_ops,
-                                                 _pool3d_ops, _math_unary_extra_ops, _math_reduce_extra_ops))
+                                                 _pool3d_ops, _math_unary_extra_ops, _math_reduce_extra_ops,
+                                                 _ctc_ops))

@@ -32,5 +32,14 @@ reduce_max_sparse = _tg.sparse_reduce_max_sparse
 softmax = _tg.sparse_softmax
 maximum = _tg.sparse_maximum
 minimum = _tg.sparse_minimum
+eye = _tg.sparse_eye
+from_dense = _tg.from_dense
+to_indicator = _tg.sparse_to_indicator
+expand_dims = _tg.sparse_expand_dims
+reset_shape = _tg.sparse_reset_shape
+bincount = _tg.sparse_bincount
+segment_sum = _tg.sparse_segment_sum
+segment_mean = _tg.sparse_segment_mean
+segment_sqrt_n = _tg.sparse_segment_sqrt_n
 
 _namespace.install(globals(), "tf.sparse")

@@ -20,7 +20,7 @@ from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import get_default_graph
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape
-from tagraph.engine.framework.tensor_util import make_ndarray, make_tensor_proto
+from tagraph.engine.framework.string_tensor_content import proto_array, proto_bytes
 from tagraph.engine.ops.parsing_ops import SparseTensor
 from tagraph.engine.data.dataset_kernels import HOST, invalid, shape_string
 from tagraph.engine.data.structure import SparseTensorSpec, flatten, is_sparse, pack_as
@@ -104,11 +104,11 @@ def _encode(parts, out_type):
     """One serialized SparseTensor: a [3] variant of its arrays, or a [3] string of their TensorProtos."""
     out = np.empty(3, dtype=object)
     for k, p in enumerate(parts):
-        out[k] = p if out_type == dtypes.variant else make_tensor_proto(p).SerializeToString()
+        out[k] = p if out_type == dtypes.variant else proto_bytes(p)
     return out
 
 
-def _decode(row, dtype):
+def _decode(row, dtype, position=0):
     parts = []
     for k, p in enumerate(row):
         if isinstance(p, bytes):
@@ -117,7 +117,7 @@ def _decode(row, dtype):
                 proto.ParseFromString(p)
             except Exception:  # noqa: BLE001 - protobuf's DecodeError and others
                 raise invalid("Could not parse serialized sparse tensor component %d", k) from None
-            p = make_ndarray(proto)
+            p = proto_array(proto)
         if not isinstance(p, np.ndarray):
             raise invalid("DeserializeSparse: serialized_sparse holds %s, not a serialized SparseTensor",
                           type(p).__name__)
@@ -127,8 +127,9 @@ def _decode(row, dtype):
         raise invalid("Expected serialized_sparse to hold int64 indices and shape")
     want = np.dtype(object) if dtype == dtypes.string else np.dtype(dtype.as_numpy_dtype)
     if values.dtype != want:
-        raise invalid("Requested SparseTensor of type %s but SparseTensor.values.dtype() == %s", dtype.name,
-                      dtypes.as_dtype(values.dtype if values.dtype != object else dtypes.string).name)
+        raise invalid("Requested SparseTensor of type %s but SparseTensor[%d].values.dtype() == %s",
+                      dtypes.type_string(dtype), position,
+                      dtypes.type_string(dtypes.as_dtype(values.dtype if values.dtype != object else dtypes.string)))
     _check_parts(indices, values, shape)
     return indices, values, shape
 
@@ -165,7 +166,7 @@ def _deserialize_kernel(ctx, serialized):
     if x.ndim == 1:
         return _decode(x, dtype)
     lead = x.shape[:-1]
-    rows = [_decode(r, dtype) for r in x.reshape(-1, 3)]
+    rows = [_decode(r, dtype, k) for k, r in enumerate(x.reshape(-1, 3))]
     if not rows:
         return (np.zeros((0, len(lead)), np.int64), np.zeros(0, dtype=object if dtype == dtypes.string
                                                               else dtype.as_numpy_dtype),

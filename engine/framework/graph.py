@@ -630,21 +630,22 @@ class Graph:
             self._device_function_stack.pop()
 
     def _current_device(self, op):
-        spec = DeviceSpec()
-        for entry in self._device_function_stack:
+        # As TensorFlow applies them: innermost first; a device string fills the fields still unset, a device
+        # function sees the device set so far on ``op`` (replica_device_setter merges with it) and its answer
+        # replaces it; None stops.
+        device = ""
+        for entry in reversed(self._device_function_stack):
             if entry is None:
-                spec = DeviceSpec()
-                continue
+                break
             if callable(entry) and not isinstance(entry, (str, DeviceSpec)):
+                op._device = device
                 value = entry(op)
-                if value is None:
-                    spec = DeviceSpec()
-                    continue
+                device = "" if value is None else \
+                    (value if isinstance(value, DeviceSpec) else DeviceSpec.from_string(value)).to_string()
             else:
-                value = entry
-            spec = spec.make_merged_spec(
-                value if isinstance(value, DeviceSpec) else DeviceSpec.from_string(value))
-        return spec.to_string()
+                spec = entry if isinstance(entry, DeviceSpec) else DeviceSpec.from_string(entry)
+                device = spec.make_merged_spec(DeviceSpec.from_string(device)).to_string()
+        return device
 
     @contextlib.contextmanager
     def colocate_with(self, op, ignore_existing=False):

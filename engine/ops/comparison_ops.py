@@ -16,7 +16,7 @@ from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops.op_util import binary_kernel, is_tensor_like, scoped, unary_kernel
 
 __all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
-           "logical_xor", "logical_not", "is_nan", "is_finite"]
+           "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf"]
 
 _COMPARE = {
     "Less": lambda xp, x, y: xp.less(x, y), "LessEqual": lambda xp, x, y: xp.less_equal(x, y),
@@ -61,14 +61,14 @@ register_shape("Equal", "NotEqual")(_equality_shape)
 
 _PREDICATES = {
     "LogicalNot": lambda xp, x: xp.logical_not(x),
-    "IsNan": lambda xp, x: xp.isnan(x), "IsFinite": lambda xp, x: xp.isfinite(x),
+    "IsNan": lambda xp, x: xp.isnan(x), "IsFinite": lambda xp, x: xp.isfinite(x), "IsInf": lambda xp, x: xp.isinf(x),
 }
 for _t, _fn in _PREDICATES.items():
     register_kernel(_t)(unary_kernel(_fn, keep_dtype=False))
     register_shape(_t)(common_shapes.unchanged)
 
 not_differentiable("Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "Equal",
-                   "NotEqual", "LogicalNot", "IsNan", "IsFinite")
+                   "NotEqual", "LogicalNot", "IsNan", "IsFinite", "IsInf")
 
 
 def equal(x, y, name=None):
@@ -124,6 +124,7 @@ def _predicate(op_type, doc):
 logical_not = _predicate("LogicalNot", "not x elementwise (bool).")
 is_nan = _predicate("IsNan", "Whether x is NaN, elementwise.")
 is_finite = _predicate("IsFinite", "Whether x is finite, elementwise.")
+is_inf = _predicate("IsInf", "Whether x is +inf or -inf, elementwise.")
 
 
 register_tensor_operators(lt=less, le=less_equal, gt=greater, ge=greater_equal,

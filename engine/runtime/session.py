@@ -17,6 +17,7 @@ from tagraph.engine.framework.graph import (Graph, Operation, Tensor, default_se
                                             get_default_session)
 from tagraph.engine.framework.indexed_slices import IndexedSlicesValue
 from tagraph.engine.ops.parsing_ops import SparseTensorValue
+from tagraph.engine.ops.queue_resources import run_deadline
 from tagraph.engine.runtime.compiler import compile_plan
 from tagraph.engine.runtime.plan import RunStats
 from tagraph.engine.runtime.step_stats import StepStatsCollector, collecting
@@ -138,6 +139,10 @@ class BaseSession:
         if plan is None:
             plan = self._compile(fetches, list(feed_dict) if feed_dict else [])
             self._plans[key] = plan
+        if options is not None and getattr(options, "timeout_in_ms", 0) > 0:
+            # Blocking kernels (queue waits) end at the deadline with DeadlineExceededError.
+            with run_deadline(options.timeout_in_ms):
+                return plan.run(feed_dict.values() if feed_dict else (), self._state)
         return plan.run(feed_dict.values() if feed_dict else (), self._state)
 
     def _run_traced(self, key, fetches, feed_dict, run_metadata):

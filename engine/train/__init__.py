@@ -20,6 +20,10 @@ _EXPORTS = {
     "tagraph.engine.train.learning_rate_decay": "*",
     "tagraph.engine.train.moving_averages": "ExponentialMovingAverage",
     "tagraph.engine.train.towers": "average_gradients all_reduce_gradients",
+    "tagraph.engine.train.queue_runner": "QueueRunner add_queue_runner start_queue_runners",
+    "tagraph.engine.train.input_producers": "*",
+    "tagraph.engine.train.batching": "*",
+    "tagraph.engine.train.device_setter": "replica_device_setter ClusterSpec",
 }
 
 __getattr__, __dir__, __all__ = _lazy_namespace(__name__, _EXPORTS)

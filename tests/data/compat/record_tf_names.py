@@ -33,8 +33,8 @@ OUT = pathlib.Path(__file__).resolve().parents[3] / "compat" / "tf_names.json"
 
 # The namespaces tagraph.compat.v1 lays out, under tf.compat.v1 ("" is tf.compat.v1 itself).
 COVERED = ["", "app", "compat", "dtypes", "errors", "gfile", "graph_util", "initializers", "io", "io.gfile",
-           "layers", "linalg", "logging", "losses", "math", "metrics", "nest", "nn", "nn.rnn_cell", "python_io", "random",
-           "saved_model",
+           "layers", "linalg", "logging", "losses", "math", "metrics", "nest", "sets", "nn", "nn.rnn_cell", "python_io",
+           "queue", "random", "saved_model",
            "saved_model.builder", "saved_model.constants", "saved_model.loader", "saved_model.main_op",
            "saved_model.signature_constants", "saved_model.signature_def_utils", "saved_model.tag_constants",
            "saved_model.utils", "signal", "sparse", "spectral", "strings", "summary", "train", "lookup",

@@ -529,8 +529,13 @@ def main(families):
                                                   "sparse_math", "max_pool", "linalg", "sparse_reorder",
                                                   "matrix_diag", "linalg_solve", "decode", "schedules_extra",
                                                   "custom_gradient", "hessians", "switch_case", "complex_fft",
-                                                  "array_nn_extra", "math_extra"]:
-        if family == "lookup":
+                                                  "array_nn_extra", "math_extra", "sets_sparse",
+                                                  "tf1_misc", "queues"]:
+        if family == "sets_sparse":
+            # tf.sets, serialized SparseTensors, tf.sparse.eye/from_dense/... and SparseMatMul with its gradient.
+            import record_sets_sparse  # noqa: beside this file, on sys.path when it runs as a script
+            record_sets_sparse.main()
+        elif family == "lookup":
             # Tables run ops in sequence, read files and export in no set order: record_lookup.py's cases.
             import record_lookup  # noqa: beside this file, on sys.path when it runs as a script
             record_lookup.record(tf)
@@ -618,6 +623,14 @@ def main(families):
             # Trigonometric, hyperbolic and special functions, xlogy & co., logsumexp, bincount, confusion_matrix,
             # in a process of its own: it turns version 1 control flow on to record the graphs' op types.
             subprocess.run([sys.executable, os.path.join(HERE, "record_math_extra.py")], check=True)
+        elif family == "queues":
+            # Queues, readers and queue input pipelines with their threads: record_queues.py's cases.
+            import record_queues  # noqa: beside this file, on sys.path when it runs as a script
+            record_queues.main()
+        elif family == "tf1_misc":
+            # tf.make_template, tf.edit_distance, replica_device_setter's devices, CTC decoding and loss, in a
+            # process of its own: it records TensorFlow 1's reference variables.
+            subprocess.run([sys.executable, os.path.join(HERE, "record_tf1_misc.py")], check=True)
         elif family == "sparse_reorder":
             # tf.sparse.reorder and the gradient of its values.
             import record_sparse_reorder  # noqa: beside this file, on sys.path when it runs as a script

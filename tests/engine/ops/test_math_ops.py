@@ -505,6 +505,11 @@ def test_is_finite(device, x):
     check(device, tg.is_finite, [x], np.isfinite(x))
 
 
+@pytest.mark.parametrize("x", _unary_cases([f32, f16, f64], extra=[("special", _SPECIAL)]))
+def test_is_inf(device, x):
+    check(device, tg.is_inf, [x], np.isinf(x))
+
+
 # --- AddN, Select, Cast -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("xs", [
