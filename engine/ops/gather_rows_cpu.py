@@ -9,11 +9,7 @@ prefetcher (no pattern to follow) nor the out-of-order core (a few rows ahead at
 ``llvm.prefetch`` for the rows 16 cache lines ahead, 100,000 rows of 64 or 256 bytes from a 64 or 256 MB table
 come in 0.45-0.7x the time of ``np.take`` on this machine's two cores, and a million 4-byte values in 0.65x.
 """
-import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
 from tagraph.devices.host_threads import shards
 
@@ -24,39 +20,9 @@ _LINE = 64
 _LINES_AHEAD = 16
 # Rows longer than this are copied as streams, which the hardware prefetcher follows on its own.
 _MAX_PREFETCHED_ROW = 1024
-
-
-@intrinsic
-def _prefetch(typingctx, flat, index):
-    """Asks for the cache line holding ``flat[index]`` (a read, kept in all cache levels)."""
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        byte_ptr = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn_type = ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32])
-        fn = builder.module.globals.get("llvm.prefetch.p0i8")
-        if fn is None:
-            fn = ir.Function(builder.module, fn_type, name="llvm.prefetch.p0i8")
-        address = builder.bitcast(builder.gep(array.data, [args[1]]), byte_ptr)
-        builder.call(fn, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-    return types.void(flat, index), codegen
-
-
-@numba.njit(cache=True, nogil=True)
-def _copy_rows(table, rows, out, start, stop, ahead, line_words):
-    """``out[i] = table[rows[i]]`` for ``i`` in ``[start, stop)``, prefetching the row ``ahead`` places on."""
-    width = table.shape[1]
-    flat = table.reshape(-1)
-    for i in range(start, stop):
-        j = i + ahead
-        if j < stop:
-            first = np.int64(rows[j]) * width
-            for w in range(0, width, line_words):
-                _prefetch(flat, first + w)
-        r = rows[i]
-        for w in range(width):
-            out[i, w] = table[r, w]
+# Gathers of fewer bytes than this come mostly from the caches: np.take, and Numba is not even loaded (a
+# serving model's few embedding rows do not pay its import and compilation at start-up).
+MIN_PREFETCHED_BYTES = 1 << 20
 
 
 def _words(a, row_bytes):
@@ -78,7 +44,7 @@ def take_rows(table, rows):
     flat_out = out.reshape((flat_rows.shape[0],) + table.shape[1:])
     min_per_shard = max(1, (1 << 18) // max(row_bytes, 1))
     if (row_bytes == 0 or row_bytes > _MAX_PREFETCHED_ROW or not table.flags.c_contiguous
-            or flat_rows.dtype not in (np.int32, np.int64)):
+            or flat_rows.dtype not in (np.int32, np.int64) or flat_rows.shape[0] * row_bytes < MIN_PREFETCHED_BYTES):
         # mode="clip": the rows are checked already, and "raise" would copy the output through a buffer.
         shards(lambda start, stop: np.take(table, flat_rows[start:stop], axis=0, out=flat_out[start:stop],
                                            mode="clip"),
@@ -92,6 +58,7 @@ def take_rows(table, rows):
     ahead = max(1, _LINES_AHEAD // lines_per_row)
     line_words = max(1, _LINE // src.itemsize)
     rows_c = np.ascontiguousarray(flat_rows)
-    shards(lambda start, stop: _copy_rows(src, rows_c, dst, start, stop, ahead, line_words),
+    from tagraph.engine.ops.gather_rows_numba import copy_rows   # loads Numba: only when a gather needs it
+    shards(lambda start, stop: copy_rows(src, rows_c, dst, start, stop, ahead, line_words),
            total=flat_rows.shape[0], min_per_shard=min_per_shard)
     return out

@@ -1,6 +1,6 @@
 """Rows gathered on the CPU by the prefetching copy (engine/ops/gather_rows_cpu.py): the same bytes as
 ``np.take`` for every row width and alignment the copy tiles with words, for both index types, split over two
-threads or not, and through the paths it leaves to ``np.take``."""
+threads or not, and through the paths it leaves to ``np.take`` (small gathers among them)."""
 import numpy as np
 import pytest
 
@@ -9,10 +9,11 @@ from tagraph.devices import cpu_threads
 from tagraph.engine.ops import gather_rows_cpu
 
 
-@pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
+@pytest.fixture(params=[(1, 0), (2, 0), (2, 1 << 40)], ids=["one-thread", "two-threads", "np-take"])
 def threads(request, monkeypatch):
-    n = request.param
+    n, min_bytes = request.param
     monkeypatch.setattr(cpu_threads, "settings", lambda: cpu_threads.ThreadSettings(n, n, n, True))
+    monkeypatch.setattr(gather_rows_cpu, "MIN_PREFETCHED_BYTES", min_bytes)   # 0: every gather takes the copy
     return n
 
 
@@ -42,7 +43,7 @@ def test_rows_of_a_table_view_and_of_unaligned_memory(threads):
     np.testing.assert_array_equal(gather_rows_cpu.take_rows(table, rows), table[rows])
 
 
-def test_no_rows_and_empty_rows():
+def test_no_rows_and_empty_rows(threads):
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     assert gather_rows_cpu.take_rows(table, np.zeros((0,), np.int32)).shape == (0, 3)
     empty_rows = np.zeros((4, 0), np.float32)
