@@ -18,7 +18,8 @@ from tagraph.engine.framework.op_builder import register_gradient, register_shap
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import array_ops, math_ops
 from tagraph.engine.ops.linalg_ops import matrix_band_part, matrix_transpose
-from tagraph.engine.ops.linalg_solve_ops import check_square, square_shape, work_dtype
+from tagraph.engine.ops.linalg_ops import work_dtype
+from tagraph.engine.ops.linalg_solve_ops import check_square, square_shape
 from tagraph.engine.ops.matmul_ops import matmul
 from tagraph.engine.ops.matrix_diag_ops import matrix_diag, matrix_diag_part, matrix_set_diag
 from tagraph.engine.ops.op_util import dbg, gen, invalid, no_complex_gradient

@@ -39,8 +39,9 @@ def _batched(xp, fn, a):
     return xp.stack(outs).reshape(a.shape[:-2] + outs[0].shape)
 
 
-def _linalg_dtype(dtype):
-    # LAPACK has no half precision: TensorFlow's Eigen kernels compute half in float too.
+def work_dtype(dtype):
+    """The dtype LAPACK computes ``dtype`` in: float32 for half precision (as TensorFlow's Eigen kernels do),
+    else ``dtype`` itself."""
     return np.float32 if np.dtype(dtype).itemsize < 4 else dtype
 
 
@@ -57,7 +58,7 @@ def _qr(ctx, a):
     if not int(np.prod(a.shape[:-2], dtype=np.int64)):
         return xp.zeros(a.shape[:-2] + (m, k), a.dtype), xp.zeros(a.shape[:-2] + (k, n), a.dtype)
     mode = "complete" if full else "reduced"
-    work = a.astype(_linalg_dtype(a.dtype), copy=False)
+    work = a.astype(work_dtype(a.dtype), copy=False)
     q, r = _batched(xp, lambda m: tuple(xp.linalg.qr(m, mode=mode)), work)
     return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
 
@@ -274,7 +275,7 @@ def _matrix_triangular_solve(ctx, matrix, rhs):
         batch = tuple(np.broadcast_shapes(matrix.shape[:-2], rhs.shape[:-2]))
     except ValueError:
         raise invalid("Incompatible shapes: %s vs. %s", dbg(matrix.shape), dbg(rhs.shape)) from None
-    work = _linalg_dtype(rhs.dtype)
+    work = work_dtype(rhs.dtype)
     tri = xp.tril(matrix) if lower else xp.triu(matrix)
     if adjoint:
         tri = xp.conj(xp.swapaxes(tri, -1, -2))

@@ -22,7 +22,7 @@ from tagraph.engine.framework.op_builder import register_gradient, register_shap
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import array_ops, math_ops
 from tagraph.engine.ops.joining_ops import concat
-from tagraph.engine.ops.linalg_ops import matrix_band_part, matrix_transpose, matrix_triangular_solve
+from tagraph.engine.ops.linalg_ops import matrix_band_part, matrix_transpose, matrix_triangular_solve, work_dtype
 from tagraph.engine.ops.matmul_ops import matmul
 from tagraph.engine.ops.matrix_diag_ops import matrix_diag, matrix_diag_part, matrix_set_diag
 from tagraph.engine.ops.op_util import dbg, gen, gen1, invalid, no_complex_gradient
@@ -33,11 +33,6 @@ __all__ = ["matrix_inverse", "matrix_determinant", "log_matrix_determinant", "ch
 
 
 # --- what the kernels share -----------------------------------------------------------------------------------
-
-def work_dtype(dtype):
-    """The dtype LAPACK computes ``dtype`` in: float32 for half precision, else ``dtype`` itself."""
-    return np.float32 if np.dtype(dtype).itemsize < 4 else dtype
-
 
 def check_square(a):
     """TensorFlow's checks of a batch of square matrices ([..., M, M])."""
