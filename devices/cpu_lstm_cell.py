@@ -8,9 +8,9 @@ elementwise ops per step on the four column blocks of the gate pre-activations (
     h = tanh(c) * sigmoid(o)
 
 In a loop of small steps (Keras' LSTM(64) at batch 32: 2,048 values a gate) each op costs more in dispatch
-than in arithmetic. Here the four sigmoids are one pass over the whole gate array, in place, and the
-state update a few numpy calls: the same numpy calls as the unfused kernels' (math_ops' sigmoid is
-``1 / (1 + exp(-x))`` in one buffer), on the same values, so ``c`` and ``h`` are theirs bit for bit.
+than in arithmetic. float32 cells run as one vectorised Numba loop (:mod:`cpu_lstm_cell_numba`, within a
+few ulp of the unfused ops); float64 ones as a few numpy calls, the same calls as the unfused kernels' on
+the same values (math_ops' sigmoid is ``1 / (1 + exp(-x))`` in one buffer), so bit for bit theirs.
 
     c, h = lstm_cell_step(ctx, (0, 1, 2, 3), gates, c_prev, None, None)
 """
@@ -18,7 +18,9 @@ import numpy as np
 
 __all__ = ["lstm_cell_step"]
 
-_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32 = np.dtype(np.float32)
+_DTYPES = (_F32, np.dtype(np.float64))
+_zero_bias = {}      # width -> zeros, the bias of a cell without one
 
 
 def _fits(gates, c_prev, forget_bias, bias):
@@ -41,6 +43,8 @@ def lstm_cell_step(ctx, order, gates, c_prev, forget_bias, bias):
     if not _fits(gates, c_prev, forget_bias, bias):
         return None
     units = gates.shape[1] // 4
+    if gates.dtype == _F32:
+        return _numba_step(order, gates, c_prev, forget_bias, bias)
     i, j, f, o = (slice(k * units, (k + 1) * units) for k in order)
     z = np.add(gates, bias) if bias is not None else gates.copy()
     tanh_j = np.tanh(z[:, j])
@@ -55,4 +59,19 @@ def lstm_cell_step(ctx, order, gates, c_prev, forget_bias, bias):
     c += np.multiply(z[:, i], tanh_j)
     h = np.tanh(c)
     h *= z[:, o]
+    return c, h
+
+
+def _numba_step(order, gates, c_prev, forget_bias, bias):
+    from tagraph.devices.cpu_lstm_cell_numba import lstm_cell   # loads Numba: only when a cell runs
+    width = gates.shape[1]
+    if bias is None:
+        bias = _zero_bias.get(width)
+        if bias is None:
+            bias = _zero_bias[width] = np.zeros(width, _F32)
+    fb = _F32.type(0) if forget_bias is None else _F32.type(np.asarray(forget_bias).reshape(()))
+    c = np.empty_like(c_prev, order="C")
+    h = np.empty_like(c)
+    lstm_cell(np.ascontiguousarray(gates), np.ascontiguousarray(bias), np.ascontiguousarray(c_prev), fb,
+              *order, c, h)
     return c, h
