@@ -6,6 +6,8 @@ Their results are bool and they have no gradient. Tensor's comparison and logica
 
     ok = tg.logical_and(x > 0.0, tg.is_finite(x))
 """
+import operator
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -23,8 +25,10 @@ _COMPARE = {
     "Greater": lambda xp, x, y: xp.greater(x, y), "GreaterEqual": lambda xp, x, y: xp.greater_equal(x, y),
     "LogicalAnd": lambda xp, x, y: xp.logical_and(x, y), "LogicalOr": lambda xp, x, y: xp.logical_or(x, y),
 }
+_SCALAR_COMPARE = {"Less": operator.lt, "LessEqual": operator.le, "Greater": operator.gt,
+                   "GreaterEqual": operator.ge, "LogicalAnd": operator.and_, "LogicalOr": operator.or_}
 for _t, _fn in _COMPARE.items():
-    register_kernel(_t)(binary_kernel(_fn, keep_dtype=False))
+    register_kernel(_t)(binary_kernel(_fn, keep_dtype=False, scalar_fn=_SCALAR_COMPARE[_t]))
     register_shape(_t)(common_shapes.broadcast_binary)
 
 

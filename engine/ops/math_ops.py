@@ -11,6 +11,8 @@ this family; the gradient of a broadcasting op sums over the broadcast axes with
 """
 import builtins as _builtins
 
+import operator
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -111,8 +113,9 @@ _BINARY = {
     "Minimum": lambda xp, x, y: xp.minimum(x, y),
     "SquaredDifference": _squared_difference,
 }
+_SCALAR_BINARY = {"Add": operator.add, "AddV2": operator.add, "Sub": operator.sub, "Mul": operator.mul}
 for _t, _fn in _BINARY.items():
-    register_kernel(_t)(binary_kernel(_fn))
+    register_kernel(_t)(binary_kernel(_fn, scalar_fn=_SCALAR_BINARY.get(_t)))
     register_shape(_t)(common_shapes.broadcast_binary)
 
 
