@@ -60,11 +60,16 @@ class CompiledFunction:
         if len(args) != self.n_in:
             raise errors.InvalidArgumentError(None, None, "Function '%s' takes %d arguments, the call gives %d"
                                               % (self.body.name, self.n_in, len(args)))
+        return self.unchecked()(args)
+
+    def unchecked(self):
+        """``run(args) -> [results]`` without the argument count's check: a loop's calls after the first."""
         nested = getattr(self._plan, "run_nested", None)
+        n_out = self.n_out
         if nested is not None:
-            return nested(args)[:self.n_out]
-        results = self._plan.run(args, self._plan.session._state)
-        return [_as_array(v) for v in results[:self.n_out]]
+            return lambda args: nested(args)[:n_out]
+        plan = self._plan
+        return lambda args: [_as_array(v) for v in plan.run(args, plan.session._state)[:n_out]]
 
 
 def compiled_function(ctx, name, args):
@@ -120,6 +125,8 @@ def _results(ctx, values):
 
 
 def _truthy(x):
+    if x.__class__ is np.bool_:
+        return bool(x)
     x = np.asarray(x)
     if x.ndim:
         return x.size > 0
@@ -167,6 +174,9 @@ def _while(ctx, *args):
         raise errors.InvalidArgumentError(None, ctx.op, "While body '%s' of node %s changes the loop variables' "
                                           "types: it takes %s and returns %s" % (body.body.name, ctx.node_name,
                                                                                   types, out_types))
+    if len(values) != cond.n_in:
+        cond(values)                   # raises the count's error
+    cond, body = cond.unchecked(), body.unchecked()
     while _truthy(cond(values)[0]):
         values = body(values)
     return _results(ctx, values)

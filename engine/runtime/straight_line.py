@@ -206,9 +206,9 @@ class StraightLinePlan(Plan):
         """A function body's run inside a kernel: its arguments are kernel values of the right types
         already, its results go to kernels (which never change an array in place, so nothing is copied),
         and the calling run's errstate holds."""
-        vals = self.initial_values.copy()
-        for (slot, _, _, _), v in zip(self.feed_plan, args):
-            vals[slot] = v
+        # Feeds hold the first slots (build makes them first): the arguments, then the constants.
+        vals = list(args)
+        vals += self.initial_values[len(vals):]
         return self._execute(vals)
 
     def _execute(self, vals):
