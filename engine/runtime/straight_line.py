@@ -13,6 +13,7 @@ from tagraph.engine.runtime.codegen import StepFailed, compile_steps
 from tagraph.engine.runtime.step_stats import active_collector
 from tagraph.engine.runtime.elementwise_fusion import (elementwise_groups, folded_constants, fusion_enabled,
                                                        group_step)
+from tagraph.engine.runtime.list_matmul_fusion import list_matmul_kernel, list_matmuls
 from tagraph.engine.runtime.lstm_fusion import cell_step, cells_to_fuse
 from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Plan, RunStats, convert_feed,
                                          decode_attr, deref_step, fusions, identity_step, resolve_kernel,
@@ -20,6 +21,8 @@ from tagraph.engine.runtime.plan import (ALIASING_OPS, INT32_IN_HOST, Deref, Pla
 
 __all__ = ["StraightLinePlan"]
 
+# Ops whose output is their input, made no step of the plan.
+_PASS_THROUGH = frozenset(["Identity", "StopGradient"])
 # Handles and variants (resources, TensorLists) are host objects that any device's kernels take as they are.
 _HANDLE_TYPES = frozenset(["resource", "variant"])
 
@@ -101,8 +104,13 @@ class StraightLinePlan(Plan):
         in_group = {m for members in groups.values() for m in members[:-1]}
         if groups:
             in_group |= folded_constants(groups, fed_set) - {e.op for e in fetch_elems if isinstance(e, Tensor)}
+        list_mm = list_matmuls(session, ops, placement, feeds, fetch_elems)
+        in_group |= set(list_mm.values())
 
+        tracing = active_collector() is not None
         for op in ops:
+            if op._type == "NoOp" and not tracing:
+                continue         # the plan's order already honours the control edges it carries
             if op in in_cell:
                 if op in cells:
                     steps.append(self._cell_step(cells[op], host, value_slot, new_slot, home))
@@ -112,10 +120,19 @@ class StraightLinePlan(Plan):
             if op in groups:
                 steps.append(self._group_step(groups[op], host, value_slot, new_slot, home))
                 continue
+            if op in list_mm:
+                steps.append(self._list_matmul_step(op, list_mm[op], host, value_slot, new_slot, home))
+                continue
             node, inputs = resolve_kernel(op, placement[op], host, session._state, fed_set, INT32_IN_HOST,
                                           fused.get(op))
             in_slots = tuple((slot_on if node.ref_inputs[i] else value_slot)(t, node.input_device(i, host))
                              for i, t in enumerate(inputs))
+            if op._type in _PASS_THROUGH and not tracing and op._outputs[0] not in home \
+                    and not node.ref_inputs[0] and node.input_device(0, host) is node.output_device(0, host):
+                # Its output is its input's value: the same slot, no step.
+                where = home[op._outputs[0]] = node.output_device(0, host)
+                slots[(op._outputs[0], where.name)] = in_slots[0]
+                continue
             out_slots = []
             for i, t in enumerate(op._outputs):
                 if t in home:
@@ -149,7 +166,8 @@ class StraightLinePlan(Plan):
         self._generated = compile_steps(steps, self.fetch_slots)
         self.nslots = len(slots)
         self.initial_values = [initial.get(i) for i in range(self.nslots)]
-        self.stats = RunStats(moves[1], moves[2], self.stats_devices, len(fused) + len(groups) + len(cells))
+        self.stats = RunStats(moves[1], moves[2], self.stats_devices,
+                              len(fused) + len(groups) + len(cells) + len(list_mm))
 
     def _group_step(self, group, host, value_slot, new_slot, home):
         """One step computing a group of elementwise ops (:mod:`elementwise_fusion`) on its device."""
@@ -167,6 +185,22 @@ class StraightLinePlan(Plan):
             kernel = collector.wrap(kernel, "%s = FusedElementwise(%s)" % (
                 group[-1].name, ", ".join(op.name for op in group)), device.name)
         return (kernel, ctx, in_slots, new_slot((out, device.name)))
+
+    def _list_matmul_step(self, matmul, get_item, host, value_slot, new_slot, home):
+        """One step computing ``MatMul(TensorListGetItem(...), weight)`` (:mod:`list_matmul_fusion`)."""
+        state, placement = self.session._state, self.placement
+        get_node, get_inputs = resolve_kernel(get_item, placement[get_item], host, state, (), INT32_IN_HOST)
+        mm_node, mm_inputs = resolve_kernel(matmul, placement[matmul], host, state, (), INT32_IN_HOST)
+        kernel = list_matmul_kernel((get_node.kernel, get_node.ctx), (mm_node.kernel, mm_node.ctx))
+        in_slots = tuple(value_slot(t, get_node.input_device(i, host)) for i, t in enumerate(get_inputs)) + \
+            (value_slot(mm_inputs[1], mm_node.input_device(1, host)),)
+        out = matmul._outputs[0]
+        home[out] = placement[matmul]
+        collector = active_collector()
+        if collector is not None:
+            kernel = collector.wrap(kernel, "%s = ListItemMatMul(%s, %s)" % (out.op.name, get_item.name,
+                                                                           matmul.name), placement[matmul].name)
+        return (kernel, mm_node.ctx, in_slots, new_slot((out, placement[matmul].name)))
 
     def _cell_step(self, match, host, value_slot, new_slot, home):
         """One step computing an LSTM cell (:mod:`lstm_fusion`) on its device: its ``c`` and ``h``."""
