@@ -87,8 +87,8 @@ def read_function_call(out):
 
 
 def read_keras_lstm(out):
-    got = _f(r"^tagraph\s+([\d.]+)\s*$", out)
-    theirs = _f(r"^TensorFlow\s+([\d.]+)\s*$", out)
+    got = _f(r"^tagraph\s+([\d.]+)\s+[\d.]+\s*$", out)
+    theirs = _f(r"^TensorFlow\s+([\d.]+)\s+[\d.]+\s*$", out)
     ratio = _f(r"^ratio ([\d.]+)x TensorFlow's speed \(target >= ([\d.]+)x", out)
     if not got or not theirs or not ratio:
         return []
@@ -353,7 +353,7 @@ BENCHMARKS = collections.OrderedDict([
     ("op_chain", (read_op_chain, ["--rounds", "2"])),
     ("cpu_inference", (read_cpu_inference, ["--rounds", "3", "--runs", "200"])),
     ("function_call", (read_function_call, ["--runs", "1000"])),
-    ("keras_lstm", (read_keras_lstm, ["--runs", "10"])),
+    ("keras_lstm", (read_keras_lstm, ["--runs", "10", "--rounds", "4"])),
     ("train_step", (read_train_step, ["--rounds", "6", "--steps", "3", "--pause", "0.2"])),
     ("train_hooks", (read_train_hooks, ["--rounds", "3"])),
     ("layers_cnn", (read_layers_cnn, ["--rounds", "4", "--steps", "2", "--pause", "0.2"])),

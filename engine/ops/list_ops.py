@@ -23,14 +23,16 @@ _HOST = host_kind().device_type
 
 
 class TensorList:
-    """The value of a TensorList tensor."""
+    """The value of a TensorList tensor. ``source``: the array whose rows the items are, for a list made
+    by TensorListFromTensor and not changed since (a matmul of every item can use it whole)."""
 
-    __slots__ = ("items", "element_dtype", "element_shape")
+    __slots__ = ("items", "element_dtype", "element_shape", "source")
 
-    def __init__(self, items, element_dtype, element_shape):
+    def __init__(self, items, element_dtype, element_shape, source=None):
         self.items = tuple(items)
         self.element_dtype = element_dtype
         self.element_shape = element_shape
+        self.source = source
 
     def __len__(self):
         return len(self.items)
@@ -124,7 +126,7 @@ def _from_tensor(ctx, tensor, element_shape):
     if t.ndim < 1:
         raise _invalid("Tensor must be at least a vector, but saw shape: %s" % list(t.shape))
     shape = _merge(_shape_from(element_shape), tuple(t.shape[1:]))
-    return TensorList([t[i] for i in range(t.shape[0])], t.dtype.type, shape)
+    return TensorList([t[i] for i in range(t.shape[0])], t.dtype.type, shape, t)
 
 
 @register_kernel("TensorListGetItem", _HOST)
