@@ -14,7 +14,7 @@ Imported when a float32 cell first runs, so that loading the device module does 
 import numpy as np
 from numba import njit
 
-__all__ = ["lstm_cell"]
+__all__ = ["lstm_cell", "lstm_cell_sum"]
 
 _F = np.float32
 _LOG2E = _F(1.44269504088896341)
@@ -61,6 +61,12 @@ def _tanh(x):
     return small if ax < _TANH_POLY else large
 
 
+@njit(**_INLINE)
+def _step(zi, zj, zf, zo, c_prev):
+    c = _sigmoid(zf) * c_prev + _sigmoid(zi) * _tanh(zj)
+    return c, _tanh(c) * _sigmoid(zo)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_cell(gates, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
     """``c_out``, ``h_out`` [batch, units] of one step from ``gates`` [batch, 4 * units] plus ``bias``
@@ -74,6 +80,22 @@ def lstm_cell(gates, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
         gf, go = gates[b, f * units:(f + 1) * units], gates[b, o * units:(o + 1) * units]
         cp, co, ho = c_prev[b], c_out[b], h_out[b]
         for u in range(units):
-            c = _sigmoid(gf[u] + bf[u] + forget_bias) * cp[u] + _sigmoid(gi[u] + bi[u]) * _tanh(gj[u] + bj[u])
-            co[u] = c
-            ho[u] = _tanh(c) * _sigmoid(go[u] + bo[u])
+            co[u], ho[u] = _step(gi[u] + bi[u], gj[u] + bj[u], gf[u] + bf[u] + forget_bias, go[u] + bo[u], cp[u])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_cell_sum(gates, addend, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
+    """:func:`lstm_cell` of the gates ``gates + addend`` (Keras' ``x @ kernel + h @ recurrent_kernel``),
+    added here as the unfused Add would, before the bias."""
+    batch, units = c_prev.shape
+    bi, bj = bias[i * units:(i + 1) * units], bias[j * units:(j + 1) * units]
+    bf, bo = bias[f * units:(f + 1) * units], bias[o * units:(o + 1) * units]
+    for b in range(batch):
+        gi, gj = gates[b, i * units:(i + 1) * units], gates[b, j * units:(j + 1) * units]
+        gf, go = gates[b, f * units:(f + 1) * units], gates[b, o * units:(o + 1) * units]
+        ai, aj = addend[b, i * units:(i + 1) * units], addend[b, j * units:(j + 1) * units]
+        af, ao = addend[b, f * units:(f + 1) * units], addend[b, o * units:(o + 1) * units]
+        cp, co, ho = c_prev[b], c_out[b], h_out[b]
+        for u in range(units):
+            co[u], ho[u] = _step((gi[u] + ai[u]) + bi[u], (gj[u] + aj[u]) + bj[u],
+                                 (gf[u] + af[u]) + bf[u] + forget_bias, (go[u] + ao[u]) + bo[u], cp[u])

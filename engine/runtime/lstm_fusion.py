@@ -3,7 +3,8 @@
 TensorFlow 1's ``BasicLSTMCell`` and ``LSTMCell`` (no peepholes, no cell clipping; ``dynamic_rnn`` puts them in
 its loop body, ``static_rnn`` once per step) build, after their matmul::
 
-    gates = BiasAdd(MatMul(...), bias)                  # optional here
+    gates = BiasAdd(MatMul(...), bias)                  # optional here; MatMul(...) may be an Add of two
+                                                        # (Keras), folded in where the kind's cell takes it
     i, j, f, o = Split(axis=1, gates, num_split=4)      # any assignment of the four blocks to the gates
     c = Add(Mul(c_prev, Sigmoid(Add(f, forget_bias))), Mul(Sigmoid(i), Tanh(j)))      # the Add of f optional
     h = Mul(Tanh(c), Sigmoid(o))
@@ -36,22 +37,22 @@ class LSTMCellMatch:
     """One matched cell: its member ops (plan order), where the fused step goes (``anchor``: the op making
     ``c``, after every leaf), the leaf tensors, the gate blocks' ``order`` (i, j, f, o) and outputs."""
 
-    __slots__ = ("members", "anchor", "gates", "bias", "c_prev", "forget_bias", "order", "c", "h", "axis_tensor",
-                 "axis")
+    __slots__ = ("members", "anchor", "gates", "addend", "bias", "c_prev", "forget_bias", "order", "c", "h",
+                 "axis_tensor", "axis")
 
-    def __init__(self, members, gates, bias, c_prev, forget_bias, order, c, h, axis_tensor, axis):
+    def __init__(self, members, gates, addend, bias, c_prev, forget_bias, order, c, h, axis_tensor, axis):
         self.members = members
         self.anchor = c.op
-        self.gates, self.bias, self.c_prev, self.forget_bias = gates, bias, c_prev, forget_bias
+        self.gates, self.addend, self.bias = gates, addend, bias
+        self.c_prev, self.forget_bias = c_prev, forget_bias
         self.order, self.c, self.h = order, c, h
         self.axis_tensor, self.axis = axis_tensor, axis     # the split's, given to it when run unfused
 
     @property
     def leaves(self):
         """The step's inputs, in the order its kernel takes them: gates (the BiasAdd's input when it is a
-        member), c_prev, then the forget bias and the bias where present."""
-        return [self.gates, self.c_prev] + ([self.forget_bias] if self.forget_bias is not None else []) + \
-            ([self.bias] if self.bias is not None else [])
+        member), c_prev, then the forget bias, the bias and the addend where present."""
+        return [self.gates, self.c_prev] + [t for t in (self.forget_bias, self.bias, self.addend) if t is not None]
 
     def __repr__(self):
         return "LSTMCellMatch(%s, order=%s)" % (self.anchor.name, self.order)
@@ -181,12 +182,21 @@ def _match(split, placement, in_plan, users, pinned):
         return None
     bias = None
     bias_add = gates.op
+    consumer = split
     if bias_add._type == "BiasAdd" and sole_user(gates, "Split") is split and _nhwc(bias_add) \
             and _plain(bias_add, device, placement, in_plan) \
             and all(t.dtype == dtype for t in bias_add._inputs):
         members.append(bias_add)
         gates, bias = bias_add._inputs
-    return LSTMCellMatch(members, gates, bias, c_prev, fb, (i, j, f, o), c, mh._outputs[0], axis_t, axis)
+        consumer = bias_add
+    addend = None
+    add = gates.op
+    if add._type in _ADD_OPS and getattr(device.kind.fused_kernel(("LSTMCell",)), "takes_addend", False) \
+            and sole_user(gates, consumer._type) is consumer and _plain(add, device, placement, in_plan) \
+            and all(t.dtype == dtype for t in add._inputs) and not made_here.intersection(add._inputs):
+        members.append(add)
+        gates, addend = add._inputs
+    return LSTMCellMatch(members, gates, addend, bias, c_prev, fb, (i, j, f, o), c, mh._outputs[0], axis_t, axis)
 
 
 def _plain(op, device, placement, in_plan):
@@ -212,14 +222,18 @@ def cell_step(match, device, resolve):
     ``resolve(op)`` compiles a member for running it unfused, done only if a run's values need it."""
     cell = device.kind.fused_kernel(("LSTMCell",))
     order = match.order
-    has_fb = match.forget_bias is not None
-    has_bias = match.bias is not None
+    has_fb, has_bias, has_addend = (t is not None for t in (match.forget_bias, match.bias, match.addend))
     leaf_tensors = match.leaves
     members = match.members
     unfused = []
 
+    at_bias = 1 if has_fb else 0         # where the bias and the addend are in the kernel's *rest
+
     def kernel(ctx, gates, c_prev, *rest):
-        got = cell(ctx, order, gates, c_prev, rest[0] if has_fb else None, rest[-1] if has_bias else None)
+        forget_bias = rest[0] if has_fb else None
+        bias = rest[at_bias] if has_bias else None
+        got = cell(ctx, order, gates, c_prev, forget_bias, bias, rest[-1]) if has_addend else \
+            cell(ctx, order, gates, c_prev, forget_bias, bias)
         if got is not None:
             return got
         if not unfused:

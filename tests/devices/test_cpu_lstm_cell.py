@@ -55,6 +55,19 @@ def test_the_kernel_gives_the_unfused_values(dtype, order, with_bias, with_forge
     assert not np.shares_memory(got[0], gates)            # the gates are the caller's: never written
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gates_given_as_a_sum_are_added_first(dtype):
+    rng = np.random.default_rng(5)
+    gates, addend = ((rng.standard_normal((BATCH, 4 * UNITS)) * 3).astype(dtype) for _ in range(2))
+    c_prev = rng.standard_normal((BATCH, UNITS)).astype(dtype)
+    bias = rng.standard_normal(4 * UNITS).astype(dtype)
+    got = cpu_lstm_cell.lstm_cell_step(None, (0, 2, 1, 3), gates, c_prev, None, bias, addend)
+    want = unfused(gates + addend, c_prev, None, bias, (0, 2, 1, 3))
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == np.float32 else 0, atol=1e-6 if dtype == np.float32 else 0)
+    assert cpu_lstm_cell.lstm_cell_step(None, (0, 2, 1, 3), gates, c_prev, None, bias, addend[:1]) is None
+
+
 @pytest.mark.parametrize("args", [
     lambda g, c: (g.astype(np.float16), c.astype(np.float16), None, None),      # a dtype it does not take
     lambda g, c: (g, c[:1], None, None),                                        # c_prev broadcast
@@ -107,8 +120,9 @@ def test_a_keras_lstm_saved_model_runs_fused_on_the_cpu(monkeypatch):
     real = cpu_lstm_cell.lstm_cell_step
 
     def counting(*args):
-        calls.append(args[1])
+        calls.append((args[1], len(args) == 7))       # the order, and whether the Add of the matmuls folded in
         return real(*args)
+    counting.takes_addend = real.takes_addend
     monkeypatch.setattr(cpu_lstm_cell, "lstm_cell_step", counting)
     tokens = np.random.default_rng(0).integers(0, 5, (3, 7)).astype(np.int32)
     outs = {}
@@ -117,6 +131,6 @@ def test_a_keras_lstm_saved_model_runs_fused_on_the_cpu(monkeypatch):
         with SignatureRunner(str(TF2_DATA / "keras_embedding_lstm"), config=_config(fuse)) as runner:
             outs[fuse] = runner.run({"inputs": tokens})["output_0"]
         outs[fuse, "orders"] = list(calls)
-    assert outs[True, "orders"] == [(0, 2, 1, 3)] * 7      # one fused step per time step; Keras' blocks i, f, c, o
+    assert outs[True, "orders"] == [((0, 2, 1, 3), True)] * 7   # a fused step a time step; Keras' blocks i, f, c, o
     assert outs[False, "orders"] == []
     np.testing.assert_allclose(outs[True], outs[False], rtol=1e-6, atol=1e-6)
