@@ -76,6 +76,8 @@ def _merge(a, b):
 
 def _check_item(lst, item):
     item = np.asarray(item)
+    if item.dtype.type is lst.element_dtype and item.shape == lst.element_shape:
+        return item                  # the common case: the item is what the list was made for
     if item.dtype != np.dtype(lst.element_dtype):
         raise _invalid("Invalid data types; list elements %s but tried to add %s"
                        % (np.dtype(lst.element_dtype).name, item.dtype.name))
@@ -138,7 +140,7 @@ def _get_item(ctx, lst, index, element_shape):
 
 @register_kernel("TensorListSetItem", _HOST)
 def _set_item(ctx, lst, index, item):
-    i = int(np.asarray(index))
+    i = int(index)
     items = list(lst.items)
     if i >= len(items) and ctx.attrs.get("resize_if_index_out_of_bounds"):
         items.extend([None] * (i + 1 - len(items)))

@@ -8,6 +8,7 @@ boolean index is a boolean_mask).
     y = x[1:, ::-1, tg.newaxis, ..., 0]
     z = tg.slice(x, [0, 1], [-1, 2])
 """
+import functools
 import numbers as _numbers
 
 import numpy as np
@@ -252,12 +253,21 @@ def _strided_slice(ctx, x, begin, end, strides):
         if np.ndim(t) != 1:
             raise invalid("Expected begin, end, and strides to be 1D equal size tensors, but got shapes %s, %s, "
                           "and %s instead.", dbg(np.shape(begin)), dbg(np.shape(end)), dbg(np.shape(strides)))
+    attrs = ctx.attrs
     try:
-        b, e, s, shrink, processing, final = _strided_slice_plan(
-            list(x.shape), host_ints(begin), host_ints(end), host_ints(strides),
-            *[ctx.attrs.get(m, 0) for m in _MASKS])
+        index, final = _strided_index(x.shape, tuple(begin.tolist()), tuple(end.tolist()), tuple(strides.tolist()),
+                                      *[attrs.get(m, 0) for m in _MASKS])
     except ValueError as err:
         raise invalid(str(err)) from None
+    return x[index].reshape(final).copy()
+
+
+@functools.lru_cache(maxsize=1024)
+def _strided_index(shape, begin, end, strides, *masks):
+    """``(numpy index, result shape)`` of a StridedSlice: the same for every run of a node with constant
+    bounds, so kept rather than worked out again (a ValueError, for bounds that do not fit, is not kept)."""
+    b, e, s, shrink, processing, final = _strided_slice_plan(list(shape), list(begin), list(end), list(strides),
+                                                             *masks)
     index = []
     for bi, ei, si, sh, n in zip(b, e, s, shrink, processing):
         if sh:
@@ -266,7 +276,7 @@ def _strided_slice(ctx, x, begin, end, strides):
             index.append(_BaseSlice(0, 0))
         else:
             index.append(_BaseSlice(bi, ei if ei >= 0 else None, si))
-    return x[tuple(index)].reshape(final).copy()
+    return tuple(index), tuple(final)
 
 
 @register_shape("StridedSlice")

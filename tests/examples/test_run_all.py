@@ -24,10 +24,10 @@ inline                        27.41       189.48         6.9x
 call                          31.64       237.74         7.5x
 added by the call             4.23 us (target <= 10 us: met)
 """,
-    "keras_lstm": """Keras LSTM(64) over 50 steps, batch 32, median of 20 runs (outputs agree)
-                 ms/batch
-tagraph            5.00
-TensorFlow         2.92
+    "keras_lstm": """Keras LSTM(64) over 50 steps, batch 32: 4 alternating rounds, each the median of 10 calls (outputs agree); best rounds compared, load average 0.8
+               ms/batch   median round
+tagraph            5.00           5.31
+TensorFlow         2.92           3.10
 ratio 0.58x TensorFlow's speed (target >= 1.0x: NOT met)
 """,
     "op_chain": """chain of N elementwise ops on [4] float32, ms (best of 3 rounds)
