@@ -128,7 +128,7 @@ def _from_tensor(ctx, tensor, element_shape):
     if t.ndim < 1:
         raise _invalid("Tensor must be at least a vector, but saw shape: %s" % list(t.shape))
     shape = _merge(_shape_from(element_shape), tuple(t.shape[1:]))
-    return TensorList([t[i] for i in range(t.shape[0])], t.dtype.type, shape, t)
+    return TensorList(list(t), t.dtype.type, shape, t)       # the rows, as views
 
 
 @register_kernel("TensorListGetItem", _HOST)
