@@ -80,8 +80,14 @@ def _contiguous(a):
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
+_numba = []       # the kernels' module once a float32 cell has run: importing it loads Numba
+
+
 def _numba_step(order, gates, c_prev, forget_bias, bias, addend):
-    from tagraph.devices import cpu_lstm_cell_numba as kernels   # loads Numba: only when a cell runs
+    if not _numba:
+        from tagraph.devices import cpu_lstm_cell_numba
+        _numba.append(cpu_lstm_cell_numba)
+    kernels = _numba[0]
     width = gates.shape[1]
     if bias is None:
         bias = _zero_bias.get(width)

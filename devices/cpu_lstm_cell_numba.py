@@ -29,7 +29,10 @@ _TANH_POLY = _F(0.625)
 _HALF, _ONE, _TWO, _INF = _F(0.5), _F(1.0), _F(2.0), _F(np.inf)
 
 # error_model="numpy": a division by zero gives inf instead of raising, which keeps the loops vectorisable.
-_INLINE = dict(inline="always", error_model="numpy")
+# The fast-math flags let LLVM fuse multiply-adds and reorder sums (a third faster, within an ulp or two);
+# never "nnan" or "ninf", under which the NaN and overflow selects below would be folded away.
+_FAST = {"contract", "reassoc", "nsz", "arcp", "afn"}
+_INLINE = dict(inline="always", error_model="numpy", fastmath=_FAST)
 
 
 @njit(**_INLINE)
@@ -67,7 +70,7 @@ def _step(zi, zj, zf, zo, c_prev):
     return c, _tanh(c) * _sigmoid(zo)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def lstm_cell(gates, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
     """``c_out``, ``h_out`` [batch, units] of one step from ``gates`` [batch, 4 * units] plus ``bias``
     [4 * units], ``c_prev`` and the scalar ``forget_bias``; ``i, j, f, o``: the gates' column blocks.
@@ -83,7 +86,7 @@ def lstm_cell(gates, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
             co[u], ho[u] = _step(gi[u] + bi[u], gj[u] + bj[u], gf[u] + bf[u] + forget_bias, go[u] + bo[u], cp[u])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def lstm_cell_sum(gates, addend, bias, c_prev, forget_bias, i, j, f, o, c_out, h_out):
     """:func:`lstm_cell` of the gates ``gates + addend`` (Keras' ``x @ kernel + h @ recurrent_kernel``),
     added here as the unfused Add would, before the bias."""
