@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from tagraph.devices import cuda_kernels
+from tagraph.devices import cuda_kernels, host_threads
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import errors
 from tagraph.engine.framework.op_builder import register_shape, not_differentiable
@@ -185,6 +185,7 @@ def _ref_kernel(name, fused=None):
 # --- fused CPU kernels (Numba) -----------------------------------------------------------------------
 
 _NUMBA = {}
+_MIN_PER_SHARD = 1 << 20        # elements: below two of these one thread is as fast (measured on 2 cores)
 
 
 def _numba_adam():
@@ -219,9 +220,11 @@ def _numba_adam():
                 not (m.flags.c_contiguous and v.flags.c_contiguous and grad.flags.c_contiguous):
             return None
         out_var, out_m, out_v = np.empty_like(var), np.empty_like(m), np.empty_like(v)
-        adam_step(var.reshape(-1), m.reshape(-1), v.reshape(-1), grad.reshape(-1), out_var.reshape(-1),
-                  out_m.reshape(-1), out_v.reshape(-1), alpha, b1c, b2c, t(beta1), t(epsilon),
-                  bool(attrs.get("use_nesterov", False)))
+        flat = [a.reshape(-1) for a in (var, m, v, grad, out_var, out_m, out_v)]
+        scalars = (alpha, b1c, b2c, t(beta1), t(epsilon), bool(attrs.get("use_nesterov", False)))
+        # Memory-bound: a large variable's update is split over the intra-op threads (the loop drops the GIL).
+        host_threads.shards(lambda start, stop: adam_step(*[a[start:stop] for a in flat], *scalars),
+                            total=var.size, min_per_shard=_MIN_PER_SHARD)
         return out_var, out_m, out_v
     return fused
 
