@@ -131,9 +131,16 @@ def test_training_on_the_gpu_keeps_variables_and_slots_there(simulated_gpus):
 
 @pytest.mark.parametrize("nesterov", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_cpu_adam_equals_the_numpy_rule_bit_for_bit(nesterov, dtype):
-    # Large and odd-sized, so both the vectorized body and the remainder of the Numba loop run.
+@pytest.mark.parametrize("sharded", [False, True])
+def test_fused_cpu_adam_equals_the_numpy_rule_bit_for_bit(nesterov, dtype, sharded, monkeypatch):
+    # Large and odd-sized, so both the vectorized body and the remainder of the Numba loop run; sharded: split
+    # over two intra-op threads at an odd boundary.
+    from tagraph.devices import cpu_threads
     from tagraph.engine.ops import training_ops
+    if sharded:
+        monkeypatch.setattr(training_ops, "_MIN_PER_SHARD", 1000)
+        if cpu_threads.settings().intra_op < 2:
+            pytest.skip("one intra-op thread here")
     rng = np.random.RandomState(1)
     var, m, g = (rng.randn(1027, 5).astype(dtype) for _ in range(3))
     v = np.abs(rng.randn(1027, 5)).astype(dtype)
