@@ -45,7 +45,7 @@ with tf.Session() as s:
 
 
 def median_us(fn, n):
-    for _ in range(300):
+    for _ in range(30):
         fn()
     ts = []
     for _ in range(n):
@@ -61,7 +61,9 @@ def chain(x):
     return x
 
 
-def measure_tagraph(runs):
+def measure_tagraph(runs, rounds=10):
+    """Medians of the inline and the called run, and of their per-round difference: the two take turns in
+    ``rounds`` rounds of ``runs / rounds`` runs each, so a machine that slows down mid-way weighs on both."""
     import tagraph.engine as tg
 
     @tg.function
@@ -73,9 +75,14 @@ def measure_tagraph(runs):
         inline, called = chain(x) + tg.random_uniform([4]) * 0.0, body(x)
         assert called.op.type == "StatefulPartitionedCall"
         v = np.ones(4, np.float32)
+        per_round = max(runs // rounds, 50)
+        got = {"inline": [], "call": []}
         with tg.Session() as s:
-            return {"inline": median_us(lambda: s.run(inline, {x: v}), runs),
-                    "call": median_us(lambda: s.run(called, {x: v}), runs)}
+            for _ in range(rounds):
+                got["inline"].append(median_us(lambda: s.run(inline, {x: v}), per_round))
+                got["call"].append(median_us(lambda: s.run(called, {x: v}), per_round))
+    added = float(np.median(np.subtract(got["call"], got["inline"])))
+    return {"inline": float(np.median(got["inline"])), "call": float(np.median(got["call"])), "added": added}
 
 
 def measure_tf(runs):
@@ -96,7 +103,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     ours = measure_tagraph(args.runs)
     theirs = measure_tf(args.runs)
-    added = ours["call"] - ours["inline"]
+    added = ours["added"]
     print("%-22s %12s %12s %12s" % ("case", "tagraph us", "TF us", "TF/ours"))
     for case in ("inline", "call"):
         tf_us = theirs[case] if theirs else None

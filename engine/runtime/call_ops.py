@@ -55,15 +55,17 @@ class CompiledFunction:
                 t.op._set_device(device)
         scope = _BodyScope(body.graph, state)
         self._plan = compile_plan(scope, list(body.outputs) + list(body.targets), list, list(body.inputs))
+        self.unchecked = self._runner()
 
     def __call__(self, args):
         if len(args) != self.n_in:
             raise errors.InvalidArgumentError(None, None, "Function '%s' takes %d arguments, the call gives %d"
                                               % (self.body.name, self.n_in, len(args)))
-        return self.unchecked()(args)
+        return self.unchecked(args)
 
-    def unchecked(self):
-        """``run(args) -> [results]`` without the argument count's check: a loop's calls after the first."""
+    def _runner(self):
+        """``run(args) -> [results]`` without the argument count's check (``unchecked``: a loop's calls after
+        the first)."""
         nested = getattr(self._plan, "run_nested", None)
         n_out = self.n_out
         if nested is not None:
@@ -77,7 +79,7 @@ def compiled_function(ctx, name, args):
     (cached in the session's state, per the devices of the resources among the arguments)."""
     state = ctx.session_state
     graph = ctx.op.graph
-    devices = tuple(_resource_device(a) for a in args)
+    devices = tuple([None if a.__class__ is np.ndarray else _resource_device(a) for a in args])
     key = ("function", id(graph), name, devices)
     fn = state.op_state.get(key)
     if fn is None:
@@ -118,7 +120,7 @@ def _results(ctx, values):
     if not ctx.device.host_memory:
         backend = ctx.device.backend
         values = [backend.upload(v) if isinstance(v, (np.ndarray, np.generic)) else v for v in values]
-    n = len(ctx.op.outputs)
+    n = len(ctx.op._outputs)
     if n == 0:
         return None
     return values[0] if n == 1 else tuple(values)
@@ -176,7 +178,7 @@ def _while(ctx, *args):
                                                                                   types, out_types))
     if len(values) != cond.n_in:
         cond(values)                   # raises the count's error
-    cond, body = cond.unchecked(), body.unchecked()
+    cond, body = cond.unchecked, body.unchecked
     while _truthy(cond(values)[0]):
         values = body(values)
     return _results(ctx, values)
