@@ -85,7 +85,7 @@ _numba = []       # the kernels' module once a float32 cell has run: importing i
 
 def _numba_step(order, gates, c_prev, forget_bias, bias, addend):
     if not _numba:
-        from tagraph.devices import cpu_lstm_cell_numba
+        from tagraph.devices import cpu_lstm_cell_numba   # lazy: it loads Numba
         _numba.append(cpu_lstm_cell_numba)
     kernels = _numba[0]
     width = gates.shape[1]

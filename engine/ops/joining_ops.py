@@ -382,9 +382,13 @@ def _split_v(ctx, value, size_splits, split_dim):
     if neg:
         sizes[neg[0]] = total - determined
     lead = (slice(None),) * d
+    # Rows of a C-ordered array are C-ordered pieces of it: views, not copies (kernels never write their
+    # inputs). A fused gradient buffer split back into its gradients costs nothing.
+    view = d == 0 and value.flags.c_contiguous
     outs, start = [], 0
     for s in sizes:
-        outs.append(value[lead + (slice(start, start + s),)].copy())
+        piece = value[lead + (slice(start, start + s),)]
+        outs.append(piece if view else piece.copy())
         start += s
     return results(outs)
 
