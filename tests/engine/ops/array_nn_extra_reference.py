@@ -4,15 +4,14 @@ test_nn_extra_ops.py, test_check_ops.py and test_print_ops.py against what Tenso
 through ``tagraph.compat.v1`` as the recorder built it through ``tensorflow.compat.v1``."""
 import importlib.util
 import json
-import re
 
 import numpy as np
 import pytest
 
 import tagraph.compat.v1 as tfc
 import tagraph.engine as tg
-from tf_reference import DATA as TF_OPS, RECORD
-from tf_reference import _ERRORS as ERROR_CLASSES
+import tf_reference
+from tf_reference import DATA as TF_OPS
 
 
 def _load():
@@ -39,65 +38,16 @@ def params(cases, prefixes=None):
     return [pytest.param(c, id=c.name) for c in cases if prefixes is None or c.name.startswith(tuple(prefixes))]
 
 
-def _tol(dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.float32:
-        return dict(rtol=2e-5, atol=2e-6)
-    if dtype.kind == "f":
-        return dict(rtol=1e-12, atol=1e-12)
-    return dict(rtol=0, atol=0)
-
-
-def _outputs(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
 def check_case(device, case, known):
     """Builds ``case`` on ``device`` (shapes known while building, or only when run), runs it and its
-    gradients, and compares them with TensorFlow's."""
-    inputs = [DATA["%s:in%d" % (case.name, i)] for i in range(len(case.inputs))]
-    with tg.Graph().as_default(), tg.device(device):
-        phs = [tg.placeholder(tg.as_dtype(a.dtype), list(a.shape) if known else [None] * a.ndim) for a in inputs]
-        outs = _outputs(case.build(tfc, *phs))
-        ups = {k: DATA["%s:up%d" % (case.name, k)] for k in range(len(outs)) if "%s:up%d" % (case.name, k) in DATA}
-        grads = []
-        if case.grad:
-            loss = tg.add_n([tg.reduce_sum(outs[k] * up) for k, up in ups.items()])
-            grads = tg.gradients(loss, [phs[i] for i in case.grad])
-        with tg.Session(config=SOFT) as sess:
-            got, got_grads = sess.run([outs, grads], dict(zip(phs, inputs)))
-    for k, (o, g) in enumerate(zip(outs, got)):
-        want = DATA["%s:out%d" % (case.name, k)]
-        g = np.asarray(g)
-        assert g.dtype == want.dtype and g.shape == want.shape, (k, g.dtype, g.shape, want.dtype, want.shape)
-        np.testing.assert_allclose(g, want, **_tol(want.dtype))
-        if known:
-            assert RECORD.shape_string(o.shape) == str(DATA["%s:shape%d" % (case.name, k)]), (k, o.shape)
-        else:
-            assert o.shape.is_compatible_with(want.shape), (k, o.shape)
-    for i, g in zip(case.grad, got_grads):
-        want = DATA["%s:grad%d" % (case.name, i)]
-        assert np.asarray(g).shape == want.shape, (i, np.shape(g), want.shape)
-        np.testing.assert_allclose(g, want, **_tol(want.dtype))
+    gradients, and compares them with TensorFlow's (:func:`tf_reference.check_case`)."""
+    tf_reference.check_case(device, case, DATA, known, namespace=tfc, config=SOFT)
 
 
 def check_error(device, err, message=None):
     """``err`` fails in tagraph with TensorFlow's error class and message (``message``, a regular
     expression, where TensorFlow's names a node tagraph names otherwise)."""
-    cls_name, tf_message = (str(v) for v in DATA[err.name + ":error"])
-    inputs = [DATA["%s:in%d" % (err.name, i)] for i in range(len(err.inputs))]
-    with pytest.raises(ERROR_CLASSES[cls_name]) as info:
-        with tg.Graph().as_default(), tg.device(device):
-            phs = [tg.placeholder(tg.as_dtype(a.dtype), list(a.shape) if err.static else None) for a in inputs]
-            out = err.build(tfc, *phs)
-            with tg.Session(config=SOFT) as sess:
-                sess.run(out, dict(zip(phs, inputs)))
-    text = getattr(info.value, "message", None) or str(info.value)
-    if message is not None:
-        assert re.search(message, text), (text, tf_message)
-        return
-    core = tf_message.split(" for '{{node ")[0]
-    assert core in text, (text, core)
+    tf_reference.check_error(device, err, DATA, message, namespace=tfc, config=SOFT)
 
 
 def op_types(name):
