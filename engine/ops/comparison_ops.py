@@ -15,7 +15,7 @@ from tagraph.engine.framework import common_shapes
 from tagraph.engine.framework.graph import _graph_of, get_default_graph, register_tensor_operators
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops.op_util import binary_kernel, is_tensor_like, scoped, unary_kernel
+from tagraph.engine.ops.op_util import binary_kernel, is_tensor_like, scoped, unary_kernel, unary_op_function
 
 __all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
            "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf"]
@@ -117,18 +117,10 @@ def logical_xor(x, y, name=None):
         return make_op("LogicalAnd", [either, not_both], name=scope)
 
 
-def _predicate(op_type, doc):
-    def build(x, name=None):
-        return scoped(op_type, op_type, [x], name=name)
-    build.__name__ = op_type.lower()
-    build.__doc__ = doc
-    return build
-
-
-logical_not = _predicate("LogicalNot", "not x elementwise (bool).")
-is_nan = _predicate("IsNan", "Whether x is NaN, elementwise.")
-is_finite = _predicate("IsFinite", "Whether x is finite, elementwise.")
-is_inf = _predicate("IsInf", "Whether x is +inf or -inf, elementwise.")
+logical_not = unary_op_function("LogicalNot", "not x elementwise (bool).")
+is_nan = unary_op_function("IsNan", "Whether x is NaN, elementwise.")
+is_finite = unary_op_function("IsFinite", "Whether x is finite, elementwise.")
+is_inf = unary_op_function("IsInf", "Whether x is +inf or -inf, elementwise.")
 
 
 register_tensor_operators(lt=less, le=less_equal, gt=greater, ge=greater_equal,

@@ -26,7 +26,7 @@ from tagraph.engine.ops import array_ops
 from tagraph.engine.ops.comparison_ops import greater_equal, less_equal
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.op_util import (binary_kernel, dbg, invalid, is_tensor_like, no_complex_gradient, reduction,
-                                        register_folding, scoped, unary_kernel)
+                                        register_folding, scoped, unary_kernel, unary_op_function)
 
 __all__ = ["add", "subtract", "multiply", "realdiv", "div", "truediv", "divide", "floordiv", "floormod", "mod",
            "div_no_nan", "pow", "maximum", "minimum", "squared_difference", "negative", "neg", "abs", "sign",
@@ -273,16 +273,8 @@ for _t, _fn in _UNARY.items():
     register_shape(_t)(common_shapes.unchanged)
 
 
-def _unary(op_type, doc):
-    def build(x, name=None):
-        return scoped(op_type, op_type, [x], name=name)
-    build.__name__ = op_type.lower()
-    build.__doc__ = doc
-    return build
-
-
-negative = neg = _unary("Neg", "-x elementwise.")
-_real_abs = _unary("Abs", "|x| elementwise.")
+negative = neg = unary_op_function("Neg", "-x elementwise.")
+_real_abs = unary_op_function("Abs", "|x| elementwise.")
 
 
 def abs(x, name=None):  # noqa: A001 - TensorFlow's name
@@ -297,16 +289,16 @@ def abs(x, name=None):  # noqa: A001 - TensorFlow's name
         return make_op("ComplexAbs", [x], {"Tout": part}, name=scope)
 
 
-sign = _unary("Sign", "-1, 0 or 1 by the sign of x (NaN for NaN).")
-square = _unary("Square", "x * x elementwise.")
-sqrt = _unary("Sqrt", "Square root elementwise.")
-rsqrt = _unary("Rsqrt", "1 / sqrt(x) elementwise.")
-exp = _unary("Exp", "e ** x elementwise.")
-log = _unary("Log", "Natural logarithm elementwise.")
-log1p = _unary("Log1p", "log(1 + x) elementwise, accurate for small x.")
-reciprocal = _unary("Reciprocal", "1 / x elementwise (integer division for integers).")
-floor = _unary("Floor", "The largest integer not greater than x, elementwise.")
-ceil = _unary("Ceil", "The smallest integer not less than x, elementwise.")
+sign = unary_op_function("Sign", "-1, 0 or 1 by the sign of x (NaN for NaN).")
+square = unary_op_function("Square", "x * x elementwise.")
+sqrt = unary_op_function("Sqrt", "Square root elementwise.")
+rsqrt = unary_op_function("Rsqrt", "1 / sqrt(x) elementwise.")
+exp = unary_op_function("Exp", "e ** x elementwise.")
+log = unary_op_function("Log", "Natural logarithm elementwise.")
+log1p = unary_op_function("Log1p", "log(1 + x) elementwise, accurate for small x.")
+reciprocal = unary_op_function("Reciprocal", "1 / x elementwise (integer division for integers).")
+floor = unary_op_function("Floor", "The largest integer not greater than x, elementwise.")
+ceil = unary_op_function("Ceil", "The smallest integer not less than x, elementwise.")
 
 
 def round(x, name=None):  # noqa: A001 - TensorFlow's name
@@ -316,11 +308,11 @@ def round(x, name=None):  # noqa: A001 - TensorFlow's name
     return scoped("Round", "Round", [x], name=name)
 
 
-sin = _unary("Sin", "Sine elementwise.")
-cos = _unary("Cos", "Cosine elementwise.")
-tanh = _unary("Tanh", "Hyperbolic tangent elementwise.")
-sigmoid = _unary("Sigmoid", "1 / (1 + exp(-x)) elementwise, without overflow for large |x|.")
-erf = _unary("Erf", "The Gauss error function elementwise.")
+sin = unary_op_function("Sin", "Sine elementwise.")
+cos = unary_op_function("Cos", "Cosine elementwise.")
+tanh = unary_op_function("Tanh", "Hyperbolic tangent elementwise.")
+sigmoid = unary_op_function("Sigmoid", "1 / (1 + exp(-x)) elementwise, without overflow for large |x|.")
+erf = unary_op_function("Erf", "The Gauss error function elementwise.")
 
 
 # --- n-ary, select, cast ----------------------------------------------------------------------------

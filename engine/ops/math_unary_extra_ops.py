@@ -19,7 +19,7 @@ from tagraph.engine.framework.op_builder import make_op, register_gradient, regi
 from tagraph.engine.ops import math_ops
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.nn_ops import softplus
-from tagraph.engine.ops.op_util import check_broadcast, scoped, unary_kernel
+from tagraph.engine.ops.op_util import check_broadcast, scoped, unary_kernel, unary_op_function
 
 __all__ = ["acos", "asin", "atan", "sinh", "cosh", "tan", "asinh", "acosh", "atanh", "expm1", "rint", "erfc",
            "lgamma", "digamma", "polygamma", "softsign", "log_sigmoid"]
@@ -190,29 +190,21 @@ register_shape("SoftsignGrad")(common_shapes.broadcast_binary)
 
 # --- constructors ----------------------------------------------------------------------------------
 
-def _unary(op_type, doc):
-    def build(x, name=None):
-        return scoped(op_type, op_type, [x], name=name)
-    build.__name__ = op_type.lower()
-    build.__doc__ = doc
-    return build
-
-
-acos = _unary("Acos", "arccos(x) elementwise (NaN outside [-1, 1]).")
-asin = _unary("Asin", "arcsin(x) elementwise (NaN outside [-1, 1]).")
-atan = _unary("Atan", "arctan(x) elementwise.")
-sinh = _unary("Sinh", "Hyperbolic sine elementwise.")
-cosh = _unary("Cosh", "Hyperbolic cosine elementwise.")
-tan = _unary("Tan", "Tangent elementwise.")
-asinh = _unary("Asinh", "Inverse hyperbolic sine elementwise.")
-acosh = _unary("Acosh", "Inverse hyperbolic cosine elementwise (NaN below 1).")
-atanh = _unary("Atanh", "Inverse hyperbolic tangent elementwise (+-inf at +-1, NaN beyond).")
-expm1 = _unary("Expm1", "exp(x) - 1 elementwise, accurate for small x.")
-rint = _unary("Rint", "x rounded to the nearest integer, halves to even: rint(2.5) == 2.0.")
-erfc = _unary("Erfc", "1 - erf(x) elementwise, accurate for large x.")
-lgamma = _unary("Lgamma", "log|Gamma(x)| elementwise (+inf at 0, -1, -2, ...).")
-digamma = _unary("Digamma", "psi(x) = d/dx lgamma(x) elementwise (NaN at 0, -1, -2, ...).")
-softsign = _unary("Softsign", "x / (|x| + 1) elementwise: ``tf.nn.softsign``.")
+acos = unary_op_function("Acos", "arccos(x) elementwise (NaN outside [-1, 1]).")
+asin = unary_op_function("Asin", "arcsin(x) elementwise (NaN outside [-1, 1]).")
+atan = unary_op_function("Atan", "arctan(x) elementwise.")
+sinh = unary_op_function("Sinh", "Hyperbolic sine elementwise.")
+cosh = unary_op_function("Cosh", "Hyperbolic cosine elementwise.")
+tan = unary_op_function("Tan", "Tangent elementwise.")
+asinh = unary_op_function("Asinh", "Inverse hyperbolic sine elementwise.")
+acosh = unary_op_function("Acosh", "Inverse hyperbolic cosine elementwise (NaN below 1).")
+atanh = unary_op_function("Atanh", "Inverse hyperbolic tangent elementwise (+-inf at +-1, NaN beyond).")
+expm1 = unary_op_function("Expm1", "exp(x) - 1 elementwise, accurate for small x.")
+rint = unary_op_function("Rint", "x rounded to the nearest integer, halves to even: rint(2.5) == 2.0.")
+erfc = unary_op_function("Erfc", "1 - erf(x) elementwise, accurate for large x.")
+lgamma = unary_op_function("Lgamma", "log|Gamma(x)| elementwise (+inf at 0, -1, -2, ...).")
+digamma = unary_op_function("Digamma", "psi(x) = d/dx lgamma(x) elementwise (NaN at 0, -1, -2, ...).")
+softsign = unary_op_function("Softsign", "x / (|x| + 1) elementwise: ``tf.nn.softsign``.")
 
 
 def polygamma(a, x, name=None):

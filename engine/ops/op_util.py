@@ -21,7 +21,8 @@ from tagraph.engine.framework.graph import Tensor, _graph_of
 from tagraph.engine.framework.op_builder import make_op
 
 __all__ = ["invalid", "dbg", "shape_str", "host_ints", "scalar_int", "results", "f16_acc", "check_broadcast",
-           "binary_kernel", "unary_kernel", "flat", "is_tensor_like", "gen", "gen1", "scoped", "reduction", "fold",
+           "binary_kernel", "unary_kernel", "unary_op_function", "flat", "is_tensor_like", "gen", "gen1", "scoped",
+           "reduction", "fold",
            "kernel_context", "register_folding", "mark_zeros_gradient", "is_zeros_tensor", "no_complex_gradient"]
 
 
@@ -146,6 +147,15 @@ def scoped(op_type, default_name, inputs, attrs=None, name=None):
     g = _graph_of(list(flat(inputs)))
     with g.as_default(), g.name_scope(name or default_name) as scope:
         return make_op(op_type, inputs, attrs, name=scope)
+
+
+def unary_op_function(op_type, doc):
+    """The public function building one-input ``op_type`` (``tg.sinh(x, name=None)``), named and documented."""
+    def build(x, name=None):
+        return scoped(op_type, op_type, [x], name=name)
+    build.__name__ = op_type.lower()
+    build.__doc__ = doc
+    return build
 
 
 def reduction(op_type, x, axes, keep_dims=False):
