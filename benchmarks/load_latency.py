@@ -8,7 +8,8 @@ measured outside the child (interpreter start-up included), the peak resident me
 ``ru_maxrss`` (from ``wait4``), its CPU time (user + system) is a figure that a busy machine disturbs
 less than the wall time. The child also reports its own phases: import, load, first run.
 
-Targets for tagraph: 0.4 s and 150 MB. With TAGRAPH_TF_PYTHON set, TensorFlow's own loader is timed the
+The package's modules load from their bytecode where it is current (``make`` writes it for every module, as
+pip does when it installs a package); the first line says whether it is. Targets for tagraph: 0.4 s and 150 MB. With TAGRAPH_TF_PYTHON set, TensorFlow's own loader is timed the
 same way (about 3.8 s and 506 MB on the machine the targets were set on). ``--importtime`` adds the
 modules that dominate tagraph's import, from ``python -X importtime``; ``--without-numba`` times tagraph
 again with numba made unimportable, to show what importing it at start-up costs.
@@ -114,6 +115,21 @@ def import_breakdown(python, top=12):
     return rows[:top]
 
 
+def bytecode_state():
+    """How the package's modules load: from current bytecode (as after pip install, or `make`'s compileall),
+    or compiled from source in every new process (an editable install under PYTHONDONTWRITEBYTECODE)."""
+    import importlib.util
+    root = os.path.dirname(HERE)
+    sources = [os.path.join(d, f) for d, _, files in os.walk(root) if "/." not in d and "tests" not in d
+               for f in files if f.endswith(".py")]
+    stale = [s for s in sources if not os.path.exists(importlib.util.cache_from_source(s))
+             or os.path.getmtime(importlib.util.cache_from_source(s)) < os.path.getmtime(s)]
+    if not stale:
+        return "bytecode current for all %d modules" % len(sources)
+    return "no current bytecode for %d of %d modules: they compile at import (run `make bytecode`)" % (
+        len(stale), len(sources))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
@@ -132,7 +148,8 @@ def main(argv=None):
     if tf_python:
         tf_env = dict(env, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
         rows.append(("tensorflow", measure(tf_python, _TENSORFLOW, model, max(1, min(args.runs, 3)), tf_env)))
-    print("cold start to first prediction of half_plus_two serving_default (%d runs, median)" % args.runs)
+    print("cold start to first prediction of half_plus_two serving_default (%d runs, median; %s)"
+          % (args.runs, bytecode_state()))
     print("%-11s %9s %9s %9s %9s %9s %9s %9s" % ("", "wall s", "min s", "CPU s", "peak MB", "import s", "load s",
                                                  "run s"))
     for name, r in rows:
