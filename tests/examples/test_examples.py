@@ -177,7 +177,28 @@ def test_every_example_is_tested():
     assert not missing, "tested examples that do not exist: %s" % sorted(missing)
 
 
+def _make_rule(makefile, target):
+    """(prerequisites, recipe) of ``target``'s rule in the Makefile's text."""
+    rule = makefile.split("\n%s:" % target, 1)[1].split("\n\n", 1)[0]
+    head, _, recipe = rule.partition("\n")
+    return head.split(), recipe
+
+
+def _needs_install(makefile, target):
+    """Whether ``target`` depends, directly or through other targets, on the install stamp."""
+    prerequisites, _ = _make_rule(makefile, target)
+    return "$(STAMP)" in prerequisites or any(_needs_install(makefile, p) for p in prerequisites
+                                              if "\n%s:" % p in makefile)
+
+
 def test_make_demo_runs_the_demo():
     makefile = (ROOT / "Makefile").read_text()
-    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
-    assert "examples/demo.py" in demo and "$(STAMP)" in demo.splitlines()[0]
+    _, recipe = _make_rule(makefile, "demo")
+    assert "examples/demo.py" in recipe and _needs_install(makefile, "demo")
+
+
+def test_make_writes_bytecode_before_demo_and_test():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("demo", "test", "bench"):
+        assert "bytecode" in _make_rule(makefile, target)[0], target
+    assert "compileall" in _make_rule(makefile, "bytecode")[1]
