@@ -186,7 +186,7 @@ def read_input_pipeline(out):
             else:
                 rows.append((measure, figure, "-", "-"))
         else:
-            rows.append((measure, figure, ">= 1x TensorFlow" if kind == "batched" else "-", NO_TF))
+            rows.append((measure, figure, ">= 1x TensorFlow", NO_TF))
     step = _f(r"^training step .*: from memory ([\d.]+) ms, fed by the pipeline ([\d.]+) ms: ([+-][\d.]+)% "
               r"\(target <= \+([\d.]+)%: (met|NOT met)\)", out)
     if step:

@@ -157,14 +157,17 @@ class _FileIterator(ElementIterator):
             return None
         return self.d.files[self.index], self.record
 
-    def next_strings(self, n):
+    def next_strings(self, n, runs=None):
         """Up to ``n`` records (bytes) at once, fewer only after the last file: what ``n`` calls of
-        ``get_next`` give, failing as the first of them that fails."""
+        ``get_next`` give, failing as the first of them that fails. ``runs``, a list, gets (file, index in
+        it of the first, count) for each file the records come from."""
         out = []
         while len(out) < n:
             if self.taken == len(self.read) and not self._read_more():
                 break
             take = self.read[self.taken:self.taken + n - len(out)]
+            if runs is not None:
+                runs.append((self.d.files[self.index], self.record + 1, len(take)))
             self.taken += len(take)
             self.record += len(take)
             out.extend(take)

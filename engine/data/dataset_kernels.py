@@ -16,12 +16,14 @@ The ops and their semantics (TensorFlow's): TensorSliceDataset, TensorDataset, R
 BatchDataset(V2), PaddedBatchDataset(V2), RepeatDataset, TakeDataset, SkipDataset, MapDataset, FilterDataset, FlatMapDataset, ZipDataset, ConcatenateDataset, UnbatchDataset,
 ShardDataset, CacheDataset(V2) (in memory), and the pass-through OptionsDataset/ModelDataset/... that
 TensorFlow's optimizations add. Shuffling and prefetching are in :mod:`tagraph.engine.data.buffered_kernels`,
-the parallel map in :mod:`tagraph.engine.data.parallel_map_kernels`.
+the parallel map in :mod:`tagraph.engine.data.parallel_map_kernels`. A batch of a map that only parses one
+Example per element parses each batch at once (:mod:`tagraph.engine.data.map_batch_fusion`).
 """
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.devices.kind import host_kind
+from tagraph.engine.data import map_batch_fusion
 from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.function import FunctionLibrary, instantiate
 from tagraph.engine.framework.op_builder import not_differentiable, register_shape
@@ -217,7 +219,16 @@ class _Batch(DatasetValue):
         self.drop_remainder = bool(_scalar(drop_remainder, "drop_remainder"))
 
     def make_iterator(self, prefix="Iterator::Root"):
-        return _BatchIterator(self, self.input.make_iterator(prefix + "::" + self.kind))
+        prefix += "::" + self.kind
+        m = self.input
+        if (type(self) is _Batch and isinstance(m, FunctionDataset) and m.mode == "Map" and not m.captured
+                and m.input.output_shapes == [()] and map_batch_fusion.parses_one_example(m.fn)):
+            # map(parse_single_example).batch(n): one parse of each batch's records.
+            prefix += "::" + m.kind
+            return map_batch_fusion.ParsedBatches(m.input.make_iterator(prefix), m.fn,
+                                                  UserFunction(m.fn, [], m.op_type, prefix),
+                                                  self.batch_size, self.drop_remainder)
+        return _BatchIterator(self, m.make_iterator(prefix))
 
     def combine(self, rows):
         return [_stack(rows, i) for i in range(len(rows[0]))]
@@ -722,10 +733,10 @@ class _FunctionIterator(ElementIterator):
         self.inner = inner[0].make_iterator(self.prefix + "[0]")
         return True
 
-    def next_strings(self, n):
+    def next_strings(self, n, runs=None):
         """A flat_map over readers of string records (TFRecordDataset's files): up to ``n`` records at once,
         fewer only at the end, as ``n`` calls of get_next give them; None where its datasets are no such
-        readers (then nothing is taken)."""
+        readers (then nothing is taken). ``runs``: as the readers' (where each record was read)."""
         out = []
         while self.mode == "FlatMap" and len(out) < n:
             if self.inner is None and not self._open_inner():
@@ -739,7 +750,7 @@ class _FunctionIterator(ElementIterator):
                     raise invalid("flat_map: its datasets do not all give string scalars")
                 got = [] if y is None else [y[0][()]]
             else:
-                got = take(n - len(out))
+                got = take(n - len(out), runs)
             out.extend(got)
             if not got or take is not None and len(out) < n:
                 self.inner.close()
