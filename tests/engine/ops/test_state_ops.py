@@ -72,21 +72,23 @@ def test_variable_scope_reuse():
         assert [v.name for v in tg.trainable_variables()] == ["layer/w:0"]
 
 
-def test_fetched_views_and_restored_values_do_not_alias_variables():
+@pytest.mark.parametrize("use_resource", [False, True])
+def test_fetched_views_and_restored_values_do_not_alias_variables(use_resource):
     with tg.Graph().as_default():
-        v = tg.Variable([[1.0, 2.0]], name="v")
+        v = tg.Variable([[1.0, 2.0], [3.0, 4.0]], name="v", use_resource=use_resource)
         flat = tg.reshape(v, [-1])
-        p = tg.placeholder(tg.float32, [1, 2])
+        pieces = tg.split(v, [1, 1], 0) + tg.split(v, 2, 0) + tg.split(v, [1, 1], 1) + [tg.reduce_sum(v, [])]
+        p = tg.placeholder(tg.float32, [2, 2])
         load = v.assign(p)
         with tg.Session() as sess:
             sess.run(v.initializer)
-            a = sess.run(flat)
-            a[0] = 100.0                      # a view of the variable's storage would change it
-            np.testing.assert_array_equal(sess.run(v), [[1.0, 2.0]])
-            fed = np.array([[5.0, 6.0]], np.float32)
+            for a in [sess.run(flat)] + sess.run(pieces):
+                a[...] = 100.0                # a view of the variable's storage would change it
+            np.testing.assert_array_equal(sess.run(v), [[1.0, 2.0], [3.0, 4.0]])
+            fed = np.array([[5.0, 6.0], [7.0, 8.0]], np.float32)
             sess.run(load, {p: fed})
             fed[0, 0] = -1.0                  # the caller's array must not be the variable's storage
-            np.testing.assert_array_equal(sess.run(v), [[5.0, 6.0]])
+            np.testing.assert_array_equal(sess.run(v), [[5.0, 6.0], [7.0, 8.0]])
 
 
 # --- scatters: Scatter* on reference variables, ResourceScatter* on resource variables ----------------------
