@@ -131,11 +131,20 @@ def _check_assign(handle, value, node_name):
             % (list(shape.dims), list(value.shape)))
 
 
+def _stored(ctx, value):
+    """The array a variable keeps for an assigned ``value``: the value itself where the run made it (a
+    restored tensor costs no copy), a copy where someone else may hold it: a fed array or a constant
+    (``_value_is_shared``, decided when the plan is built), or a view of another array's memory (a
+    reshaped feed, a row of another variable), which its owner could write."""
+    if ctx.attrs.get("_value_is_shared", True) or getattr(value, "base", None) is not None:
+        return ctx.xp.array(value, copy=True)
+    return value
+
+
 @register_kernel("AssignVariableOp")
 def _assign_variable(ctx, handle, value):
     _check_assign(handle, value, ctx.node_name)
-    ctx.session_state.variables[handle.key] = ctx.xp.array(value, copy=True) \
-        if ctx.attrs.get("_value_is_shared", True) else value
+    ctx.session_state.variables[handle.key] = _stored(ctx, value)
 
 
 def _read_for_update(state, handle, value):
@@ -233,8 +242,7 @@ def _assign(ctx, ref, value):
             raise errors.InvalidArgumentError(
                 None, None, "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s"
                 % (list(shape.dims), list(value.shape)))
-    ref.state.variables[ref.key] = ctx.xp.array(value, copy=True) \
-        if ctx.attrs.get("_value_is_shared", True) else value
+    ref.state.variables[ref.key] = _stored(ctx, value)
     return ref
 
 

@@ -80,6 +80,8 @@ def test_fetched_views_and_restored_values_do_not_alias_variables(use_resource):
         pieces = tg.split(v, [1, 1], 0) + tg.split(v, 2, 0) + tg.split(v, [1, 1], 1) + [tg.reduce_sum(v, [])]
         p = tg.placeholder(tg.float32, [2, 2])
         load = v.assign(p)
+        flat_p = tg.placeholder(tg.float32, [4])
+        load_reshaped = v.assign(tg.reshape(flat_p, [2, 2]))
         with tg.Session() as sess:
             sess.run(v.initializer)
             for a in [sess.run(flat)] + sess.run(pieces):
@@ -89,6 +91,10 @@ def test_fetched_views_and_restored_values_do_not_alias_variables(use_resource):
             sess.run(load, {p: fed})
             fed[0, 0] = -1.0                  # the caller's array must not be the variable's storage
             np.testing.assert_array_equal(sess.run(v), [[5.0, 6.0], [7.0, 8.0]])
+            fed = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+            sess.run(load_reshaped, {flat_p: fed})
+            fed[0] = -1.0                     # nor a view of it
+            np.testing.assert_array_equal(sess.run(v), [[1.0, 2.0], [3.0, 4.0]])
 
 
 # --- scatters: Scatter* on reference variables, ResourceScatter* on resource variables ----------------------
