@@ -151,7 +151,8 @@ class _TensorSlices(DatasetValue):
 
     def __init__(self, ctx, components):
         super().__init__(ctx)
-        self.components = [np.asarray(c) for c in components]
+        # Copies: the dataset outlives the run, and a fed array is its caller's to change afterwards.
+        self.components = [np.array(c) for c in components]
         if any(c.ndim == 0 for c in self.components):
             raise invalid("All components must be at least 1-dimensional")
         self.n = self.components[0].shape[0]

@@ -111,8 +111,8 @@ def _random_shuffle_queue(ctx):
 # --- queue ops -----------------------------------------------------------------------------------------
 
 def _cast(queue, values):
-    return tuple(np.asarray(v, dtype=t) if t != np.dtype(object) else np.asarray(v, dtype=object)
-                 for v, t in zip(values, queue.component_types))
+    # Copies: an enqueued value outlives the run, and a fed array is its caller's to change afterwards.
+    return tuple(np.array(v, dtype=t) for v, t in zip(values, queue.component_types))
 
 
 @register_kernel("QueueEnqueueV2", _HOST)

@@ -47,7 +47,7 @@ class RunStats:
 
 # Ops whose outputs alias state the session keeps; fetched values are copied so users may mutate them.
 ALIASING_OPS = frozenset(["Const", "VariableV2", "ReadVariableOp", "Identity", "Assign", "AssignAdd",
-                           "AssignSub", "Reshape", "ExpandDims", "Squeeze",
+                           "AssignSub", "Reshape", "ExpandDims", "Squeeze", "SplitV",
                            "PlaceholderWithDefault", "IdentityN"]) | frozenset(CALL_OPS)
 
 

@@ -232,9 +232,7 @@ class StraightLinePlan(Plan):
             if v.__class__ is np.ndarray:
                 if v.ndim == 0:
                     results[i] = v[()]     # a scalar comes back as numpy's scalar (bytes for strings), as in TF
-                elif self.aliasing[i] or v.base is not None:
-                    # Kernels may hand on views of their inputs (SplitV's rows): a fetched view could be a
-                    # piece of a variable's or a constant's storage, which the caller must not get to write.
+                elif self.aliasing[i]:
                     results[i] = v.copy()
         return self.rebuild(results)
 

@@ -251,3 +251,16 @@ def test_pipeline_feeds_a_gpu_model_and_its_functions_run_on_the_cpu(simulated_g
             bodies = [v for k, v in sess._state.op_state.items() if isinstance(k, tuple) and k[0] == "dataset_function"]
             assert bodies and all(d.device_type == "CPU" for fn in bodies
                                   for op, d in fn._plan.placement.items() if op.graph is fn.body.graph)
+
+
+def test_a_dataset_of_a_fed_array_keeps_the_values_fed():
+    # The iterator outlives the run that initialized it; the caller may change its array meanwhile.
+    with tg.Graph().as_default():
+        p = tg.placeholder(tg.float32, [3])
+        it = tg.data.make_initializable_iterator(tg.data.Dataset.from_tensor_slices(p))
+        nxt = it.get_next()
+        with tg.Session() as sess:
+            fed = np.array([1.0, 2.0, 3.0], np.float32)
+            sess.run(it.initializer, {p: fed})
+            fed[:] = 9.0
+            assert [float(sess.run(nxt)) for _ in range(3)] == [1.0, 2.0, 3.0]

@@ -132,3 +132,19 @@ def test_bad_arguments():
 def test_tf_queue_namespace():
     assert tf.queue.FIFOQueue is tg.FIFOQueue and tf.queue.RandomShuffleQueue is tg.RandomShuffleQueue
     assert tf.PaddingFIFOQueue is tg.PaddingFIFOQueue
+
+
+def test_an_enqueued_feed_is_the_queues_own_copy():
+    # The caller may change its array after the run: what was enqueued stays as it was fed.
+    with tg.Graph().as_default():
+        one, many = tg.placeholder(tg.float32, [3]), tg.placeholder(tg.float32, [2, 3])
+        q = tg.FIFOQueue(5, [tg.float32], shapes=[[3]])
+        enqueue, enqueue_many, dequeue = q.enqueue([one]), q.enqueue_many([many]), q.dequeue()
+        with tg.Session() as sess:
+            a, b = np.ones(3, np.float32), np.full((2, 3), 2.0, np.float32)
+            sess.run(enqueue, {one: a})
+            sess.run(enqueue_many, {many: b})
+            a[:] = 9.0
+            b[:] = 9.0
+            got = [sess.run(dequeue).tolist() for _ in range(3)]
+    assert got == [[1.0] * 3, [2.0] * 3, [2.0] * 3]
