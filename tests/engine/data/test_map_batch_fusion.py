@@ -138,6 +138,17 @@ def test_a_bad_record_in_a_batch_that_goes_on_into_the_next_file(monkeypatch, fi
         parse).batch(4), n=6)
 
 
+def test_compressed_and_interleaved_files(monkeypatch, files, tmp_path):
+    from tagraph.engine.framework.tfrecord import TFRecordOptions
+    gz = str(tmp_path / "records.gz")
+    with TFRecordWriter(gz, TFRecordOptions("GZIP")) as w:
+        for i in range(6):
+            w.write(_example(i, 5))
+        w.write(_bad_record("not an Example"))
+    both(monkeypatch, lambda: tf.data.TFRecordDataset([gz], compression_type="GZIP").map(parse).batch(4), n=4)
+    both(monkeypatch, lambda: tf.data.TFRecordDataset(files, num_parallel_reads=2).map(parse).batch(3))
+
+
 def test_parallel_maps_identities_and_repeats(monkeypatch, files):
     both(monkeypatch, lambda: tf.data.TFRecordDataset(files).map(parse, num_parallel_calls=3).batch(4))
     both(monkeypatch, lambda: tf.data.TFRecordDataset(files).repeat(2).map(
