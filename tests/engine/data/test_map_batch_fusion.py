@@ -138,6 +138,15 @@ def test_a_bad_record_in_a_batch_that_goes_on_into_the_next_file(monkeypatch, fi
         parse).batch(4), n=6)
 
 
+def test_a_bad_record_in_the_dropped_remainder_still_fails(monkeypatch, tmp_path):
+    # 7 records, batches of 4 with the remainder dropped: the bad record is in the 3 that are dropped,
+    # and the map still runs on them before the batch knows it is short.
+    path = _bad_file(tmp_path, "a required feature missing", 5)
+    got = both(monkeypatch, lambda: tf.data.TFRecordDataset([path]).map(parse).batch(4, drop_remainder=True), n=4)
+    assert isinstance(got[0], dict) and "on input element 5 (record 5 of %s)" % path in got[1][1]
+    assert [s[0] for s in got[2:]] == ["OutOfRangeError"] * 2
+
+
 def test_compressed_and_interleaved_files(monkeypatch, files, tmp_path):
     from tagraph.engine.framework.tfrecord import TFRecordOptions
     gz = str(tmp_path / "records.gz")
