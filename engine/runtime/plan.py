@@ -278,8 +278,8 @@ def value_is_shared(t, fed):
     Kernels never change an array in place, so a value computed in the run (a restored tensor, a sum)
     can become the variable's storage without a copy; restoring a checkpoint then costs no memcpy.
     """
-    while t not in fed and t.op.type in ("Identity", "StopGradient") and t.op._inputs:
-        t = t.op._inputs[0]
+    while t not in fed and t.op.type in ("Identity", "StopGradient", "IdentityN") and t.op._inputs:
+        t = t.op._inputs[t.value_index if t.op.type == "IdentityN" else 0]
     return t in fed or t.op.type in ("Const", "Placeholder", "PlaceholderWithDefault")
 
 

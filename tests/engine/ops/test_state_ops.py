@@ -82,6 +82,7 @@ def test_fetched_views_and_restored_values_do_not_alias_variables(use_resource):
         load = v.assign(p)
         flat_p = tg.placeholder(tg.float32, [4])
         load_reshaped = v.assign(tg.reshape(flat_p, [2, 2]))
+        load_passed_on = v.assign(tg.identity_n([flat_p, p])[1])
         with tg.Session() as sess:
             sess.run(v.initializer)
             for a in [sess.run(flat)] + sess.run(pieces):
@@ -95,6 +96,10 @@ def test_fetched_views_and_restored_values_do_not_alias_variables(use_resource):
             sess.run(load_reshaped, {flat_p: fed})
             fed[0] = -1.0                     # nor a view of it
             np.testing.assert_array_equal(sess.run(v), [[1.0, 2.0], [3.0, 4.0]])
+            fed = np.array([[4.0, 3.0], [2.0, 1.0]], np.float32)
+            sess.run(load_passed_on, {p: fed, flat_p: np.zeros(4, np.float32)})
+            fed[0, 0] = -1.0                  # nor the array itself, handed on by IdentityN
+            np.testing.assert_array_equal(sess.run(v), [[4.0, 3.0], [2.0, 1.0]])
 
 
 # --- scatters: Scatter* on reference variables, ResourceScatter* on resource variables ----------------------
