@@ -82,3 +82,18 @@ def run_case(name):
 
 def run_iterator_case(name):
     return RECORD.run_iterator_case(tf, RECORD.ITERATOR_CASES[name], FILES)
+
+
+def read_steps(make, n, describe):
+    """``n`` get_next calls on a one-shot iterator of the dataset ``make()`` builds, in a new graph: each
+    ``describe(value)``, or (error class name, message)."""
+    with tf.Graph().as_default():
+        x = tf.data.make_one_shot_iterator(make()).get_next()
+        out = []
+        with tf.Session() as sess:
+            for _ in range(n):
+                try:
+                    out.append(describe(sess.run(x)))
+                except tf.errors.OpError as e:
+                    out.append((type(e).__name__, e.message))
+        return out

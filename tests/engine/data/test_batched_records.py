@@ -8,6 +8,7 @@ import tagraph.engine as tg
 from tagraph.engine.data import dataset_kernels
 from tagraph.engine.framework.tfrecord import TFRecordWriter
 from tagraph.serialization import dataset_readers
+from dataset_reference import read_steps
 
 FILES = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "data" / "files"
 
@@ -17,17 +18,7 @@ def steps(make, n=12, batched=True, monkeypatch=None):
         monkeypatch.delattr(dataset_readers._FileIterator, "next_strings")
         monkeypatch.delattr(dataset_kernels._FunctionIterator, "next_strings")
     try:
-        with tg.Graph().as_default():
-            x = tg.data.make_one_shot_iterator(make()).get_next()
-            out = []
-            with tg.Session() as sess:
-                for _ in range(n):
-                    try:
-                        v = sess.run(x)
-                        out.append((type(v).__name__, v.dtype, v.tolist()))
-                    except tg.errors.OpError as e:
-                        out.append((type(e).__name__, e.message))
-            return out
+        return read_steps(make, n, lambda v: (type(v).__name__, v.dtype, v.tolist()))
     finally:
         monkeypatch.undo()
 

@@ -11,7 +11,7 @@ from tagraph.engine.data import map_batch_fusion
 from tagraph.engine.framework.tfrecord import TFRecordWriter
 from tagraph.protos import example_pb2
 from tagraph.serialization import import_meta_graph
-from dataset_reference import DATA
+from dataset_reference import DATA, read_steps
 
 FEATURES = {"x": tf.FixedLenFeature([3], tf.float32),
             "label": tf.FixedLenFeature([], tf.int64),
@@ -68,18 +68,8 @@ def steps(make, n, fused, monkeypatch):
     if not fused:
         monkeypatch.setattr(map_batch_fusion, "parses_one_example", lambda fn: False)
     try:
-        with tf.Graph().as_default():
-            x = tf.data.make_one_shot_iterator(make()).get_next()
-            out = []
-            with tf.Session() as sess:
-                for _ in range(n):
-                    try:
-                        v = sess.run(x)
-                        v = v if isinstance(v, dict) else {"": v}
-                        out.append({k: (a.dtype, a.shape, a.tolist()) for k, a in v.items()})
-                    except tf.errors.OpError as e:
-                        out.append((type(e).__name__, e.message))
-            return out
+        return read_steps(make, n, lambda v: {k: (a.dtype, a.shape, a.tolist())
+                                              for k, a in (v if isinstance(v, dict) else {"": v}).items()})
     finally:
         monkeypatch.undo()
 
