@@ -151,8 +151,10 @@ class _TensorSlices(DatasetValue):
 
     def __init__(self, ctx, components):
         super().__init__(ctx)
-        # Copies: the dataset outlives the run, and a fed array is its caller's to change afterwards.
-        self.components = [np.array(c) for c in components]
+        # The dataset outlives the run: a fed array (its caller's to change afterwards), or a view of one, is
+        # copied (plan.KEEPING_OPS); a constant, however large, is not.
+        keep = np.array if ctx.attrs.get("_input_is_fed", True) else np.asarray
+        self.components = [keep(c) for c in components]
         if any(c.ndim == 0 for c in self.components):
             raise invalid("All components must be at least 1-dimensional")
         self.n = self.components[0].shape[0]

@@ -110,21 +110,23 @@ def _random_shuffle_queue(ctx):
 
 # --- queue ops -----------------------------------------------------------------------------------------
 
-def _cast(queue, values):
-    # Copies: an enqueued value outlives the run, and a fed array is its caller's to change afterwards.
-    return tuple(np.array(v, dtype=t) for v, t in zip(values, queue.component_types))
+def _cast(ctx, queue, values):
+    # An enqueued value outlives the run: a fed array (its caller's to change afterwards), or a view of
+    # one, is copied (plan.KEEPING_OPS).
+    keep = np.array if ctx.attrs.get("_input_is_fed", True) else np.asarray
+    return tuple(keep(v, dtype=t) for v, t in zip(values, queue.component_types))
 
 
 @register_kernel("QueueEnqueueV2", _HOST)
 def _enqueue(ctx, queue, *components):
     queue.check_tuple(components)
-    queue.enqueue_many([_cast(queue, components)], wait_deadline(ctx))
+    queue.enqueue_many([_cast(ctx, queue, components)], wait_deadline(ctx))
     return None
 
 
 @register_kernel("QueueEnqueueManyV2", _HOST)
 def _enqueue_many(ctx, queue, *components):
-    queue.enqueue_many(queue.split_many(_cast(queue, components)), wait_deadline(ctx))
+    queue.enqueue_many(queue.split_many(_cast(ctx, queue, components)), wait_deadline(ctx))
     return None
 
 

@@ -133,12 +133,9 @@ def _check_assign(handle, value, node_name):
 
 def _stored(ctx, value):
     """The array a variable keeps for an assigned ``value``: the value itself where the run made it (a
-    restored tensor costs no copy), a copy where someone else may hold it: a fed array or a constant
-    (``_value_is_shared``, decided when the plan is built), or a view of another array's memory (a
-    reshaped feed, a row of another variable), which its owner could write."""
-    if ctx.attrs.get("_value_is_shared", True) or getattr(value, "base", None) is not None:
-        return ctx.xp.array(value, copy=True)
-    return value
+    restored tensor costs no copy), a copy where someone else may hold it: a fed array or a constant, or
+    a view of one (``_value_is_shared``, decided when the plan is built)."""
+    return ctx.xp.array(value, copy=True) if ctx.attrs.get("_value_is_shared", True) else value
 
 
 @register_kernel("AssignVariableOp")

@@ -128,6 +128,8 @@ def resolve_kernel(op, device, host, state, fed=(), host_types=None, fused=None)
         attrs["f"] = attr_value_pb2.NameAttrList(name=op.type)
     if op.type in ASSIGN_OPS:
         attrs["_value_is_shared"] = value_is_shared(op._inputs[1], fed)
+    elif op.type in KEEPING_OPS:
+        attrs["_input_is_fed"] = any(_memory_of(t, fed) in fed for t in op._inputs)
     if fused is not None:
         attrs["_inplace_input"] = inplace
     ctx = kernel_registry.KernelContext(attrs, device.backend.xp, device, op.name, op, state)
@@ -270,6 +272,9 @@ def deref_step(ctx, ref):
 
 
 ASSIGN_OPS = frozenset(["AssignVariableOp", "Assign"])
+# Ops whose kernels keep an input beyond the run (a queue's elements, a dataset's tensors): they copy it
+# only where it is a feed or a view of one (the caller's array, which the caller may change afterwards).
+KEEPING_OPS = frozenset(["QueueEnqueueV2", "QueueEnqueueManyV2", "TensorSliceDataset"])
 
 
 def value_is_shared(t, fed):
@@ -278,9 +283,19 @@ def value_is_shared(t, fed):
     Kernels never change an array in place, so a value computed in the run (a restored tensor, a sum)
     can become the variable's storage without a copy; restoring a checkpoint then costs no memcpy.
     """
-    while t not in fed and t.op.type in ("Identity", "StopGradient", "IdentityN") and t.op._inputs:
-        t = t.op._inputs[t.value_index if t.op.type == "IdentityN" else 0]
+    t = _memory_of(t, fed)
     return t in fed or t.op.type in ("Const", "Placeholder", "PlaceholderWithDefault")
+
+
+# Kernels that hand on their (first) input's array, or a view of it.
+_PASSING_ON = frozenset(["Identity", "StopGradient", "IdentityN", "Reshape", "ExpandDims", "Squeeze", "SplitV"])
+
+
+def _memory_of(t, fed):
+    """The tensor whose array ``t``'s value is, or is a view of."""
+    while t not in fed and t.op.type in _PASSING_ON and t.op._inputs:
+        t = t.op._inputs[t.value_index if t.op.type == "IdentityN" else 0]
+    return t
 
 
 def identity_step(ctx, x):

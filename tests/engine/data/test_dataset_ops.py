@@ -253,6 +253,25 @@ def test_pipeline_feeds_a_gpu_model_and_its_functions_run_on_the_cpu(simulated_g
                                   for op, d in fn._plan.placement.items() if op.graph is fn.body.graph)
 
 
+def test_a_dataset_copies_a_fed_array_and_not_a_constant(monkeypatch):
+    kept = []
+    real = dataset_kernels._TensorSlices.__init__
+
+    def spy(self, ctx, components):
+        real(self, ctx, components)
+        kept.append(all(mine is given for mine, given in zip(self.components, components)))
+
+    monkeypatch.setattr(dataset_kernels._TensorSlices, "__init__", spy)
+    with tg.Graph().as_default():
+        p = tg.placeholder(tg.float32, [3])
+        fed, constant = [tg.data.make_initializable_iterator(tg.data.Dataset.from_tensor_slices(t))
+                         for t in (p, tg.constant(np.arange(1000, dtype=np.float32)))]
+        with tg.Session() as sess:
+            sess.run(fed.initializer, {p: np.ones(3, np.float32)})
+            sess.run(constant.initializer)
+    assert kept == [False, True]
+
+
 def test_a_dataset_of_a_fed_array_keeps_the_values_fed():
     # The iterator outlives the run that initialized it; the caller may change its array meanwhile.
     with tg.Graph().as_default():

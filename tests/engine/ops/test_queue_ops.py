@@ -148,3 +148,24 @@ def test_an_enqueued_feed_is_the_queues_own_copy():
             b[:] = 9.0
             got = [sess.run(dequeue).tolist() for _ in range(3)]
     assert got == [[1.0] * 3, [2.0] * 3, [2.0] * 3]
+
+
+def test_an_enqueued_value_the_run_made_is_kept_without_a_copy(monkeypatch):
+    from tagraph.engine.ops import queue_ops
+    kept = []
+    real = queue_ops._cast
+
+    def spy(ctx, queue, values):
+        out = real(ctx, queue, values)
+        kept.append(all(mine is given for mine, given in zip(out, values)))
+        return out
+
+    monkeypatch.setattr(queue_ops, "_cast", spy)
+    with tg.Graph().as_default():
+        p = tg.placeholder(tg.float32, [3])
+        q = tg.FIFOQueue(5, [tg.float32], shapes=[[3]])
+        made, fed, reshaped = q.enqueue([p * 2.0]), q.enqueue([p]), q.enqueue([tg.reshape(p, [3])])
+        with tg.Session() as sess:
+            for op in (made, fed, reshaped):
+                sess.run(op, {p: np.ones(3, np.float32)})
+    assert kept == [True, False, False]
