@@ -74,10 +74,14 @@ def _check(body):
     return all(_through_identities(t) in dense for t in body.outputs)
 
 
+def _run_of(source):
+    return (source[0], source[1], 1) if source is not None else (None, 0, 1)
+
+
 def _expand(runs, count):
-    """Per record, its (file, index in the file), from the reader's runs (file, first index, count); None
-    for each where the runs do not account for every record."""
-    sources = [(path, first + i) for path, first, n in runs for i in range(n)]
+    """Per record, its (file, index in the file) or None, from runs (file, first index, count); None for
+    each where the runs do not account for every record."""
+    sources = [(path, first + i) if path is not None else None for path, first, n in runs for i in range(n)]
     return sources if len(sources) == count else [None] * count
 
 
@@ -102,16 +106,15 @@ class ParsedBatches:
         self.pending, self.pending_sources = [], []
 
     def _take(self, n):
-        """Up to ``n`` records (bytes), fewer only at the end, and the (file, record) of each or None."""
-        records, sources = self.pending[:n], self.pending_sources[:n]
+        """Up to ``n`` records (bytes), fewer only at the end, and where they were read: runs of (file, index
+        in it of the first, count), the file None where unknown (expanded only when a batch fails)."""
+        records, runs = self.pending[:n], [_run_of(s) for s in self.pending_sources[:n]]
         del self.pending[:n], self.pending_sources[:n]
         take = getattr(self.input, "next_strings", None)
         if len(records) < n and self.input is not None and take is not None:
-            runs = []
             got = take(n - len(records), runs)
             if got is not None:
                 records += got
-                sources += _expand(runs, len(got))
                 if len(records) < n:
                     self._end()
         while len(records) < n and self.input is not None:
@@ -120,15 +123,15 @@ class ParsedBatches:
                 self._end()
                 break
             records.append(x[0][()])
-            sources.append(self.input.last_source())
-        return records, sources
+            runs.append(_run_of(self.input.last_source()))
+        return records, runs
 
     def _end(self):
         self.input.close()
         self.input = None
 
     def get_next(self):
-        records, sources = self._take(self.batch_size)
+        records, runs = self._take(self.batch_size)
         if not records:
             return None
         serialized = np.empty(len(records), dtype=object)
@@ -138,7 +141,7 @@ class ParsedBatches:
         try:
             values = self.fn([serialized])
         except errors.OpError:
-            self._fail_as_one(records, sources, first)
+            self._fail_as_one(records, _expand(runs, len(records)), first)
             raise
         if self.drop_remainder and len(records) < self.batch_size:
             return None
