@@ -74,15 +74,16 @@ def steps(make, n, fused, monkeypatch):
         monkeypatch.undo()
 
 
-def both(monkeypatch, make, n=8, expect_fused=True):
+def _fused_iterators(monkeypatch):
+    """A list that gets an entry for each batched-parse iterator made from now on."""
     made = []
     real = map_batch_fusion.ParsedBatches
+    monkeypatch.setattr(map_batch_fusion, "ParsedBatches", lambda *a: made.append(1) or real(*a))
+    return made
 
-    def spy(*args):
-        made.append(1)
-        return real(*args)
 
-    monkeypatch.setattr(map_batch_fusion, "ParsedBatches", spy)
+def both(monkeypatch, make, n=8, expect_fused=True):
+    made = _fused_iterators(monkeypatch)
     fast = steps(make, n, True, monkeypatch)
     assert bool(made) == expect_fused
     slow = steps(make, n, False, monkeypatch)
@@ -173,9 +174,7 @@ def test_tensorflows_own_pipeline_graph_parses_a_batch_at_once(monkeypatch):
     # flat_map's function): its map takes the batched parse, and the losses are still TensorFlow's.
     expected = json.loads((DATA / "train.json").read_text())
     monkeypatch.chdir(DATA)
-    made = []
-    real = map_batch_fusion.ParsedBatches
-    monkeypatch.setattr(map_batch_fusion, "ParsedBatches", lambda *a: made.append(1) or real(*a))
+    made = _fused_iterators(monkeypatch)
     with tf.Graph().as_default():
         import_meta_graph(str(DATA / "train_program.meta"))
         with tf.Session() as sess:
