@@ -3,9 +3,9 @@
 A dense layer's ``MatMul -> BiasAdd -> Relu`` costs, unfused, two more full-size arrays than the matmul's:
 each a fresh allocation (large ones are fresh pages from the OS, faulted in one by one) and a pass over
 memory. Fused, the activation runs in place on the sum, and when the plan says the BiasAdd's input is a
-fresh array nobody else reads (a MatMul's result used only here: ``ctx.attrs["_inplace_input"]``), the bias
-is added in place too, so the layer allocates only the matmul's result. The values are the unfused
-kernels' bit for bit: the same numpy calls, only with ``out=``.
+fresh array nobody else reads (a MatMul's or a Conv2D's result used only here:
+``ctx.attrs["_inplace_input"]``), the bias is added in place too, so the layer allocates only the product's
+result. The values are the unfused kernels' bit for bit: the same numpy calls, only with ``out=``.
 
     kernel = bias_activation_kernel("Relu")
     y = kernel(ctx, x, bias)        # max(x + bias, 0)

@@ -9,8 +9,14 @@ than the caches, so it is built and multiplied for a few images at a time (about
 ``cols``): the product then reads it from cache, where the whole matrix went out to memory and back, and
 the group costs less than the product alone over the whole batch. The compiled loops run single-threaded
 and release the GIL: the products around them use BLAS's threads, and Numba's own thread pool spinning
-beside OpenBLAS's costs more than it brings. With fewer than ``MIN_COMPILED_CHANNELS`` channels numpy's
-strided copy of the padded input builds ``cols`` faster than the compiled loop.
+beside OpenBLAS's costs more than it brings.
+
+With fewer than ``MIN_COMPILED_CHANNELS`` input channels (a network's first layer, on grey or RGB images) a
+row of ``cols`` is a few short runs (5 values for a 5x5 filter on one channel), and building it row by row
+costs several times the thin product (K = 25) that follows: numpy's strided copy of the padded input builds
+the forward's ``cols`` faster than the compiled loop, and the filter gradient builds the whole batch's
+matrix transposed, tap-major ([KH * KW * C, N * OH * OW]: for each tap, the input shifted under it, copied
+in runs along the output's width) over the intra-op threads, for one product ``cols_t @ dy``.
 
     g = conv_ops.Geom(attrs, h, w, kh, kw)
     y = conv2d(x, w, g)                      # [N * OH * OW, CO]; x NHWC, float32 or float64
@@ -20,10 +26,13 @@ strided copy of the padded input builds ``cols`` faster than the compiled loop.
 import numba
 import numpy as np
 
+from tagraph.devices import host_threads
+
 __all__ = ["CHUNK_BYTES", "MIN_COMPILED_CHANNELS", "conv2d", "conv2d_filter_grad", "conv2d_input_grad"]
 
 CHUNK_BYTES = 4 << 20
 MIN_COMPILED_CHANNELS = 4
+_MIN_SHARD_VALUES = 1 << 18     # of the tap-major matrix: a smaller shard costs more to hand over than to fill
 
 
 @numba.njit(cache=True, nogil=True)
@@ -64,6 +73,48 @@ def _col2im_add(cols, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, dx):
                         col = (i * kw + j) * c
                         for k in range(c):
                             dx[b, r, s, k] += cols[row, col + k]
+
+
+@numba.njit(cache=True, nogil=True)
+def _im2col_tap_major(x, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cols_t):
+    n, h, wd, c = x.shape
+    flat = x.reshape(-1)
+    for i in range(kh):
+        for j in range(kw):
+            off = j * dw - pl
+            # The output columns q whose input column q * sw + off lies inside the image: [q0, q1).
+            q0 = min(ow, max(0, (-off + sw - 1) // sw))
+            q1 = max(q0, min(ow, (wd - 1 - off) // sw + 1)) if wd - 1 - off >= 0 else q0
+            for k in range(c):
+                dst = cols_t[(i * kw + j) * c + k]
+                for b in range(n):
+                    for p in range(oh):
+                        base = (b * oh + p) * ow
+                        r = p * sh + i * dh - pt
+                        if r < 0 or r >= h:
+                            dst[base:base + ow] = 0
+                            continue
+                        dst[base:base + q0] = 0
+                        src = ((b * h + r) * wd + off) * c + k
+                        step = sw * c
+                        for q in range(q0, q1):
+                            dst[base + q] = flat[src + q * step]
+                        dst[base + q1:base + ow] = 0
+
+
+def _tap_major(x, g):
+    """The transposed ``cols`` of the whole batch, [KH * KW * C, N * OH * OW], built a run of images per
+    intra-op thread; None where the input has ``MIN_COMPILED_CHANNELS`` channels or more."""
+    n, c = x.shape[0], x.shape[3]
+    if c >= MIN_COMPILED_CHANNELS:
+        return None
+    x = np.ascontiguousarray(x)
+    rows = g.oh * g.ow
+    cols_t = np.empty((g.kh * g.kw * c, n * rows), dtype=x.dtype)
+    host_threads.shards(
+        lambda b0, b1: _im2col_tap_major(x[b0:b1], *_geometry(g), cols_t[:, b0 * rows:b1 * rows]),
+        total=n, min_per_shard=max(1, _MIN_SHARD_VALUES // max(rows * cols_t.shape[0], 1)))
+    return cols_t
 
 
 def _geometry(g):
@@ -116,6 +167,9 @@ def conv2d(x, w, g):
 def conv2d_filter_grad(x, dy2, g, filter_shape):
     """The filter gradient ([KH, KW, C, CO]) of a convolution of NHWC ``x`` whose [N * OH * OW, CO] output
     gradient is ``dy2``."""
+    cols_t = _tap_major(x, g)
+    if cols_t is not None:
+        return np.matmul(cols_t, dy2).reshape(filter_shape)
     rows = g.oh * g.ow
     dw = None
     for b0, b1, cols in _window_groups(x, g):

@@ -316,11 +316,23 @@ def _relu_grad_kernel(ctx, gradients, features):
 register_shape("ReluGrad")(common_shapes.unchanged)
 
 
+_BLAS_SUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_BLAS_SUM_MIN = 1 << 14
+
+
 @register_kernel("BiasAddGrad")
 def _bias_add_grad_kernel(ctx, out_backprop):
     if out_backprop.ndim < 2:
         raise invalid("Input tensor must be at least 2D: %s" % dbg(out_backprop.shape))
     channel = 1 if _data_format(ctx) == "NCHW" else out_backprop.ndim - 1
+    if ctx.xp is np and out_backprop.dtype in _BLAS_SUM_DTYPES and out_backprop.size >= _BLAS_SUM_MIN:
+        # A product with a vector of ones: BLAS's threads read the gradient once, where numpy's sum over
+        # every axis but one walks it several times slower.
+        x = np.ascontiguousarray(out_backprop)
+        if channel == 1:                                    # NCHW: each image's channels by positions
+            per_image = x.reshape(x.shape[0], x.shape[1], -1)
+            return np.matmul(per_image, np.ones(per_image.shape[2], x.dtype)).sum(axis=0)
+        return np.matmul(np.ones(x.size // x.shape[-1], x.dtype), x.reshape(-1, x.shape[-1]))
     axes = tuple(i for i in range(out_backprop.ndim) if i != channel)
     acc = np.float32 if out_backprop.dtype == np.float16 else out_backprop.dtype
     with np.errstate(all="ignore"):

@@ -6,6 +6,7 @@ MaxPoolGrad routes each window's gradient as TensorFlow's CPU kernel does
 (``SpatialMaxPoolWithArgMaxHelper``): the window's first element in row-major order is taken, and a later
 one replaces it only where it is strictly greater, so of equal maxima the first wins, and a NaN wins only
 where it comes first. Overlapping windows add their gradients. MaxPool propagates NaN, as numpy's maximum.
+Images are independent: a large batch is split by images over the intra-op threads.
 
     out = np.empty((n, g.oh, g.ow, c), x.dtype); max_pool(x, g, out)
     dx = max_pool_grad(x, dy, g)
@@ -13,7 +14,11 @@ where it comes first. Overlapping windows add their gradients. MaxPool propagate
 import numba
 import numpy as np
 
+from tagraph.devices import host_threads
+
 __all__ = ["max_pool", "max_pool_grad"]
+
+_MIN_SHARD_VALUES = 1 << 17      # of the input: a smaller shard costs more to hand over than to run
 
 @numba.njit(cache=True, nogil=True)
 def _max_pool(x, kh, kw, sh, sw, pt, pl, oh, ow, lowest, out):
@@ -110,11 +115,20 @@ def _lowest(dtype):
     return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
+def _by_images(work, x):
+    """``work(first image, end image)`` over runs of images on the intra-op threads: images are
+    independent, so each thread reads and writes its own."""
+    per_image = max(1, x.size // max(x.shape[0], 1))
+    host_threads.shards(work, total=x.shape[0], min_per_shard=max(1, _MIN_SHARD_VALUES // per_image))
+
+
 def max_pool(x, g, out):
     """The maximum of each window of NHWC ``x`` that ``g`` (a ``conv_ops.Geom``) describes, into ``out``
     ([N, OH, OW, C])."""
-    _max_pool(np.ascontiguousarray(x), g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow,
-              x.dtype.type(_lowest(x.dtype)), out)
+    x = np.ascontiguousarray(x)
+    lowest = x.dtype.type(_lowest(x.dtype))
+    _by_images(lambda b0, b1: _max_pool(x[b0:b1], g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow, lowest,
+                                        out[b0:b1]), x)
     return out
 
 
@@ -124,8 +138,10 @@ def max_pool_grad(x, dy, g):
     x, dy = np.ascontiguousarray(x), np.ascontiguousarray(dy)
     if (g.kh, g.kw) == (g.sh, g.sw) and (g.oh * g.kh, g.ow * g.kw) == x.shape[1:3] and not (g.pt or g.pl):
         dx = np.empty(x.shape, dtype=dy.dtype)
-        _max_pool_grad_tiled(x, dy, g.kh, g.kw, g.oh, g.ow, dx)
+        _by_images(lambda b0, b1: _max_pool_grad_tiled(x[b0:b1], dy[b0:b1], g.kh, g.kw, g.oh, g.ow, dx[b0:b1]),
+                   x)
         return dx
     dx = np.zeros(x.shape, dtype=dy.dtype)
-    _max_pool_grad(x, dy, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow, dx)
+    _by_images(lambda b0, b1: _max_pool_grad(x[b0:b1], dy[b0:b1], g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow,
+                                             dx[b0:b1]), x)
     return dx

@@ -216,7 +216,7 @@ _FUSABLE_TYPES = frozenset(["float32", "float64"])
 
 
 # Ops whose kernels return a new array each run, which the next step may then change in place.
-_FRESH_RESULT_OPS = frozenset(["MatMul", "BatchMatMulV2", "BatchMatMulV3"])
+_FRESH_RESULT_OPS = frozenset(["MatMul", "BatchMatMulV2", "BatchMatMulV3", "Conv2D"])
 
 
 def fusions(ops, placement, feeds, fetch_elems):

@@ -69,3 +69,25 @@ def test_the_fused_step_refuses_what_bias_add_refuses(xs, bs, message):
         with tg.Session() as sess:
             with pytest.raises(tg.errors.InvalidArgumentError, match=message):
                 sess.run(y, {x: xs, b: bs})
+
+
+def test_a_conv_layer_fuses_in_place_on_its_private_result():
+    rng = np.random.RandomState(4)
+    xs, ws, bs = rng.randn(2, 5, 5, 3).astype(np.float32), rng.randn(3, 3, 3, 4).astype(np.float32), \
+        rng.randn(4).astype(np.float32)
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [None, 5, 5, 3])
+        conv = tg.nn.conv2d(x, tg.constant(ws), 1, "SAME")
+        y = tg.nn.relu(tg.nn.bias_add(conv, tg.constant(bs)))
+        with tg.Session() as sess:
+            want_conv = sess.run(conv, {x: xs})
+            # Fetched beside the layer, the convolution's result must come back without the bias.
+            got_conv, got_y = sess.run([conv, y], {x: xs})
+            np.testing.assert_array_equal(got_conv, want_conv)
+            np.testing.assert_array_equal(got_y, np.maximum(want_conv + bs, 0))
+            # Alone, it is the fused step's to change in place, run after run.
+            for _ in range(2):
+                np.testing.assert_array_equal(sess.run(y, {x: xs}), np.maximum(want_conv + bs, 0))
+            in_place = [s[1].attrs["_inplace_input"] for plan in sess._plans.values() for s in plan.steps
+                        if getattr(s[0], "__name__", "") == "fused_bias_relu"]
+            assert in_place == [False, True]            # the plan of [conv, y], then y's alone

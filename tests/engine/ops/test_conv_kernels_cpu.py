@@ -1,10 +1,13 @@
 """The CPU's compiled convolution path (conv_kernels_cpu: im2col products a group of images at a time)
 against direct loops and central differences, with one image per group and with the whole batch in one."""
+import dataclasses
+
 import numpy as np
 import pytest
 
 import tagraph.engine as tg
 from gradient_checks import check_gradient
+from tagraph.devices import cpu_threads
 from tagraph.engine.ops import conv_kernels_cpu, conv_ops
 
 
@@ -49,13 +52,19 @@ CASES = [  # input shape, filter shape, strides, padding, dilations
     ((2, 6, 5, 4), (2, 3, 4, 3), (1, 1), [[0, 0], [2, 1], [0, 3], [0, 0]], (1, 1)),
     ((3, 8, 8, 1), (5, 5, 1, 4), (1, 1), "SAME", (1, 1)),        # numpy's strided copy (few channels)
     ((2, 7, 6, 2), (3, 3, 2, 3), (2, 1), "SAME", (2, 2)),
+    ((3, 5, 7, 3), (2, 4, 3, 2), (1, 3), [[0, 0], [1, 2], [4, 0], [0, 0]], (1, 1)),
 ]
 
 
-@pytest.fixture(params=["one image per group", "whole batch"])
+@pytest.fixture(params=["one image per group", "whole batch", "one image per thread"])
 def grouping(request, monkeypatch):
     if request.param == "one image per group":
         monkeypatch.setattr(conv_kernels_cpu, "CHUNK_BYTES", 1)
+    elif request.param == "one image per thread":
+        # The few-channel filter gradient's tap-major matrix, filled by images split over the threads.
+        monkeypatch.setattr(conv_kernels_cpu, "_MIN_SHARD_VALUES", 1)
+        two = dataclasses.replace(cpu_threads.settings(), intra_op=2)
+        monkeypatch.setattr(cpu_threads, "settings", lambda: two)
     return request.param
 
 

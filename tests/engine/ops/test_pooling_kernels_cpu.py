@@ -1,5 +1,6 @@
 """The CPU's compiled MaxPool and MaxPoolGrad (pooling_kernels_cpu) against TensorFlow's recorded values
 (ties, NaN, windows of -inf: tests/data/tf_ops/record_max_pool.py), direct loops and central differences."""
+import dataclasses
 import importlib.util
 import pathlib
 
@@ -8,8 +9,9 @@ import pytest
 
 import tagraph.engine as tg
 from gradient_checks import check_gradient
+from tagraph.devices import cpu_threads
 from tagraph.engine.framework import errors
-from tagraph.engine.ops import conv_ops
+from tagraph.engine.ops import conv_ops, pooling_kernels_cpu
 
 _DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "tf_ops"
 _SPEC = importlib.util.spec_from_file_location("tf_ops_record_max_pool", _DATA / "record_max_pool.py")
@@ -79,7 +81,12 @@ def _pool_loops(x, dy, k, s, padding):
     ((2, 6, 6, 3), (3, 3), (1, 1), "VALID"),
     ((1, 5, 9, 2), (1, 4), (1, 3), "SAME"),
 ])
-def test_max_pool_and_grad_match_direct_loops(dtype, shape, k, s, padding):
+@pytest.mark.parametrize("threads", ["one thread", "one image per thread"])
+def test_max_pool_and_grad_match_direct_loops(monkeypatch, threads, dtype, shape, k, s, padding):
+    if threads == "one image per thread":
+        monkeypatch.setattr(pooling_kernels_cpu, "_MIN_SHARD_VALUES", 1)
+        two = dataclasses.replace(cpu_threads.settings(), intra_op=2)
+        monkeypatch.setattr(cpu_threads, "settings", lambda: two)
     rng = np.random.default_rng(sum(shape))
     x = rng.integers(0, 4, size=shape).astype(dtype)          # many ties
     g = conv_ops.Geom({"ksize": [1, *k, 1], "strides": [1, *s, 1], "padding": padding}, shape[1], shape[2], 1, 1,
