@@ -317,7 +317,7 @@ register_shape("ReluGrad")(common_shapes.unchanged)
 
 
 _BLAS_SUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_BLAS_SUM_MIN = 1 << 14
+_BLAS_SUM_MIN = 1 << 19
 
 
 @register_kernel("BiasAddGrad")
@@ -327,7 +327,9 @@ def _bias_add_grad_kernel(ctx, out_backprop):
     channel = 1 if _data_format(ctx) == "NCHW" else out_backprop.ndim - 1
     if ctx.xp is np and out_backprop.dtype in _BLAS_SUM_DTYPES and out_backprop.size >= _BLAS_SUM_MIN:
         # A product with a vector of ones: BLAS's threads read the gradient once, where numpy's sum over
-        # every axis but one walks it several times slower.
+        # every axis but one walks it several times slower (a [64, 28, 28, 32] gradient: 0.12 ms against
+        # 0.83). Only for large ones: a small one gains a few microseconds, and it would wait for BLAS
+        # while another op's product holds it (an LSTM's gradient loop: 0.3 ms a step).
         x = np.ascontiguousarray(out_backprop)
         if channel == 1:                                    # NCHW: each image's channels by positions
             per_image = x.reshape(x.shape[0], x.shape[1], -1)

@@ -277,10 +277,10 @@ def test_gradient(device, build, args, dynamic):
     pytest.param(_rand((4, 3), f32), "NHWC", -1, id="float32-2d"),
     pytest.param(_rand((2, 3, 2, 2), f64), "NCHW", 1, id="float64-nchw"),
     pytest.param(_rand((2, 2, 5), f16), "NHWC", -1, id="float16"),
-    # Large enough for the CPU's product with a vector of ones; positive, so that float32's rounding over
-    # 1,024 terms stays within the comparison's tolerance.
-    pytest.param(np.abs(_rand((8, 16, 16, 16), f32)) + f32(1), "NHWC", -1, id="float32-large"),
-    pytest.param(_rand((4, 8, 32, 32), f64), "NCHW", 1, id="float64-nchw-large"),
+    # Large enough for the CPU's product with a vector of ones; whole numbers, so that float32 sums of
+    # 32,768 terms are exact in any order and compare with the float64 sum.
+    pytest.param(np.floor(_rand((32, 32, 32, 16), f32)), "NHWC", -1, id="float32-large"),
+    pytest.param(_rand((32, 16, 32, 32), f64), "NCHW", 1, id="float64-nchw-large"),
 ])
 def test_bias_add_grad(device, value, data_format, channel):
     axes = tuple(i for i in range(value.ndim) if i != channel % value.ndim)
