@@ -31,7 +31,8 @@ _EXPORTS = {
                                      "name_scope control_dependencies device colocate_with add_to_collection "
                                      "add_to_collections get_collection get_collection_ref set_random_seed "
                                      "convert_to_tensor is_tensor register_tensor_conversion_function "
-                                     "register_tensor_operators",
+                                     "register_tensor_operators GRAPH_DEF_VERSION GRAPH_DEF_VERSION_MIN_CONSUMER "
+                                     "GRAPH_DEF_VERSION_MIN_PRODUCER",
     "tagraph.engine.runtime.session": "Session InteractiveSession get_default_session",
     "tagraph.engine.ops.logging_ops": "Assert check_numerics",
     "tagraph.engine.framework.function_builder": "function",

@@ -22,6 +22,9 @@ A TensorFlow 1 name that tagraph does not have yet (``tf.signal``, ``tf.distribu
 ``tf.nn.ctc_beam_search_decoder``, ...) raises ``tagraph.compat.namespace.NotSupportedYetError`` (a
 ``NotImplementedError``) when it is looked up; a name TensorFlow never had is an ``AttributeError``.
 """
+import importlib.metadata as _metadata
+import platform as _platform
+
 import tagraph.engine as _tg
 from tagraph.compat import namespace as _namespace
 from tagraph.compat.v1 import app, compat, data, dtypes, errors, estimator, gfile, graph_util, initializers  # noqa: F401
@@ -35,6 +38,15 @@ from tagraph.protos import config_pb2 as _config_pb2
 from tagraph.protos import graph_pb2 as _graph_pb2
 from tagraph.protos import meta_graph_pb2 as _meta_graph_pb2
 from tagraph.protos import node_def_pb2 as _node_def_pb2
+
+# The TensorFlow whose API this namespace lays out, as its own version constants say it; GIT_VERSION names
+# the tagraph that answers (bug reports quote it), COMPILER_VERSION the Python build's compiler.
+VERSION = __version__ = _namespace.recorded()["tensorflow"]
+try:
+    GIT_VERSION = "tagraph-" + _metadata.version("tagraph")
+except _metadata.PackageNotFoundError:           # a source tree on sys.path, not installed
+    GIT_VERSION = "tagraph-unknown"
+COMPILER_VERSION = _platform.python_compiler()
 
 # TensorFlow 1's other names for tagraph's objects.
 double = _tg.float64

@@ -21,7 +21,8 @@ from tagraph.protos import versions_pb2
 __all__ = ["Graph", "GraphKeys", "Operation", "Tensor", "get_default_graph", "reset_default_graph", "name_scope",
            "control_dependencies", "device", "colocate_with", "add_to_collection", "add_to_collections",
            "get_collection", "get_collection_ref", "set_random_seed", "convert_to_tensor", "is_tensor",
-           "get_default_session", "register_tensor_conversion_function"]
+           "get_default_session", "register_tensor_conversion_function", "GRAPH_DEF_VERSION",
+           "GRAPH_DEF_VERSION_MIN_CONSUMER", "GRAPH_DEF_VERSION_MIN_PRODUCER"]
 
 # The graph sits below the modules that build ops, so what it needs from them is registered here when
 # they are imported, as TensorFlow's registries do; ``import tagraph.engine`` imports none of them, so the
@@ -691,7 +692,7 @@ class Graph:
 
     @property
     def graph_def_versions(self):
-        return versions_pb2.VersionDef(producer=self._version_producer or _PRODUCER)
+        return versions_pb2.VersionDef(producer=self._version_producer or GRAPH_DEF_VERSION)
 
     def _get_op_seed(self, op_seed):
         """TensorFlow's ``random_seed.get_seed``: the (seed, seed2) attributes of a random op.
@@ -716,8 +717,11 @@ class Graph:
 _DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2**31 - 1
 
-# GraphDef producer version written on export: TensorFlow 2.21's own GRAPH_DEF_VERSION.
-_PRODUCER = 2474
+# GraphDef versions, TensorFlow 2.21's own: the producer version written on export, and the oldest producer
+# and consumer a graph may name.
+GRAPH_DEF_VERSION = 2474
+GRAPH_DEF_VERSION_MIN_CONSUMER = 0
+GRAPH_DEF_VERSION_MIN_PRODUCER = 0
 
 _local = threading.local()
 _global_default_graph = None

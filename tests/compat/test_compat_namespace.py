@@ -2,6 +2,7 @@
 name tagraph lacks raises NotSupportedYetError when looked up; any other name is a plain AttributeError."""
 import importlib
 import inspect
+import pathlib
 import subprocess
 import sys
 import types
@@ -219,3 +220,19 @@ def test_tf_lookup_is_tagraphs_lookup_tables():
             sess.run(tf.tables_initializer())
             assert list(sess.run(ids)) == [2, -1]
     assert "MutableHashTable" in dir(tf.lookup.experimental)
+
+
+def test_version_constants_say_the_tensorflow_laid_out_and_the_graph_versions_written():
+    # A meta graph TensorFlow 2.21 wrote: its producer version and TensorFlow version are the constants'.
+    meta = meta_graph_pb2.MetaGraphDef()
+    with open(pathlib.Path(__file__).parents[1] / "data" / "rnn" / "models" / "lstm_classifier" / "model.ckpt.meta",
+              "rb") as f:
+        meta.ParseFromString(f.read())
+    assert tf.VERSION == tf.__version__ == meta.meta_info_def.tensorflow_version == namespace.recorded()["tensorflow"]
+    assert tf.GRAPH_DEF_VERSION == meta.graph_def.versions.producer
+    assert (tf.GRAPH_DEF_VERSION_MIN_CONSUMER, tf.GRAPH_DEF_VERSION_MIN_PRODUCER) == (0, 0)
+    assert tf.Graph().as_graph_def().versions.producer == tf.GRAPH_DEF_VERSION
+    assert tf.GIT_VERSION.startswith("tagraph-") and isinstance(tf.COMPILER_VERSION, str)
+    # The C++ build's flags name nothing tagraph has: still TensorFlow names it lacks.
+    with pytest.raises(NotSupportedYetError, match="tf.CXX11_ABI_FLAG"):
+        tf.CXX11_ABI_FLAG
