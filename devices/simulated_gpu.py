@@ -182,8 +182,11 @@ class SimulatedDeviceArray:
     strides = property(lambda self: self._host.strides)
     flags = property(lambda self: self._host.flags)
     T = property(lambda self: _new(self._host.T))
-    real = property(lambda self: _new(self._host.real))
-    imag = property(lambda self: _new(self._host.imag))
+    # Settable, as CuPy's: assigning writes that part of every element in place.
+    real = property(lambda self: _new(self._host.real),
+                    lambda self, value: setattr(self._host, "real", _unwrap(value, False)))
+    imag = property(lambda self: _new(self._host.imag),
+                    lambda self, value: setattr(self._host, "imag", _unwrap(value, False)))
 
     def __getattr__(self, name):
         if name in _DELEGATED_METHODS:

@@ -256,7 +256,8 @@ STAR_EXPORTS = {
     "tagraph.engine.ops.math_ops": tuple((
         "add subtract multiply realdiv div truediv divide floordiv floormod mod div_no_nan pow maximum minimum "
         "squared_difference negative neg abs sign square sqrt rsqrt exp log log1p reciprocal floor ceil round sin "
-        "cos tanh sigmoid erf add_n where where_v2 cast to_float to_double to_int32 to_int64 range").split()),
+        "cos tanh sigmoid erf add_n where where_v2 cast to_float to_double to_int32 to_int64 to_bfloat16 "
+        "to_complex64 to_complex128 range").split()),
     "tagraph.engine.ops.joining_ops": tuple((
         "stack unstack concat split tile pad reverse reverse_v2").split()),
     "tagraph.engine.ops.indexing_ops": tuple((
@@ -300,7 +301,7 @@ STAR_EXPORTS = {
     "tagraph.engine.ops.variable_update_ops": tuple((
         "scatter_nd_update scatter_nd_add scatter_nd_sub count_up_to").split()),
     "tagraph.engine.ops.clip_ops": tuple((
-        "clip_by_value clip_by_norm clip_by_average_norm global_norm clip_by_global_norm").split()),
+        "clip_by_value clip_by_norm clip_by_average_norm global_norm clip_by_global_norm saturate_cast").split()),
     "tagraph.engine.ops.decode_ops": tuple((
         "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
     "tagraph.engine.ops.fft_ops": tuple((

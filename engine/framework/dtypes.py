@@ -64,6 +64,12 @@ class DType:
         return self.base_dtype.name in ("complex64", "complex128")
 
     @property
+    def real_dtype(self):
+        """The dtype of a complex dtype's parts (float32 for complex64); any other dtype itself."""
+        base = self.base_dtype
+        return {"complex64": float32, "complex128": float64}.get(base.name, base)
+
+    @property
     def is_integer(self):
         return self.base_dtype.name.startswith(("int", "uint"))
 

@@ -1,6 +1,7 @@
 """Clipping: clip_by_value, clip_by_norm, clip_by_average_norm, global_norm and clip_by_global_norm, built
-from elementwise ops and reductions as TensorFlow builds them, and the ClipByValue op that graphs written by
-other TensorFlow code carry (``tf.clip_by_value`` itself builds Minimum and Maximum).
+from elementwise ops and reductions as TensorFlow builds them, the ClipByValue op that graphs written by
+other TensorFlow code carry (``tf.clip_by_value`` itself builds Minimum and Maximum), and saturate_cast, a
+cast clamped with it.
 
 Each op's kernel, shape function, gradient and Python constructor live together. This family builds on the
 elementwise, reduction, joining and loss families.
@@ -9,6 +10,7 @@ elementwise, reduction, joining and loss families.
     grads, norm = tg.clip_by_global_norm(grads, 5.0)
 """
 import collections.abc
+import logging
 
 import numpy as np
 
@@ -16,7 +18,7 @@ from tagraph.devices.kernel_registry import register_kernel
 from tagraph.engine.framework import common_shapes, dtypes
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor, get_default_graph
 from tagraph.engine.framework.op_builder import make_op, register_gradient, register_shape
-from tagraph.engine.ops import array_ops, math_ops
+from tagraph.engine.ops import array_ops, complex_ops, math_ops
 from tagraph.engine.ops.comparison_ops import greater, less, logical_or
 from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.joining_ops import stack
@@ -24,7 +26,10 @@ from tagraph.engine.ops.loss_ops import l2_loss
 from tagraph.engine.ops.op_util import dbg, invalid, is_tensor_like
 from tagraph.engine.ops.reduction_ops import reduce_sum
 
-__all__ = ["clip_by_value", "clip_by_norm", "clip_by_average_norm", "global_norm", "clip_by_global_norm"]
+__all__ = ["clip_by_value", "clip_by_norm", "clip_by_average_norm", "global_norm", "clip_by_global_norm",
+           "saturate_cast"]
+
+logger = logging.getLogger("tagraph.engine")
 
 
 # --- ClipByValue ----------------------------------------------------------------------------------------
@@ -36,7 +41,15 @@ def _clip_by_value_kernel(ctx, t, lo, hi):
             raise invalid("clip_value_min and clip_value_max must be either of the same shape as input, or a "
                           "scalar. input shape: %sclip_value_min shape: %sclip_value_max shape: %s", dbg(t.shape),
                           dbg(lo.shape), dbg(hi.shape))
-    return ctx.xp.maximum(ctx.xp.minimum(t, hi), lo).astype(t.dtype, copy=False)
+    xp = ctx.xp
+    if t.dtype.kind == "c":
+        # TensorFlow clamps a complex value's real and imaginary parts each within the bounds' parts (numpy's
+        # minimum would order whole complex numbers, real part first).
+        out = xp.empty(t.shape, t.dtype)
+        out.real = xp.maximum(xp.minimum(t.real, hi.real), lo.real)
+        out.imag = xp.maximum(xp.minimum(t.imag, hi.imag), lo.imag)
+        return out
+    return xp.maximum(xp.minimum(t, hi), lo).astype(t.dtype, copy=False)
 
 
 @register_shape("ClipByValue")
@@ -174,3 +187,51 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
                 clipped.append(array_ops.identity(math_ops.multiply(v, math_ops.cast(scale, v.dtype.base_dtype)),
                                                   name="%s%s/_%d/" % (scope, scope[:-1], i)))
         return clipped, use_norm
+
+
+# --- saturate_cast ---------------------------------------------------------------------------------------
+
+def _inside(limit, bound, in_np, promoted, outward):
+    """``limit`` (of the input's numpy type) moved one step toward zero where it lies beyond ``bound`` once
+    both are compared in ``promoted``: the output's bound may not be representable in the input's type
+    (float32 cannot hold 2**31 - 1), and a value cast from beyond it overflows."""
+    pair = np.array([limit, bound], dtype=promoted)
+    if outward(pair[0], pair[1]):
+        limit = np.nextafter(limit, in_np(0), dtype=in_np)
+    return limit
+
+
+def saturate_cast(value, dtype, name=None):
+    """``value`` cast to ``dtype``, clamped first to the range ``dtype`` holds, as TensorFlow's (a ClipByValue
+    then a Cast). A complex value cast to a real dtype keeps its real part; a complex one clamps its parts.
+
+        tg.saturate_cast(tg.constant([-1.0, 100.0, 300.0]), tg.uint8)     # [0, 100, 255]
+    """
+    g = _scope_graph(value)
+    with g.as_default(), g.name_scope(name or "saturate_cast") as scope:
+        value = convert_to_tensor(value, name="value")
+        dtype = dtypes.as_dtype(dtype).base_dtype
+        in_dtype = value.dtype.base_dtype
+        if in_dtype.is_complex:
+            if dtype.is_complex:
+                real_in, real_out = in_dtype.real_dtype, dtype.real_dtype
+                if real_in.min < real_out.min or real_in.max > real_out.max:
+                    value = make_op("ClipByValue", [
+                        value, constant(complex(real_out.min, real_out.min), dtype=in_dtype),
+                        constant(complex(real_out.max, real_out.max), dtype=in_dtype)], name="clamp")
+                return math_ops.cast(value, dtype, name=scope)
+            logger.warning("Casting complex to real discards imaginary part.")
+            value = complex_ops.real(value)
+            in_dtype = in_dtype.real_dtype
+        out_real = dtype.real_dtype
+        in_np = in_dtype.as_numpy_dtype
+        try:
+            promoted = np.promote_types(in_np, out_real.as_numpy_dtype)
+        except TypeError:                        # bfloat16 has no numpy promotion: compare as Python floats
+            promoted = float
+        lo = _inside(in_np(np.maximum(in_dtype.min, out_real.min)), out_real.min, in_np, promoted, np.less)
+        hi = _inside(in_np(np.minimum(float(in_dtype.max), float(out_real.max))), out_real.max, in_np, promoted,
+                     np.greater)
+        value = make_op("ClipByValue", [value, constant(lo, dtype=in_dtype), constant(hi, dtype=in_dtype)],
+                        name="clamp")
+        return math_ops.cast(value, dtype, name=scope)

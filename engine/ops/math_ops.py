@@ -32,7 +32,7 @@ __all__ = ["add", "subtract", "multiply", "realdiv", "div", "truediv", "divide",
            "div_no_nan", "pow", "maximum", "minimum", "squared_difference", "negative", "neg", "abs", "sign",
            "square", "sqrt", "rsqrt", "exp", "log", "log1p", "reciprocal", "floor", "ceil", "round", "sin", "cos",
            "tanh", "sigmoid", "erf", "add_n", "where", "where_v2", "cast", "to_float", "to_double", "to_int32",
-           "to_int64", "range"]
+           "to_int64", "to_bfloat16", "to_complex64", "to_complex128", "range"]
 
 # This module defines ``abs``, ``pow``, ``round`` and ``range`` as TensorFlow's functions.
 _py_abs, _py_range = _builtins.abs, _builtins.range
@@ -468,6 +468,18 @@ def to_int32(x, name="ToInt32"):
 
 def to_int64(x, name="ToInt64"):
     return cast(x, dtypes.int64, name=name)
+
+
+def to_bfloat16(x, name="ToBFloat16"):
+    return cast(x, dtypes.bfloat16, name=name)
+
+
+def to_complex64(x, name="ToComplex64"):
+    return cast(x, dtypes.complex64, name=name)
+
+
+def to_complex128(x, name="ToComplex128"):
+    return cast(x, dtypes.complex128, name=name)
 
 
 # --- Range ------------------------------------------------------------------------------------------

@@ -128,6 +128,14 @@ def test_attributes(dev, host):
     assert isinstance(dev.T, SimulatedDeviceArray) and dev.T.shape == (4, 3)
 
 
+def test_real_and_imaginary_parts_read_and_write_in_place_as_on_cupy():
+    z = sim_xp.asarray(np.complex64([1 + 2j, -3 - 4j]))
+    assert isinstance(z.real, SimulatedDeviceArray) and z.real.get().tolist() == [1, -3]
+    z.real = sim_xp.asarray(np.float32([5, 6]))
+    z.imag = sim_xp.maximum(z.imag, sim_xp.asarray(np.float32(0)))
+    np.testing.assert_array_equal(z.get(), np.complex64([5 + 2j, 6 + 0j]))
+
+
 def test_indexing_wraps_and_views_share_memory(dev, host):
     row = dev[1]
     assert isinstance(row, SimulatedDeviceArray)

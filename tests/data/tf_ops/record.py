@@ -359,7 +359,8 @@ SEGMENTS_ERRORS = [
     Err("unsorted_mean_out_of_range", lambda tf, x, i: tf.unsorted_segment_mean(x, i, 3), [_D, i32([0, 1, 3, 1])]),
 ]
 
-# --- clip: clip_by_value (Minimum, Maximum), ClipByValue, clip_by_norm, global norms; tf.assign* -------
+# --- clip: clip_by_value (Minimum, Maximum), ClipByValue, clip_by_norm, global norms, saturate_cast and the
+# to_<dtype> casts; tf.assign* ---------------------------------------------------------------------------
 
 def _clip_by_value_op(tf, t, lo, hi):
     """The ClipByValue op itself (``tf.clip_by_value`` does not build it)."""
@@ -412,6 +413,25 @@ CLIP = [
          [rand([2, 2], seed=135), rand([3], seed=136)], grad=[0, 1]),
     Case("clip_by_global_norm_use_norm", lambda tf, a, n: tf.clip_by_global_norm([a], 1.0, use_norm=n)[0],
          [rand([3], seed=137), np.float32(4.0)], grad=[0, 1]),
+    Case("saturate_cast_float_to_uint8", lambda tf, t: tf.saturate_cast(t, tf.uint8),
+         [np.float32([-1, 0.5, 254.7, 300, -1e9, 1e9])]),
+    Case("saturate_cast_float_to_int32", lambda tf, t: tf.saturate_cast(t, tf.int32),
+         [np.float32([-3e9, 3e9, 1.5, -2.5, 2147483520.0, -2147483648.0])]),
+    Case("saturate_cast_double_to_half", lambda tf, t: tf.saturate_cast(t, tf.float16),
+         [np.float64([1e6, -1e6, 3.14159, 65519.0, 65520.0])], grad=[0]),
+    Case("saturate_cast_int64_to_int8", lambda tf, t: tf.saturate_cast(t, tf.int8),
+         [np.int64([-1000, -128, 5, 127, 1000])]),
+    Case("saturate_cast_uint8_to_int8", lambda tf, t: tf.saturate_cast(t, tf.int8), [np.uint8([0, 127, 128, 255])]),
+    Case("saturate_cast_int32_to_float", lambda tf, t: tf.saturate_cast(t, tf.float32),
+         [np.int32([-2147483648, 16777217, 2147483647])]),
+    Case("saturate_cast_complex_to_half", lambda tf, t: tf.saturate_cast(t, tf.float16),
+         [np.complex64([1 + 2j, 1e5 - 1j, -7e4 + 3j])]),
+    Case("saturate_cast_complex128_to_complex64", lambda tf, t: tf.saturate_cast(t, tf.complex64),
+         [np.complex128([1e300 + 1j, -1e300 - 1e300j, 2.5 - 0.5j])]),
+    Case("saturate_cast_float_to_double", lambda tf, t: tf.saturate_cast(t, tf.float64), [rand([3], seed=140)],
+         grad=[0]),
+    Case("to_complex64", lambda tf, t: tf.to_complex64(t), [rand([3], seed=141)]),
+    Case("to_complex128", lambda tf, t: tf.to_complex128(t), [rand([2], np.int32, seed=142)]),
     Case("assign_ref_variable", _assigns(False), [rand([2, 3], seed=138)], init=True),
     Case("assign_resource_variable", _assigns(True), [rand([3], seed=139)], init=True),
 ]

@@ -95,3 +95,11 @@ def test_truncating_cast_drops_the_low_bits():
         with tg.Session() as sess:
             got = sess.run(truncated)
     np.testing.assert_array_equal(got.view(np.uint16), [0x3F81, 0xBFFE, 0x4040])
+
+
+def test_to_bfloat16_is_tensorflows_cast_under_its_name():
+    with tg.Graph().as_default():
+        y = tg.to_bfloat16(tg.constant(RECORD.AWKWARD.astype(np.float32)))
+        assert y.op.type == "Cast" and y.op.name == "ToBFloat16" and y.dtype == tg.bfloat16
+        got = tg.Session().run(y)
+    np.testing.assert_array_equal(got.view(np.uint16), ARRAYS["cast_from_f32"].view(np.uint16))
