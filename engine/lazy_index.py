@@ -49,6 +49,8 @@ REGISTERED_BY = {
         "FusedBatchNormGradV3 FusedBatchNormV3"),
     "tagraph.engine.ops.bucketize_ops": (
         "Bucketize"),
+    "tagraph.engine.ops.candidate_sampling_ops": (
+        "AllCandidateSampler ComputeAccidentalHits LogUniformCandidateSampler UniformCandidateSampler"),
     "tagraph.engine.ops.clip_ops": (
         "ClipByValue"),
     "tagraph.engine.ops.collective_ops": (

@@ -14,5 +14,8 @@ gamma = _tg.random_gamma
 categorical = _tg.categorical
 multinomial = _tg.multinomial
 get_seed = _tg.get_seed
+uniform_candidate_sampler = _tg.nn.uniform_candidate_sampler
+log_uniform_candidate_sampler = _tg.nn.log_uniform_candidate_sampler
+all_candidate_sampler = _tg.nn.all_candidate_sampler
 
 _namespace.install(globals(), "tf.random")

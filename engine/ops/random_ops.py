@@ -44,7 +44,9 @@ class _Generator:
             return self._gen.reserve(samples)
 
 
-def _generator(ctx):
+def op_generator(ctx):
+    """The generator of the kernel running in ``ctx`` in this session (made on its first run from the op's
+    ``seed`` and ``seed2``): random kernels of other families draw from it too."""
     state = ctx.session_state.op_state
     gen = state.get(ctx.op)
     if gen is None:
@@ -71,7 +73,7 @@ def _to_device(ctx, host):
 def _fill(ctx, shape, draw):
     dims = _output_shape(shape)
     n = int(np.prod(dims, dtype=np.int64))
-    run = _generator(ctx).reserve(n * philox.RESERVED_SAMPLES_PER_OUTPUT)
+    run = op_generator(ctx).reserve(n * philox.RESERVED_SAMPLES_PER_OUTPUT)
     return _to_device(ctx, draw(run, n).reshape(dims))
 
 
@@ -131,7 +133,7 @@ def _random_shuffle(ctx, value):
     if value.size <= 1 or value.shape[0] <= 1:
         return value
     size = value.shape[0]
-    run = _generator(ctx).reserve((size - 1 + 3) // 4)   # ReserveSamples32(size - 1)
+    run = op_generator(ctx).reserve((size - 1 + 3) // 4)   # ReserveSamples32(size - 1)
     return value[philox.shuffle_permutation(run, size)]
 
 
@@ -173,7 +175,7 @@ def _multinomial(ctx, logits, num_samples):
     if batch * ns == 0:
         return _to_device(ctx, np.zeros((batch, ns), out_type))
     # Two uint32 per sample (a double); 256 calls reserved per output, as the CPU kernel does.
-    run = _generator(ctx).reserve(batch * ((ns + 3) // 4 * 4) * 2 * philox.RESERVED_SAMPLES_PER_OUTPUT)
+    run = op_generator(ctx).reserve(batch * ((ns + 3) // 4 * 4) * 2 * philox.RESERVED_SAMPLES_PER_OUTPUT)
     return _to_device(ctx, philox.multinomial(run, logits, ns, _intra_op_threads()).astype(out_type))
 
 
@@ -192,7 +194,7 @@ def _random_gamma(ctx, shape, alpha):
     out_type = ctx.attrs["T"].as_numpy_dtype
     if samples_per_alpha * alpha.size == 0:
         return _to_device(ctx, np.zeros(dims + list(alpha.shape), out_type))
-    run = _generator(ctx).reserve(samples_per_alpha * alpha.size * philox.RESERVED_SAMPLES_PER_OUTPUT)
+    run = op_generator(ctx).reserve(samples_per_alpha * alpha.size * philox.RESERVED_SAMPLES_PER_OUTPUT)
     res = philox.gamma(run, alpha, samples_per_alpha)
     # static_cast<T>(double): a half goes through float, as Eigen's half(double) does.
     res = res.astype(np.float32).astype(out_type) if out_type == np.float16 else res.astype(out_type)

@@ -463,12 +463,72 @@ CLIP_ERRORS = [
     Err("assign_dtype", _bad_update(lambda tf, v, p: tf.assign(v, p), False), [i32([1, 2])], static=True),
 ]
 
+# --- candidate_sampling: the candidate samplers (TensorFlow's Philox numbers), accidental hits, nce_loss and
+# sampled_softmax_loss -------------------------------------------------------------------------------------
+
+def _seeded(fn):
+    def build(tf, *args):
+        tf.set_random_seed(7)
+        return fn(tf, *args)
+    return build
+
+
+def _sampled_loss(loss, **kwargs):
+    def build(tf, labels, w, b, x):
+        return getattr(tf.nn, loss)(w, b, labels, x, num_classes=50, **kwargs)
+    return _seeded(build)
+
+
+_LABELS = i64([[3], [0], [17], [5]])
+_LABELS2 = i64([[3, 1], [0, 0], [17, 2], [5, 49]])
+_W, _B, _X = rand([50, 8], seed=150), rand([50], seed=151), rand([4, 8], seed=152)
+CANDIDATE_SAMPLING = [
+    Case("log_uniform_unique", _seeded(lambda tf, t: list(tf.nn.log_uniform_candidate_sampler(t, 1, 10, True, 50))),
+         [_LABELS]),
+    Case("log_uniform_unique_most_of_range",
+         _seeded(lambda tf, t: list(tf.nn.log_uniform_candidate_sampler(t, 2, 40, True, 50, seed=3))), [_LABELS2]),
+    Case("log_uniform_repeats", _seeded(lambda tf, t: list(tf.nn.log_uniform_candidate_sampler(t, 1, 12, False, 1000))),
+         [_LABELS]),
+    Case("uniform_repeats", _seeded(lambda tf, t: list(tf.nn.uniform_candidate_sampler(t, 1, 6, False, 37))),
+         [_LABELS]),
+    Case("uniform_unique_power_of_two",
+         _seeded(lambda tf, t: list(tf.nn.uniform_candidate_sampler(t, 2, 9, True, 64))), [_LABELS2]),
+    Case("all_candidates", lambda tf, t: list(tf.nn.all_candidate_sampler(t, 1, 5, True)), [i64([[3], [0], [4]])]),
+    Case("accidental_hits", lambda tf, t, s: list(tf.nn.compute_accidental_hits(t, s, 2)),
+         [_LABELS2, i64([7, 3, 0, 49, 2, 3])]),
+    Case("nce_loss", _sampled_loss("nce_loss", num_sampled=10), [_LABELS, _W, _B, _X], grad=[3]),
+    Case("nce_loss_two_true_remove_hits", _sampled_loss("nce_loss", num_sampled=8, num_true=2,
+                                                        remove_accidental_hits=True),
+         [_LABELS2, _W, _B, _X], grad=[3]),
+    Case("sampled_softmax_loss", _sampled_loss("sampled_softmax_loss", num_sampled=10), [_LABELS, _W, _B, _X],
+         grad=[3]),
+    Case("sampled_softmax_loss_keep_hits", _sampled_loss("sampled_softmax_loss", num_sampled=12,
+                                                         remove_accidental_hits=False),
+         [_LABELS, _W, _B, _X], grad=[3]),
+]
+
+CANDIDATE_SAMPLING_ERRORS = [
+    Err("sampler_true_classes_not_a_matrix", lambda tf, t: tf.nn.uniform_candidate_sampler(t, 1, 2, True, 10)[0],
+        [i64([1, 2])]),
+    Err("sampler_wrong_num_true", lambda tf, t: tf.nn.uniform_candidate_sampler(t, 2, 2, True, 10)[0],
+        [i64([[1], [2]])]),
+    Err("sampler_range_too_small", lambda tf, t: tf.nn.log_uniform_candidate_sampler(t, 1, 11, True, 10)[0],
+        [i64([[1]])]),
+    Err("sampler_true_class_out_of_range", lambda tf, t: tf.nn.log_uniform_candidate_sampler(t, 1, 3, True, 10)[0],
+        [i64([[1], [10]])]),
+    Err("sampler_range_max_zero", lambda tf, t: tf.nn.uniform_candidate_sampler(t, 1, 3, False, 0)[0],
+        [i64([[0]])], static=True),
+    Err("accidental_hits_not_a_vector", lambda tf, t, s: tf.nn.compute_accidental_hits(t, s, 1)[0],
+        [i64([[1]]), i64([[1]])]),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
     "sort": (SORT, SORT_ERRORS),
     "segments": (SEGMENTS, SEGMENTS_ERRORS),
     "clip": (CLIP, CLIP_ERRORS),
+    "candidate_sampling": (CANDIDATE_SAMPLING, CANDIDATE_SAMPLING_ERRORS),
 }
 
 
