@@ -78,6 +78,8 @@ REGISTERED_BY = {
         "DecodeCSV DecodeCompressed DecodePaddedRaw DecodeRaw ParseTensor ReadFile SerializeTensor WriteFile"),
     "tagraph.engine.ops.depthwise_conv_ops": (
         "DepthwiseConv2dNative DepthwiseConv2dNativeBackpropFilter DepthwiseConv2dNativeBackpropInput"),
+    "tagraph.engine.ops.distorted_box_ops": (
+        "SampleDistortedBoundingBox SampleDistortedBoundingBoxV2"),
     "tagraph.engine.ops.edit_distance_ops": (
         "EditDistance"),
     "tagraph.engine.ops.fft_ops": (

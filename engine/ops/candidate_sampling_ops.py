@@ -17,7 +17,6 @@ import collections
 import ctypes
 import ctypes.util
 import math
-import struct
 
 import numpy as np
 
@@ -27,8 +26,8 @@ from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
-from tagraph.engine.ops import (array_ops, embedding_ops, joining_ops, loss_ops, math_ops, matmul_ops, random_ops,
-                                slicing_ops, sparse_ops)
+from tagraph.engine.ops import (array_ops, embedding_ops, joining_ops, loss_ops, math_ops, matmul_ops, philox,
+                                random_ops, slicing_ops, sparse_ops)
 from tagraph.engine.ops.op_util import invalid
 
 __all__ = ["uniform_candidate_sampler", "log_uniform_candidate_sampler", "all_candidate_sampler",
@@ -36,48 +35,9 @@ __all__ = ["uniform_candidate_sampler", "log_uniform_candidate_sampler", "all_ca
 
 _SAMPLERS = ("UniformCandidateSampler", "LogUniformCandidateSampler", "AllCandidateSampler")
 _HOST = host_kind().device_type
-_M32 = 0xFFFFFFFF
 
 
-# --- SimplePhilox over one run's generator -------------------------------------------------------------
-
-class _SimplePhilox:
-    """TensorFlow's SimplePhilox on the copy of the generator one run reserved: 32-bit words in the order
-    its SingleSampleAdapter hands them out (each Philox call's four, call after call)."""
-
-    _CALLS = 64                          # Philox calls computed at a time
-
-    def __init__(self, gen):
-        self._gen, self._calls, self._words, self._at = gen, 0, [], 0
-
-    def rand32(self):
-        if self._at == len(self._words):
-            self._words = self._gen.blocks(self._CALLS, first=self._calls).reshape(-1).tolist()
-            self._calls += self._CALLS
-            self._at = 0
-        self._at += 1
-        return self._words[self._at - 1]
-
-    def rand64(self):
-        lo = self.rand32()
-        return lo | self.rand32() << 32
-
-    def rand_double(self):
-        """Uint64ToDouble: 20 bits of the first word and the second word as a mantissa, in [0, 1)."""
-        x0 = self.rand32()
-        bits = (1023 << 52) | ((x0 & 0xFFFFF) << 32) | self.rand32()
-        return struct.unpack("<d", struct.pack("<Q", bits))[0] - 1.0
-
-    def uniform64(self, n):
-        """ExactUniformInt: below ``n``, rejecting the low values that would favour small results."""
-        if n & (n - 1) == 0:
-            return self.rand64() & (n - 1)
-        rem = ((1 << 64) - 1) % n + 1
-        while True:
-            r = self.rand64()
-            if r >= rem:
-                return r % n
-
+# --- expected counts ------------------------------------------------------------------------------------
 
 def _libm_float(name):
     lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
@@ -163,7 +123,7 @@ def _sampler_kernel(op_type):
             return (np.arange(num_sampled, dtype=np.int64), np.ones(classes.shape, np.float32),
                     np.ones(num_sampled, np.float32))
         sampler = (_Uniform if op_type == "UniformCandidateSampler" else _LogUniform)(range_max)
-        picked, tries = _sample(sampler, _SimplePhilox(gen), unique, num_sampled)
+        picked, tries = _sample(sampler, philox.SimplePhilox(gen), unique, num_sampled)
 
         def counts(values):
             return np.array([_expected_count(sampler.probability(v), num_sampled, tries) for v in values],

@@ -10,6 +10,7 @@ geometry.
 """
 from tagraph.engine.ops.color_ops import hsv_to_rgb, rgb_to_hsv
 from tagraph.engine.ops.crop_and_resize_ops import crop_and_resize
+from tagraph.engine.ops.distorted_box_ops import sample_distorted_bounding_box
 from tagraph.engine.ops.image_adjust_ops import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue,
                                                  adjust_jpeg_quality, adjust_saturation, convert_image_dtype,
                                                  decode_image, grayscale_to_rgb, image_gradients,
@@ -26,7 +27,7 @@ from tagraph.engine.ops.image_layout_ops import (ResizeMethod, central_crop, cro
 from tagraph.engine.ops.image_ops import resize_area, resize_bicubic, resize_bilinear, resize_nearest_neighbor
 from tagraph.engine.ops.nms_ops import non_max_suppression
 
-__all__ = ["ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
+__all__ = ["sample_distorted_bounding_box", "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_jpeg_quality", "adjust_saturation", "central_crop", "convert_image_dtype", "crop_and_resize",
            "crop_to_bounding_box", "decode_and_crop_jpeg", "decode_bmp", "decode_gif", "decode_image", "decode_jpeg",
            "decode_png", "encode_jpeg", "encode_png", "extract_jpeg_shape", "flip_left_right", "flip_up_down",

@@ -14,12 +14,13 @@ do: a correctly rounded log differs from glibc's in the last bit for about 1 in 
 compiled by Numba, which binds the same libm functions.
 """
 import math
+import struct
 
 import numpy as np
 
 from tagraph.devices import host_threads
 
-__all__ = ["PhiloxRandom", "philox_blocks", "uniform", "uniform_int", "normal", "truncated_normal", "multinomial",
+__all__ = ["PhiloxRandom", "SimplePhilox", "philox_blocks", "uniform", "uniform_int", "normal", "truncated_normal", "multinomial",
            "gamma", "shuffle_permutation", "RESERVED_SAMPLES_PER_OUTPUT"]
 
 # Every PhiloxRandomOp run reserves 256 Philox calls per output (GuardedPhiloxRandom::ReserveRandomOutputs).
@@ -60,6 +61,66 @@ class PhiloxRandom:
     def blocks(self, n, first=0, stride=1):
         """The outputs of calls at counter + first + i * stride for i < n, as an (n, 4) uint32 array."""
         return philox_blocks(self.key, self.counter, first + stride * np.arange(n, dtype=np.uint64))
+
+
+class SimplePhilox:
+    """TensorFlow's ``random::SimplePhilox`` on a generator (the copy one kernel run reserved): 32-bit words
+    in the order its SingleSampleAdapter hands them out (each Philox call's four, call after call), and the
+    numbers TensorFlow's host kernels draw from them one at a time.
+
+        bits = SimplePhilox(gen.reserve(100)); bits.rand_float(); bits.uniform(10)
+    """
+
+    _CALLS = 64                          # Philox calls computed at a time
+
+    def __init__(self, gen):
+        self._gen, self._calls, self._words, self._at = gen, 0, [], 0
+
+    def rand32(self):
+        if self._at == len(self._words):
+            self._words = self._gen.blocks(self._CALLS, first=self._calls).reshape(-1).tolist()
+            self._calls += self._CALLS
+            self._at = 0
+        self._at += 1
+        return self._words[self._at - 1]
+
+    def rand64(self):
+        lo = self.rand32()
+        return lo | self.rand32() << 32
+
+    def rand_float(self):
+        """Uint32ToFloat: 23 bits as a float32 mantissa, in [0, 1)."""
+        return np.float32(struct.unpack("<f", struct.pack("<I", (127 << 23) | (self.rand32() & 0x7FFFFF)))[0]
+                          - 1.0)
+
+    def rand_double(self):
+        """Uint64ToDouble: 20 bits of the first word and the second word as a mantissa, in [0, 1)."""
+        x0 = self.rand32()
+        bits = (1023 << 52) | ((x0 & 0xFFFFF) << 32) | self.rand32()
+        return struct.unpack("<d", struct.pack("<Q", bits))[0] - 1.0
+
+    def uniform(self, n):
+        """Uniform(n): an integer below ``n`` from 32-bit words (ExactUniformInt)."""
+        return _exact_uniform_int(n, 32, self.rand32)
+
+    def uniform64(self, n):
+        """Uniform64(n): an integer below ``n`` from 64-bit draws (ExactUniformInt)."""
+        return _exact_uniform_int(n, 64, self.rand64)
+
+
+def _exact_uniform_int(n, bits, draw):
+    """ExactUniformInt: a power of two masks one draw; otherwise draws below ``2**bits mod n`` are rejected,
+    so every result below ``n`` is equally likely. ``n`` 0 takes one draw and gives 0."""
+    if n == 0:
+        draw()
+        return 0
+    if n & (n - 1) == 0:
+        return draw() & (n - 1)
+    rem = ((1 << bits) - 1) % n + 1
+    while True:
+        r = draw()
+        if r >= rem:
+            return r % n
 
 
 def philox_blocks(key, counter, offsets, xp=np):

@@ -522,6 +522,47 @@ CANDIDATE_SAMPLING_ERRORS = [
         [i64([[1]]), i64([[1]])]),
 ]
 
+# --- distorted_box: sample_distorted_bounding_box (SampleDistortedBoundingBoxV2, and the first op) ---------
+
+def _distorted_box(**kwargs):
+    def build(tf, size, boxes):
+        return list(tf.image.sample_distorted_bounding_box(size, boxes, **kwargs))
+    return build
+
+
+def _distorted_box_v1(tf, size, boxes):
+    attrs = dict(seed=4, seed2=2, min_object_covered=0.3, area_range=[0.1, 0.8])
+    if hasattr(tf, "raw_ops"):
+        return list(tf.raw_ops.SampleDistortedBoundingBox(image_size=size, bounding_boxes=boxes, **attrs))
+    return list(tf.make_op("SampleDistortedBoundingBox", [size, boxes], attrs))
+
+
+_BOXES = np.float32([[[0.1, 0.2, 0.7, 0.9], [0.3, 0.3, 0.5, 0.5]]])
+DISTORTED_BOX = [
+    Case("distorted_box_defaults", _distorted_box(seed=3, seed2=5), [i32([480, 640, 3]), _BOXES]),
+    Case("distorted_box_inception", _distorted_box(seed=1, min_object_covered=0.5, aspect_ratio_range=[0.5, 2.0],
+                                                   area_range=[0.3, 1.0], max_attempts=20),
+         [i64([299, 299, 3]), _BOXES]),
+    Case("distorted_box_whole_image", _distorted_box(seed=9, use_image_if_no_bounding_boxes=True,
+                                                     min_object_covered=0.9, area_range=[0.9, 1.0]),
+         [i32([50, 30, 1]), np.zeros([1, 0, 4], np.float32)]),
+    Case("distorted_box_wide_aspect", _distorted_box(seed=2, aspect_ratio_range=[3.0, 5.0]),
+         [i32([7, 1000, 3]), _BOXES]),
+    Case("distorted_box_uint8_size_many_boxes", _distorted_box(seed=6, seed2=1, min_object_covered=0.0),
+         [np.uint8([200, 100, 3]), rand([2, 3, 4], seed=160, low=0, high=1)]),
+    Case("distorted_box_first_op", _distorted_box_v1, [i32([120, 90, 3]), _BOXES]),
+]
+
+DISTORTED_BOX_ERRORS = [
+    Err("distorted_box_no_boxes", _distorted_box(seed=1), [i32([10, 10, 3]), np.zeros([1, 0, 4], np.float32)]),
+    Err("distorted_box_box_outside", _distorted_box(seed=1), [i32([10, 10, 3]), np.float32([[[0, 0, 1.5, 1]]])]),
+    Err("distorted_box_size_not_3", _distorted_box(seed=1), [i32([10, 10]), _BOXES]),
+    Err("distorted_box_boxes_rank", _distorted_box(seed=1), [i32([10, 10, 3]), np.float32([[0, 0, 1, 1]])]),
+    Err("distorted_box_negative_cover", _distorted_box(seed=1, min_object_covered=-0.5),
+        [i32([10, 10, 3]), _BOXES]),
+    Err("distorted_box_area_above_one", _distorted_box(seed=1, area_range=[0.5, 1.5]), [i32([10, 10, 3]), _BOXES]),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
@@ -529,6 +570,7 @@ FAMILIES = {
     "segments": (SEGMENTS, SEGMENTS_ERRORS),
     "clip": (CLIP, CLIP_ERRORS),
     "candidate_sampling": (CANDIDATE_SAMPLING, CANDIDATE_SAMPLING_ERRORS),
+    "distorted_box": (DISTORTED_BOX, DISTORTED_BOX_ERRORS),
 }
 
 
