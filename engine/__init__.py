@@ -78,6 +78,7 @@ _EXPORTS = {
     "tagraph.engine.ops.nn_ops": "top_k",
     "tagraph.engine.ops.sort_ops": "argsort sort",
     "tagraph.engine.ops.clip_ops": "*",
+    "tagraph.engine.ops.histogram_ops": "*",
     "tagraph.engine.ops.decode_ops": "*",
     "tagraph.engine.data.matching_files": "matching_files",
     "tagraph.engine.ops.linalg_ops": "qr diag diag_part matrix_band_part matrix_triangular_solve matrix_transpose",

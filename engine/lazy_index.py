@@ -84,6 +84,8 @@ REGISTERED_BY = {
         "EditDistance"),
     "tagraph.engine.ops.fft_ops": (
         "FFT FFT2D FFT3D IFFT IFFT2D IFFT3D IRFFT IRFFT2D IRFFT3D RFFT RFFT2D RFFT3D"),
+    "tagraph.engine.ops.histogram_ops": (
+        "HistogramFixedWidth"),
     "tagraph.engine.ops.image_codec_ops": (
         "DecodeAndCropJpeg DecodeBmp DecodeGif DecodeImage DecodeJpeg DecodePng EncodeJpeg "
         "EncodeJpegVariableQuality EncodePng ExtractJpegShape"),
@@ -306,6 +308,8 @@ STAR_EXPORTS = {
         "scatter_nd_update scatter_nd_add scatter_nd_sub count_up_to").split()),
     "tagraph.engine.ops.clip_ops": tuple((
         "clip_by_value clip_by_norm clip_by_average_norm global_norm clip_by_global_norm saturate_cast").split()),
+    "tagraph.engine.ops.histogram_ops": tuple((
+        "histogram_fixed_width histogram_fixed_width_bins").split()),
     "tagraph.engine.ops.decode_ops": tuple((
         "decode_csv decode_raw decode_compressed serialize_tensor parse_tensor read_file write_file").split()),
     "tagraph.engine.ops.fft_ops": tuple((

@@ -8,6 +8,8 @@ The fused ops (SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogit
 its gradient with respect to the logits together, as TensorFlow's do; their gradient functions reuse
 that second output.
 """
+import math
+
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
@@ -17,14 +19,15 @@ from tagraph.engine.framework.graph import Tensor, convert_to_tensor, _graph_of
 from tagraph.engine.framework.op_builder import make_op, register_shape, register_gradient
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import array_ops, math_ops, nn_ops
-from tagraph.engine.ops.comparison_ops import greater_equal
+from tagraph.engine.ops.comparison_ops import greater_equal, less_equal, logical_and
+from tagraph.engine.ops.constant_op import constant
 from tagraph.engine.ops.matmul_ops import matmul
 from tagraph.engine.ops.op_util import dbg, invalid, is_zeros_tensor
 from tagraph.engine.ops.slicing_ops import strided_slice
 
 __all__ = ["softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
-           "weighted_cross_entropy_with_logits", "l2_loss"]
+           "weighted_cross_entropy_with_logits", "l2_loss", "log_poisson_loss"]
 
 
 # --- SoftmaxCrossEntropyWithLogits -------------------------------------------------------------------
@@ -293,3 +296,30 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
         log_weight = 1 + (pos_weight - 1) * labels
         return make_op("AddV2", [(1 - labels) * logits, log_weight * (
             math_ops.log1p(math_ops.exp(-math_ops.abs(logits))) + nn_ops.relu(-logits))], name=scope)
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """The negative log likelihood of ``targets`` under a Poisson distribution whose log rate is
+    ``log_input``: ``exp(log_input) - log_input * targets``, elementwise; with ``compute_full_loss``, plus
+    Stirling's approximation of ``log(targets!)`` where ``targets > 1`` (TensorFlow's form).
+
+        tg.nn.log_poisson_loss(counts, log_rates, compute_full_loss=True)
+    """
+    g, scope_cm = _scope([log_input, targets], name, "log_poisson_loss")
+    with g.as_default(), scope_cm:
+        log_input = convert_to_tensor(log_input, name="log_input")
+        targets = convert_to_tensor(targets, name="targets")
+        if not targets.shape.is_compatible_with(log_input.shape):
+            raise ValueError("`log_input` and `targets` must have the same shape, received (%s vs %s)."
+                             % (log_input.shape, targets.shape))
+        result = math_ops.exp(log_input) - log_input * targets
+        if compute_full_loss:
+            dtype = targets.dtype.base_dtype
+            point_five = constant(0.5, dtype=dtype)
+            two_pi = constant(2 * math.pi, dtype=dtype)
+            stirling = targets * math_ops.log(targets) - targets + point_five * math_ops.log(two_pi * targets)
+            zeros = array_ops.zeros_like(targets, dtype=dtype)
+            ones = array_ops.ones_like(targets, dtype=dtype)
+            small = logical_and(greater_equal(targets, zeros), less_equal(targets, ones))
+            result += math_ops.where(small, zeros, stirling)
+        return result

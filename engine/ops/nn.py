@@ -15,7 +15,8 @@ from tagraph.engine.ops.conv_ops import (avg_pool, avg_pool1d, avg_pool2d, conv1
 from tagraph.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_conv2d_native,
                                                    depthwise_conv2d_native_backprop_filter,
                                                    depthwise_conv2d_native_backprop_input, separable_conv2d)
-from tagraph.engine.ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
+from tagraph.engine.ops.loss_ops import (l2_loss, log_poisson_loss, sigmoid_cross_entropy_with_logits,
+                                         softmax_cross_entropy_with_logits,
                                          softmax_cross_entropy_with_logits_v2, sparse_softmax_cross_entropy_with_logits,
                                          weighted_cross_entropy_with_logits)
 from tagraph.engine.ops.math_ops import sigmoid, tanh
@@ -34,4 +35,4 @@ __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus",
            "weighted_cross_entropy_with_logits", "top_k", "in_top_k", "embedding_lookup", "embedding_lookup_sparse",
            "safe_embedding_lookup_sparse", "l2_normalize", "nce_loss", "sampled_softmax_loss",
            "uniform_candidate_sampler", "log_uniform_candidate_sampler", "all_candidate_sampler",
-           "compute_accidental_hits"]
+           "compute_accidental_hits", "log_poisson_loss"]

@@ -563,6 +563,40 @@ DISTORTED_BOX_ERRORS = [
     Err("distorted_box_area_above_one", _distorted_box(seed=1, area_range=[0.5, 1.5]), [i32([10, 10, 3]), _BOXES]),
 ]
 
+# --- histogram: histogram_fixed_width (HistogramFixedWidth), histogram_fixed_width_bins; log_poisson_loss ----
+
+_HIST_VALUES = np.float32([-1.0, 0.0, 1.5, 2.0, 5.0, 15.0, 4.999999, 0.1, np.inf, -np.inf])
+HISTOGRAM = [
+    Case("histogram_float", lambda tf, v: tf.histogram_fixed_width(v, [0.0, 5.0], nbins=5), [_HIST_VALUES]),
+    Case("histogram_int64_counts", lambda tf, v: tf.histogram_fixed_width(v, [0, 10], nbins=3, dtype=tf.int64),
+         [i32([1, 7, 3, 9, -4, 100])]),
+    Case("histogram_normal_samples", lambda tf, v: tf.histogram_fixed_width(v, [-2.0, 2.0], 7),
+         [np.random.default_rng(170).standard_normal(1000)]),
+    Case("histogram_bins", lambda tf, v: tf.histogram_fixed_width_bins(v, [0.0, 5.0], nbins=5),
+         [_HIST_VALUES[:8].reshape(2, 4)]),
+    Case("log_poisson_loss", lambda tf, t, x: tf.nn.log_poisson_loss(t, x), [rand([5], seed=171, low=0, high=4),
+                                                                           rand([5], seed=172)], grad=[1]),
+    Case("log_poisson_loss_full", lambda tf, t, x: tf.nn.log_poisson_loss(t, x, compute_full_loss=True),
+         [np.float32([0.0, 1.0, 3.0, 0.5, 7.0]), rand([5], seed=173)], grad=[0, 1]),
+]
+
+HISTOGRAM_ERRORS = [
+    Err("histogram_range_not_vector", lambda tf, v, r: tf.histogram_fixed_width(v, r, 3),
+        [np.float32([1, 2]), np.float32([[0, 1]])]),
+    Err("histogram_range_three", lambda tf, v, r: tf.histogram_fixed_width(v, r, 3),
+        [np.float32([1, 2]), np.float32([0, 1, 2])]),
+    Err("histogram_empty_range", lambda tf, v, r: tf.histogram_fixed_width(v, r, 3),
+        [np.float32([1, 2]), np.float32([2.5, 2.5])]),
+    Err("histogram_no_bins", lambda tf, v, n: tf.histogram_fixed_width(v, [0.0, 1.0], n),
+        [np.float32([1, 2]), i32(0)]),
+    Err("histogram_nan", lambda tf, v: tf.histogram_fixed_width(v, [0.0, 1.0], 4), [np.float32([0.5, np.nan])]),
+    # TensorFlow's own function fails on integers: the scaled values are float64, the bin count an int32.
+    Err("histogram_bins_int", lambda tf, v: tf.histogram_fixed_width_bins(v, [0, 12], nbins=4),
+        [i32([[0, 5, 11], [12, -3, 6]])], static=True),
+    Err("log_poisson_loss_shapes", lambda tf, t, x: tf.nn.log_poisson_loss(t, x),
+        [np.float32([1, 2]), np.float32([1, 2, 3])], static=True),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
@@ -571,6 +605,7 @@ FAMILIES = {
     "clip": (CLIP, CLIP_ERRORS),
     "candidate_sampling": (CANDIDATE_SAMPLING, CANDIDATE_SAMPLING_ERRORS),
     "distorted_box": (DISTORTED_BOX, DISTORTED_BOX_ERRORS),
+    "histogram": (HISTOGRAM, HISTOGRAM_ERRORS),
 }
 
 
