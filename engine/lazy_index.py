@@ -95,7 +95,7 @@ REGISTERED_BY = {
     "tagraph.engine.ops.indexing_ops": (
         "Gather GatherV2 ListDiff OneHot ReverseSequence Unique UniqueWithCounts Where"),
     "tagraph.engine.ops.joining_ops": (
-        "ConcatOffset ConcatV2 Pack Pad PadV2 ReverseV2 Split SplitV Tile Unpack"),
+        "ConcatOffset ConcatV2 MirrorPad MirrorPadGrad Pack Pad PadV2 ReverseV2 Split SplitV Tile Unpack"),
     "tagraph.engine.ops.linalg_eigen_ops": (
         "SelfAdjointEigV2 Svd"),
     "tagraph.engine.ops.linalg_ops": (

@@ -13,7 +13,7 @@ import numbers as _numbers
 import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
-from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.common_shapes import constant_shape, constant_value
 from tagraph.engine.framework.common_shapes import register_constant_shape as _register_constant_shape
 from tagraph.engine.framework.graph import (Tensor, _graph_of, convert_to_tensor,
@@ -588,7 +588,88 @@ register_kernel("Pad", host_inputs=(1,))(_pad_kernel)
 register_kernel("PadV2", host_inputs=(1,))(_pad_kernel)
 
 
-@register_shape("Pad", "PadV2")
+def _mirror_rows(ctx, x, paddings, grad):
+    """MirrorPad's and MirrorPadGrad's checks, in TensorFlow's words; (offset, rows): REFLECT mirrors about
+    the edge element (offset 1), SYMMETRIC repeats it (offset 0)."""
+    mode = attr_mode = ctx.attrs["mode"]
+    mode = mode.decode() if isinstance(attr_mode, bytes) else str(attr_mode)
+    offset = {"REFLECT": 1, "SYMMETRIC": 0}[mode]
+    if x.ndim > 5:
+        raise errors.UnimplementedError(None, None, "inputs rank not in [0,5]: %d" % x.ndim)
+    p = np.asarray(paddings)
+    if p.ndim != 2 or p.shape[1] != 2:
+        raise invalid("paddings must be a matrix with 2 columns: %s", dbg(p.shape))
+    if p.shape[0] != x.ndim:
+        raise invalid("The first dimension of paddings must be the rank of inputs%s%s%s", dbg(p.shape),
+                      " " if grad else ", ", dbg(x.shape))
+    rows = [(int(a), int(b)) for a, b in p.tolist()]
+    for (a, b), n in zip(rows, x.shape):
+        if a < 0 or b < 0:
+            raise invalid("Paddings must be non-negative: %d, %d" % (a, b) if grad
+                          else "paddings must be non-negative: %d %d" % (a, b))
+        size_ = n - a - b if grad else n
+        what = "output dimension size" if grad else "dimension size"
+        if offset == 0 and (a > size_ or b > size_):
+            raise invalid("paddings must be no greater than the %s: %d, %d greater than %d" % (what, a, b, size_))
+        if offset == 1 and (a >= size_ or b >= size_):
+            raise invalid("paddings must be less than the %s: %d, %d not less than %d" % (what, a, b, size_))
+    return offset, rows
+
+
+@register_kernel("MirrorPad", host_inputs=(1,))
+def _mirror_pad_kernel(ctx, x, paddings):
+    offset, rows = _mirror_rows(ctx, x, paddings, grad=False)
+    out = x
+    for axis, (a, b) in enumerate(rows):
+        if a or b:
+            n = out.shape[axis]
+            before = ctx.xp.flip(_take(out, axis, offset, offset + a), axis)
+            after = ctx.xp.flip(_take(out, axis, n - offset - b, n - offset), axis)
+            out = ctx.xp.concatenate([before, out, after], axis=axis)
+    return out if out is not x else x.copy()
+
+
+@register_kernel("MirrorPadGrad", host_inputs=(1,))
+def _mirror_pad_grad_kernel(ctx, grad, paddings):
+    # Each padded element's gradient is added to the element it mirrors, one dimension at a time.
+    offset, rows = _mirror_rows(ctx, grad, paddings, grad=True)
+    out = grad
+    for axis, (a, b) in enumerate(rows):
+        if a or b:
+            n = out.shape[axis] - a - b
+            core = _take(out, axis, a, a + n).copy()
+            view = core.swapaxes(0, axis)
+            view[offset:offset + a] += ctx.xp.flip(_take(out, axis, 0, a), axis).swapaxes(0, axis)
+            view[n - offset - b:n - offset] += ctx.xp.flip(_take(out, axis, a + n, a + n + b), axis).swapaxes(0, axis)
+            out = core
+    return out if out is not grad else grad.copy()
+
+
+def _take(x, axis, start, stop):
+    return x[(slice(None),) * axis + (slice(start, stop),)]
+
+
+@register_shape("MirrorPadGrad")
+def _mirror_pad_grad_shape(op):
+    s = op.inputs[0].shape
+    p = constant_value(op.inputs[1])
+    if p is None or s.rank is None:
+        return [unknown_shape(s.rank)]
+    p = np.asarray(p).reshape(-1, 2)
+    return [TensorShape([None if d is None else d - int(a) - int(b) for d, (a, b) in zip(s.dims, p.tolist())])]
+
+
+@register_gradient("MirrorPad")
+def _mirror_pad_grad(op, grad):
+    return [make_op("MirrorPadGrad", [grad, op.inputs[1]], {"mode": op.get_attr("mode")}), None]
+
+
+@register_gradient("MirrorPadGrad")
+def _mirror_pad_grad_grad(op, grad):
+    return [make_op("MirrorPad", [grad, op.inputs[1]], {"mode": op.get_attr("mode")}), None]
+
+
+@register_shape("Pad", "PadV2", "MirrorPad")
 def _pad_shape(op):
     s = op.inputs[0].shape
     ps = op.inputs[1].shape
@@ -640,10 +721,11 @@ def _paddings_constant(paddings):
 
 
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
-    """``tensor`` padded by ``paddings`` (``[rank, 2]``: before and after each dimension).
+    """``tensor`` padded by ``paddings`` (``[rank, 2]``: before and after each dimension): with
+    ``constant_values`` (``mode="CONSTANT"``), or mirrored about the edge element (``"REFLECT"``: [1, 2, 3]
+    padded by 2 before is [3, 2, 1, 2, 3]) or including it (``"SYMMETRIC"``: [2, 1, 1, 2, 3]).
 
-    Only ``mode="CONSTANT"`` exists here: REFLECT and SYMMETRIC need TensorFlow's MirrorPad op, which is
-    not among tagraph's op definitions.
+        tg.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
     """
     mode = mode.upper()
     if mode == "CONSTANT":
@@ -652,8 +734,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         else:
             result = gen1("PadV2", [tensor, paddings, constant_values], name=name, default_name="PadV2")
     elif mode in ("REFLECT", "SYMMETRIC"):
-        raise ValueError("Padding mode %s needs the MirrorPad op, which is not among tagraph's op definitions "
-                         "(op_defs.pbtxt); only mode='CONSTANT' is supported" % mode)
+        result = gen1("MirrorPad", [tensor, paddings], {"mode": mode}, name=name, default_name="MirrorPad")
     else:
         raise ValueError("Unknown padding mode: %s" % mode)
     # Restore what is known of the shape when some paddings are tensors, as TensorFlow does.

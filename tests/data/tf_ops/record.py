@@ -597,6 +597,34 @@ HISTOGRAM_ERRORS = [
         [np.float32([1, 2]), np.float32([1, 2, 3])], static=True),
 ]
 
+# --- mirror_pad: tf.pad's REFLECT and SYMMETRIC modes (MirrorPad, and MirrorPadGrad for the gradient) ---------
+
+MIRROR_PAD = [
+    Case("mirror_pad_reflect", lambda tf, x: tf.pad(x, [[0, 1], [2, 1], [1, 3]], mode="REFLECT"),
+         [rand([2, 3, 4], seed=180)], grad=[0]),
+    Case("mirror_pad_symmetric", lambda tf, x: tf.pad(x, [[1, 1], [0, 3], [4, 2]], mode="SYMMETRIC"),
+         [rand([2, 3, 4], seed=181)], grad=[0]),
+    Case("mirror_pad_images", lambda tf, x: tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT"),
+         [rand([2, 5, 4, 3], np.float64, seed=182)], grad=[0]),
+    Case("mirror_pad_int_vector", lambda tf, x: tf.pad(x, [[2, 3]], mode="symmetric"),
+         [i32([1, 2, 3])]),
+    Case("mirror_pad_tensor_paddings", lambda tf, x, p: tf.pad(x, p, mode="REFLECT"),
+         [rand([3, 4], seed=183), i64([[1, 2], [3, 0]])], grad=[0]),
+    Case("mirror_pad_nothing", lambda tf, x: tf.pad(x, [[0, 0], [0, 0]], mode="REFLECT"), [rand([2, 2], seed=184)],
+         grad=[0]),
+]
+
+MIRROR_PAD_ERRORS = [
+    Err("mirror_pad_reflect_too_wide", lambda tf, x, p: tf.pad(x, p, mode="REFLECT"),
+        [rand([2, 3], seed=185), i32([[0, 0], [3, 0]])]),
+    Err("mirror_pad_symmetric_too_wide", lambda tf, x, p: tf.pad(x, p, mode="SYMMETRIC"),
+        [rand([2, 3], seed=186), i32([[0, 3], [0, 4]])]),
+    Err("mirror_pad_negative", lambda tf, x, p: tf.pad(x, p, mode="REFLECT"),
+        [rand([2, 3], seed=187), i32([[0, -1], [0, 0]])]),
+    Err("mirror_pad_paddings_rank", lambda tf, x, p: tf.pad(x, p, mode="REFLECT"),
+        [rand([2, 3], seed=188), i32([[0, 1], [0, 0], [1, 1]])]),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
@@ -606,6 +634,7 @@ FAMILIES = {
     "candidate_sampling": (CANDIDATE_SAMPLING, CANDIDATE_SAMPLING_ERRORS),
     "distorted_box": (DISTORTED_BOX, DISTORTED_BOX_ERRORS),
     "histogram": (HISTOGRAM, HISTOGRAM_ERRORS),
+    "mirror_pad": (MIRROR_PAD, MIRROR_PAD_ERRORS),
 }
 
 

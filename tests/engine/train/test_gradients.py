@@ -212,6 +212,11 @@ CASES = {
     "Slice": [("", lambda x: tg.slice(x, [0, 1], [2, 2]), [_u(3, 4)], {})],
     "Pad": [("", lambda x: tg.pad(x, [[1, 0], [0, 2]]), [_u(2, 3)], {})],
     "PadV2": [("", lambda x: tg.pad(x, [[1, 1], [0, 1]], constant_values=2.0), [_u(2, 3)], {})],
+    "MirrorPad": [(mode.lower(), lambda x, mode=mode: tg.pad(x, [[1, 2], [2, 1]], mode=mode), [_u(3, 4)], {})
+                  for mode in ("REFLECT", "SYMMETRIC")],
+    "MirrorPadGrad": [(mode.lower(), lambda g, mode=mode: tg.make_op("MirrorPadGrad", [g, tg.constant([[1, 2], [2, 1]])],
+                                                                     {"mode": mode}), [_u(7, 6)], {})
+                      for mode in ("REFLECT", "SYMMETRIC")],
     "ReverseV2": [("", lambda x: tg.reverse(x, [1]), [_u(2, 3)], {})],
     "Cumsum": [("", lambda x: tg.cumsum(x, axis=1, exclusive=True, reverse=True), [_u(2, 3)], {})],
     "StridedSlice": [("", lambda x: x[1:, ::-2, 0], [_u(3, 4, 2)], {})],
