@@ -16,7 +16,7 @@ import numpy as np
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.ops import array_ops, math_ops
-from tagraph.engine.ops.clip_ops import clip_by_value
+from tagraph.engine.ops.clip_ops import clip_by_value, saturate_cast
 from tagraph.engine.ops.color_ops import (adjust_contrast_op, adjust_hue_op, adjust_saturation_op, hsv_to_rgb,
                                           rgb_to_hsv)
 from tagraph.engine.ops.image_checks import (assert_at_least_3d, assert_grayscale, assert_true, is_tensor,
@@ -46,28 +46,6 @@ def _limits(dtype):
     return info.min, info.max
 
 
-def _saturate_cast(value, dtype, name=None):
-    """TensorFlow's saturate_cast: clamped to the limits of ``dtype`` that ``value``'s type can hold (each
-    nudged toward zero where it would round past them), then cast."""
-    g, scope = _scope([value], name or "saturate_cast")
-    with g.as_default(), scope as scope_str:
-        value = convert_to_tensor(value, name="value")
-        dtype = dtypes.as_dtype(dtype)
-        in_type = value.dtype.as_numpy_dtype
-        in_min, in_max = _limits(value.dtype)
-        out_min, out_max = _limits(dtype)
-        promoted = np.promote_types(in_type, dtype.as_numpy_dtype)
-        lo = in_type(np.maximum(in_min, out_min))
-        if np.array([lo, out_min], promoted)[0] < np.array([lo, out_min], promoted)[1]:
-            lo = np.nextafter(lo, in_type(0), dtype=in_type)
-        hi = in_type(np.minimum(float(in_max), float(out_max)))
-        if np.array([hi, out_max], promoted)[0] > np.array([hi, out_max], promoted)[1]:
-            hi = np.nextafter(hi, in_type(0), dtype=in_type)
-        value = clip_by_value(value, convert_to_tensor(lo, dtype=value.dtype), convert_to_tensor(hi, dtype=value.dtype),
-                              name="clamp")
-        return math_ops.cast(value, dtype, name=scope_str)
-
-
 def convert_image_dtype(image, dtype, saturate=False, name=None):
     """``image`` in ``dtype``, its values rescaled: integers stand for [0, MAX], floats for [0, 1].
 
@@ -87,8 +65,8 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
             scale_in, scale_out = _limits(image.dtype)[1], _limits(dtype)[1]
             if scale_in > scale_out:
                 scaled = math_ops.floordiv(image, (int(scale_in) + 1) // (int(scale_out) + 1))
-                return (_saturate_cast if saturate else math_ops.cast)(scaled, dtype, name=scope_str)
-            cast = _saturate_cast(image, dtype) if saturate else math_ops.cast(image, dtype)
+                return (saturate_cast if saturate else math_ops.cast)(scaled, dtype, name=scope_str)
+            cast = saturate_cast(image, dtype) if saturate else math_ops.cast(image, dtype)
             return math_ops.multiply(cast, (int(scale_out) + 1) // (int(scale_in) + 1), name=scope_str)
         if image.dtype.is_floating and dtype.is_floating:
             return math_ops.cast(image, dtype, name=scope_str)
@@ -96,7 +74,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
             cast = math_ops.cast(image, dtype)
             return math_ops.multiply(cast, 1.0 / _limits(image.dtype)[1], name=scope_str)
         scaled = math_ops.multiply(image, float(_limits(dtype)[1]) + 0.5)
-        return (_saturate_cast if saturate else math_ops.cast)(scaled, dtype, name=scope_str)
+        return (saturate_cast if saturate else math_ops.cast)(scaled, dtype, name=scope_str)
 
 
 def _to_float(image):
