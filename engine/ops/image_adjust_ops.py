@@ -16,7 +16,7 @@ import numpy as np
 from tagraph.engine.framework import dtypes
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.ops import array_ops, math_ops
-from tagraph.engine.ops.clip_ops import clip_by_value, saturate_cast
+from tagraph.engine.ops.clip_ops import saturate_cast
 from tagraph.engine.ops.color_ops import (adjust_contrast_op, adjust_hue_op, adjust_saturation_op, hsv_to_rgb,
                                           rgb_to_hsv)
 from tagraph.engine.ops.image_checks import (assert_at_least_3d, assert_grayscale, assert_true, is_tensor,
