@@ -128,7 +128,9 @@ def compile_program(nodes, n_leaves):
     code = []
     for i, (opcode, ops) in enumerate(tmps):
         srcs = [reg_of[o] for o in ops]
-        for o in ops:
+        # Once per temporary: Square reads its operand twice (x * x), and a register freed twice would be
+        # handed to two live temporaries.
+        for o in dict.fromkeys(ops):
             if o[0] == "tmp" and last_use.get(o) == i and o != result:
                 free.append(reg_of[o])
         if free:

@@ -93,6 +93,37 @@ def test_random_chains_equal_the_unfused_ops(choices, shape):
     assert_same_bits(fused, unfused)
 
 
+def test_a_squared_intermediate_frees_its_register_once():
+    # Square reads its operand twice; freeing that register twice handed it to two live temporaries, and
+    # this Gaussian window (the one tf.image.ssim builds) came out as one value everywhere.
+    with tg.Graph().as_default():
+        coords = tg.placeholder(tg.float32, [None])
+        size, sigma = tg.placeholder(tg.float32, []), tg.placeholder(tg.float32, [])
+        y = tg.square(coords - (size - 1.0) / 2.0) * (-0.5 / tg.square(sigma))
+        fused, unfused, n = run_both(y, {coords: np.arange(11, dtype=np.float32), size: np.float32(11),
+                                         sigma: np.float32(1.5)})
+    assert n == 1
+    assert_same_bits(fused, unfused)
+    assert fused[0] != fused[5]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(range(len(UNARY))), st.sampled_from(range(len(UNARY))),
+                          st.sampled_from(range(len(BINARY)))), min_size=1, max_size=8))
+def test_random_trees_equal_the_unfused_ops(steps):
+    # Two branches live at once, joined by a binary op, step after step: the register allocation of
+    # temporaries that overlap, which a chain never exercises.
+    values = (np.random.RandomState(len(steps)).randn(3, 5) * 3).astype(np.float32)
+    with tg.Graph().as_default():
+        x = tg.placeholder(tg.float32, [None, 5])
+        y = x
+        for left, right, join in steps:
+            y = BINARY[join](UNARY[left](y), UNARY[right](tg.square(y)))
+        fused, unfused, n = run_both(y, {x: values})
+    assert n == 1
+    assert_same_bits(fused, unfused)
+
+
 def test_broadcasting_leaves_and_scalars():
     with tg.Graph().as_default():
         col = tg.placeholder(tg.float64, [None, 1])
