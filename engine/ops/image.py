@@ -24,10 +24,11 @@ from tagraph.engine.ops.image_layout_ops import (ResizeMethod, central_crop, cro
                                                  random_flip_left_right, random_flip_up_down, resize, resize_images,
                                                  resize_image_with_crop_or_pad, resize_image_with_pad,
                                                  resize_with_crop_or_pad, rot90, transpose, transpose_image)
+from tagraph.engine.ops.image_quality_ops import psnr, sobel_edges, ssim
 from tagraph.engine.ops.image_ops import resize_area, resize_bicubic, resize_bilinear, resize_nearest_neighbor
 from tagraph.engine.ops.nms_ops import non_max_suppression
 
-__all__ = ["sample_distorted_bounding_box", "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
+__all__ = ["psnr", "ssim", "sobel_edges", "sample_distorted_bounding_box", "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_jpeg_quality", "adjust_saturation", "central_crop", "convert_image_dtype", "crop_and_resize",
            "crop_to_bounding_box", "decode_and_crop_jpeg", "decode_bmp", "decode_gif", "decode_image", "decode_jpeg",
            "decode_png", "encode_jpeg", "encode_png", "extract_jpeg_shape", "flip_left_right", "flip_up_down",

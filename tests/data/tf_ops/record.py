@@ -625,6 +625,35 @@ MIRROR_PAD_ERRORS = [
         [rand([2, 3], seed=188), i32([[0, 1], [0, 0], [1, 1]])]),
 ]
 
+# --- image_quality: tf.image.psnr, ssim and sobel_edges -----------------------------------------------------
+
+def _noisy(seed, shape, dtype=np.float32):
+    r = _rng(seed)
+    a = r.uniform(0, 1, shape)
+    b = np.clip(a + 0.1 * r.standard_normal(shape), 0, 1)
+    if dtype == np.uint8:
+        return (a * 255).astype(np.uint8), (b * 255).astype(np.uint8)
+    return a.astype(dtype), b.astype(dtype)
+
+
+IMAGE_QUALITY = [
+    Case("psnr_float", lambda tf, a, b: tf.image.psnr(a, b, 1.0), list(_noisy(190, [2, 16, 14, 3])), grad=[0]),
+    Case("psnr_uint8", lambda tf, a, b: tf.image.psnr(a, b, 255), list(_noisy(191, [2, 9, 8, 1], np.uint8))),
+    Case("ssim_float", lambda tf, a, b: tf.image.ssim(a, b, 1.0), list(_noisy(192, [2, 16, 14, 3])), grad=[0, 1]),
+    Case("ssim_uint8_small_window", lambda tf, a, b: tf.image.ssim(a, b, 255, filter_size=7, filter_sigma=1.0),
+         list(_noisy(193, [1, 12, 13, 2], np.uint8))),
+    Case("ssim_index_map", lambda tf, a, b: tf.image.ssim(a, b, 1.0, return_index_map=True),
+         list(_noisy(194, [12, 12, 1]))),
+    Case("sobel_edges", lambda tf, a: tf.image.sobel_edges(a), [rand([2, 6, 5, 3], seed=195)], grad=[0]),
+]
+
+IMAGE_QUALITY_ERRORS = [
+    Err("psnr_shapes", lambda tf, a, b: tf.image.psnr(a, b, 1.0), [rand([2, 4, 4, 3], seed=196),
+                                                                 rand([2, 4, 5, 3], seed=197)], static=True),
+    Err("ssim_smaller_than_window", lambda tf, a, b: tf.image.ssim(a, b, 1.0),
+        [rand([1, 8, 8, 1], seed=198, low=0, high=1), rand([1, 8, 8, 1], seed=199, low=0, high=1)]),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
@@ -635,6 +664,7 @@ FAMILIES = {
     "distorted_box": (DISTORTED_BOX, DISTORTED_BOX_ERRORS),
     "histogram": (HISTOGRAM, HISTOGRAM_ERRORS),
     "mirror_pad": (MIRROR_PAD, MIRROR_PAD_ERRORS),
+    "image_quality": (IMAGE_QUALITY, IMAGE_QUALITY_ERRORS),
 }
 
 
