@@ -50,7 +50,8 @@ REGISTERED_BY = {
     "tagraph.engine.ops.bucketize_ops": (
         "Bucketize"),
     "tagraph.engine.ops.candidate_sampling_ops": (
-        "AllCandidateSampler ComputeAccidentalHits LogUniformCandidateSampler UniformCandidateSampler"),
+        "AllCandidateSampler ComputeAccidentalHits FixedUnigramCandidateSampler LogUniformCandidateSampler "
+        "UniformCandidateSampler"),
     "tagraph.engine.ops.clip_ops": (
         "ClipByValue"),
     "tagraph.engine.ops.collective_ops": (

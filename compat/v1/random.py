@@ -17,5 +17,6 @@ get_seed = _tg.get_seed
 uniform_candidate_sampler = _tg.nn.uniform_candidate_sampler
 log_uniform_candidate_sampler = _tg.nn.log_uniform_candidate_sampler
 all_candidate_sampler = _tg.nn.all_candidate_sampler
+fixed_unigram_candidate_sampler = _tg.nn.fixed_unigram_candidate_sampler
 
 _namespace.install(globals(), "tf.random")

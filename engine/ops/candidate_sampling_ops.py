@@ -4,11 +4,12 @@ sampled_softmax_loss, as TensorFlow 1's word2vec and language models train.
     loss = tg.reduce_mean(tg.nn.nce_loss(weights=nce_w, biases=nce_b, labels=labels, inputs=embed,
                                          num_sampled=64, num_classes=vocabulary_size))
 
-The sampler ops (UniformCandidateSampler, LogUniformCandidateSampler, AllCandidateSampler) follow
-TensorFlow's CPU kernels (candidate_sampler_ops.cc, range_sampler.cc): each run reserves 512 Philox calls
-per sampled candidate from the op's generator (seeded as every random op's), reads them as SimplePhilox
-does (32-bit words in order; a double from two words, a 64-bit integer from two, an integer below n by
-rejection), and with ``unique`` draws until it has ``num_sampled`` distinct candidates. Expected counts are
+The sampler ops (UniformCandidateSampler, LogUniformCandidateSampler, FixedUnigramCandidateSampler,
+AllCandidateSampler) follow TensorFlow's CPU kernels (candidate_sampler_ops.cc, range_sampler.cc): each run
+reserves 512 Philox calls per sampled candidate from the op's generator (seeded as every random op's), reads
+them as SimplePhilox does (32-bit words in order; a double from two words, a 64-bit integer from two, an
+integer below n by rejection), and with ``unique`` draws until it has ``num_sampled`` distinct candidates.
+The fixed unigram sampler draws through Walker's alias table, built once per session. Expected counts are
 ``p * num_sampled``, or ``1 - (1 - p) ** tries`` after ``tries`` draws for unique samples, in float32
 through the C library's ``log1pf``/``expm1f`` as TensorFlow's kernel computes them. ComputeAccidentalHits
 finds the sampled candidates equal to a true class. None of these ops has a gradient.
@@ -22,7 +23,7 @@ import numpy as np
 
 from tagraph.devices.kernel_registry import register_kernel
 from tagraph.devices.kind import host_kind
-from tagraph.engine.framework import dtypes
+from tagraph.engine.framework import dtypes, errors
 from tagraph.engine.framework.graph import _graph_of, convert_to_tensor
 from tagraph.engine.framework.op_builder import make_op, not_differentiable, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
@@ -31,23 +32,25 @@ from tagraph.engine.ops import (array_ops, embedding_ops, joining_ops, loss_ops,
 from tagraph.engine.ops.op_util import invalid
 
 __all__ = ["uniform_candidate_sampler", "log_uniform_candidate_sampler", "all_candidate_sampler",
-           "compute_accidental_hits", "nce_loss", "sampled_softmax_loss"]
+           "fixed_unigram_candidate_sampler", "compute_accidental_hits", "nce_loss", "sampled_softmax_loss"]
 
-_SAMPLERS = ("UniformCandidateSampler", "LogUniformCandidateSampler", "AllCandidateSampler")
+_SAMPLERS = ("UniformCandidateSampler", "LogUniformCandidateSampler", "AllCandidateSampler",
+             "FixedUnigramCandidateSampler")
 _HOST = host_kind().device_type
 
 
 # --- expected counts ------------------------------------------------------------------------------------
 
-def _libm_float(name):
+def _libm_float(name, args=1):
     lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     fn = getattr(lib, name)
-    fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+    fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float] * args
     return fn
 
 
 _LOG1PF = _libm_float("log1pf")
 _EXPM1F = _libm_float("expm1f")
+_POWF = _libm_float("powf", 2)
 
 
 def _expected_count(p, batch_size, num_tries):
@@ -84,6 +87,82 @@ class _LogUniform:
         return np.float32(math.log((value + 2.0) / (value + 1.0)) / self._log_range)
 
 
+class _FixedUnigram:
+    """Classes drawn in proportion to given weights (``unigrams``, or the last column of ``vocab_file``'s CSV
+    lines) raised to ``distortion``, ids below ``num_reserved_ids`` never; with ``num_shards``, this shard's
+    ids only. Drawn through Walker's alias table as TensorFlow's DistributionSampler builds it (float32
+    weights, double arithmetic, the same pairing order), so the same draws pick the same classes."""
+
+    def __init__(self, attrs):
+        shards, shard = int(attrs.get("num_shards", 1)), int(attrs.get("shard", 0))
+        distortion = np.float32(attrs.get("distortion", 1.0))
+        vocab_file = attrs.get("vocab_file", b"") or b""
+        vocab_file = vocab_file.decode() if isinstance(vocab_file, bytes) else vocab_file
+        unigrams = list(attrs.get("unigrams", []) or [])
+        if not vocab_file and not unigrams:
+            raise invalid("Must provide either vocab_file or unigrams.")
+        if vocab_file and unigrams:
+            raise invalid("Must only provide one of vocab_file and unigrams.")
+        weights = [np.float32(0)] * len([i for i in range(int(attrs.get("num_reserved_ids", 0))) if i % shards == shard])
+        total = np.float32(0)
+        word_id = len(weights)
+        for w in (self._read_vocab(vocab_file) if vocab_file else unigrams):
+            if word_id % shards == shard:
+                w = np.float32(_POWF(np.float32(w), distortion))
+                total = np.float32(total + w)
+                weights.append(w)
+            word_id += 1
+        self.range = int(attrs["range_max"])
+        if self.range != len(weights):
+            raise invalid("range is %d must be equal to weights size  %d" % (self.range, len(weights)))
+        self._weights, self._total = weights, total
+        self._prob, self._alt = _alias_table(weights)
+
+    @staticmethod
+    def _read_vocab(path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            raise errors.NotFoundError(None, None, "%s; No such file or directory" % path) from e
+        for line in lines:
+            try:
+                yield np.float32(line.split(",")[-1])
+            except ValueError:
+                raise invalid("Wrong vocabulary format at line: %s" % line) from None
+
+    def sample(self, bits):
+        r = bits.rand_float()
+        idx = bits.uniform(len(self._prob))
+        return idx if r < self._prob[idx] else self._alt[idx]
+
+    def probability(self, value):
+        if not 0 <= value < len(self._weights):
+            return np.float32(0)
+        return np.float32(self._weights[value] / self._total)
+
+
+def _alias_table(weights):
+    """Walker's alias table: (float32 probability of keeping each bucket's own index, its alternative)."""
+    n = len(weights)
+    total = 0.0
+    for w in weights:
+        total += float(w)
+    alt = [-1] * n
+    pr = [float(np.float32(w * np.float32(n))) / total for w in weights]
+    low = [i for i in range(n) if pr[i] < 1.0]
+    high = [i for i in range(n) if pr[i] >= 1.0]
+    while high and low:
+        small, large = low.pop(), high.pop()
+        alt[small] = large
+        pr[large] = pr[large] - (1.0 - pr[small])
+        (low if pr[large] < 1.0 else high).append(large)
+    prob = [np.float32(p) for p in pr]
+    for idx in high + low:                     # left over by rounding: keep their own index
+        prob[idx], alt[idx] = np.float32(1.0), idx
+    return prob, alt
+
+
 def _sample(sampler, bits, unique, num_sampled):
     """(candidates, draws made): distinct candidates with ``unique``, in the order first drawn."""
     if not unique:
@@ -105,6 +184,12 @@ def _sampler_kernel(op_type):
         range_max = num_sampled if op_type == "AllCandidateSampler" else int(attrs["range_max"])
         if range_max <= 0:
             raise invalid("range_max must be positive")
+        if op_type == "FixedUnigramCandidateSampler":
+            # Built once per session, as TensorFlow's kernel builds its sampler when it is constructed.
+            state = ctx.session_state.op_state
+            sampler = state.get((ctx.op, "sampler"))
+            if sampler is None:
+                sampler = state.setdefault((ctx.op, "sampler"), _FixedUnigram(attrs))
         classes = np.asarray(true_classes)
         if classes.ndim != 2:
             raise invalid("true_classes must be a matrix")
@@ -122,7 +207,8 @@ def _sampler_kernel(op_type):
         if op_type == "AllCandidateSampler":
             return (np.arange(num_sampled, dtype=np.int64), np.ones(classes.shape, np.float32),
                     np.ones(num_sampled, np.float32))
-        sampler = (_Uniform if op_type == "UniformCandidateSampler" else _LogUniform)(range_max)
+        if op_type != "FixedUnigramCandidateSampler":
+            sampler = (_Uniform if op_type == "UniformCandidateSampler" else _LogUniform)(range_max)
         picked, tries = _sample(sampler, philox.SimplePhilox(gen), unique, num_sampled)
 
         def counts(values):
@@ -208,6 +294,20 @@ def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, r
 def all_candidate_sampler(true_classes, num_true, num_sampled, unique, seed=None, name=None):
     """Every class in [0, num_sampled), each with expected count 1: for testing the sampled losses."""
     return _candidate_sampler("AllCandidateSampler", true_classes, num_true, num_sampled, unique, None, seed, name)
+
+
+def fixed_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, vocab_file="",
+                                    distortion=1.0, num_reserved_ids=0, num_shards=1, shard=0, unigrams=(),
+                                    seed=None, name=None):
+    """As :func:`uniform_candidate_sampler`, drawing classes in proportion to ``unigrams`` (or the counts in
+    ``vocab_file``, a CSV whose last column is the count) raised to ``distortion`` (0.75 in word2vec)."""
+    attrs = dict(_seed_attrs(seed), num_true=num_true, num_sampled=num_sampled, unique=unique,
+                 range_max=range_max, vocab_file=vocab_file, distortion=float(distortion),
+                 num_reserved_ids=num_reserved_ids, num_shards=num_shards, shard=shard,
+                 unigrams=[float(u) for u in unigrams])
+    true_classes = convert_to_tensor(true_classes, dtype=dtypes.int64, name="true_classes")
+    return _OUTPUTS["FixedUnigramCandidateSampler"](*make_op("FixedUnigramCandidateSampler", [true_classes], attrs,
+                                                             name=name or "FixedUnigramCandidateSampler"))
 
 
 def compute_accidental_hits(true_classes, sampled_candidates, num_true, seed=None, name=None):

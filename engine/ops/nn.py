@@ -6,8 +6,8 @@
 """
 from tagraph.engine.ops.batch_norm_ops import batch_normalization, fused_batch_norm, moments
 from tagraph.engine.ops.candidate_sampling_ops import (all_candidate_sampler, compute_accidental_hits,
-                                                       log_uniform_candidate_sampler, nce_loss, sampled_softmax_loss,
-                                                       uniform_candidate_sampler)
+                                                       fixed_unigram_candidate_sampler, log_uniform_candidate_sampler,
+                                                       nce_loss, sampled_softmax_loss, uniform_candidate_sampler)
 from tagraph.engine.ops.conv3d_ops import conv3d, conv3d_backprop_filter_v2, conv3d_backprop_input_v2, conv3d_transpose
 from tagraph.engine.ops.embedding_ops import embedding_lookup, embedding_lookup_sparse, safe_embedding_lookup_sparse
 from tagraph.engine.ops.conv_ops import (avg_pool, avg_pool1d, avg_pool2d, conv1d, conv2d, conv2d_backprop_filter,
@@ -35,4 +35,4 @@ __all__ = ["bias_add", "relu", "relu6", "elu", "selu", "leaky_relu", "softplus",
            "weighted_cross_entropy_with_logits", "top_k", "in_top_k", "embedding_lookup", "embedding_lookup_sparse",
            "safe_embedding_lookup_sparse", "l2_normalize", "nce_loss", "sampled_softmax_loss",
            "uniform_candidate_sampler", "log_uniform_candidate_sampler", "all_candidate_sampler",
-           "compute_accidental_hits", "log_poisson_loss"]
+           "compute_accidental_hits", "log_poisson_loss", "fixed_unigram_candidate_sampler"]

@@ -480,6 +480,8 @@ def _sampled_loss(loss, **kwargs):
 
 
 _LABELS = i64([[3], [0], [17], [5]])
+_COUNTS = [50, 31, 20, 17.5, 12, 9, 4, 3, 1, 0.5, 7, 2.2, 13, 0.1, 6]
+_VOCAB = os.path.join(HERE, "unigram_vocab.csv")          # ten "word,count" lines
 _LABELS2 = i64([[3, 1], [0, 0], [17, 2], [5, 49]])
 _W, _B, _X = rand([50, 8], seed=150), rand([50], seed=151), rand([4, 8], seed=152)
 CANDIDATE_SAMPLING = [
@@ -494,6 +496,18 @@ CANDIDATE_SAMPLING = [
     Case("uniform_unique_power_of_two",
          _seeded(lambda tf, t: list(tf.nn.uniform_candidate_sampler(t, 2, 9, True, 64))), [_LABELS2]),
     Case("all_candidates", lambda tf, t: list(tf.nn.all_candidate_sampler(t, 1, 5, True)), [i64([[3], [0], [4]])]),
+    Case("fixed_unigram_distorted",
+         _seeded(lambda tf, t: list(tf.nn.fixed_unigram_candidate_sampler(t, 1, 8, True, 15, distortion=0.75,
+                                                                          unigrams=_COUNTS))), [i64([[1], [0], [7]])]),
+    Case("fixed_unigram_repeats",
+         _seeded(lambda tf, t: list(tf.nn.fixed_unigram_candidate_sampler(t, 1, 20, False, 15, unigrams=_COUNTS))),
+         [i64([[1], [0], [7]])]),
+    Case("fixed_unigram_vocab_file_reserved_ids",
+         _seeded(lambda tf, t: list(tf.nn.fixed_unigram_candidate_sampler(t, 1, 5, True, 12, vocab_file=_VOCAB,
+                                                                          num_reserved_ids=2, distortion=0.5))),
+         [i64([[1], [0], [7]])]),
+    Case("fixed_unigram_shard", _seeded(lambda tf, t: list(tf.nn.fixed_unigram_candidate_sampler(
+        t, 1, 4, True, 7, unigrams=_COUNTS, num_shards=2, shard=1))), [i64([[1], [0]])]),
     Case("accidental_hits", lambda tf, t, s: list(tf.nn.compute_accidental_hits(t, s, 2)),
          [_LABELS2, i64([7, 3, 0, 49, 2, 3])]),
     Case("nce_loss", _sampled_loss("nce_loss", num_sampled=10), [_LABELS, _W, _B, _X], grad=[3]),
@@ -518,6 +532,11 @@ CANDIDATE_SAMPLING_ERRORS = [
         [i64([[1], [10]])]),
     Err("sampler_range_max_zero", lambda tf, t: tf.nn.uniform_candidate_sampler(t, 1, 3, False, 0)[0],
         [i64([[0]])], static=True),
+    Err("fixed_unigram_no_weights", lambda tf, t: tf.nn.fixed_unigram_candidate_sampler(t, 1, 2, True, 5)[0],
+        [i64([[1]])]),
+    Err("fixed_unigram_range_mismatch",
+        lambda tf, t: tf.nn.fixed_unigram_candidate_sampler(t, 1, 2, True, 5, unigrams=[1.0, 2.0, 3.0])[0],
+        [i64([[1]])]),
     Err("accidental_hits_not_a_vector", lambda tf, t, s: tf.nn.compute_accidental_hits(t, s, 1)[0],
         [i64([[1]]), i64([[1]])]),
 ]

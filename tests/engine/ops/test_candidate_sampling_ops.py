@@ -75,3 +75,12 @@ def test_samplers_and_losses_have_no_gradient_through_the_samples():
             for _ in range(20):
                 sess.run(train)
             assert sess.run(loss) < before
+
+
+def test_a_missing_vocabulary_file_is_not_found(tmp_path):
+    missing = str(tmp_path / "vocab.csv")
+    with tg.Graph().as_default():
+        s = tg.nn.fixed_unigram_candidate_sampler(np.array([[0]], np.int64), 1, 2, True, 3, vocab_file=missing)
+        with tg.Session() as sess:
+            with pytest.raises(tg.errors.NotFoundError, match="vocab.csv; No such file or directory"):
+                sess.run(s.sampled_candidates)
