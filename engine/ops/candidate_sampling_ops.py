@@ -380,8 +380,8 @@ def _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, n
 
 
 def _loss_graph(weights, biases, labels, inputs):
-    values = [w for w in (weights if isinstance(weights, (list, tuple)) else [weights])]
-    return _graph_of([v for v in values + [biases, labels, inputs] if hasattr(v, "graph")])
+    values = (list(weights) if isinstance(weights, (list, tuple)) else [weights]) + [biases, labels, inputs]
+    return _graph_of([v for v in values if hasattr(v, "graph")])
 
 
 def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1, sampled_values=None,

@@ -591,8 +591,8 @@ register_kernel("PadV2", host_inputs=(1,))(_pad_kernel)
 def _mirror_rows(ctx, x, paddings, grad):
     """MirrorPad's and MirrorPadGrad's checks, in TensorFlow's words; (offset, rows): REFLECT mirrors about
     the edge element (offset 1), SYMMETRIC repeats it (offset 0)."""
-    mode = attr_mode = ctx.attrs["mode"]
-    mode = mode.decode() if isinstance(attr_mode, bytes) else str(attr_mode)
+    mode = ctx.attrs["mode"]
+    mode = mode.decode() if isinstance(mode, bytes) else str(mode)
     offset = {"REFLECT": 1, "SYMMETRIC": 0}[mode]
     if x.ndim > 5:
         raise errors.UnimplementedError(None, None, "inputs rank not in [0,5]: %d" % x.ndim)
