@@ -18,10 +18,10 @@ from tagraph.engine.framework.graph import convert_to_tensor, get_default_graph
 from tagraph.engine.framework.op_builder import register_gradient, register_shape
 from tagraph.engine.framework.tensor_shape import TensorShape, unknown_shape
 from tagraph.engine.ops import array_ops
-from tagraph.engine.ops.conv_ops import output_size_and_padding
+from tagraph.engine.ops.conv_ops import avg_pool, avg_pool1d, max_pool, max_pool1d, output_size_and_padding
 from tagraph.engine.ops.op_util import f16_acc, gen1, host_ints, invalid
 
-__all__ = ["max_pool3d", "avg_pool3d"]
+__all__ = ["max_pool3d", "avg_pool3d", "max_pool_v2", "avg_pool_v2"]
 
 
 def _text(v):
@@ -210,3 +210,52 @@ def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None): 
     """The mean of each ``ksize`` window of a 5-D ``input`` (AvgPool3D; SAME border windows average the
     values inside the input)."""
     return _pool3d("AvgPool3D", "AvgPool3D", input, ksize, strides, padding, data_format, name)
+
+
+# --- the pooling functions of any spatial rank -----------------------------------------------------------
+
+def _sequence(value, n, channel_index, name):
+    """``value`` (an int, or 1, N or N + 2 ints) as the N + 2 entries of a window attribute."""
+    if value is None:
+        return [1] * (n + 2)
+    value = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(value) == n + 2:
+        return value
+    if len(value) == 1:
+        value = value * n
+    elif len(value) != n:
+        raise ValueError("%s should be of length 1, %d or %d. Received: %s=%s of length %d"
+                         % (name, n, n + 2, name, value, len(value)))
+    return [1, 1] + value if channel_index == 1 else [1] + value + [1]
+
+
+def _pool_v2(pools, input, ksize, strides, padding, data_format, name):  # noqa: A002
+    x = convert_to_tensor(input, name="input")
+    if x.shape.rank is not None:
+        n = x.shape.rank - 2
+    elif data_format is not None:
+        n = len(data_format) - 2
+    else:
+        raise ValueError("`input` must have a static shape or a data format must be given. Received: "
+                         "input.shape=%s and data_format=%s" % (x.shape, data_format))
+    if not 1 <= n <= 3:
+        raise ValueError("`input.shape.rank` must be 3, 4 or 5. Received: input.shape=%s of rank %d."
+                         % (x.shape, n + 2))
+    channel_index = 1 if data_format is not None and data_format.startswith("NC") else n + 1
+    ksize, strides = _sequence(ksize, n, channel_index, "ksize"), _sequence(strides, n, channel_index, "strides")
+    extra = {} if data_format is None else {"data_format": data_format}
+    return pools[n](x, ksize, strides, padding, name=name, **extra)
+
+
+def max_pool_v2(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+    """Max pooling over the 1, 2 or 3 spatial dimensions of a rank 3, 4 or 5 ``input``; ``ksize`` and
+    ``strides`` are an int or one per spatial dimension (or per dimension of ``input``).
+
+        tg.nn.max_pool_v2(images, ksize=2, strides=2, padding="VALID")     # NHWC, 2x2 windows
+    """
+    return _pool_v2({1: max_pool1d, 2: max_pool, 3: max_pool3d}, input, ksize, strides, padding, data_format, name)
+
+
+def avg_pool_v2(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+    """Average pooling over the spatial dimensions of a rank 3, 4 or 5 ``input``, as :func:`max_pool_v2`."""
+    return _pool_v2({1: avg_pool1d, 2: avg_pool, 3: avg_pool3d}, input, ksize, strides, padding, data_format, name)

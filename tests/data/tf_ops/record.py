@@ -673,6 +673,28 @@ IMAGE_QUALITY_ERRORS = [
         [rand([1, 8, 8, 1], seed=198, low=0, high=1), rand([1, 8, 8, 1], seed=199, low=0, high=1)]),
 ]
 
+# --- pool_v2: tf.nn.max_pool_v2 and avg_pool_v2 over 1, 2 and 3 spatial dimensions ---------------------------
+
+POOL_V2 = [
+    Case("max_pool_v2_1d", lambda tf, x: tf.nn.max_pool_v2(x, 3, 2, "SAME"), [rand([2, 9, 3], seed=200)], grad=[0]),
+    Case("avg_pool_v2_1d", lambda tf, x: tf.nn.avg_pool_v2(x, [2], [1], "VALID"), [rand([2, 7, 2], seed=201)],
+         grad=[0]),
+    Case("max_pool_v2_2d", lambda tf, x: tf.nn.max_pool_v2(x, [2, 3], [2, 2], "VALID"), [rand([2, 6, 7, 3], seed=202)],
+         grad=[0]),
+    Case("avg_pool_v2_2d_full_lists", lambda tf, x: tf.nn.avg_pool_v2(x, [1, 3, 3, 1], [1, 2, 1, 1], "SAME"),
+         [rand([1, 5, 6, 2], seed=203)], grad=[0]),
+    Case("max_pool_v2_3d", lambda tf, x: tf.nn.max_pool_v2(x, 2, 2, "VALID"), [rand([1, 4, 4, 6, 2], seed=204)],
+         grad=[0]),
+    Case("avg_pool_v2_3d", lambda tf, x: tf.nn.avg_pool_v2(x, [2, 2, 3], 1, "SAME"), [rand([1, 3, 4, 5, 1], seed=205)],
+         grad=[0]),
+]
+
+POOL_V2_ERRORS = [
+    Err("pool_v2_rank_2", lambda tf, x: tf.nn.max_pool_v2(x, 2, 2, "VALID"), [rand([4, 4], seed=206)], static=True),
+    Err("pool_v2_ksize_length", lambda tf, x: tf.nn.avg_pool_v2(x, [2, 2, 2], 1, "VALID"),
+        [rand([1, 4, 4, 1], seed=207)], static=True),
+]
+
 FAMILIES = {
     "nd_indexing": (ND_INDEXING, ND_INDEXING_ERRORS),
     "einsum": (EINSUM, EINSUM_ERRORS),
@@ -684,6 +706,7 @@ FAMILIES = {
     "histogram": (HISTOGRAM, HISTOGRAM_ERRORS),
     "mirror_pad": (MIRROR_PAD, MIRROR_PAD_ERRORS),
     "image_quality": (IMAGE_QUALITY, IMAGE_QUALITY_ERRORS),
+    "pool_v2": (POOL_V2, POOL_V2_ERRORS),
 }
 
 
