@@ -32,7 +32,7 @@ def _compatible_image_shapes(img1, img2):
             raise ValueError("Shape must be at least rank 3 but is rank %d" % s.rank)
     if shape1.rank is not None and shape2.rank is not None:
         if not shape1[-3:].is_compatible_with(shape2[-3:]):
-            raise ValueError("Dimensions %s and %s are not compatible" % (shape1[-3:], shape2[-3:]))
+            raise ValueError("Shapes %s and %s are incompatible" % (shape1[-3:], shape2[-3:]))
         for d1, d2 in zip(reversed(shape1.dims[:-3]), reversed(shape2.dims[:-3])):
             if not (d1 == 1 or d2 == 1 or d1 is None or d2 is None or d1 == d2):
                 raise ValueError("Two images are not compatible: %s and %s" % (shape1, shape2))

@@ -534,6 +534,9 @@ CANDIDATE_SAMPLING_ERRORS = [
         [i64([[0]])], static=True),
     Err("fixed_unigram_no_weights", lambda tf, t: tf.nn.fixed_unigram_candidate_sampler(t, 1, 2, True, 5)[0],
         [i64([[1]])]),
+    Err("fixed_unigram_two_sources",
+        lambda tf, t: tf.nn.fixed_unigram_candidate_sampler(t, 1, 2, True, 10, vocab_file=_VOCAB,
+                                                            unigrams=[1.0] * 10)[0], [i64([[1]])]),
     Err("fixed_unigram_range_mismatch",
         lambda tf, t: tf.nn.fixed_unigram_candidate_sampler(t, 1, 2, True, 5, unigrams=[1.0, 2.0, 3.0])[0],
         [i64([[1]])]),
@@ -669,6 +672,10 @@ IMAGE_QUALITY = [
 IMAGE_QUALITY_ERRORS = [
     Err("psnr_shapes", lambda tf, a, b: tf.image.psnr(a, b, 1.0), [rand([2, 4, 4, 3], seed=196),
                                                                  rand([2, 4, 5, 3], seed=197)], static=True),
+    Err("ssim_shapes", lambda tf, a, b: tf.image.ssim(a, b, 1.0), [rand([1, 12, 12, 1], seed=208),
+                                                                 rand([1, 12, 13, 1], seed=209)], static=True),
+    Err("ssim_batches", lambda tf, a, b: tf.image.ssim(a, b, 1.0), [rand([2, 12, 12, 1], seed=210),
+                                                                  rand([3, 12, 12, 1], seed=211)], static=True),
     Err("ssim_smaller_than_window", lambda tf, a, b: tf.image.ssim(a, b, 1.0),
         [rand([1, 8, 8, 1], seed=198, low=0, high=1), rand([1, 8, 8, 1], seed=199, low=0, high=1)]),
 ]
