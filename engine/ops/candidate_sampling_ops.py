@@ -103,7 +103,9 @@ class _FixedUnigram:
             raise invalid("Must provide either vocab_file or unigrams.")
         if vocab_file and unigrams:
             raise invalid("Must only provide one of vocab_file and unigrams.")
-        weights = [np.float32(0)] * len([i for i in range(int(attrs.get("num_reserved_ids", 0))) if i % shards == shard])
+        # Reserved ids (this shard's) are never drawn: weight 0.
+        reserved = range(int(attrs.get("num_reserved_ids", 0)))
+        weights = [np.float32(0) for i in reserved if i % shards == shard]
         total = np.float32(0)
         word_id = len(weights)
         for w in (self._read_vocab(vocab_file) if vocab_file else unigrams):

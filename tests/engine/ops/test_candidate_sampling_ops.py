@@ -84,3 +84,13 @@ def test_a_missing_vocabulary_file_is_not_found(tmp_path):
         with tg.Session() as sess:
             with pytest.raises(tg.errors.NotFoundError, match="vocab.csv; No such file or directory"):
                 sess.run(s.sampled_candidates)
+
+
+def test_a_vocabulary_line_without_a_count_is_refused(tmp_path):
+    vocab = tmp_path / "vocab.csv"
+    vocab.write_text("the,50\nof,many\n")
+    with tg.Graph().as_default():
+        s = tg.nn.fixed_unigram_candidate_sampler(np.array([[0]], np.int64), 1, 1, True, 2, vocab_file=str(vocab))
+        with tg.Session() as sess:
+            with pytest.raises(tg.errors.InvalidArgumentError, match="Wrong vocabulary format at line: of,many"):
+                sess.run(s.sampled_candidates)
