@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tagraph.compat.v1 as tf
-from dataset_reference import FILES
+from dataset_reference import FILES, read_steps
 
 EXAMPLES = str(FILES / "examples.tfrecord")       # labels 0..9, one Example a record
 FEATURES = {"x": tf.FixedLenFeature([3], tf.float32), "label": tf.FixedLenFeature([], tf.int64)}
@@ -16,23 +16,15 @@ def _label_lookup(record):
     return tf.gather(tf.constant([0, 1, 2]), tf.parse_single_example(record, FEATURES)["label"])
 
 
-def _steps(ds, n):
-    nxt = tf.data.make_one_shot_iterator(ds).get_next()
-    out = []
-    with tf.Session() as sess:
-        for _ in range(n):
-            try:
-                out.append(int(sess.run(nxt)))
-            except tf.errors.InvalidArgumentError as e:
-                out.append(e.message.split("\n")[0])
-    return out
+def _steps(make, n):
+    """``n`` elements of the dataset ``make()`` builds: ints, or the first line of the error's message."""
+    return [got[1].split("\n")[0] if isinstance(got, tuple) else got for got in read_steps(make, n, int)]
 
 
 @pytest.mark.parametrize("parallel", [None, 3], ids=["map", "parallel_map"])
 def test_a_failure_names_the_input_element_its_file_and_record(parallel):
-    with tf.Graph().as_default():
-        ds = tf.data.TFRecordDataset([EXAMPLES]).skip(1).map(_label_lookup, num_parallel_calls=parallel)
-        got = _steps(ds, 4)
+    got = _steps(lambda: tf.data.TFRecordDataset([EXAMPLES]).skip(1).map(_label_lookup, num_parallel_calls=parallel),
+                 4)
     kind = "MapDataset" if parallel is None else "ParallelMapDatasetV2"
     prefix = "Iterator::Root::Map" if parallel is None else "Iterator::Root::ParallelMapV2"
     assert got[:2] == [1, 2]
@@ -42,31 +34,26 @@ def test_a_failure_names_the_input_element_its_file_and_record(parallel):
 
 
 def test_the_record_counts_in_its_own_file_through_interleave():
-    with tf.Graph().as_default():
-        files = tf.data.Dataset.from_tensor_slices([EXAMPLES, EXAMPLES])
-        ds = files.interleave(tf.data.TFRecordDataset, cycle_length=2, block_length=4).map(_label_lookup)
-        got = _steps(ds, 6)
+    got = _steps(lambda: tf.data.Dataset.from_tensor_slices([EXAMPLES, EXAMPLES]).interleave(
+        tf.data.TFRecordDataset, cycle_length=2, block_length=4).map(_label_lookup), 6)
     assert got[:3] == [0, 1, 2]
     assert "on input element 3 (record 3 of %s)" % EXAMPLES in got[3]
     assert got[4:] == [0, 1]
 
 
 def test_elements_of_tensors_are_named_by_index():
-    with tf.Graph().as_default():
-        ds = tf.data.Dataset.from_tensor_slices(np.array([0, 5, 1, 7])).map(
-            lambda i: tf.gather(tf.constant([10, 11]), i))
-        got = _steps(ds, 4)
+    got = _steps(lambda: tf.data.Dataset.from_tensor_slices(np.array([0, 5, 1, 7])).map(
+        lambda i: tf.gather(tf.constant([10, 11]), i)), 4)
     assert got[0] == 10 and got[2] == 11
     assert got[1].endswith("Iterator::Root::Map, on input element 1: indices = 5 is not in [0, 2)")
     assert "on input element 3:" in got[3]
 
 
 def test_filter_and_flat_map_name_the_element_too():
-    with tf.Graph().as_default():
-        ds = tf.data.Dataset.range(4).filter(lambda i: tf.gather(tf.constant([True, False, True]), i))
-        assert "passed to FilterDataset transformation with iterator: Iterator::Root::Filter, on input element 3:" \
-            in _steps(ds, 3)[2]
-    with tf.Graph().as_default():
-        ds = tf.data.Dataset.range(3).flat_map(
-            lambda i: tf.data.Dataset.range(tf.gather(tf.constant([1, 1], tf.int64), i)))
-        assert "Iterator::Root::FlatMap, on input element 2:" in _steps(ds, 3)[2]
+    filtered = _steps(lambda: tf.data.Dataset.range(4).filter(
+        lambda i: tf.gather(tf.constant([True, False, True]), i)), 3)
+    assert "passed to FilterDataset transformation with iterator: Iterator::Root::Filter, on input element 3:" \
+        in filtered[2]
+    flat = _steps(lambda: tf.data.Dataset.range(3).flat_map(
+        lambda i: tf.data.Dataset.range(tf.gather(tf.constant([1, 1], tf.int64), i))), 3)
+    assert "Iterator::Root::FlatMap, on input element 2:" in flat[2]
